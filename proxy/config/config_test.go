@@ -1,0 +1,102 @@
+package config
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name    string
+		yaml    string
+		wantErr string // substring; empty means the document is valid
+		check   func(t *testing.T, c Config)
+	}{
+		{name: "empty file is valid and means the defaults", yaml: "", check: func(t *testing.T, c Config) {
+			if c.Listen != ":8082" || c.ManagementListen != ":8081" || c.Producer.Acks != "all" {
+				t.Errorf("defaults not applied: %+v", c)
+			}
+		}},
+		{name: "keys given override defaults, others keep them", yaml: "producer:\n  lingerMs: 7\n", check: func(t *testing.T, c Config) {
+			if c.Producer.LingerMs != 7 || c.Producer.BatchMaxRecords != 1000 {
+				t.Errorf("got lingerMs=%d batchMaxRecords=%d, want 7 and 1000", c.Producer.LingerMs, c.Producer.BatchMaxRecords)
+			}
+		}},
+		{name: "unknown top-level key is named", yaml: "bogus: 1\n", wantErr: `unknown key "bogus"`},
+		{name: "unknown nested key is named by its path", yaml: "kafka:\n  bootstrap: [a:1]\n", wantErr: `unknown key "kafka.bootstrap"`},
+		{name: "unknown key in a list item is named by its index", yaml: "authorization:\n  topics:\n  - nme: x\n", wantErr: `unknown key "authorization.topics[0].nme"`},
+		{name: "wrong type names the field", yaml: "producer:\n  lingerMs: soon\n", wantErr: "producer.lingerMs"},
+		{name: "duplicate key is refused", yaml: "listen: a\nlisten: b\n", wantErr: `"listen" already set`},
+		{name: "bad enum names field and value", yaml: "producer:\n  acks: some\n", wantErr: `producer.acks: must be one of "all", "leader", "none"; got "some"`},
+		{name: "bad compression", yaml: "producer:\n  compression: brotli\n", wantErr: "producer.compression"},
+		{name: "bootstrap server without port", yaml: "kafka:\n  bootstrapServers: [broker]\n", wantErr: `kafka.bootstrapServers[0]: must be host:port; got "broker"`},
+		{name: "no bootstrap servers", yaml: "kafka:\n  bootstrapServers: []\n", wantErr: "kafka.bootstrapServers: must list at least one"},
+		{name: "SASL needs a username and password file", yaml: "kafka:\n  sasl:\n    mechanism: PLAIN\n", wantErr: "kafka.sasl.username"},
+		{name: "unknown SASL mechanism", yaml: "kafka:\n  sasl:\n    mechanism: GSSAPI\n", wantErr: "kafka.sasl.mechanism"},
+		{name: "TLS files without enabled", yaml: "kafka:\n  tls:\n    caFile: /ca.pem\n", wantErr: "kafka.tls.enabled"},
+		{name: "negative in-flight bound", yaml: "http:\n  maxInFlightPerStream: -1\n", wantErr: "http.maxInFlightPerStream: must be greater than 0"},
+		{name: "basic auth needs credentials", yaml: "authentication:\n  type: basic\n", wantErr: "authentication.credentialsFile"},
+		{name: "mtls needs a client CA", yaml: "authentication:\n  type: mtls\n", wantErr: "http.tls.clientCAFile"},
+		{name: "topic rule with both name and prefix", yaml: "authorization:\n  topics:\n  - {name: a, prefix: b}\n", wantErr: "authorization.topics[0]: must set exactly one"},
+		{name: "enabled rate limit needs positive budgets", yaml: "rateLimit:\n  enabled: true\n  bytesPerSecond: 0\n", wantErr: "rateLimit.bytesPerSecond"},
+		{name: "bad log level", yaml: "logging:\n  level: loud\n", wantErr: "logging.level"},
+		{name: "several problems are all reported", yaml: "logging:\n  level: loud\n  format: xml\n", wantErr: "logging.format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(tt.yaml))
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Parse: unexpected error: %v", err)
+				}
+				if tt.check != nil {
+					tt.check(t, c)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Parse error = %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestMarshalRoundTripsAndIsDeterministic(t *testing.T) {
+	c := Default()
+	c.Kafka.BootstrapServers = []string{"a:9092", "b:9092"}
+	c.Authorization.Topics = []TopicRule{{Name: "orders"}, {Prefix: "audit."}}
+	first, err := c.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		again, _ := c.Marshal()
+		if !bytes.Equal(first, again) {
+			t.Fatalf("Marshal is not deterministic:\n%s\n---\n%s", first, again)
+		}
+	}
+	back, err := Parse(first)
+	if err != nil {
+		t.Fatalf("rendered config does not parse back: %v\n%s", err, first)
+	}
+	if again, _ := back.Marshal(); !bytes.Equal(first, again) {
+		t.Fatalf("round trip changed the config:\n%s\n---\n%s", first, again)
+	}
+}
+
+func TestLoadNamesTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "proxy.yaml")
+	if err := os.WriteFile(path, []byte("nope: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `"nope"`) {
+		t.Fatalf("Load error = %v, want the path and the key named", err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
+		t.Fatal("Load of a missing file succeeded")
+	}
+}
