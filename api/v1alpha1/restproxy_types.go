@@ -1,0 +1,594 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// PausedAnnotation set to "true" stops the operator from changing anything
+// that belongs to the RestProxy; the Paused condition says so.
+const PausedAnnotation = "kafka.restproxy.dev/paused"
+
+// RestProxySpec is the desired state of one tenant's produce proxy.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication.type != 'mtls' || (has(self.http) && has(self.http.tls) && has(self.http.tls.clientCASecretRef))",message="spec.http.tls.clientCASecretRef is required when spec.authentication.type is mtls"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.minReplicas) || self.autoscaling.minReplicas <= self.autoscaling.maxReplicas",message="spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas"
+type RestProxySpec struct {
+	// Replicas is the number of proxy pods. It is the scale subresource's
+	// target: scale the RestProxy (kubectl scale, an HPA), never its Deployment.
+	// Ignored while spec.autoscaling is set.
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// Image of the proxy container. Defaults to the operator's --proxy-image.
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// Kafka says how the proxy reaches and authenticates to the brokers.
+	// +required
+	Kafka KafkaSpec `json:"kafka"`
+
+	// Producer tunes the Kafka writer.
+	// +optional
+	Producer *ProducerSpec `json:"producer,omitempty"`
+
+	// HTTP configures the produce and management listeners and their limits.
+	// +optional
+	HTTP *HTTPSpec `json:"http,omitempty"`
+
+	// Authentication of produce clients.
+	// +optional
+	Authentication *AuthenticationSpec `json:"authentication,omitempty"`
+
+	// Topics restricts the topics clients may produce to (HTTP 403 otherwise).
+	// +optional
+	Topics *TopicsSpec `json:"topics,omitempty"`
+
+	// RateLimit bounds records and bytes per second, per pod (429 beyond).
+	// +optional
+	RateLimit *RateLimitSpec `json:"rateLimit,omitempty"`
+
+	// Resources of the proxy container.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// Logging of the proxy.
+	// +optional
+	Logging *LoggingSpec `json:"logging,omitempty"`
+
+	// Autoscaling creates a HorizontalPodAutoscaler whose target is this
+	// RestProxy.
+	// +optional
+	Autoscaling *AutoscalingSpec `json:"autoscaling,omitempty"`
+
+	// PodDisruptionBudget of the proxy pods; on by default when replicas > 1.
+	// +optional
+	PodDisruptionBudget *PodDisruptionBudgetSpec `json:"podDisruptionBudget,omitempty"`
+
+	// NetworkPolicy restricting who may reach the proxy pods.
+	// +optional
+	NetworkPolicy *NetworkPolicySpec `json:"networkPolicy,omitempty"`
+
+	// Metrics exposure.
+	// +optional
+	Metrics *MetricsSpec `json:"metrics,omitempty"`
+
+	// Template is the escape hatch for what the fields above do not cover.
+	// +optional
+	Template *TemplateSpec `json:"template,omitempty"`
+}
+
+// KafkaSpec is the connection to the Kafka cluster.
+type KafkaSpec struct {
+	// BootstrapServers lists host:port addresses of brokers.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:Pattern=`^[^:\s]+:[0-9]{1,5}$`
+	// +kubebuilder:validation:items:MaxLength=253
+	// +required
+	BootstrapServers []string `json:"bootstrapServers"`
+
+	// ClientID sent to Kafka, so broker quotas can tell tenants apart.
+	// Defaults to <namespace>.<name>.
+	// +kubebuilder:validation:MaxLength=255
+	// +optional
+	ClientID string `json:"clientId,omitempty"`
+
+	// TLS to the brokers.
+	// +optional
+	TLS *KafkaTLSSpec `json:"tls,omitempty"`
+
+	// SASL authentication to the brokers.
+	// +optional
+	SASL *KafkaSASLSpec `json:"sasl,omitempty"`
+}
+
+// KafkaTLSSpec enables TLS to the brokers.
+//
+// +kubebuilder:validation:XValidation:rule="self.enabled || (!has(self.caSecretRef) && !has(self.certSecretRef))",message="spec.kafka.tls.enabled must be true when caSecretRef or certSecretRef is set"
+type KafkaTLSSpec struct {
+	// Enabled turns TLS on.
+	// +kubebuilder:default=false
+	// +optional
+	Enabled bool `json:"enabled"`
+
+	// CASecretRef names a Secret key holding the PEM CA bundle that signs the
+	// brokers' certificates. Absent: the system roots.
+	// +optional
+	CASecretRef *SecretKeySelector `json:"caSecretRef,omitempty"`
+
+	// CertSecretRef names a kubernetes.io/tls Secret (tls.crt, tls.key) with
+	// the client certificate, for mutual TLS to the brokers.
+	// +optional
+	CertSecretRef *SecretReference `json:"certSecretRef,omitempty"`
+}
+
+// KafkaSASLSpec authenticates to the brokers with SASL.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.mechanism) == has(self.passwordSecretRef)",message="spec.kafka.sasl.passwordSecretRef is required when spec.kafka.sasl.mechanism is set, and only then"
+// +kubebuilder:validation:XValidation:rule="has(self.mechanism) == has(self.username)",message="spec.kafka.sasl.username is required when spec.kafka.sasl.mechanism is set, and only then"
+type KafkaSASLSpec struct {
+	// Mechanism of SASL.
+	// +kubebuilder:validation:Enum=PLAIN;SCRAM-SHA-256;SCRAM-SHA-512
+	// +optional
+	Mechanism string `json:"mechanism,omitempty"`
+
+	// Username to authenticate as.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +optional
+	Username string `json:"username,omitempty"`
+
+	// PasswordSecretRef names the Secret key holding the password.
+	// +optional
+	PasswordSecretRef *SecretKeySelector `json:"passwordSecretRef,omitempty"`
+}
+
+// SecretKeySelector names a key of a Secret in the RestProxy's namespace.
+type SecretKeySelector struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+
+	// Key within the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +required
+	Key string `json:"key"`
+}
+
+// SecretReference names a Secret in the RestProxy's namespace.
+type SecretReference struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+}
+
+// ProducerSpec tunes the Kafka writer; absent fields keep the proxy's defaults.
+type ProducerSpec struct {
+	// Acks required from the brokers before a record is reported delivered.
+	// +kubebuilder:validation:Enum=all;leader;none
+	// +optional
+	Acks string `json:"acks,omitempty"`
+
+	// Compression of record batches.
+	// +kubebuilder:validation:Enum=none;gzip;snappy;lz4;zstd
+	// +optional
+	Compression string `json:"compression,omitempty"`
+
+	// LingerMs is how long a batch waits for more records.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=60000
+	// +optional
+	LingerMs *int32 `json:"lingerMs,omitempty"`
+
+	// BatchMaxRecords is the most records in one batch.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	BatchMaxRecords *int32 `json:"batchMaxRecords,omitempty"`
+
+	// BatchMaxBytes is the largest batch, at most the brokers' message.max.bytes.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	BatchMaxBytes *int32 `json:"batchMaxBytes,omitempty"`
+
+	// MaxMessageBytes is the largest record; larger ones are refused with 413.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MaxMessageBytes *int32 `json:"maxMessageBytes,omitempty"`
+
+	// MaxAttempts to deliver a batch.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MaxAttempts *int32 `json:"maxAttempts,omitempty"`
+
+	// DeliveryTimeoutMs after which an unacknowledged record is reported 50003.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	DeliveryTimeoutMs *int32 `json:"deliveryTimeoutMs,omitempty"`
+}
+
+// HTTPSpec configures the proxy's listeners and request limits.
+//
+// +kubebuilder:validation:XValidation:rule="self.port != self.managementPort",message="spec.http.port and spec.http.managementPort must differ"
+type HTTPSpec struct {
+	// Port of the produce API.
+	// +kubebuilder:default=8082
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	Port int32 `json:"port,omitempty"`
+
+	// ManagementPort serves /livez, /readyz and /metrics.
+	// +kubebuilder:default=8081
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	ManagementPort int32 `json:"managementPort,omitempty"`
+
+	// MaxRequestBytes refuses requests whose Content-Length is larger (413).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MaxRequestBytes *int64 `json:"maxRequestBytes,omitempty"`
+
+	// MaxRecordBytes ends a stream whose record JSON is larger (400).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MaxRecordBytes *int32 `json:"maxRecordBytes,omitempty"`
+
+	// MaxStreams is the most concurrent streams per pod (429 beyond).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MaxStreams *int32 `json:"maxStreams,omitempty"`
+
+	// StreamMaxAge is how long one stream may stay open, e.g. "24h".
+	// +optional
+	StreamMaxAge *metav1.Duration `json:"streamMaxAge,omitempty"`
+
+	// IdleTimeout ends a stream that sends nothing for this long, e.g. "30s".
+	// +optional
+	IdleTimeout *metav1.Duration `json:"idleTimeout,omitempty"`
+
+	// TLS serves the produce API over HTTPS.
+	// +optional
+	TLS *HTTPTLSSpec `json:"tls,omitempty"`
+}
+
+// HTTPTLSSpec serves HTTPS, and with a client CA requires client certificates.
+type HTTPTLSSpec struct {
+	// SecretName of a kubernetes.io/tls Secret with the server certificate.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	SecretName string `json:"secretName"`
+
+	// ClientCASecretRef names the PEM CA bundle that signs client
+	// certificates; when set, clients must present one.
+	// +optional
+	ClientCASecretRef *SecretKeySelector `json:"clientCASecretRef,omitempty"`
+}
+
+// Authentication types of produce clients.
+const (
+	AuthenticationNone   = "none"
+	AuthenticationBasic  = "basic"
+	AuthenticationAPIKey = "apiKey"
+	AuthenticationMTLS   = "mtls"
+)
+
+// AuthenticationSpec selects how produce clients authenticate.
+//
+// +kubebuilder:validation:XValidation:rule="self.type in ['basic', 'apiKey'] ? has(self.secretRef) : !has(self.secretRef)",message="spec.authentication.secretRef is required when spec.authentication.type is basic or apiKey, and must be absent otherwise"
+type AuthenticationSpec struct {
+	// Type: none, basic (API key as user, secret as password), apiKey
+	// (Authorization: Bearer), or mtls (client certificates; needs
+	// spec.http.tls.clientCASecretRef).
+	// +kubebuilder:validation:Enum=none;basic;apiKey;mtls
+	// +kubebuilder:default=none
+	// +optional
+	Type string `json:"type,omitempty"`
+
+	// SecretRef names the Secret key holding the credentials file: lines
+	// "user:secret" for basic, one key per line for apiKey; bcrypt hashes are
+	// accepted in place of plain secrets.
+	// +optional
+	SecretRef *SecretKeySelector `json:"secretRef,omitempty"`
+}
+
+// TopicsSpec is the topic allow-list.
+type TopicsSpec struct {
+	// Allow lists the topics clients may produce to. Empty: every topic.
+	// +kubebuilder:validation:MaxItems=256
+	// +optional
+	Allow []TopicRule `json:"allow,omitempty"`
+}
+
+// TopicRule matches a topic by exact name or by prefix.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.name) != has(self.prefix)",message="each spec.topics.allow entry must set exactly one of name or prefix"
+type TopicRule struct {
+	// Name of one topic.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=249
+	// +optional
+	Name string `json:"name,omitempty"`
+
+	// Prefix of topic names.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=249
+	// +optional
+	Prefix string `json:"prefix,omitempty"`
+}
+
+// RateLimitSpec bounds what one pod accepts per second.
+type RateLimitSpec struct {
+	// RecordsPerSecond per pod.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	RecordsPerSecond *int64 `json:"recordsPerSecond,omitempty"`
+
+	// BytesPerSecond of record JSON per pod.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	BytesPerSecond *int64 `json:"bytesPerSecond,omitempty"`
+}
+
+// LoggingSpec configures the proxy's logs.
+type LoggingSpec struct {
+	// Level of logging.
+	// +kubebuilder:validation:Enum=debug;info;warn;error
+	// +kubebuilder:default=info
+	// +optional
+	Level string `json:"level,omitempty"`
+
+	// Format of log lines.
+	// +kubebuilder:validation:Enum=json;text
+	// +kubebuilder:default=json
+	// +optional
+	Format string `json:"format,omitempty"`
+}
+
+// AutoscalingSpec configures a HorizontalPodAutoscaler targeting the RestProxy.
+type AutoscalingSpec struct {
+	// MinReplicas of the autoscaler.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MinReplicas *int32 `json:"minReplicas,omitempty"`
+
+	// MaxReplicas of the autoscaler.
+	// +kubebuilder:validation:Minimum=1
+	// +required
+	MaxReplicas int32 `json:"maxReplicas"`
+
+	// TargetCPUUtilizationPercentage of the proxy pods' CPU requests.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +kubebuilder:default=80
+	// +optional
+	TargetCPUUtilizationPercentage *int32 `json:"targetCPUUtilizationPercentage,omitempty"`
+}
+
+// PodDisruptionBudgetSpec configures the proxy pods' disruption budget.
+type PodDisruptionBudgetSpec struct {
+	// Enabled creates the budget. Absent: on when replicas > 1.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// MaxUnavailable pods during voluntary disruptions.
+	// +kubebuilder:default=1
+	// +optional
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+}
+
+// NetworkPolicySpec restricts ingress to the proxy pods.
+type NetworkPolicySpec struct {
+	// Enabled creates the NetworkPolicy.
+	// +optional
+	Enabled bool `json:"enabled"`
+
+	// AllowedFrom may reach the produce port. Empty: everyone. The management
+	// port is open to all, so scrapers and probes keep working.
+	// +kubebuilder:validation:MaxItems=64
+	// +optional
+	AllowedFrom []networkingv1.NetworkPolicyPeer `json:"allowedFrom,omitempty"`
+}
+
+// MetricsSpec configures metrics exposure.
+type MetricsSpec struct {
+	// ServiceMonitor for the Prometheus operator; created only when its CRD
+	// exists in the cluster.
+	// +optional
+	ServiceMonitor *ServiceMonitorSpec `json:"serviceMonitor,omitempty"`
+}
+
+// ServiceMonitorSpec configures the ServiceMonitor.
+type ServiceMonitorSpec struct {
+	// Enabled creates the ServiceMonitor.
+	// +optional
+	Enabled bool `json:"enabled"`
+
+	// Interval between scrapes, e.g. "30s".
+	// +kubebuilder:validation:Pattern=`^([0-9]+(ms|s|m|h))+$`
+	// +optional
+	Interval string `json:"interval,omitempty"`
+
+	// Labels added to the ServiceMonitor, to match a Prometheus selector.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// TemplateSpec customises the generated objects.
+type TemplateSpec struct {
+	// Pod customises the proxy pods.
+	// +optional
+	Pod *PodTemplate `json:"pod,omitempty"`
+
+	// Container customises the proxy container.
+	// +optional
+	Container *ContainerTemplate `json:"container,omitempty"`
+
+	// Service customises the Service.
+	// +optional
+	Service *ServiceTemplate `json:"service,omitempty"`
+}
+
+// EmbeddedMetadata is the labels and annotations added to a generated object.
+type EmbeddedMetadata struct {
+	// Labels to add.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Annotations to add.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// PodTemplate customises the proxy pods.
+type PodTemplate struct {
+	// Metadata added to the pods.
+	// +optional
+	Metadata *EmbeddedMetadata `json:"metadata,omitempty"`
+
+	// Affinity of the pods.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// Tolerations of the pods.
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// NodeSelector of the pods.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+
+	// TopologySpreadConstraints of the pods.
+	// +optional
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+
+	// PriorityClassName of the pods.
+	// +optional
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+
+	// ImagePullSecrets for the proxy image.
+	// +optional
+	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
+
+	// TerminationGracePeriodSeconds of the pods; at least the proxy's drain
+	// time plus its pre-stop delay, or records in flight may lose their reports.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+}
+
+// ContainerTemplate customises the proxy container.
+type ContainerTemplate struct {
+	// Env adds environment variables.
+	// +optional
+	Env []corev1.EnvVar `json:"env,omitempty"`
+}
+
+// ServiceTemplate customises the Service.
+type ServiceTemplate struct {
+	// Metadata added to the Service.
+	// +optional
+	Metadata *EmbeddedMetadata `json:"metadata,omitempty"`
+
+	// Type of the Service.
+	// +kubebuilder:validation:Enum=ClusterIP;NodePort;LoadBalancer
+	// +optional
+	Type corev1.ServiceType `json:"type,omitempty"`
+}
+
+// Condition types of a RestProxy.
+const (
+	// ConditionReady summarises the others: the proxy serves at the desired scale.
+	ConditionReady = "Ready"
+	// ConditionAvailable: at least the minimum of proxy pods serve.
+	ConditionAvailable = "Available"
+	// ConditionProgressing: a rollout is under way.
+	ConditionProgressing = "Progressing"
+	// ConditionDegraded: the operator cannot bring about the spec (a missing
+	// Secret or key, a failed apply); the reason and message say which.
+	ConditionDegraded = "Degraded"
+	// ConditionPaused: the paused annotation stops reconciling.
+	ConditionPaused = "Paused"
+)
+
+// RestProxyStatus is the observed state of a RestProxy.
+type RestProxyStatus struct {
+	// ObservedGeneration is the generation last reconciled successfully.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Conditions: Ready, Available, Progressing, Degraded, Paused.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// Replicas of proxy pods, for the scale subresource.
+	// +optional
+	Replicas int32 `json:"replicas,omitempty"`
+
+	// ReadyReplicas of proxy pods.
+	// +optional
+	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+
+	// UpdatedReplicas running the current pod template.
+	// +optional
+	UpdatedReplicas int32 `json:"updatedReplicas,omitempty"`
+
+	// Selector of the proxy pods in string form, for the scale subresource.
+	// +optional
+	Selector string `json:"selector,omitempty"`
+
+	// URL of the produce API inside the cluster.
+	// +optional
+	URL string `json:"url,omitempty"`
+}
+
+// RestProxy is one tenant's HTTP produce proxy in front of Kafka.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
+// +kubebuilder:resource:shortName=rp,categories=kafka
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Replicas",type=integer,JSONPath=`.status.replicas`
+// +kubebuilder:printcolumn:name="Ready Replicas",type=integer,JSONPath=`.status.readyReplicas`
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type RestProxy struct {
+	metav1.TypeMeta `json:",inline"`
+
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitzero"`
+
+	// +required
+	Spec RestProxySpec `json:"spec"`
+
+	// +optional
+	Status RestProxyStatus `json:"status,omitzero"`
+}
+
+// RestProxyList is a list of RestProxies.
+//
+// +kubebuilder:object:root=true
+type RestProxyList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitzero"`
+	Items           []RestProxy `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&RestProxy{}, &RestProxyList{})
+}
