@@ -1,0 +1,267 @@
+package record
+
+import "strings"
+
+// Parse decodes one record's JSON text (one JSON value, as cut by the
+// StreamDecoder) and applies the structural checks of spec 2.1. Every error is a
+// per-record 400: a value that is not an object, invalid JSON inside it, an
+// unknown or duplicate field at any level, a field of the wrong type, a bad
+// "type", a missing "data", a header without a name or with a value that is not
+// padded standard base64, a schema field next to BINARY, JSON or STRING, a bad
+// timestamp or one before 1970.
+//
+// Parse also decodes the key and value, but keeps encoding errors (400 and 422)
+// for Encode, which the server calls later (spec 4.2 order of checks). The
+// Record owns all its bytes: raw may be reused after Parse returns. On error
+// the returned Record carries only Size.
+func Parse(raw []byte) (Record, *Error) {
+	p := parser{lexer: lexer{b: trimSpace(raw)}}
+	rec := Record{Partition: AnyPartition, Size: len(p.b)}
+	if err := p.record(&rec); err != nil {
+		return Record{Partition: AnyPartition, Size: rec.Size}, err
+	}
+	return rec, nil
+}
+
+// parser holds the state of one Parse call.
+type parser struct {
+	lexer
+	// arena holds every decoded byte of the record (header values, key, value)
+	// in one allocation: decoding never makes text longer, so len(raw) is enough.
+	arena []byte
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// Field bits, used to find duplicates and absent fields.
+const (
+	fieldPartition = 1 << iota
+	fieldHeaders
+	fieldKey
+	fieldValue
+	fieldTimestamp
+)
+
+const recordFields = `"partition_id", "headers", "key", "value", "timestamp"`
+
+func (p *parser) record(rec *Record) *Error {
+	switch c := p.peek(); c {
+	case '{':
+	case 0:
+		return p.unexpected("looking for beginning of value")
+	default:
+		if kind := jsonKind(c); kind != "" {
+			return NewError(CodeBadRequest, "A record must be a JSON object, not %s.", kind)
+		}
+		return p.unexpected("looking for beginning of value")
+	}
+	seen := 0
+	err := p.members(func(key []byte) *Error {
+		var bit int
+		var err *Error
+		switch string(key) {
+		case "partition_id":
+			bit = fieldPartition
+			rec.Partition, err = p.partition()
+		case "headers":
+			bit = fieldHeaders
+			rec.Headers, err = p.headers()
+		case "key":
+			bit = fieldKey
+			err = p.data("key", &rec.Key)
+		case "value":
+			bit = fieldValue
+			err = p.data("value", &rec.Value)
+		case "timestamp":
+			bit = fieldTimestamp
+			rec.Timestamp, err = p.timestamp()
+		default:
+			return unrecognized(key, "the record", recordFields)
+		}
+		if seen&bit != 0 {
+			return duplicate(key, "the record")
+		}
+		seen |= bit
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if p.skipSpace(); p.i < len(p.b) {
+		return p.unexpected("after top-level value")
+	}
+	return nil
+}
+
+// members walks the object at the current position (which must be '{'),
+// calling member with each decoded key while positioned at its value; member
+// must consume the value. Duplicate checks are the caller's, by field.
+func (p *parser) members(member func(key []byte) *Error) *Error {
+	p.i++
+	if p.peek() == '}' {
+		p.i++
+		return nil
+	}
+	var keyBuf [32]byte
+	for {
+		if p.peek() != '"' {
+			return p.unexpected("looking for beginning of object key string")
+		}
+		tok, escaped, err := p.str()
+		if err != nil {
+			return err
+		}
+		key := tok[1 : len(tok)-1]
+		if escaped {
+			key = appendUnescaped(keyBuf[:0], tok)
+		}
+		if err := p.expect(':', "after object key"); err != nil {
+			return err
+		}
+		p.skipSpace()
+		if err := member(key); err != nil {
+			return err
+		}
+		switch p.peek() {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return nil
+		default:
+			return p.unexpected("after object key:value pair")
+		}
+	}
+}
+
+// jsonKind names the kind of JSON value starting with c, for messages.
+func jsonKind(c byte) string {
+	switch {
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	case c == '-' || (c >= '0' && c <= '9'):
+		return "a number"
+	}
+	return ""
+}
+
+func unrecognized(key []byte, where, known string) *Error {
+	return NewError(CodeBadRequest, "Unrecognized field %q in %s (known fields: %s).", key, where, known)
+}
+
+func duplicate(key []byte, where string) *Error {
+	return NewError(CodeBadRequest, "Duplicate field %q in %s.", key, where)
+}
+
+// invalid reports a field whose value v has the wrong type or form.
+func invalid(path, expected string, v []byte) *Error {
+	return NewError(CodeBadRequest, "Invalid field %q: expected %s, got %s.", path, expected, truncate(appendCompact(nil, v), 64))
+}
+
+func missing(path string) *Error {
+	return NewError(CodeBadRequest, "Missing required field %q.", path)
+}
+
+// isNull reports whether the value at the current position is null, and consumes it.
+func (p *parser) isNull() (bool, *Error) {
+	if p.peek() != 'n' {
+		return false, nil
+	}
+	return true, p.literal("null")
+}
+
+// partition reads partition_id: an int32 or null.
+func (p *parser) partition() (int32, *Error) {
+	v, err := p.value(1)
+	if err != nil {
+		return 0, err
+	}
+	if string(v) == "null" {
+		return AnyPartition, nil
+	}
+	n, ok := parseInt32(v)
+	if !ok {
+		return 0, invalid("partition_id", "an int32 or null", v)
+	}
+	if n == -1 {
+		return explicitMinusOne, nil
+	}
+	return n, nil
+}
+
+// parseInt32 parses v when it is a JSON integer (no fraction, no exponent)
+// within int32 range.
+func parseInt32(v []byte) (int32, bool) {
+	neg := len(v) > 0 && v[0] == '-'
+	digits := v
+	if neg {
+		digits = v[1:]
+	}
+	if len(digits) == 0 || len(digits) > 10 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	if n < -1<<31 || n > 1<<31-1 {
+		return 0, false
+	}
+	return int32(n), true
+}
+
+// stringValue returns the content of the string token tok, unescaped when
+// needed (into a fresh slice: escapes are rare).
+func stringValue(tok []byte, escaped bool) []byte {
+	if !escaped {
+		return tok[1 : len(tok)-1]
+	}
+	return appendUnescaped(nil, tok)
+}
+
+// reserve returns a zero-length, non-nil slice of the arena with room for n
+// bytes, allocating the arena on first use.
+func (p *parser) reserve(n int) []byte {
+	if p.arena == nil {
+		p.arena = make([]byte, 0, max(len(p.b), n))
+	}
+	if cap(p.arena)-len(p.arena) < n {
+		// Cannot happen with text that only shrinks when decoded; stay correct anyway.
+		p.arena = make([]byte, 0, max(len(p.b), n))
+	}
+	return p.arena[len(p.arena):len(p.arena)]
+}
+
+// keep commits b, which was appended to the slice reserve returned, to the
+// arena, and returns it with its capacity capped so that appends by a user of
+// the record cannot overwrite its neighbours.
+func (p *parser) keep(b []byte) []byte {
+	p.arena = p.arena[:len(p.arena)+len(b)]
+	return b[:len(b):len(b)]
+}
+
+func quotedList(names ...string) string {
+	return `"` + strings.Join(names, `", "`) + `"`
+}

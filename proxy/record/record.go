@@ -1,0 +1,74 @@
+package record
+
+import "time"
+
+// AnyPartition is Record.Partition when the request left the choice to the
+// partitioner (partition_id absent or null).
+const AnyPartition int32 = -1
+
+// explicitMinusOne stands for an explicit "partition_id": -1. The request named
+// a partition, and a negative one must be answered 40402 "Partition not found."
+// by the server's partition check, so it must not collapse into AnyPartition.
+// Any negative value fails that check the same way, so the smallest int32 is used.
+const explicitMinusOne int32 = -1 << 31
+
+// Header of a record. Value nil means a null header value; an empty, non-nil
+// Value is the empty string "".
+type Header struct {
+	Name  string
+	Value []byte
+}
+
+// Data is a record's key or value.
+type Data struct {
+	// Typed is true when the request gave the field as a data object with a
+	// non-null "type": only then does the success report describe it.
+	Typed bool
+	// Type is "BINARY", "JSON" or "STRING" once Encode succeeded; before that
+	// it may also hold a schema type such as "AVRO".
+	Type string
+	// Bytes is what is stored in Kafka, set by Encode. nil is null data (size -1).
+	Bytes []byte
+
+	// Parse does all the decoding in its single pass over the record and keeps
+	// the outcome here; Encode publishes it. This keeps the check order of
+	// spec 4.2 (encoding errors after rate limits) without a second pass.
+	encoded   []byte
+	encodeErr *Error
+}
+
+// Record is one record of a produce request, as parsed and validated.
+type Record struct {
+	// Partition is AnyPartition when absent or null. An explicit negative
+	// partition_id stays negative (an explicit -1 is stored as math.MinInt32 to
+	// stay distinct from AnyPartition), so "Partition < 0 && Partition !=
+	// AnyPartition" means "answer 40402".
+	Partition int32
+	Headers   []Header // order and duplicates kept
+	Key       Data
+	Value     Data
+	// Timestamp is zero when absent or null: the caller stamps "now".
+	// Otherwise it is in UTC and truncated to milliseconds.
+	Timestamp time.Time
+	// Size is the byte length of the record's own JSON text, from { to } inclusive.
+	Size int
+}
+
+// Encode runs the encoding checks, key then value, and fills Key.Bytes and
+// Value.Bytes. It returns 400 for BINARY data that is not (valid) base64 and
+// STRING data that is not a string, 422 for a missing or schema type. The
+// server calls it after rate limits and the partition check (spec 4.2).
+func (r *Record) Encode() *Error {
+	if err := r.Key.publish(); err != nil {
+		return err
+	}
+	return r.Value.publish()
+}
+
+func (d *Data) publish() *Error {
+	if d.encodeErr != nil {
+		return d.encodeErr
+	}
+	d.Bytes = d.encoded
+	return nil
+}

@@ -1,0 +1,277 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// StreamDecoder cuts a request body of concatenated JSON values (spec section 2)
+// into one raw value at a time. It finds a value's end by tracking only nesting
+// depth, strings and escapes; full syntax checking is left to Parse, so that a
+// record that is broken inside its braces fails alone and the stream goes on.
+// It never holds more than one value (plus one read) in memory, and reads from
+// the body only when no complete value is buffered, so records are handed on as
+// soon as they arrive.
+type StreamDecoder struct {
+	r   io.Reader
+	max int // per-value size limit in bytes; 0: none
+
+	buf  []byte
+	off  int   // start of the not yet returned input in buf
+	end  int   // end of the input read into buf
+	base int64 // body offset of buf[0], for error messages
+
+	readErr error // sticky error of r (io.EOF included)
+	fatal   error // sticky fatal decoding error
+}
+
+const initialBufferSize = 32 << 10
+
+// NewStreamDecoder returns a decoder reading r. maxRecordBytes limits each value's
+// size; 0 means no limit.
+func NewStreamDecoder(r io.Reader, maxRecordBytes int) *StreamDecoder {
+	return &StreamDecoder{r: r, max: maxRecordBytes}
+}
+
+// Next returns the next value's raw JSON text, without surrounding whitespace.
+// The slice is valid until the next call. At a clean end of input (trailing
+// whitespace allowed) Next returns io.EOF.
+//
+// A *Error is fatal: the body cannot be cut into values any more (garbage or a
+// comma between values, a truncated last value, a value above the size limit),
+// and every later call returns the same error. Values that are not objects are
+// returned normally; Parse rejects them one by one. Other errors are read errors
+// of the underlying reader, returned as they are.
+func (d *StreamDecoder) Next() ([]byte, error) {
+	if d.fatal != nil {
+		return nil, d.fatal
+	}
+	if err := d.skipSpace(); err != nil {
+		return nil, err
+	}
+	var end int
+	var err error
+	switch c := d.buf[d.off]; {
+	case c == '{' || c == '[':
+		end, err = d.scanNested()
+	case c == '"':
+		end, err = d.scanString()
+	case c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'):
+		end, err = d.scanToken()
+	default:
+		err = d.fail(fmt.Sprintf("invalid character %s looking for beginning of value at offset %d", quoteChar(c), d.base+int64(d.off)))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if d.max > 0 && end-d.off > d.max {
+		return nil, d.fail("")
+	}
+	value := d.buf[d.off:end:end]
+	d.off = end
+	return value, nil
+}
+
+// skipSpace moves off to the first byte of the next value, reading as needed.
+func (d *StreamDecoder) skipSpace() error {
+	for {
+		for d.off < d.end {
+			if !isSpace(d.buf[d.off]) {
+				return nil
+			}
+			d.off++
+		}
+		if d.readErr != nil {
+			return d.readErr
+		}
+		d.fill()
+	}
+}
+
+// scanNested finds the end of the object or array starting at off.
+func (d *StreamDecoder) scanNested() (int, error) {
+	depth := 0
+	inString, escaped := false, false
+	i := d.off
+	for {
+		buf := d.buf[:d.end]
+		for ; i < len(buf); i++ {
+			c := buf[i]
+			if inString {
+				switch {
+				case escaped:
+					escaped = false
+				case c == '\\':
+					escaped = true
+				case c == '"':
+					inString = false
+				}
+				continue
+			}
+			switch c {
+			case '"':
+				inString = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1, nil
+				}
+			}
+		}
+		var err error
+		if i, err = d.more(i); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// scanString finds the end of the string starting at off.
+func (d *StreamDecoder) scanString() (int, error) {
+	escaped := false
+	i := d.off + 1
+	for {
+		buf := d.buf[:d.end]
+		for ; i < len(buf); i++ {
+			switch c := buf[i]; {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				return i + 1, nil
+			}
+		}
+		var err error
+		if i, err = d.more(i); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// scanToken finds the end of a literal or number starting at off: the first
+// whitespace or structural character, or the end of input. The token must then
+// be a JSON literal or number; anything else is garbage between values.
+func (d *StreamDecoder) scanToken() (int, error) {
+	i := d.off
+	for {
+		buf := d.buf[:d.end]
+		for ; i < len(buf); i++ {
+			if isDelimiter(buf[i]) {
+				return d.checkToken(i)
+			}
+		}
+		var err error
+		i, err = d.more(i)
+		if err == errEndOfInput {
+			return d.checkToken(i)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+func (d *StreamDecoder) checkToken(end int) (int, error) {
+	tok := d.buf[d.off:end]
+	switch string(tok) {
+	case "true", "false", "null":
+		return end, nil
+	}
+	if validNumber(tok) {
+		return end, nil
+	}
+	if len(tok) > 40 {
+		tok = append(tok[:40:40], "..."...)
+	}
+	return 0, d.fail(fmt.Sprintf("invalid token %q at offset %d", tok, d.base+int64(d.off)))
+}
+
+// errEndOfInput tells scanToken that the body ended, which ends a token.
+var errEndOfInput = errors.New("end of input")
+
+// more is called when the scan of the value starting at off reached i == end:
+// it enforces the size limit, reads more input and returns i adjusted to the
+// moved buffer. At the end of input it returns a fatal truncation error, or
+// errEndOfInput for scanToken to decide.
+func (d *StreamDecoder) more(i int) (int, error) {
+	if d.max > 0 && i-d.off > d.max {
+		return 0, d.fail("")
+	}
+	if d.readErr == io.EOF {
+		if d.buf[d.off] != '{' && d.buf[d.off] != '[' && d.buf[d.off] != '"' {
+			return i, errEndOfInput
+		}
+		return 0, d.fail(fmt.Sprintf("unexpected end of input in the value starting at offset %d", d.base+int64(d.off)))
+	}
+	if d.readErr != nil {
+		return 0, d.readErr
+	}
+	shift := d.fill()
+	return i - shift, nil
+}
+
+// fill reads once more into buf, first moving the unreturned input to the
+// front (which invalidates the value returned last) or growing buf when that
+// input fills it. It returns how far the input moved. A reader returning
+// (0, nil) is retried a few times, then treated as io.ErrNoProgress.
+func (d *StreamDecoder) fill() (shift int) {
+	if d.buf == nil {
+		d.buf = make([]byte, initialBufferSize)
+	}
+	if d.off > 0 {
+		shift = d.off
+		copy(d.buf, d.buf[d.off:d.end])
+		d.end -= d.off
+		d.base += int64(d.off)
+		d.off = 0
+	}
+	if d.end == len(d.buf) {
+		grown := make([]byte, 2*len(d.buf))
+		copy(grown, d.buf[:d.end])
+		d.buf = grown
+	}
+	for tries := 0; tries < 100; tries++ {
+		n, err := d.r.Read(d.buf[d.end:])
+		d.end += n
+		if err != nil {
+			d.readErr = err
+			return shift
+		}
+		if n > 0 {
+			return shift
+		}
+	}
+	d.readErr = io.ErrNoProgress
+	return shift
+}
+
+// fail makes msg (or, when empty, the size limit message) the sticky fatal error.
+func (d *StreamDecoder) fail(msg string) error {
+	e := &Error{Code: CodeBadRequest, Message: MessageTooLarge}
+	if msg != "" {
+		e.Message = fatalPrefix + msg
+	}
+	d.fatal = e
+	return e
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func isDelimiter(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '{', '}', '[', ']', '"', ',', ':':
+		return true
+	}
+	return false
+}
+
+// quoteChar quotes c for an error message: 'x' when printable ASCII, else '\xNN'.
+func quoteChar(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return fmt.Sprintf("%q", rune(c))
+	}
+	return fmt.Sprintf(`'\x%02x'`, c)
+}
