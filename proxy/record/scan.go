@@ -109,8 +109,9 @@ func (l *lexer) escape() *Error {
 			l.i = len(l.b)
 			return l.errorf("unexpected end of JSON input")
 		}
-		for _, h := range l.b[l.i+2 : l.i+6] {
+		for k, h := range l.b[l.i+2 : l.i+6] {
 			if hexValue(h) < 0 {
+				l.i += 2 + k
 				return l.errorf("invalid character %s in \\u hexadecimal character escape", quoteChar(h))
 			}
 		}
