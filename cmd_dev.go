@@ -2,15 +2,85 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy"
+	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
 )
 
-// runDev is a placeholder until the dev command lands.
+// runDev runs an in-process Kafka broker and a proxy in front of it, and
+// prints how to use them, until ctx is done.
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("dev", "[flags]", stderr)
+	configPath := fs.String("config", "", "YAML proxy config `file`; absent: defaults, text logs. kafka.bootstrapServers is replaced by the dev broker")
+	o := overrides{}
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8082", "`address` of the produce API")
+	fs.StringVar(&o.managementListen, "management-listen", "127.0.0.1:8081", "`address` of /livez, /readyz and /metrics")
+	kafkaListen := fs.String("kafka-listen", "127.0.0.1:9092", "`address` of the in-process Kafka broker")
+	topicsFlag := fs.String("topics", "demo:3", "topics to create, as `NAME:PARTITIONS,...` (no others can be produced to)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return errors.New("not implemented yet")
+	topics, err := devbroker.ParseTopics(*topicsFlag)
+	if err != nil {
+		return fmt.Errorf("--topics: %w", err)
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *configPath == "" {
+		cfg.Logging.Format = "text"
+	}
+	broker, err := devbroker.Start(*kafkaListen, topics)
+	if err != nil {
+		return err
+	}
+	defer broker.Close()
+	o.bootstrapServers = broker.Addr()
+	if err := o.apply(&cfg); err != nil {
+		return err
+	}
+	return serveProxy(ctx, cfg, stderr, func(srv *proxy.Server) {
+		printDevHelp(stdout, srv.Addr().String(), srv.ManagementAddr().String(), broker.Addr(), firstTopic(*topicsFlag, topics))
+	})
+}
+
+// firstTopic is the topic the examples use: the first one named on the
+// command line.
+func firstTopic(flag string, topics map[string]int32) string {
+	for name := range topics {
+		if len(flag) >= len(name) && flag[:len(name)] == name {
+			return name
+		}
+	}
+	for name := range topics {
+		return name
+	}
+	return "demo"
+}
+
+func printDevHelp(w io.Writer, api, mgmt, kafka, topic string) {
+	url := fmt.Sprintf("http://%s/v3/clusters/dev/topics/%s/records", api, topic)
+	fmt.Fprintf(w, `restproxy dev is running. Ctrl-C stops it.
+
+  produce API:  http://%[1]s  (POST /v3/clusters/{any}/topics/{topic}/records)
+  management:   http://%[2]s  (/livez /readyz /metrics)
+  Kafka broker: %[3]s  (in memory; records are lost when it stops)
+
+Produce one record:
+
+  curl -sS -H 'Content-Type: application/json' --data-binary '{"key":{"type":"STRING","data":"k1"},"value":{"type":"JSON","data":{"hello":"world"}}}' %[4]s
+
+Stream a file of records (one JSON object per record; reports come back as they are acknowledged):
+
+  printf '%%s\n' '{"value":{"type":"STRING","data":"one"}}' '{"partition_id":1,"value":{"type":"STRING","data":"two"}}' > records.json
+  curl -sS -N -X POST -T records.json -H 'Transfer-Encoding: chunked' -H 'Content-Type: application/json' %[4]s
+
+Read the records back with any Kafka client, for example:
+
+  kcat -b %[3]s -t %[5]s -C -e -f '%%p/%%o key=%%k value=%%s\n'
+
+`, api, mgmt, kafka, url, topic)
 }

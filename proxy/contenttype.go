@@ -1,0 +1,26 @@
+package proxy
+
+import (
+	"mime"
+	"strings"
+)
+
+// checkContentType accepts application/json (any case) with no charset, or
+// with charset UTF-8 or ISO-8859-1, and answers the others as the reference
+// does: 400 for a bad charset, 415 for anything else. It reports whether the
+// body is Latin-1, which the server then transcodes to UTF-8.
+func checkContentType(header string) (latin1 bool, err *requestError) {
+	mediaType, params, perr := mime.ParseMediaType(header)
+	if perr != nil || mediaType != "application/json" {
+		return false, errUnsupportedMediaType()
+	}
+	charset, ok := params["charset"]
+	switch {
+	case !ok, strings.EqualFold(charset, "UTF-8"):
+		return false, nil
+	case strings.EqualFold(charset, "ISO-8859-1"):
+		return true, nil
+	default:
+		return false, errUnsupportedCharset()
+	}
+}

@@ -1,0 +1,180 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
+)
+
+// Paths of the produce endpoint: the v3 path, the same under /kafka, each
+// with and without a trailing slash.
+var producePaths = []string{
+	"/v3/clusters/:cluster_id/topics/:topic_name/records",
+	"/v3/clusters/:cluster_id/topics/:topic_name/records/",
+	"/kafka/v3/clusters/:cluster_id/topics/:topic_name/records",
+	"/kafka/v3/clusters/:cluster_id/topics/:topic_name/records/",
+}
+
+// routes builds the produce API. Every method is routed to the handler so
+// that 405 (and 404 for other paths) leave through handleError with the JSON
+// error shape, not echo's defaults.
+func (s *Server) routes() http.Handler {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = handleError
+	for _, p := range producePaths {
+		e.Any(p, s.handleProduce, s.accessControl()...)
+	}
+	return e
+}
+
+// accessControl is the seam for authentication (401/40101) and topic
+// authorization (403/40301): middlewares run after routing and before any
+// check of the request. None yet: authentication.type none admits everyone.
+func (s *Server) accessControl() []echo.MiddlewareFunc {
+	return nil
+}
+
+// handleProduce runs the checks of spec 4.1 in order, each answered with a
+// real HTTP status, then streams.
+func (s *Server) handleProduce(c echo.Context) error {
+	req := c.Request()
+	if req.Method != http.MethodPost {
+		return errMethodNotAllowed
+	}
+	st, input, rerr := s.openStream(c)
+	if rerr != nil {
+		s.metrics.streamsRefused.WithLabelValues(rerr.reason).Inc()
+		return rerr
+	}
+	defer s.streams.remove(st)
+	s.metrics.activeStreams.Inc()
+	defer s.metrics.activeStreams.Dec()
+	if input == nil {
+		return nil // the client went away before sending a record
+	}
+	st.serve(input)
+	return nil
+}
+
+// openStream checks the request and returns the stream and its body, with
+// leading whitespace consumed. A nil input with a nil error means the client
+// went away.
+func (s *Server) openStream(c echo.Context) (*stream, io.Reader, *requestError) {
+	req := c.Request()
+	latin1, rerr := checkContentType(req.Header.Get(echo.HeaderContentType))
+	if rerr != nil {
+		return nil, nil, rerr
+	}
+	clusterID, topic := c.Param("cluster_id"), c.Param("topic_name")
+	if s.cfg.ClusterID != "" && clusterID != s.cfg.ClusterID {
+		return nil, nil, errClusterNotFound(clusterID)
+	}
+	if max := s.cfg.HTTP.MaxRequestBytes; max > 0 && req.ContentLength > max {
+		return nil, nil, errRequestTooLarge()
+	}
+	if req.ContentLength == 0 {
+		return nil, nil, errEmptyBody()
+	}
+	st := s.newStream(c.Response().Writer, req, clusterID, topic)
+	if rerr := s.streams.add(st); rerr != nil {
+		return nil, nil, rerr
+	}
+	partitions, rerr := s.partitions(req.Context(), topic)
+	if rerr != nil {
+		s.streams.remove(st)
+		return nil, nil, rerr
+	}
+	st.partitions = partitions
+
+	var r io.Reader = st.body
+	if latin1 {
+		r = newLatin1Reader(r)
+	}
+	input := bufio.NewReaderSize(r, 32<<10)
+	if rerr := s.awaitData(st, input); rerr != nil {
+		s.streams.remove(st)
+		return nil, nil, rerr
+	}
+	return st, input, nil
+}
+
+func (s *Server) newStream(w http.ResponseWriter, req *http.Request, clusterID, topic string) *stream {
+	rc := http.NewResponseController(w)
+	now := time.Now()
+	st := &stream{
+		srv:       s,
+		clusterID: clusterID,
+		topic:     topic,
+		w:         w,
+		rc:        rc,
+		body:      &bodyReader{r: req.Body, rc: rc, idle: s.idle},
+		q:         newReportQueue(s.cfg.HTTP.MaxInFlightPerStream, s.onProduced),
+		start:     now,
+		maxAgeAt:  now.Add(s.maxAge),
+		stopping:  make(chan struct{}),
+		abort:     make(chan struct{}),
+	}
+	if s.limiter != nil {
+		st.window = s.limiter.cluster(clusterID)
+	}
+	return st
+}
+
+// onProduced is every slot's producer callback: it runs on the producer's
+// goroutine and must not block.
+func (s *Server) onProduced(sl *slot, r producer.Result) {
+	s.inFlight.release()
+	sl.q.finish(sl, r)
+}
+
+// partitions asks the producer's metadata for the topic's partition count,
+// waiting at most producer.metadataWaitMs: an unknown topic is answered at
+// once instead of failing every record later.
+func (s *Server) partitions(ctx context.Context, topic string) (int32, *requestError) {
+	ctx, cancel := context.WithTimeout(ctx, s.metadataWait)
+	defer cancel()
+	n, err := s.producer.Partitions(ctx, topic)
+	switch {
+	case err == nil:
+		return int32(n), nil
+	case errors.Is(err, producer.ErrUnknownTopic):
+		return 0, errTopicNotFound(topic)
+	default:
+		if !errors.Is(err, producer.ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded) {
+			s.log.Warn("topic metadata", "topic", topic, "error", err)
+		}
+		return 0, errKafkaUnavailable()
+	}
+}
+
+// awaitData reads up to the first byte of the first record, so that an
+// empty or whitespace-only body is answered 422 before the 200 of a stream.
+func (s *Server) awaitData(st *stream, input *bufio.Reader) *requestError {
+	for {
+		b, err := input.ReadByte()
+		switch {
+		case err == nil && isSpace(b):
+			continue
+		case err == nil:
+			_ = input.UnreadByte()
+			return nil
+		case errors.Is(err, io.EOF):
+			return errEmptyBody()
+		case errors.Is(err, errStopped):
+			return errShuttingDown()
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return errIdleBeforeData()
+		default:
+			return errEmptyBody()
+		}
+	}
+}

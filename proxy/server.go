@@ -1,0 +1,205 @@
+// Package proxy is the produce server: the Confluent REST Proxy v3 produce
+// endpoint on one listener (spec/produce-api.md) and the operational
+// endpoints (/livez, /readyz, /metrics) on another.
+//
+// Data flows one way: socket → record decoder → per-record checks → rate
+// limiter → Kafka producer → ordered report queue → socket.
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
+)
+
+// Server serves the produce API and the management endpoints of one proxy.
+// New binds both listeners, so their addresses are known (port 0 included)
+// before Run serves them.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	producer *producer.Producer
+	metrics  *metrics
+	limiter  *rateLimiter
+	inFlight *inFlightLimit
+	streams  *streamSet
+	ready    *readiness
+
+	// Durations of the config, converted once.
+	grace, idle, drain, metadataWait, maxAge time.Duration
+
+	apiListener, mgmtListener net.Listener
+	api, mgmt                 *http.Server
+}
+
+// New builds a server from cfg: it creates the Kafka producer and binds the
+// produce and management listeners.
+func New(cfg config.Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	prod, err := producer.New(cfg, log)
+	if err != nil {
+		return nil, fmt.Errorf("create producer: %w", err)
+	}
+	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+	s := &Server{
+		cfg:          cfg,
+		log:          log,
+		producer:     prod,
+		metrics:      newMetrics(prod.Stats),
+		limiter:      newRateLimiter(cfg.RateLimit),
+		streams:      newStreamSet(cfg.HTTP.MaxStreams),
+		grace:        ms(cfg.HTTP.StreamGracePeriodMs),
+		idle:         ms(cfg.HTTP.IdleTimeoutMs),
+		drain:        ms(cfg.HTTP.ShutdownDrainMs),
+		metadataWait: ms(int64(cfg.Producer.MetadataWaitMs)),
+		maxAge:       ms(cfg.HTTP.StreamMaxAgeMs),
+	}
+	s.inFlight = newInFlightLimit(cfg.HTTP.MaxInFlightTotal, s.metrics.inFlight)
+	s.ready = newReadiness(prod.Ready, s.streams.isDraining)
+	if err := s.listen(); err != nil {
+		_ = prod.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) listen() error {
+	api, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (listen): %w", s.cfg.Listen, err)
+	}
+	mgmt, err := net.Listen("tcp", s.cfg.ManagementListen)
+	if err != nil {
+		_ = api.Close()
+		return fmt.Errorf("listen on %s (managementListen): %w", s.cfg.ManagementListen, err)
+	}
+	s.apiListener, s.mgmtListener = api, mgmt
+	s.api = &http.Server{
+		Handler: s.routes(),
+		// Streams are long: no ReadTimeout or WriteTimeout. Headers must
+		// arrive promptly (slowloris); the body is bounded by the per-read
+		// idle timeout and reports by a per-flush write deadline.
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       s.idle,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.mgmt = &http.Server{
+		Handler:           s.managementRoutes(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// Addr is the produce API's bound address.
+func (s *Server) Addr() net.Addr { return s.apiListener.Addr() }
+
+// ManagementAddr is the management endpoints' bound address.
+func (s *Server) ManagementAddr() net.Addr { return s.mgmtListener.Addr() }
+
+// Run serves both listeners until ctx is done, then shuts down: readiness
+// fails at once, new streams are refused, active streams stop reading and
+// write the reports of every record already read (bounded by
+// http.shutdownDrainMs), and the producer is closed last. A nil return means
+// a clean shutdown.
+func (s *Server) Run(ctx context.Context) error {
+	tlsConfig, err := s.tlsConfig()
+	if err != nil {
+		s.closeListeners()
+		_ = s.producer.Close()
+		return err
+	}
+	errc := make(chan error, 2)
+	go func() {
+		if tlsConfig != nil {
+			s.api.TLSConfig = tlsConfig
+			errc <- s.api.ServeTLS(s.apiListener, "", "")
+			return
+		}
+		errc <- s.api.Serve(s.apiListener)
+	}()
+	go func() { errc <- s.mgmt.Serve(s.mgmtListener) }()
+	s.log.Info("serving", "listen", s.Addr().String(), "managementListen", s.ManagementAddr().String(), "tls", tlsConfig != nil)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+		serveErr = fmt.Errorf("serve: %w", serveErr)
+	}
+	s.shutdown()
+	return serveErr
+}
+
+func (s *Server) closeListeners() {
+	_ = s.apiListener.Close()
+	_ = s.mgmtListener.Close()
+}
+
+// shutdown drains in the order that loses no report: refuse new streams,
+// stop reading, wait for the reports, then close Kafka.
+func (s *Server) shutdown() {
+	start := time.Now()
+	active := s.streams.drainAll()
+	s.log.Info("shutting down", "active_streams", active, "drain_ms", s.drain.Milliseconds())
+	// Streams abandon what Kafka has not confirmed after s.drain; the
+	// server waits a little longer so those last reports can be written.
+	ctx, cancel := context.WithTimeout(context.Background(), s.drain+time.Second)
+	defer cancel()
+	if err := s.api.Shutdown(ctx); err != nil {
+		s.log.Warn("produce listener did not drain in time; closing connections", "error", err)
+		_ = s.api.Close()
+	}
+	if err := s.producer.Close(); err != nil {
+		s.log.Warn("close producer", "error", err)
+	}
+	mctx, mcancel := context.WithTimeout(context.Background(), time.Second)
+	defer mcancel()
+	if err := s.mgmt.Shutdown(mctx); err != nil {
+		_ = s.mgmt.Close()
+	}
+	s.log.Info("shut down", "duration_ms", time.Since(start).Milliseconds())
+}
+
+// tlsConfig serves HTTPS when http.tls.certFile is set, and requires client
+// certificates when http.tls.clientCAFile is set.
+func (s *Server) tlsConfig() (*tls.Config, error) {
+	t := s.cfg.HTTP.TLS
+	if t.CertFile == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load http.tls certificate: %w", err)
+	}
+	c := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if t.ClientCAFile != "" {
+		pem, err := os.ReadFile(t.ClientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read http.tls.clientCAFile: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, errors.New("http.tls.clientCAFile: no PEM certificate found")
+		}
+		c.ClientCAs = pool
+		c.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return c, nil
+}

@@ -1,0 +1,316 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/record"
+)
+
+// stream is one produce request after it passed the checks of spec 4.1. Two
+// goroutines serve it: the reader (decode, validate, hand to Kafka) and the
+// writer (the handler's own goroutine: ordered reports to the socket). They
+// meet only in the reportQueue.
+type stream struct {
+	srv        *Server
+	clusterID  string
+	topic      string
+	partitions int32
+	window     *window // this cluster's rate-limit window; nil when limits are off
+
+	w    http.ResponseWriter
+	rc   *http.ResponseController
+	body *bodyReader
+	q    *reportQueue
+
+	start    time.Time
+	maxAgeAt time.Time
+
+	// stopping is closed by the server's shutdown: stop reading, drain.
+	stopping chan struct{}
+	stopOnce sync.Once
+	// abort is closed when reports can no longer be written: the reader
+	// stops at once, whatever it was waiting for.
+	abort     chan struct{}
+	abortOnce sync.Once
+	maxAgeHit atomic.Bool
+
+	// Written by the reader; read after it exits.
+	records, bytes int64
+	endReason      string
+	// Written by the writer.
+	counts      [len(reportCodes) + 1]int64
+	writeFailed bool // reports could not be written
+	unreported  int
+}
+
+// Reasons a stream ended, for its log line.
+const (
+	endInput    = "end of input"
+	endFatal    = "fatal input error"
+	endIdle     = "idle timeout"
+	endMaxAge   = "maximum age"
+	endShutdown = "shutdown"
+	endClient   = "client went away"
+)
+
+// writeBufferSize is how many report bytes are collected before they are
+// written even though more reports are ready; they are flushed to the
+// socket when no further report is ready.
+const writeBufferSize = 32 << 10
+
+// stop makes the stream stop reading new records; reports for records
+// already read are still written (bounded by the shutdown drain).
+func (st *stream) stop() {
+	st.stopOnce.Do(func() {
+		close(st.stopping)
+		st.body.stop()
+	})
+}
+
+func (st *stream) abortReading() {
+	st.abortOnce.Do(func() {
+		close(st.abort)
+		st.body.stop()
+	})
+}
+
+func (st *stream) isStopping() bool {
+	select {
+	case <-st.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// serve answers 200 and streams until the input ends and every report is
+// written, or the client goes away.
+func (st *stream) serve(input io.Reader) {
+	if err := st.rc.EnableFullDuplex(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		st.srv.log.Warn("enable full duplex", "error", err)
+	}
+	st.w.Header().Set("Content-Type", "application/json")
+	st.w.WriteHeader(http.StatusOK)
+
+	var wg sync.WaitGroup
+	wg.Go(func() { st.read(record.NewStreamDecoder(input, st.srv.cfg.HTTP.MaxRecordBytes)) })
+	if !st.writeReports() {
+		st.writeFailed = true
+	}
+	// Whether the writer finished or failed, nothing more will be reported:
+	// release a reader still waiting for a slot, a token or the socket.
+	st.abortReading()
+	wg.Wait()
+	st.unreported = st.q.pending()
+	st.logEnd()
+}
+
+// read is the reader goroutine: one record at a time from the body to Kafka
+// or straight to an error report.
+func (st *stream) read(dec *record.StreamDecoder) {
+	defer st.q.closeInput()
+	for !st.isStopping() {
+		raw, err := dec.Next()
+		if err != nil {
+			st.endOfInput(err)
+			return
+		}
+		now := time.Now()
+		s := st.q.reserve(st.abort)
+		if s == nil {
+			st.endReason = endClient
+			return
+		}
+		st.records++
+		st.bytes += int64(len(raw))
+		st.srv.metrics.receivedBytes.Add(float64(len(raw)))
+		s.readAt, s.size = now, len(raw)
+		if now.After(st.maxAgeAt) {
+			st.q.fail(s, reportMaxAge())
+			st.maxAgeHit.Store(true)
+			st.endReason = endMaxAge
+			return
+		}
+		st.produce(s, raw, now)
+	}
+	st.endReason = endShutdown
+}
+
+// produce runs the per-record checks in the order of spec 4.2 (parse, rate
+// limits, partition, encoding) and hands the record to Kafka.
+func (st *stream) produce(s *slot, raw []byte, now time.Time) {
+	// The decoder reuses raw; the slot keeps its own copy for as long as
+	// Kafka may read the record.
+	s.raw = append(s.raw[:0], raw...)
+	var perr *record.Error
+	if s.rec, perr = record.Parse(s.raw); perr != nil {
+		st.q.fail(s, perr)
+		return
+	}
+	rec := &s.rec
+	if st.window != nil && !st.srv.limiter.allow(st.window, now.Unix(), len(raw)) {
+		st.srv.metrics.rateLimited.Inc()
+		st.q.fail(s, reportRateLimited())
+		return
+	}
+	if rec.Partition != record.AnyPartition && (rec.Partition < 0 || rec.Partition >= st.partitions) {
+		st.q.fail(s, reportPartitionNotFound())
+		return
+	}
+	if e := rec.Encode(); e != nil {
+		st.q.fail(s, e)
+		return
+	}
+	if rec.Timestamp.IsZero() {
+		rec.Timestamp = now.UTC().Truncate(time.Millisecond)
+	}
+	if !st.srv.inFlight.acquire(st.abort) {
+		st.q.fail(s, reportUnconfirmed())
+		return
+	}
+	st.srv.producer.Produce(st.topic, rec, s.onProduced)
+}
+
+// endOfInput classifies why the decoder stopped. A fatal decoding error is
+// the stream's last report; read errors end the stream with what it has.
+func (st *stream) endOfInput(err error) {
+	var fatal *record.Error
+	switch {
+	case errors.Is(err, io.EOF):
+		st.endReason = endInput
+	case errors.As(err, &fatal):
+		st.endReason = endFatal
+		if s := st.q.reserve(st.abort); s != nil {
+			s.readAt = time.Now()
+			st.q.fail(s, fatal)
+		}
+	case errors.Is(err, errStopped) && st.isStopping():
+		st.endReason = endShutdown
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		st.endReason = endIdle
+	default:
+		st.endReason = endClient
+	}
+}
+
+// writeReports is the writer: it writes every ready report in order into one
+// buffer and flushes when no further report is ready. It returns false if
+// the client cannot be written to any more.
+func (st *stream) writeReports() bool {
+	batch := make([]*slot, 0, 256)
+	buf := make([]byte, 0, writeBufferSize+1024)
+	var deadline <-chan time.Time
+	stopping := st.stopping
+	for {
+		var complete bool
+		batch, complete = st.q.ready(batch[:0])
+		if len(batch) > 0 {
+			now := time.Now()
+			for _, s := range batch {
+				buf = st.appendReport(buf, s, now)
+			}
+			st.q.release(len(batch))
+			if len(buf) >= writeBufferSize {
+				if !st.write(buf, false) {
+					return false
+				}
+				buf = buf[:0]
+			}
+			continue
+		}
+		if len(buf) > 0 {
+			if !st.write(buf, true) {
+				return false
+			}
+			buf = buf[:0]
+		}
+		if complete {
+			return true
+		}
+		if deadline == nil && st.maxAgeHit.Load() {
+			deadline = time.After(st.srv.grace)
+		}
+		select {
+		case <-st.q.wakeWriter:
+		case <-stopping:
+			stopping = nil
+			deadline = time.After(st.srv.drain)
+		case <-deadline:
+			st.q.abandon(reportUnconfirmed())
+		}
+	}
+}
+
+// appendReport appends one record's report and counts it.
+func (st *stream) appendReport(buf []byte, s *slot, now time.Time) []byte {
+	code := 200
+	if e := s.result.Err; e != nil {
+		code = e.Code
+		buf = record.AppendError(buf, e)
+	} else {
+		buf = record.AppendSuccess(buf, &record.Success{
+			ClusterID: st.clusterID,
+			Topic:     st.topic,
+			Partition: s.result.Partition,
+			Offset:    s.result.Offset,
+			Timestamp: s.result.Timestamp,
+			Key:       s.rec.Key,
+			Value:     s.rec.Value,
+		})
+	}
+	if !s.abandoned { // an abandoned slot may still be filled by the reader
+		st.srv.metrics.reportLatency.Observe(now.Sub(s.readAt).Seconds())
+	}
+	st.srv.metrics.countReport(code)
+	st.counts[codeIndex(code)]++
+	return buf
+}
+
+// write sends buf, and flushes it to the socket when flush is set, under a
+// write deadline: a client that stops reading its reports is dropped after
+// the idle timeout instead of pinning the stream's memory.
+func (st *stream) write(buf []byte, flush bool) bool {
+	_ = st.rc.SetWriteDeadline(time.Now().Add(st.srv.idle))
+	if _, err := st.w.Write(buf); err != nil {
+		return false
+	}
+	if flush {
+		if err := st.rc.Flush(); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// logEnd writes the stream's one log line.
+func (st *stream) logEnd() {
+	codes := make([]any, 0, len(st.counts))
+	for i, n := range st.counts {
+		if n == 0 {
+			continue
+		}
+		name := "other"
+		if i < len(reportCodes) {
+			name = strconv.Itoa(reportCodes[i])
+		}
+		codes = append(codes, slog.Int64(name, n))
+	}
+	st.srv.log.Info("stream finished",
+		"cluster_id", st.clusterID,
+		"topic", st.topic,
+		"duration_ms", time.Since(st.start).Milliseconds(),
+		"records", st.records,
+		"bytes", st.bytes,
+		"end", st.endReason,
+		"write_error", st.writeFailed,
+		"unreported", st.unreported,
+		slog.Group("error_codes", codes...))
+}

@@ -1,0 +1,54 @@
+package proxy
+
+import "sync"
+
+// streamSet tracks the active streams: it enforces http.maxStreams, and on
+// shutdown it refuses new streams and tells the active ones to stop reading.
+type streamSet struct {
+	max int // 0: no limit
+
+	mu       sync.Mutex
+	draining bool
+	active   map[*stream]struct{}
+}
+
+func newStreamSet(max int) *streamSet {
+	return &streamSet{max: max, active: map[*stream]struct{}{}}
+}
+
+func (ss *streamSet) add(st *stream) *requestError {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	switch {
+	case ss.draining:
+		return errShuttingDown()
+	case ss.max > 0 && len(ss.active) >= ss.max:
+		return errTooManyStreams()
+	}
+	ss.active[st] = struct{}{}
+	return nil
+}
+
+func (ss *streamSet) remove(st *stream) {
+	ss.mu.Lock()
+	delete(ss.active, st)
+	ss.mu.Unlock()
+}
+
+// drainAll refuses new streams from now on and stops every active one from
+// reading; it returns how many were active.
+func (ss *streamSet) drainAll() int {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.draining = true
+	for st := range ss.active {
+		st.stop()
+	}
+	return len(ss.active)
+}
+
+func (ss *streamSet) isDraining() bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.draining
+}
