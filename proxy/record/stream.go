@@ -176,6 +176,9 @@ func (d *StreamDecoder) scanToken() (int, error) {
 
 func (d *StreamDecoder) checkToken(end int) (int, error) {
 	tok := d.buf[d.off:end]
+	if d.max > 0 && len(tok) > d.max {
+		return 0, d.fail("") // the size limit wins, however the input was chunked
+	}
 	switch string(tok) {
 	case "true", "false", "null":
 		return end, nil
