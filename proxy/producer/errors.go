@@ -1,0 +1,150 @@
+package producer
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/record"
+)
+
+// Errors of Partitions. The server turns them into HTTP answers before it
+// starts streaming, so they are sentinels to test with errors.Is; the wrapped
+// text says why.
+var (
+	// ErrUnknownTopic: the broker says the topic does not exist (HTTP 404, 40401).
+	ErrUnknownTopic = errors.New("topic not found")
+	// ErrUnavailable: no metadata arrived within producer.metadataWaitMs
+	// (HTTP 503, 50003, with Retry-After).
+	ErrUnavailable = errors.New("Kafka is unavailable")
+	// ErrTopicAuthorization: the broker refuses the proxy's principal access
+	// to the topic's metadata (HTTP 403, 40301).
+	ErrTopicAuthorization = errors.New("not authorized to access the topic")
+)
+
+// Errors this package raises itself and reports through mapError.
+var (
+	errDeliveryTimeout    = errors.New("record not acknowledged by Kafka within producer.deliveryTimeoutMs")
+	errClosed             = errors.New("producer is shutting down")
+	errBacklog            = errors.New("Kafka has not acknowledged earlier records within producer.deliveryTimeoutMs; not queueing more")
+	errCredentialsRefused = errors.New("Kafka refused the proxy's SASL credentials")
+	errTooLarge           = errors.New("record is larger than producer.maxMessageBytes")
+)
+
+// API error codes of spec 4.2 that produce failures map to.
+const (
+	codeTooLarge        = 413
+	codeUnauthenticated = 40101
+	codeForbidden       = 40301
+	codeNotFound        = 40403
+	codeInvalid         = 40002
+	codeRetriable       = 50003
+	codeKafka           = 50002
+	codeInternal        = 500
+
+	internalServerError = "Internal Server Error"
+	maxMessageLen       = 1 << 10
+)
+
+// mapError is the one place a produce failure becomes an API error code
+// (spec 4.2). Order matters: kafka-go calls some codes that we report as
+// client errors "temporary" (CORRUPT_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION,
+// NOT_LEADER), so the specific codes are matched before the retriable class.
+func mapError(err error) *record.Error {
+	if err == nil {
+		return nil
+	}
+	var tooLarge kafka.MessageTooLargeError
+	switch {
+	case errors.Is(err, errCredentialsRefused),
+		isKafka(err, kafka.SASLAuthenticationFailed, kafka.UnsupportedSASLMechanism, kafka.IllegalSASLState):
+		return apiError(codeUnauthenticated, err)
+	case errors.Is(err, errTooLarge), errors.As(err, &tooLarge),
+		isKafka(err, kafka.MessageSizeTooLarge, kafka.RecordListTooLarge):
+		return apiError(codeTooLarge, err)
+	case isKafka(err, kafka.TopicAuthorizationFailed, kafka.ClusterAuthorizationFailed):
+		return apiError(codeForbidden, err)
+	case isKafka(err, kafka.UnknownTopicOrPartition, kafka.NotLeaderForPartition),
+		errors.Is(err, protocol.ErrNoTopic), errors.Is(err, protocol.ErrNoPartition):
+		return apiError(codeNotFound, err)
+	case isKafka(err, kafka.InvalidTopic, kafka.InvalidRecord, kafka.InvalidMessage, kafka.InvalidRequest):
+		return apiError(codeInvalid, err)
+	case isRetriable(err):
+		return apiError(codeRetriable, err)
+	case isKafka(err):
+		return apiError(codeKafka, err)
+	default:
+		return &record.Error{Code: codeInternal, Message: internalServerError}
+	}
+}
+
+// isKafka reports whether err carries a Kafka error code, one of codes when
+// any are given.
+func isKafka(err error, codes ...kafka.Error) bool {
+	var code kafka.Error
+	if !errors.As(err, &code) {
+		return false
+	}
+	if len(codes) == 0 {
+		return true
+	}
+	for _, c := range codes {
+		if code == c {
+			return true
+		}
+	}
+	return false
+}
+
+// isRetriable is the class a client should simply try again: Kafka's own
+// retriable codes, timeouts (ours included), a closing producer and network
+// failures.
+func isRetriable(err error) bool {
+	var code kafka.Error
+	if errors.As(err, &code) {
+		return code.Temporary()
+	}
+	var netErr net.Error
+	return errors.Is(err, errDeliveryTimeout) || errors.Is(err, errClosed) || errors.Is(err, errBacklog) ||
+		errors.Is(err, io.ErrClosedPipe) || // the kafka-go Writer is closing
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrUnavailable) ||
+		errors.As(err, &netErr) || isConnectionLevel(err) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, protocol.ErrNoLeader)
+}
+
+// isConnectionLevel reports the failures a broker causes by closing the
+// connection. A broker that rejects SASL credentials may do just that, so
+// these are the errors worth a credentials check when SASL is on.
+func isConnectionLevel(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// isMetadataStale reports errors after which cached partition counts and
+// leaders may be wrong.
+func isMetadataStale(err error) bool {
+	return isKafka(err, kafka.UnknownTopicOrPartition, kafka.NotLeaderForPartition, kafka.LeaderNotAvailable) ||
+		errors.Is(err, protocol.ErrNoTopic) || errors.Is(err, protocol.ErrNoPartition) || errors.Is(err, protocol.ErrNoLeader)
+}
+
+func apiError(code int, err error) *record.Error {
+	return &record.Error{Code: code, Message: firstLine(err.Error())}
+}
+
+// firstLine keeps error reports one line long, as the spec requires, and
+// bounded, since broker messages are not under our control.
+func firstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > maxMessageLen {
+		s = s[:maxMessageLen]
+	}
+	return s
+}

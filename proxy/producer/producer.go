@@ -1,0 +1,346 @@
+// Package producer is the Kafka side of the produce proxy: one shared,
+// asynchronous kafka-go Writer per process, the topic metadata the server
+// checks requests against, and the mapping of Kafka failures to the API's
+// error codes.
+//
+// Every record handed to Produce gets exactly one Result, by the producer's
+// delivery timeout at the latest, whatever the broker does.
+package producer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/record"
+)
+
+// Result is the outcome of one record.
+type Result struct {
+	Partition int32
+	Offset    int64 // -1 with acks=none: the broker does not say
+	// Timestamp is the record's timestamp as sent. kafka-go reports a
+	// broker's log-append time only for records sent without one, and the
+	// server always stamps records, so topics with
+	// message.timestamp.type=LogAppendTime store a time that differs.
+	Timestamp time.Time
+	// Err is nil on success, else a spec 4.2 code: 413, 40101, 40301, 40403,
+	// 40002, 50003, 50002 or 500.
+	Err *record.Error
+}
+
+// Producer is the one shared kafka-go Writer of a proxy process plus the
+// topic metadata cache. It is safe for concurrent use.
+type Producer struct {
+	writer      *kafka.Writer
+	meta        *metadata
+	deadlines   *deadlines
+	credentials *credentials
+	log         *slog.Logger
+
+	maxRecordBytes int
+	noOffsets      bool // acks=none: the broker answers nothing
+	// maxBacklog bounds the records kafka-go still holds after their delivery
+	// timeout reported them: the caller's in-flight bound stops counting a
+	// record once it is reported, and kafka-go's queue has no bound of its own.
+	maxBacklog int64
+	backlog    atomic.Int64
+
+	// closeMu orders Produce against Close: Produce holds it shared from the
+	// closed check until the Writer has the record, so Close never closes
+	// the Writer under a Produce call.
+	closeMu  sync.RWMutex
+	closed   bool
+	inFlight sync.WaitGroup // records whose done has not run yet
+
+	stopSweep chan struct{}
+	swept     chan struct{}
+}
+
+// New builds the Writer from cfg and starts the delivery-timeout sweep. It
+// reads the TLS and SASL files but does not connect: Partitions and Ready do.
+func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
+	pc := cfg.Producer
+	acks, err := requiredAcks(pc.Acks)
+	if err != nil {
+		return nil, err
+	}
+	codec, err := compression(pc.Compression)
+	if err != nil {
+		return nil, err
+	}
+	sec, err := newSecurity(cfg.Kafka)
+	if err != nil {
+		return nil, err
+	}
+	deliveryTimeout := time.Duration(pc.DeliveryTimeoutMs) * time.Millisecond
+	addr := kafka.TCP(cfg.Kafka.BootstrapServers...)
+	transport := newTransport(cfg.Kafka, sec)
+
+	p := &Producer{
+		meta:      newMetadata(&kafka.Client{Addr: addr, Transport: transport}, time.Duration(pc.MetadataWaitMs)*time.Millisecond),
+		deadlines: newDeadlines(deliveryTimeout),
+		credentials: &credentials{
+			addrs:     cfg.Kafka.BootstrapServers,
+			mechanism: cfg.Kafka.SASL.Mechanism,
+			username:  cfg.Kafka.SASL.Username,
+			log:       log,
+		},
+		log:            log,
+		maxRecordBytes: min(pc.MaxMessageBytes, pc.BatchMaxBytes),
+		noOffsets:      acks == kafka.RequireNone,
+		maxBacklog:     int64(max(cfg.HTTP.MaxInFlightTotal, 1)),
+		stopSweep:      make(chan struct{}),
+		swept:          make(chan struct{}),
+	}
+	if sec.sasl != nil {
+		p.credentials.dialer = &kafka.Dialer{
+			ClientID:      cfg.Kafka.ClientID,
+			Timeout:       dialTimeout,
+			TLS:           sec.tls,
+			SASLMechanism: sec.sasl,
+		}
+	}
+	p.writer = &kafka.Writer{
+		Addr:         addr,
+		Transport:    transport,
+		Balancer:     &partitionBalancer{},
+		RequiredAcks: acks,
+		Compression:  codec,
+		BatchTimeout: time.Duration(pc.LingerMs) * time.Millisecond,
+		BatchSize:    pc.BatchMaxRecords,
+		BatchBytes:   int64(pc.BatchMaxBytes),
+		MaxAttempts:  pc.MaxAttempts,
+		// Attempts and their backoff fit the delivery timeout, so kafka-go
+		// itself gives up on a batch around the time its records were
+		// reported; the deadlines sweep covers the time batches wait in line.
+		WriteTimeout:    max(deliveryTimeout/time.Duration(pc.MaxAttempts), 10*time.Millisecond),
+		WriteBackoffMin: min(100*time.Millisecond, deliveryTimeout/20),
+		WriteBackoffMax: min(time.Second, deliveryTimeout/10),
+		Async:           true,
+		Completion:      p.complete,
+	}
+	if pc.LingerMs == 0 {
+		// kafka-go reads zero as its one-second default.
+		p.writer.BatchTimeout = time.Microsecond
+	}
+	go p.sweep(sweepInterval(deliveryTimeout))
+	return p, nil
+}
+
+// Partitions returns the topic's partition count from cached metadata. On a
+// miss it refreshes, waiting at most producer.metadataWaitMs. Errors wrap
+// ErrUnknownTopic, ErrTopicAuthorization or ErrUnavailable.
+func (p *Producer) Partitions(ctx context.Context, topic string) (int, error) {
+	n, err := p.meta.partitions(ctx, topic)
+	if errors.Is(err, ErrUnavailable) {
+		if errors.Is(p.credentials.classify(err), errCredentialsRefused) {
+			return 0, fmt.Errorf("%w: %w", ErrUnavailable, errCredentialsRefused)
+		}
+	}
+	return n, err
+}
+
+// Ready reports whether a broker answers now, for /readyz.
+func (p *Producer) Ready(ctx context.Context) error { return p.meta.ready(ctx) }
+
+// Stats returns kafka-go's Writer counters since the previous call, for /metrics.
+func (p *Producer) Stats() kafka.WriterStats { return p.writer.Stats() }
+
+// Produce queues rec for topic and returns at once; done is called exactly
+// once, from a writer goroutine, and must not block. rec.Partition >= 0 is
+// honoured (the caller checked it against Partitions); AnyPartition lets
+// murmur2 choose, like the Java client, for keyed records.
+//
+// Records larger than producer.maxMessageBytes fail with 413 without being
+// queued: the size counted is key plus value plus header names and values, a
+// few bytes under what Kafka counts, and kafka-go would fail a whole batch
+// for one oversized record.
+func (p *Producer) Produce(topic string, rec *record.Record, done func(Result)) {
+	if size := recordBytes(rec); size > p.maxRecordBytes {
+		done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp,
+			Err: mapError(fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, size, p.maxRecordBytes))})
+		return
+	}
+	if p.backlog.Load() >= p.maxBacklog {
+		done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp, Err: mapError(errBacklog)})
+		return
+	}
+	d := &delivery{want: rec.Partition, partition: rec.Partition, done: done}
+	p.deadlines.stamp(d)
+	msg := kafka.Message{
+		Topic:      topic,
+		Key:        rec.Key.Bytes,
+		Value:      rec.Value.Bytes,
+		Headers:    kafkaHeaders(rec.Headers),
+		Time:       rec.Timestamp,
+		WriterData: d,
+	}
+
+	p.closeMu.RLock()
+	if p.closed {
+		p.closeMu.RUnlock()
+		done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp, Err: mapError(errClosed)})
+		return
+	}
+	p.inFlight.Add(1)
+	// Async: returns once queued. It reads the transport's cached metadata,
+	// which waits only before the first metadata answer, and Partitions,
+	// which the server calls first, already waited for that.
+	err := p.writer.WriteMessages(context.Background(), msg)
+	p.closeMu.RUnlock()
+
+	if err != nil {
+		p.finish(d, p.failure(topic, d.partition, rec.Timestamp, err))
+		return
+	}
+	p.deadlines.add(topicPartition{topic, d.partition}, d)
+}
+
+// complete is the Writer's Completion: one call per batch of one partition.
+func (p *Producer) complete(msgs []kafka.Message, err error) {
+	if len(msgs) == 0 {
+		return
+	}
+	// kafka-go sets Message.Partition only on success; the balancer noted it.
+	topic, partition := msgs[0].Topic, msgs[0].WriterData.(*delivery).partition
+	var failed Result
+	if err != nil {
+		failed = p.failure(topic, partition, time.Time{}, err)
+	}
+	for i := range msgs {
+		m := &msgs[i]
+		d := m.WriterData.(*delivery)
+		res := failed
+		res.Timestamp = m.Time
+		if err == nil {
+			res = Result{Partition: d.partition, Offset: m.Offset, Timestamp: m.Time}
+			if p.noOffsets {
+				res.Offset = -1
+			}
+		}
+		if !p.finish(d, res) && d.state.Load() == stateExpired {
+			p.backlog.Add(-1) // kafka-go is done with a record we reported earlier
+		}
+	}
+	p.deadlines.trim(topicPartition{topic, partition})
+}
+
+// failure builds the Result of a failed record and acts on what the error
+// says about the cluster: stale metadata, or refused credentials.
+func (p *Producer) failure(topic string, partition int32, ts time.Time, err error) Result {
+	if isMetadataStale(err) {
+		p.meta.invalidate(topic)
+	}
+	err = p.credentials.classify(err)
+	res := Result{Partition: partition, Offset: -1, Timestamp: ts, Err: mapError(err)}
+	if res.Err.Code == codeInternal || res.Err.Code == codeKafka {
+		p.log.Error("produce failed", "topic", topic, "partition", partition, "error", err)
+	}
+	return res
+}
+
+// finish reports res for d unless d was reported already.
+func (p *Producer) finish(d *delivery, res Result) bool {
+	if !d.state.CompareAndSwap(statePending, stateDone) {
+		return false
+	}
+	d.done(res)
+	p.inFlight.Done()
+	return true
+}
+
+// sweep reports 50003 for records past their delivery timeout, until Close.
+func (p *Producer) sweep(every time.Duration) {
+	defer close(p.swept)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.stopSweep:
+			return
+		case <-tick.C:
+		}
+		for _, d := range p.deadlines.expired() {
+			if !d.state.CompareAndSwap(statePending, stateExpired) {
+				continue
+			}
+			p.backlog.Add(1)
+			d.done(Result{Partition: d.partition, Offset: -1, Err: mapError(errDeliveryTimeout)})
+			p.inFlight.Done()
+		}
+	}
+}
+
+// Close stops accepting records, waits until every queued record has been
+// reported (by the delivery timeout at the latest), then closes the Writer.
+// A Writer still retrying for an unresponsive broker is given one more
+// delivery timeout to stop.
+func (p *Producer) Close() error {
+	p.closeMu.Lock()
+	if p.closed {
+		p.closeMu.Unlock()
+		return nil
+	}
+	p.closed = true
+	p.closeMu.Unlock()
+
+	writerClosed := make(chan error, 1)
+	go func() { writerClosed <- p.writer.Close() }() // flushes partial batches
+	p.inFlight.Wait()
+	close(p.stopSweep)
+	<-p.swept
+
+	select {
+	case err := <-writerClosed:
+		return err
+	case <-time.After(p.deadlines.timeout):
+		return fmt.Errorf("close kafka writer: still retrying for an unresponsive broker after %s", p.deadlines.timeout)
+	}
+}
+
+// recordBytes is the size the maxMessageBytes check compares: the bytes the
+// client sent, without Kafka's per-record framing.
+func recordBytes(rec *record.Record) int {
+	n := len(rec.Key.Bytes) + len(rec.Value.Bytes)
+	for _, h := range rec.Headers {
+		n += len(h.Name) + len(h.Value)
+	}
+	return n
+}
+
+func kafkaHeaders(hs []record.Header) []kafka.Header {
+	if len(hs) == 0 {
+		return nil
+	}
+	out := make([]kafka.Header, len(hs))
+	for i, h := range hs {
+		out[i] = kafka.Header{Key: h.Name, Value: h.Value}
+	}
+	return out
+}
+
+// partitionBalancer honours a record's requested partition, and otherwise
+// hashes keys with murmur2 like the Java client (keyless records go to a
+// random partition). It notes its choice in the record's delivery, which
+// kafka-go only reports back on completion.
+type partitionBalancer struct {
+	murmur2 kafka.Murmur2Balancer
+}
+
+func (b *partitionBalancer) Balance(msg kafka.Message, partitions ...int) int {
+	d := msg.WriterData.(*delivery)
+	p := int(d.want)
+	if p < 0 {
+		p = b.murmur2.Balance(msg, partitions...)
+	}
+	d.partition = int32(p)
+	return p
+}

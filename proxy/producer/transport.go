@@ -1,0 +1,143 @@
+package producer
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
+	"github.com/segmentio/kafka-go/sasl/plain"
+	"github.com/segmentio/kafka-go/sasl/scram"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+)
+
+const (
+	// dialTimeout bounds connecting to a broker, TLS and SASL included.
+	dialTimeout = 5 * time.Second
+	// metadataTTL is how stale the transport's cached cluster layout may get
+	// without an error prompting a refresh: new partitions of a topic, and a
+	// cluster that was down at start, are seen within it.
+	metadataTTL = 5 * time.Second
+)
+
+// security is how the proxy authenticates to Kafka, shared by the Writer's
+// transport and the credentials check's dialer.
+type security struct {
+	tls  *tls.Config    // nil: plaintext
+	sasl sasl.Mechanism // nil: no SASL
+}
+
+// newSecurity reads the TLS files and the SASL password file named in cfg.
+// The password stays inside the mechanism; it is never logged or wrapped
+// into an error.
+func newSecurity(cfg config.Kafka) (security, error) {
+	var s security
+	var err error
+	if cfg.TLS.Enabled {
+		if s.tls, err = newTLSConfig(cfg.TLS); err != nil {
+			return security{}, err
+		}
+	}
+	if cfg.SASL.Mechanism != config.SASLNone {
+		if s.sasl, err = newSASL(cfg.SASL); err != nil {
+			return security{}, err
+		}
+	}
+	return s, nil
+}
+
+func newTLSConfig(cfg config.KafkaTLS) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("kafka.tls.caFile: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("kafka.tls.caFile %s: no PEM certificate found", cfg.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	if cfg.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("kafka.tls.certFile and keyFile: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
+}
+
+func newSASL(cfg config.KafkaSASL) (sasl.Mechanism, error) {
+	data, err := os.ReadFile(cfg.PasswordFile)
+	if err != nil {
+		return nil, fmt.Errorf("kafka.sasl.passwordFile: %w", err)
+	}
+	// Secrets mounted from Kubernetes or written by editors often end in a
+	// newline that is not part of the password.
+	password := strings.TrimRight(string(data), "\r\n")
+	switch cfg.Mechanism {
+	case config.SASLPlain:
+		return plain.Mechanism{Username: cfg.Username, Password: password}, nil
+	case config.SASLScramSHA256, config.SASLScramSHA512:
+		algo := scram.SHA256
+		if cfg.Mechanism == config.SASLScramSHA512 {
+			algo = scram.SHA512
+		}
+		m, err := scram.Mechanism(algo, cfg.Username, password)
+		if err != nil {
+			return nil, fmt.Errorf("kafka.sasl: %s for user %q: %w", cfg.Mechanism, cfg.Username, err)
+		}
+		return m, nil
+	default:
+		return nil, fmt.Errorf("kafka.sasl.mechanism: unsupported %q", cfg.Mechanism)
+	}
+}
+
+// newTransport is the connection pool and metadata cache shared by the
+// Writer and the metadata client, so both see the same cluster layout.
+func newTransport(cfg config.Kafka, sec security) *kafka.Transport {
+	return &kafka.Transport{
+		Dial:        (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		DialTimeout: dialTimeout,
+		MetadataTTL: metadataTTL,
+		ClientID:    cfg.ClientID,
+		TLS:         sec.tls,
+		SASL:        sec.sasl,
+	}
+}
+
+func requiredAcks(acks string) (kafka.RequiredAcks, error) {
+	switch acks {
+	case "all":
+		return kafka.RequireAll, nil
+	case "leader":
+		return kafka.RequireOne, nil
+	case "none":
+		return kafka.RequireNone, nil
+	}
+	return 0, fmt.Errorf("producer.acks: unsupported %q", acks)
+}
+
+func compression(name string) (kafka.Compression, error) {
+	switch name {
+	case "none":
+		return 0, nil
+	case "gzip":
+		return kafka.Gzip, nil
+	case "snappy":
+		return kafka.Snappy, nil
+	case "lz4":
+		return kafka.Lz4, nil
+	case "zstd":
+		return kafka.Zstd, nil
+	}
+	return 0, fmt.Errorf("producer.compression: unsupported %q", name)
+}
