@@ -48,6 +48,10 @@ func errIdleBeforeData() *requestError {
 	return &requestError{http.StatusRequestTimeout, 408, "Request timed out: no data received.", "", "idle"}
 }
 
+func errPathNotFound() *requestError {
+	return &requestError{http.StatusNotFound, 404, "HTTP 404 Not Found", "", "path"}
+}
+
 func errClusterNotFound(id string) *requestError {
 	return &requestError{http.StatusNotFound, 404, "Cluster " + id + " cannot be found.", "", "unknown_cluster"}
 }
@@ -105,7 +109,7 @@ func handleError(err error, c echo.Context) {
 	switch {
 	case errors.As(err, &re):
 	case errors.As(err, &he) && he.Code == http.StatusNotFound:
-		re = &requestError{http.StatusNotFound, 404, "HTTP 404 Not Found", "", "path"}
+		re = errPathNotFound()
 	case errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed:
 		re = errMethodNotAllowed
 	case errors.As(err, &he) && he.Code < 500:

@@ -75,6 +75,9 @@ func (s *Server) openStream(c echo.Context) (*stream, io.Reader, *requestError) 
 		return nil, nil, rerr
 	}
 	clusterID, topic := c.Param("cluster_id"), c.Param("topic_name")
+	if clusterID == "" || topic == "" {
+		return nil, nil, errPathNotFound() // "/topics//records" names no topic
+	}
 	if s.cfg.ClusterID != "" && clusterID != s.cfg.ClusterID {
 		return nil, nil, errClusterNotFound(clusterID)
 	}

@@ -52,3 +52,9 @@ func (ss *streamSet) isDraining() bool {
 	defer ss.mu.Unlock()
 	return ss.draining
 }
+
+func (ss *streamSet) len() int {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return len(ss.active)
+}
