@@ -1,0 +1,89 @@
+package manifests
+
+import (
+	"errors"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+)
+
+// Input is everything the builders need, resolved by the reconciler. Treat it
+// as immutable: builders never modify it, and the objects they return share
+// no memory with it.
+type Input struct {
+	// RestProxy as read from the API server (defaults applied).
+	RestProxy *v1alpha1.RestProxy
+	// DefaultImage is the operator's --proxy-image, used when spec.image is empty.
+	DefaultImage string
+	// SecretsHash is a hash of the contents of every key SecretRefs lists,
+	// computed by the reconciler from what it read.
+	SecretsHash string
+	// ServiceMonitorCRD says monitoring.coreos.com/v1 ServiceMonitor is served.
+	ServiceMonitorCRD bool
+}
+
+// ServiceMonitorGVK is the Prometheus operator's ServiceMonitor, built as
+// unstructured so the operator needs no dependency on its Go types.
+var ServiceMonitorGVK = schema.GroupVersionKind{Group: "monitoring.coreos.com", Version: "v1", Kind: "ServiceMonitor"}
+
+// ManagedKinds lists every kind Build may return, so the reconciler can watch
+// them and prune those no longer desired. ServiceMonitorGVK is included; the
+// caller leaves it out when the cluster does not serve it.
+func ManagedKinds() []schema.GroupVersionKind {
+	return []schema.GroupVersionKind{
+		corev1.SchemeGroupVersion.WithKind("ServiceAccount"),
+		corev1.SchemeGroupVersion.WithKind("ConfigMap"),
+		corev1.SchemeGroupVersion.WithKind("Service"),
+		appsv1.SchemeGroupVersion.WithKind("Deployment"),
+		policyv1.SchemeGroupVersion.WithKind("PodDisruptionBudget"),
+		autoscalingv2.SchemeGroupVersion.WithKind("HorizontalPodAutoscaler"),
+		networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"),
+		ServiceMonitorGVK,
+	}
+}
+
+// Build returns every child the RestProxy should have now, in the order they
+// are best applied (the ServiceAccount and ConfigMap before the Deployment
+// that uses them). Each has TypeMeta, namespace, name and Labels set, and no
+// owner reference or status: the reconciler adds the owner. Children of
+// disabled features are absent; the reconciler prunes them.
+func Build(in Input) ([]client.Object, error) {
+	if in.RestProxy == nil {
+		return nil, errors.New("build: no RestProxy")
+	}
+	cm, err := ConfigMap(in)
+	if err != nil {
+		return nil, err
+	}
+	deploy, err := Deployment(in)
+	if err != nil {
+		return nil, err
+	}
+	objs := []client.Object{ServiceAccount(in), cm, Service(in), deploy}
+	if pdb := PodDisruptionBudget(in); pdb != nil {
+		objs = append(objs, pdb)
+	}
+	if hpa := HorizontalPodAutoscaler(in); hpa != nil {
+		objs = append(objs, hpa)
+	}
+	if np := NetworkPolicy(in); np != nil {
+		objs = append(objs, np)
+	}
+	if sm := ServiceMonitor(in); sm != nil {
+		objs = append(objs, sm)
+	}
+	for _, o := range objs {
+		if o.GetObjectKind().GroupVersionKind().Empty() {
+			return nil, fmt.Errorf("build %s/%s: %T has no TypeMeta", in.RestProxy.Namespace, in.RestProxy.Name, o)
+		}
+	}
+	return objs, nil
+}

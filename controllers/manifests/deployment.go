@@ -1,0 +1,216 @@
+package manifests
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+)
+
+// preStopSeconds keeps a terminating pod serving while the endpoints
+// controller and kube-proxy (or the ingress) stop sending it new
+// connections; only then does SIGTERM start the proxy's drain.
+const preStopSeconds = 5
+
+// gracePaddingSeconds is slack after drain and pre-stop before SIGKILL.
+const gracePaddingSeconds = 10
+
+// runAsID is the user, group and fsGroup of the proxy: the distroless
+// "nonroot" user. Setting it explicitly lets runAsNonRoot be checked even for
+// an image whose USER is a name, and fsGroup makes the 0440 Secret files
+// readable to it.
+const runAsID int64 = 65532
+
+// Deployment runs the proxy pods.
+func Deployment(in Input) (*appsv1.Deployment, error) {
+	rp := in.RestProxy
+	data, err := RenderConfig(in)
+	if err != nil {
+		return nil, err
+	}
+	replicas := Replicas(rp)
+	maxUnavailable := intstr.FromInt32(0)
+	maxSurge := intstr.FromInt32(1)
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: objectMeta(rp, rp.Name),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(rp)},
+			// A new pod must be ready before an old one goes: producers keep
+			// their capacity during a rollout, and a rollout that cannot
+			// schedule stalls instead of shrinking the proxy.
+			Strategy: appsv1.DeploymentStrategy{
+				Type: appsv1.RollingUpdateDeploymentStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDeployment{
+					MaxUnavailable: &maxUnavailable,
+					MaxSurge:       &maxSurge,
+				},
+			},
+			Template: podTemplate(in, data),
+		},
+	}, nil
+}
+
+// ConfigHash is the value of ConfigHashAnnotation for a rendered config.
+func ConfigHash(config []byte) string {
+	sum := sha256.Sum256(config)
+	return hex.EncodeToString(sum[:])
+}
+
+func podTemplate(in Input, config []byte) corev1.PodTemplateSpec {
+	rp := in.RestProxy
+	labels := Labels(rp)
+	annotations := map[string]string{
+		ConfigHashAnnotation:  ConfigHash(config),
+		SecretsHashAnnotation: in.SecretsHash,
+	}
+	spec := corev1.PodSpec{
+		ServiceAccountName:           rp.Name,
+		AutomountServiceAccountToken: ptrTo(false),
+		// The proxy resolves nothing through service environment variables;
+		// in a namespace with many Services they only bloat the environment.
+		EnableServiceLinks:            ptrTo(false),
+		TerminationGracePeriodSeconds: ptrTo(terminationGracePeriod(in)),
+		SecurityContext: &corev1.PodSecurityContext{
+			RunAsNonRoot:   ptrTo(true),
+			RunAsUser:      ptrTo(runAsID),
+			RunAsGroup:     ptrTo(runAsID),
+			FSGroup:        ptrTo(runAsID),
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+		Containers: []corev1.Container{container(in)},
+		Volumes:    volumes(rp),
+	}
+	if t := rp.Spec.Template; t != nil && t.Pod != nil {
+		p := t.Pod
+		if m := p.Metadata; m != nil {
+			labels = withUserMetadata(labels, m.Labels)
+			annotations = withUserMetadata(annotations, m.Annotations)
+		}
+		spec.Affinity = p.Affinity.DeepCopy()
+		spec.Tolerations = deepCopySlice(p.Tolerations, (*corev1.Toleration).DeepCopy)
+		spec.NodeSelector = withUserMetadata(nil, p.NodeSelector)
+		spec.TopologySpreadConstraints = deepCopySlice(p.TopologySpreadConstraints, (*corev1.TopologySpreadConstraint).DeepCopy)
+		spec.PriorityClassName = p.PriorityClassName
+		spec.ImagePullSecrets = append([]corev1.LocalObjectReference(nil), p.ImagePullSecrets...)
+		if len(spec.ImagePullSecrets) == 0 {
+			spec.ImagePullSecrets = nil
+		}
+	}
+	return corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: annotations},
+		Spec:       spec,
+	}
+}
+
+// terminationGracePeriod outlasts the pre-stop delay plus the proxy's drain
+// (http.shutdownDrainMs), so records in flight get their reports before
+// SIGKILL. The template may set it, e.g. longer for slow brokers.
+func terminationGracePeriod(in Input) int64 {
+	if t := in.RestProxy.Spec.Template; t != nil && t.Pod != nil && t.Pod.TerminationGracePeriodSeconds != nil {
+		return *t.Pod.TerminationGracePeriodSeconds
+	}
+	drainMs := ProxyConfig(in).HTTP.ShutdownDrainMs
+	drainSeconds := (drainMs + 999) / 1000
+	return drainSeconds + preStopSeconds + gracePaddingSeconds
+}
+
+func container(in Input) corev1.Container {
+	rp := in.RestProxy
+	image := rp.Spec.Image
+	if image == "" {
+		image = in.DefaultImage
+	}
+	c := corev1.Container{
+		Name:  ContainerName,
+		Image: image,
+		Args:  []string{"proxy", "--config", ConfigFilePath},
+		Ports: []corev1.ContainerPort{
+			{Name: PortNameHTTP, ContainerPort: httpPort(rp), Protocol: corev1.ProtocolTCP},
+			{Name: PortNameManagement, ContainerPort: managementPort(rp), Protocol: corev1.ProtocolTCP},
+		},
+		ReadinessProbe: &corev1.Probe{
+			ProbeHandler:     httpGet("/readyz"),
+			PeriodSeconds:    5,
+			TimeoutSeconds:   2,
+			FailureThreshold: 2,
+		},
+		LivenessProbe: &corev1.Probe{
+			ProbeHandler:     httpGet("/livez"),
+			PeriodSeconds:    10,
+			TimeoutSeconds:   2,
+			FailureThreshold: 3,
+		},
+		Lifecycle: &corev1.Lifecycle{
+			PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: preStopSeconds}},
+		},
+		SecurityContext: &corev1.SecurityContext{
+			RunAsNonRoot:             ptrTo(true),
+			AllowPrivilegeEscalation: ptrTo(false),
+			ReadOnlyRootFilesystem:   ptrTo(true),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		},
+		VolumeMounts:             volumeMounts(rp),
+		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+	}
+	if rp.Spec.Resources != nil {
+		c.Resources = *rp.Spec.Resources.DeepCopy()
+	}
+	if t := rp.Spec.Template; t != nil && t.Container != nil {
+		c.Env = deepCopySlice(t.Container.Env, (*corev1.EnvVar).DeepCopy)
+	}
+	return c
+}
+
+// httpGet probes the management listener, which is plain HTTP even when the
+// produce API serves TLS.
+func httpGet(path string) corev1.ProbeHandler {
+	return corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+		Path:   path,
+		Port:   intstr.FromString(PortNameManagement),
+		Scheme: corev1.URISchemeHTTP,
+	}}
+}
+
+// volumes are the config file first, then the Secret volumes in their fixed
+// order.
+func volumes(rp *v1alpha1.RestProxy) []corev1.Volume {
+	vols := []corev1.Volume{{
+		Name: volumeConfig,
+		VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(rp)},
+			Items:                []corev1.KeyToPath{{Key: ConfigFileKey, Path: ConfigFileKey}},
+		}},
+	}}
+	for _, v := range secretVolumes(rp) {
+		vols = append(vols, v.volume())
+	}
+	return vols
+}
+
+func volumeMounts(rp *v1alpha1.RestProxy) []corev1.VolumeMount {
+	mounts := []corev1.VolumeMount{{Name: volumeConfig, MountPath: ConfigDir, ReadOnly: true}}
+	for _, v := range secretVolumes(rp) {
+		mounts = append(mounts, v.mount())
+	}
+	return mounts
+}
+
+// deepCopySlice copies items with their generated DeepCopy, so no object
+// returned shares memory with the Input; nil stays nil.
+func deepCopySlice[T any](items []T, deepCopy func(*T) *T) []T {
+	if len(items) == 0 {
+		return nil
+	}
+	out := make([]T, len(items))
+	for i := range items {
+		out[i] = *deepCopy(&items[i])
+	}
+	return out
+}

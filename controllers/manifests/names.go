@@ -1,0 +1,65 @@
+package manifests
+
+import (
+	"fmt"
+
+	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+)
+
+// ConfigFileKey is the key of the proxy's config file in the ConfigMap.
+const ConfigFileKey = "restproxy.yaml"
+
+// Pod-template annotations whose change rolls the pods: the proxy reads its
+// config file only at start-up, and a changed Secret (a rotated password, a
+// new CA) must reach every pod even if the proxy re-reads some files itself.
+const (
+	ConfigHashAnnotation  = "kafka.restproxy.dev/config-hash"
+	SecretsHashAnnotation = "kafka.restproxy.dev/secrets-hash"
+)
+
+// Default ports of the produce API and of the management listener (/livez,
+// /readyz, /metrics); the CRD defaults them too, these cover an object read
+// without defaults applied.
+const (
+	DefaultHTTPPort       int32 = 8082
+	DefaultManagementPort int32 = 8081
+)
+
+// Port names on the container and the Service; probes, the Service and the
+// ServiceMonitor refer to the ports by these names.
+const (
+	PortNameHTTP       = "http"
+	PortNameManagement = "management"
+)
+
+// ContainerName is the proxy's container in the pod.
+const ContainerName = "proxy"
+
+// ConfigMapName is the name of the ConfigMap holding rp's config file.
+func ConfigMapName(rp *v1alpha1.RestProxy) string { return rp.Name + "-config" }
+
+// ServiceURL is the in-cluster URL of rp's produce API, https when the proxy
+// serves TLS, for status.url.
+func ServiceURL(rp *v1alpha1.RestProxy) string {
+	scheme := "http"
+	if h := rp.Spec.HTTP; h != nil && h.TLS != nil {
+		scheme = "https"
+	}
+	return fmt.Sprintf("%s://%s.%s.svc:%d", scheme, rp.Name, rp.Namespace, httpPort(rp))
+}
+
+// httpPort is the produce API's port.
+func httpPort(rp *v1alpha1.RestProxy) int32 {
+	if h := rp.Spec.HTTP; h != nil && h.Port != 0 {
+		return h.Port
+	}
+	return DefaultHTTPPort
+}
+
+// managementPort is the management listener's port.
+func managementPort(rp *v1alpha1.RestProxy) int32 {
+	if h := rp.Spec.HTTP; h != nil && h.ManagementPort != 0 {
+		return h.ManagementPort
+	}
+	return DefaultManagementPort
+}

@@ -1,0 +1,43 @@
+package manifests
+
+import (
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// PodDisruptionBudget keeps node drains from taking every proxy pod at once,
+// or nil when there is none to have. Unless the spec says, a budget exists
+// when there is more than one pod to keep: with a single pod a budget would
+// only block drains forever. Under autoscaling the floor (minReplicas)
+// decides, so the budget does not come and go as the HPA scales.
+func PodDisruptionBudget(in Input) *policyv1.PodDisruptionBudget {
+	rp := in.RestProxy
+	spec := rp.Spec.PodDisruptionBudget
+	if !pdbEnabled(in) {
+		return nil
+	}
+	maxUnavailable := intstr.FromInt32(1)
+	if spec != nil && spec.MaxUnavailable != nil {
+		maxUnavailable = *spec.MaxUnavailable
+	}
+	return &policyv1.PodDisruptionBudget{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
+		ObjectMeta: objectMeta(rp, rp.Name),
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MaxUnavailable: &maxUnavailable,
+			Selector:       &metav1.LabelSelector{MatchLabels: SelectorLabels(rp)},
+		},
+	}
+}
+
+func pdbEnabled(in Input) bool {
+	rp := in.RestProxy
+	if spec := rp.Spec.PodDisruptionBudget; spec != nil && spec.Enabled != nil {
+		return *spec.Enabled
+	}
+	if a := rp.Spec.Autoscaling; a != nil {
+		return minReplicas(a) > 1
+	}
+	return rp.Spec.Replicas != nil && *rp.Spec.Replicas > 1
+}
