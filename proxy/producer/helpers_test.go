@@ -133,12 +133,13 @@ func waitGroup(t testing.TB, wg *sync.WaitGroup, what string) {
 // kafka-go Reader, a client independent of the producer under test.
 func readBack(t testing.TB, addr, topic string, partition, n int) []kafka.Message {
 	t.Helper()
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:   []string{addr},
-		Topic:     topic,
-		Partition: partition,
-		MaxWait:   50 * time.Millisecond,
-	})
+	return readWith(t, kafka.ReaderConfig{Brokers: []string{addr}, Topic: topic, Partition: partition}, n)
+}
+
+func readWith(t testing.TB, rc kafka.ReaderConfig, n int) []kafka.Message {
+	t.Helper()
+	rc.MaxWait = 50 * time.Millisecond
+	r := kafka.NewReader(rc)
 	defer r.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
@@ -146,7 +147,7 @@ func readBack(t testing.TB, addr, topic string, partition, n int) []kafka.Messag
 	for len(out) < n {
 		m, err := r.ReadMessage(ctx)
 		if err != nil {
-			t.Fatalf("read %s/%d after %d of %d records: %v", topic, partition, len(out), n, err)
+			t.Fatalf("read %s/%d after %d of %d records: %v", rc.Topic, rc.Partition, len(out), n, err)
 		}
 		out = append(out, m)
 	}

@@ -1,0 +1,81 @@
+package producer
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl/plain"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+)
+
+func TestSASL(t *testing.T) {
+	b := startBroker(t, map[string]int32{"orders": 1},
+		kfake.EnableSASL(),
+		kfake.Superuser(config.SASLPlain, "plain-user", "plain-secret"),
+		kfake.Superuser(config.SASLScramSHA256, "scram256-user", "scram256-secret"),
+		kfake.Superuser(config.SASLScramSHA512, "scram512-user", "scram512-secret"),
+	)
+	for _, mechanism := range []string{config.SASLPlain, config.SASLScramSHA256, config.SASLScramSHA512} {
+		user := map[string]string{
+			config.SASLPlain:       "plain",
+			config.SASLScramSHA256: "scram256",
+			config.SASLScramSHA512: "scram512",
+		}[mechanism]
+
+		t.Run(mechanism+"/accepted", func(t *testing.T) {
+			// A trailing newline, as Secrets and editors leave, is not part of the password.
+			p := newProducer(t, saslConfig(t, b.Addr(), mechanism, user+"-user", user+"-secret\n"))
+			if n, err := p.Partitions(t.Context(), "orders"); err != nil || n != 1 {
+				t.Fatalf("Partitions = %d, %v; want 1", n, err)
+			}
+			res := produceAll(t, p, "orders", newRecord(0, "k", mechanism, time.Now()))[0]
+			if res.Err != nil {
+				t.Fatalf("produce: %s", describe(res))
+			}
+			stored := readWith(t, kafka.ReaderConfig{
+				Brokers: []string{b.Addr()}, Topic: "orders",
+				Dialer: &kafka.Dialer{SASLMechanism: plain.Mechanism{Username: "plain-user", Password: "plain-secret"}},
+			}, int(res.Offset)+1)
+			if got := string(stored[res.Offset].Value); got != mechanism {
+				t.Errorf("stored %q at offset %d, want %q", got, res.Offset, mechanism)
+			}
+		})
+
+		t.Run(mechanism+"/refused", func(t *testing.T) {
+			var log logBuffer
+			p := newProducerLogging(t, saslConfig(t, b.Addr(), mechanism, user+"-user", "wrong"), &log)
+			_, err := p.Partitions(t.Context(), "orders")
+			if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "refused the proxy's SASL credentials") {
+				t.Errorf("Partitions: err = %v, want ErrUnavailable saying the credentials were refused", err)
+			}
+			res := produceAll(t, p, "orders", newRecord(0, "k", "v", time.Now()))[0]
+			if res.Err == nil || res.Err.Code != 40101 {
+				t.Errorf("produce: %s, want 40101", describe(res))
+			}
+			logged := log.String()
+			if strings.Count(logged, "Kafka refused the proxy's SASL credentials") != 1 {
+				t.Errorf("log should say once that the credentials were refused; got:\n%s", logged)
+			}
+			if strings.Contains(logged, "wrong") {
+				t.Errorf("log shows the password:\n%s", logged)
+			}
+		})
+	}
+}
+
+func saslConfig(t *testing.T, addr, mechanism, user, password string) config.Config {
+	passwordFile := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(passwordFile, []byte(password), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(addr)
+	cfg.Kafka.SASL = config.KafkaSASL{Mechanism: mechanism, Username: user, PasswordFile: passwordFile}
+	return cfg
+}
