@@ -15,6 +15,7 @@ func BenchmarkParseEncode(b *testing.B) {
 	raw := []byte(typicalRecord)
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		rec, err := Parse(raw)
 		if err != nil {
@@ -24,6 +25,7 @@ func BenchmarkParseEncode(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu, 1, "op")
 }
 
 func BenchmarkStreamDecoder(b *testing.B) {
@@ -31,6 +33,7 @@ func BenchmarkStreamDecoder(b *testing.B) {
 	body := bytes.Repeat([]byte(typicalRecord+"\r\n"), records)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		d := NewStreamDecoder(bytes.NewReader(body), 1<<20)
 		n := 0
@@ -49,6 +52,7 @@ func BenchmarkStreamDecoder(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*records), "ns/record")
+	reportCPU(b, cpu, records, "record")
 }
 
 func BenchmarkAppendSuccess(b *testing.B) {
@@ -58,16 +62,20 @@ func BenchmarkAppendSuccess(b *testing.B) {
 		Value:     Data{Typed: true, Type: TypeJSON, Bytes: []byte(`{"order":1}`)}}
 	buf := make([]byte, 0, 512)
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		buf = AppendSuccess(buf[:0], s)
 	}
+	reportCPU(b, cpu, 1, "op")
 }
 
 func BenchmarkAppendError(b *testing.B) {
 	e := &Error{Code: 400, Message: `Bad Request: data="not base64!" is not a valid base64 string.`}
 	buf := make([]byte, 0, 512)
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		buf = AppendError(buf[:0], e)
 	}
+	reportCPU(b, cpu, 1, "op")
 }

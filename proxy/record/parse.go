@@ -110,7 +110,6 @@ func (p *parser) members(member func(key []byte) *Error) *Error {
 		p.i++
 		return nil
 	}
-	var keyBuf [32]byte
 	for {
 		if p.peek() != '"' {
 			return p.unexpected("looking for beginning of object key string")
@@ -121,7 +120,7 @@ func (p *parser) members(member func(key []byte) *Error) *Error {
 		}
 		key := tok[1 : len(tok)-1]
 		if escaped {
-			key = appendUnescaped(keyBuf[:0], tok)
+			key = appendUnescaped(nil, tok) // rare: no need to avoid the allocation
 		}
 		if err := p.expect(':', "after object key"); err != nil {
 			return err

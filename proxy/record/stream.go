@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -89,27 +90,28 @@ func (d *StreamDecoder) skipSpace() error {
 	}
 }
 
-// scanNested finds the end of the object or array starting at off.
+// scanNested finds the end of the object or array starting at off. Inside
+// strings it jumps from quote to quote with bytes.IndexByte; a quote is escaped
+// when an odd run of backslashes precedes it. The run lies within the value,
+// which stays in buf until it is complete, so no escape state crosses reads.
 func (d *StreamDecoder) scanNested() (int, error) {
 	depth := 0
-	inString, escaped := false, false
+	inString := false
 	i := d.off
 	for {
 		buf := d.buf[:d.end]
-		for ; i < len(buf); i++ {
-			c := buf[i]
+		for i < len(buf) {
 			if inString {
-				switch {
-				case escaped:
-					escaped = false
-				case c == '\\':
-					escaped = true
-				case c == '"':
-					inString = false
+				j := bytes.IndexByte(buf[i:], '"')
+				if j < 0 {
+					i = len(buf)
+					break
 				}
+				i += j + 1
+				inString = escapedQuote(buf[d.off : i-1])
 				continue
 			}
-			switch c {
+			switch buf[i] {
 			case '"':
 				inString = true
 			case '{', '[':
@@ -120,6 +122,7 @@ func (d *StreamDecoder) scanNested() (int, error) {
 					return i + 1, nil
 				}
 			}
+			i++
 		}
 		var err error
 		if i, err = d.more(i); err != nil {
@@ -128,20 +131,30 @@ func (d *StreamDecoder) scanNested() (int, error) {
 	}
 }
 
+// escapedQuote reports whether a quote following before is escaped: preceded
+// by an odd number of backslashes.
+func escapedQuote(before []byte) bool {
+	n := 0
+	for n < len(before) && before[len(before)-1-n] == '\\' {
+		n++
+	}
+	return n%2 == 1
+}
+
 // scanString finds the end of the string starting at off.
 func (d *StreamDecoder) scanString() (int, error) {
-	escaped := false
 	i := d.off + 1
 	for {
 		buf := d.buf[:d.end]
-		for ; i < len(buf); i++ {
-			switch c := buf[i]; {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				return i + 1, nil
+		for i < len(buf) {
+			j := bytes.IndexByte(buf[i:], '"')
+			if j < 0 {
+				i = len(buf)
+				break
+			}
+			i += j + 1
+			if !escapedQuote(buf[d.off : i-1]) {
+				return i, nil
 			}
 		}
 		var err error
