@@ -1,7 +1,11 @@
 # restproxy-operator. `make help` lists the targets.
 #
 # Everything a target needs is built from Go sources or installed into bin/
-# (gitignored) on first use and reused after.
+# (gitignored) on first use and reused after: controller-gen and kustomize from
+# hack/tools, kube-apiserver and kubectl from hack/k8s, etcd from hack/etcd.
+# Each of those is its own Go module, so the project's go.mod never carries
+# their dependencies. hack/build-tool.sh rebuilds a tool only when its module's
+# go.mod/go.sum (the pinned versions) or its build flags change.
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
@@ -9,6 +13,33 @@ SHELL := /usr/bin/env bash -o pipefail
 
 BIN ?= $(CURDIR)/bin
 GO ?= go
+export GO
+
+## Tools, all built into $(BIN).
+CONTROLLER_GEN ?= $(BIN)/controller-gen
+KUSTOMIZE ?= $(BIN)/kustomize
+BUILD_TOOL := $(CURDIR)/hack/build-tool.sh
+TOOL_LDFLAGS := -s -w
+
+## The test API server: K8S_VERSION is the k8s.io/kubernetes version pinned in
+## hack/k8s/go.mod; keep its minor in step with k8s.io/api in go.mod.
+K8S_VERSION := $(shell sed -nE 's,^(require)?[[:space:]]*k8s\.io/kubernetes (v[^[:space:]]+).*,\2,p' hack/k8s/go.mod)
+K8S_MAJOR := $(patsubst v%,%,$(word 1,$(subst ., ,$(K8S_VERSION))))
+K8S_MINOR := $(word 2,$(subst ., ,$(K8S_VERSION)))
+## Without these the binaries report v0.0.0-master, which breaks kubectl's
+## version skew check. client-go's copy is what kubectl prints as its own version.
+K8S_LDFLAGS := $(strip $(TOOL_LDFLAGS) $(foreach pkg,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
+	-X $(pkg).gitVersion=$(K8S_VERSION) -X $(pkg).gitMajor=$(K8S_MAJOR) \
+	-X $(pkg).gitMinor=$(K8S_MINOR) -X $(pkg).gitTreeState=clean))
+## envtest's KUBEBUILDER_ASSETS: kube-apiserver, etcd and kubectl side by side.
+ENVTEST_DIR := $(BIN)/k8s/$(K8S_VERSION)
+KUBECTL ?= $(ENVTEST_DIR)/kubectl
+
+## Operator image for deploy.
+IMG ?= restproxy:latest
+
+## Files controller-gen writes; `make verify` fails when they differ from git.
+GENERATED_PATHS := config/crd/bases config/rbac/role.yaml config/webhook ':(glob)api/**/zz_generated.*.go'
 
 ##@ General
 
@@ -22,21 +53,122 @@ help: ## Show this help.
 dev: build ## Try it: an in-process Kafka broker plus a proxy on 127.0.0.1:8082.
 	$(BIN)/restproxy dev $(DEV_ARGS)
 
+.PHONY: manifests
+manifests: controller-gen ## Generate the CRD (config/crd/bases) and the manager ClusterRole (config/rbac/role.yaml).
+	@if [[ -d api ]]; then \
+		$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." \
+			output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac; \
+	else echo "manifests: no api/ directory yet, nothing to generate"; fi
+
+.PHONY: generate
+generate: controller-gen ## Generate DeepCopy methods (api/**/zz_generated.deepcopy.go).
+	@if [[ -d api ]]; then \
+		$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."; \
+	else echo "generate: no api/ directory yet, nothing to generate"; fi
+
 .PHONY: fmt
 fmt: ## Format the Go sources.
 	$(GO) fmt ./...
+
+.PHONY: fmt-check
+fmt-check: ## Fail if any tracked Go file needs gofmt.
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 .PHONY: vet
 vet: ## Run go vet.
 	$(GO) vet ./...
 
+.PHONY: verify
+verify: manifests generate kustomize ## Fail if generated files drift from their sources, or config/default does not render.
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		drift=$$(git status --porcelain --untracked-files=all -- $(GENERATED_PATHS)); \
+		if [[ -n $$drift ]]; then \
+			echo "$$drift"; git --no-pager diff --stat -- $(GENERATED_PATHS); \
+			echo "verify: generated files differ from git: run 'make manifests generate' and commit the result"; \
+			exit 1; \
+		fi; \
+	else echo "verify: not a git work tree, skipping the drift check"; fi
+	@if ! ls config/crd/bases/*.yaml >/dev/null 2>&1; then \
+		echo "verify: no CRD in config/crd/bases yet, skipping kustomize build"; \
+	elif [[ ! -f config/rbac/role.yaml ]]; then \
+		echo "verify: no config/rbac/role.yaml yet (no +kubebuilder:rbac markers), skipping kustomize build"; \
+	else \
+		for dir in config/crd config/default; do \
+			$(KUSTOMIZE) build $$dir >/dev/null || { echo "verify: kustomize build $$dir failed"; exit 1; }; \
+		done; \
+	fi
+
 .PHONY: test
-test: vet ## Run the whole test suite.
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
-	$(GO) test -count=1 ./...
+test: envtest verify vet fmt-check ## Run the whole test suite (envtest against a real kube-apiserver and etcd).
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test -count=1 ./...
 
 ##@ Build
 
 .PHONY: build
 build: ## Build bin/restproxy.
 	$(GO) build -o $(BIN)/restproxy .
+
+.PHONY: run
+run: ## Run the operator against the cluster of the current kubeconfig.
+	$(GO) run . operator $(RUN_ARGS)
+
+.PHONY: build-installer
+build-installer: manifests kustomize ## Render config/default with IMG into dist/install.yaml.
+	@mkdir -p dist
+	@$(MAKE) -s --no-print-directory render-default > dist/install.yaml
+	@echo "wrote dist/install.yaml"
+
+##@ Deployment
+
+ifndef ignore-not-found
+  ignore-not-found = false
+endif
+
+.PHONY: install
+install: manifests kustomize kubectl ## Install the CRD into the cluster of the current kubeconfig.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests kustomize kubectl ## Remove the CRD (and with it every RestProxy). ignore-not-found=true to ignore missing objects.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+.PHONY: deploy
+deploy: manifests kustomize kubectl ## Deploy the operator with image IMG to the cluster of the current kubeconfig.
+	@$(MAKE) -s --no-print-directory render-default | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: kustomize kubectl ## Remove the operator. ignore-not-found=true to ignore missing objects.
+	@$(MAKE) -s --no-print-directory render-default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+# render-default prints config/default with the manager image set to IMG. It
+# edits a temporary copy of config/, so deploying never dirties the tree.
+.PHONY: render-default
+render-default: kustomize
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp -R config "$$tmp/"; \
+	(cd "$$tmp/config/manager" && $(KUSTOMIZE) edit set image controller=$(IMG)); \
+	$(KUSTOMIZE) build "$$tmp/config/default"
+
+##@ Dependencies
+
+.PHONY: tools
+tools: controller-gen kustomize envtest ## Build every tool into bin/.
+
+.PHONY: controller-gen
+controller-gen: ## Build bin/controller-gen (sigs.k8s.io/controller-tools, pinned in hack/tools).
+	@$(BUILD_TOOL) hack/tools $(CONTROLLER_GEN) sigs.k8s.io/controller-tools/cmd/controller-gen "$(TOOL_LDFLAGS)"
+
+.PHONY: kustomize
+kustomize: ## Build bin/kustomize (pinned in hack/tools).
+	@$(BUILD_TOOL) hack/tools $(KUSTOMIZE) sigs.k8s.io/kustomize/kustomize/v5 "$(TOOL_LDFLAGS)"
+
+.PHONY: kubectl
+kubectl: ## Build kubectl into bin/k8s/<version> (pinned in hack/k8s).
+	@$(BUILD_TOOL) hack/k8s $(ENVTEST_DIR)/kubectl k8s.io/kubernetes/cmd/kubectl "$(K8S_LDFLAGS)"
+
+.PHONY: envtest
+envtest: ## Build kube-apiserver, etcd and kubectl into bin/k8s/<version> and print that directory (KUBEBUILDER_ASSETS).
+	@$(BUILD_TOOL) hack/k8s $(ENVTEST_DIR)/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$(K8S_LDFLAGS)"
+	@$(BUILD_TOOL) hack/etcd $(ENVTEST_DIR)/etcd . "$(TOOL_LDFLAGS)"
+	@$(MAKE) -s --no-print-directory kubectl
+	@echo $(ENVTEST_DIR)
