@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	kafka "github.com/segmentio/kafka-go"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
@@ -389,4 +391,10 @@ func (sc *streamClient) rest() []report {
 		}
 		out = append(out, r)
 	}
+}
+
+// testCounter reads the value of one counter or gauge.
+func testCounter(t testing.TB, c prometheus.Collector) float64 {
+	t.Helper()
+	return testutil.ToFloat64(c)
 }

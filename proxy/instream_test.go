@@ -1,0 +1,209 @@
+package proxy
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/record"
+)
+
+// Spec 4.2: partition_id negative or not below the partition count: 40402.
+func TestProduce_PartitionNotFound_40402(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	body := `{"partition_id":-1,"value":{"type":"STRING","data":"x"}}
+{"partition_id":-7}
+{"partition_id":3}
+{"partition_id":2147483647}
+{"partition_id":2,"value":{"type":"STRING","data":"ok"}}`
+	reports := produce(t, ts.url("c", "orders"), body)
+	if len(reports) != 5 {
+		t.Fatalf("got %d reports, want 5: %v", len(reports), reports)
+	}
+	for _, r := range reports[:4] {
+		if r.ErrorCode != 40402 || r.Message != "Partition not found." {
+			t.Errorf("report %v, want 40402 Partition not found.", r)
+		}
+	}
+	if r := reports[4]; r.ErrorCode != 200 || r.PartitionID != 2 {
+		t.Errorf("last report %v, want success on partition 2", r)
+	}
+}
+
+// Spec 4.2: the partition check comes before encoding checks.
+func TestProduce_CheckOrder_PartitionBeforeEncoding(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	reports := produce(t, ts.url("c", "orders"), `{"partition_id":9,"value":{"type":"AVRO","data":"x"}}`)
+	if len(reports) != 1 || reports[0].ErrorCode != 40402 {
+		t.Fatalf("reports %v, want 40402 (partition is checked before the 422 of encoding)", reports)
+	}
+}
+
+// Spec 4.2: a record above producer.maxMessageBytes is 413 and the stream goes on.
+func TestProduce_RecordAboveMaxMessageBytes_413(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) { c.Producer.MaxMessageBytes = 200 })
+	big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 300) + `"}}`
+	reports := produce(t, ts.url("c", "orders"), big+oneRecord)
+	if len(reports) != 2 || reports[0].ErrorCode != 413 || reports[1].ErrorCode != 200 {
+		t.Fatalf("reports %v, want 413 then 200", reports)
+	}
+}
+
+// Spec 4.2: a record above http.maxRecordBytes is a fatal 400: the last report.
+func TestProduce_RecordAboveMaxRecordBytes_FatalLast(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) { c.HTTP.MaxRecordBytes = 100 })
+	big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 200) + `"}}`
+	reports := produce(t, ts.url("c", "orders"), oneRecord+oneRecord+big+oneRecord)
+	if len(reports) != 3 {
+		t.Fatalf("got %d reports, want 3 (two successes, then the fatal one): %v", len(reports), reports)
+	}
+	if reports[0].ErrorCode != 200 || reports[1].ErrorCode != 200 {
+		t.Errorf("earlier reports %v %v, want successes", reports[0], reports[1])
+	}
+	if r := reports[2]; r.ErrorCode != 400 || r.Message != record.MessageTooLarge {
+		t.Errorf("last report %v, want 400 %q", r, record.MessageTooLarge)
+	}
+}
+
+// Spec 4.2: JSON broken between records is a fatal 400: the last report.
+func TestProduce_BrokenJSONBetweenRecords_FatalLast(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	for _, sep := range []string{",", "garbage", "]"} {
+		reports := produce(t, ts.url("c", "broken"), oneRecord+oneRecord+sep+oneRecord)
+		if len(reports) != 3 {
+			t.Fatalf("separator %q: got %d reports, want 3: %v", sep, len(reports), reports)
+		}
+		if reports[0].ErrorCode != 200 || reports[1].ErrorCode != 200 {
+			t.Errorf("separator %q: earlier reports %v %v, want successes", sep, reports[0], reports[1])
+		}
+		if r := reports[2]; r.ErrorCode != 400 || !strings.HasPrefix(r.Message, "Bad Request: Error processing message: ") {
+			t.Errorf("separator %q: last report %v, want the fatal 400", sep, r)
+		}
+	}
+}
+
+// Spec 4.2 and 5: a record after the stream's maximum age gets 408, is not
+// produced, and the stream ends.
+func TestProduce_StreamMaxAge_408(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) {
+		c.HTTP.StreamMaxAgeMs = 300
+		c.HTTP.StreamGracePeriodMs = 100
+	})
+	before := endOffset(t, "maxage", 0)
+	sc := openStream(t, ts.url("c", "maxage"))
+	sc.send(oneRecord)
+	if r := sc.next(); r.ErrorCode != 200 {
+		t.Fatalf("first record: %v", r)
+	}
+	time.Sleep(400 * time.Millisecond) // past the maximum age: the condition under test is time itself
+	sc.send(oneRecord)
+	r := sc.next()
+	if r.ErrorCode != 408 || r.Message != "Streaming connection open for longer than allowed: Connection will be closed." {
+		t.Fatalf("record after max age: %v, want 408", r)
+	}
+	// The stream ends: no more reports, whatever the client still sends.
+	go func() {
+		for range 10 {
+			if _, err := sc.w.Write([]byte(oneRecord)); err != nil {
+				return
+			}
+		}
+	}()
+	if rest := sc.rest(); len(rest) != 0 {
+		t.Errorf("reports after the 408: %v", rest)
+	}
+	if n := endOffset(t, "maxage", 0); n != before+1 {
+		t.Errorf("topic grew by %d records, want 1: the 408 record must not be produced", n-before)
+	}
+}
+
+// Spec 4.2 and 5: rate limits, each of the four in turn; a record over a
+// limit is answered 429 and not produced, and the next window admits again.
+func TestProduce_RateLimit_429(t *testing.T) {
+	const msg = "Request rate limit exceeded: The rate limit of requests per second has been exceeded."
+	rec := `{"value":{"type":"STRING","data":"0123456789"}}` // 47 bytes
+	cases := []struct {
+		name  string
+		limit func(*config.RateLimit)
+	}{
+		{"global records", func(r *config.RateLimit) { r.RecordsPerSecond = 3 }},
+		{"global bytes", func(r *config.RateLimit) { r.BytesPerSecond = 3 * 47 }},
+		{"per-cluster records", func(r *config.RateLimit) { r.PerClusterRecordsPerSecond = 3 }},
+		{"per-cluster bytes", func(r *config.RateLimit) { r.PerClusterBytesPerSecond = 3*47 + 46 }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ts := startServer(t, func(cfg *config.Config) {
+				cfg.RateLimit.Enabled = true
+				c.limit(&cfg.RateLimit)
+			})
+			startOfSecond(t)
+			reports := produce(t, ts.url("c", "orders"), strings.Repeat(rec, 5))
+			codes := make([]int, len(reports))
+			for i, r := range reports {
+				codes[i] = r.ErrorCode
+				if r.ErrorCode == 429 && r.Message != msg {
+					t.Errorf("429 message %q, want %q", r.Message, msg)
+				}
+			}
+			if want := []int{200, 200, 200, 429, 429}; !equalInts(codes, want) {
+				t.Fatalf("codes %v, want %v", codes, want)
+			}
+			if c.name == "per-cluster records" || c.name == "per-cluster bytes" {
+				// Another cluster id has a budget of its own.
+				if r := produce(t, ts.url("other", "orders"), rec); r[0].ErrorCode != 200 {
+					t.Errorf("other cluster in the same second: %v, want 200", r[0])
+				}
+			}
+		})
+	}
+	t.Run("not produced", func(t *testing.T) {
+		t.Parallel()
+		ts := startServer(t, func(cfg *config.Config) {
+			cfg.RateLimit.Enabled = true
+			cfg.RateLimit.RecordsPerSecond = 2
+		})
+		before := endOffset(t, "ratelimit", 0)
+		startOfSecond(t)
+		reports := produce(t, ts.url("c", "ratelimit"), strings.Repeat(rec, 4))
+		if len(reports) != 4 || reports[2].ErrorCode != 429 || reports[3].ErrorCode != 429 {
+			t.Fatalf("reports %v, want 200 200 429 429", reports)
+		}
+		if n := endOffset(t, "ratelimit", 0); n != before+2 {
+			t.Errorf("topic grew by %d, want 2: rate-limited records must not be produced", n-before)
+		}
+		if got := testCounter(t, ts.metrics.rateLimited); got != 2 {
+			t.Errorf("rate-limited counter = %v, want 2", got)
+		}
+	})
+}
+
+// startOfSecond waits until a fresh wall-clock second has most of its time
+// left, so a short burst falls in one fixed rate-limit window.
+func startOfSecond(t *testing.T) {
+	t.Helper()
+	now := time.Now()
+	if now.Nanosecond() > 200e6 {
+		time.Sleep(time.Until(now.Truncate(time.Second).Add(time.Second)))
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
