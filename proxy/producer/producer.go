@@ -111,7 +111,7 @@ func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
 	p.writer = &kafka.Writer{
 		Addr:         addr,
 		Transport:    transport,
-		Balancer:     &partitionBalancer{},
+		Balancer:     newPartitionBalancer(pc.BatchMaxRecords),
 		RequiredAcks: acks,
 		Compression:  codec,
 		BatchTimeout: time.Duration(pc.LingerMs) * time.Millisecond,
@@ -156,8 +156,9 @@ func (p *Producer) Stats() kafka.WriterStats { return p.writer.Stats() }
 
 // Produce queues rec for topic and returns at once; done is called exactly
 // once, from a writer goroutine, and must not block. rec.Partition >= 0 is
-// honoured (the caller checked it against Partitions); AnyPartition lets
-// murmur2 choose, like the Java client, for keyed records.
+// honoured (the caller checked it against Partitions); otherwise keyed
+// records go where the Java client would put them (murmur2) and keyless ones
+// fill one partition's batch at a time.
 //
 // Records larger than producer.maxMessageBytes fail with 413 without being
 // queued: the size counted is key plus value plus header names and values, a
@@ -325,22 +326,4 @@ func kafkaHeaders(hs []record.Header) []kafka.Header {
 		out[i] = kafka.Header{Key: h.Name, Value: h.Value}
 	}
 	return out
-}
-
-// partitionBalancer honours a record's requested partition, and otherwise
-// hashes keys with murmur2 like the Java client (keyless records go to a
-// random partition). It notes its choice in the record's delivery, which
-// kafka-go only reports back on completion.
-type partitionBalancer struct {
-	murmur2 kafka.Murmur2Balancer
-}
-
-func (b *partitionBalancer) Balance(msg kafka.Message, partitions ...int) int {
-	d := msg.WriterData.(*delivery)
-	p := int(d.want)
-	if p < 0 {
-		p = b.murmur2.Balance(msg, partitions...)
-	}
-	d.partition = int32(p)
-	return p
 }

@@ -2,6 +2,7 @@ package producer
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -154,7 +155,7 @@ func TestMurmur2BalancerMatchesJava(t *testing.T) {
 	for i := range partitions {
 		partitions[i] = i
 	}
-	var balancer partitionBalancer
+	balancer := newPartitionBalancer(100)
 	for key, hash := range javaMurmur2 {
 		for _, n := range []int{1, 3, 7, 10, 997, 1000} {
 			d := &delivery{want: record.AnyPartition}
@@ -162,6 +163,31 @@ func TestMurmur2BalancerMatchesJava(t *testing.T) {
 			if want := javaPartition(hash, n); got != want || d.partition != int32(want) {
 				t.Errorf("key %q over %d partitions: got %d (noted %d), Java gives %d", key, n, got, d.partition, want)
 			}
+		}
+	}
+}
+
+func TestKeylessRecordsFillOnePartitionAtATime(t *testing.T) {
+	b := startBroker(t, map[string]int32{"orders": 3})
+	cfg := testConfig(b.Addr())
+	cfg.Producer.BatchMaxRecords = 2
+	p := newProducer(t, cfg)
+
+	var recs []*record.Record
+	for i := range 8 {
+		recs = append(recs, newRecord(record.AnyPartition, "", string(rune('a'+i)), time.Now()))
+	}
+	var got []int32
+	for _, rec := range recs { // one at a time, so the order is the input's
+		got = append(got, produceAll(t, p, "orders", rec)[0].Partition)
+	}
+	want := []int32{0, 0, 1, 1, 2, 2, 0, 0}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("keyless records went to partitions %v, want %v", got, want)
+	}
+	for partition, n := range []int64{4, 2, 2} {
+		if stored := highWatermark(t, b.Addr(), "orders", partition); stored != n {
+			t.Errorf("partition %d holds %d records, want %d", partition, stored, n)
 		}
 	}
 }

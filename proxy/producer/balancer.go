@@ -1,0 +1,42 @@
+package producer
+
+import (
+	"sync/atomic"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// partitionBalancer picks each record's partition. kafka-go ignores
+// Message.Partition, so a requested partition travels in the record's
+// delivery and is honoured here. Keyed records are hashed with murmur2 like
+// the Java client, so a key lands on the same partition whichever client
+// produced it. Keyless records go to one partition for a whole batch's worth
+// of records before moving to the next, like the Java client's sticky
+// partitioner: spreading them one by one would cut every batch into
+// partition-sized slivers.
+type partitionBalancer struct {
+	murmur2 kafka.Murmur2Balancer
+	chunk   uint64 // keyless records per partition in a row
+	keyless atomic.Uint64
+}
+
+func newPartitionBalancer(batchRecords int) *partitionBalancer {
+	return &partitionBalancer{chunk: uint64(max(batchRecords, 1))}
+}
+
+// Balance notes its choice in the record's delivery: kafka-go reports the
+// partition of a batch only when it succeeds.
+func (b *partitionBalancer) Balance(msg kafka.Message, partitions ...int) int {
+	d := msg.WriterData.(*delivery)
+	p := int(d.want)
+	switch {
+	case p >= 0:
+	case msg.Key == nil:
+		n := (b.keyless.Add(1) - 1) / b.chunk
+		p = partitions[n%uint64(len(partitions))]
+	default:
+		p = b.murmur2.Balance(msg, partitions...)
+	}
+	d.partition = int32(p)
+	return p
+}
