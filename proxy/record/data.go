@@ -72,24 +72,24 @@ func (p *parser) dataField(path string, o *dataObject, key []byte) *Error {
 	case "data":
 		bit = dataData
 		v, err = p.value(2)
-	case "subject", "schema":
+	case "subject":
 		bit = dataSubject
-		if key[1] == 'c' {
-			bit = dataSchema
-		}
-		v, err = p.stringOrNull(path, string(key))
+		v, err = p.stringOrNull(path, "subject")
+	case "schema":
+		bit = dataSchema
+		v, err = p.stringOrNull(path, "schema")
 	case "subject_name_strategy":
 		bit = dataStrategy
 		var name string
 		name, err = p.enumOrNull(path, "subject_name_strategy", `"TOPIC_NAME", "RECORD_NAME", "TOPIC_RECORD_NAME"`,
 			"TOPIC_NAME", "RECORD_NAME", "TOPIC_RECORD_NAME")
 		present = name != ""
-	case "schema_id", "schema_version":
+	case "schema_id":
 		bit = dataSchemaID
-		if key[7] == 'v' {
-			bit = dataSchemaVersion
-		}
-		v, err = p.int32OrNull(path, string(key))
+		v, err = p.int32OrNull(path, "schema_id")
+	case "schema_version":
+		bit = dataSchemaVersion
+		v, err = p.int32OrNull(path, "schema_version")
 	default:
 		return unrecognized(key, fmt.Sprintf("%q", path), dataFieldNames)
 	}

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"fmt"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -21,7 +22,10 @@ type lexer struct {
 }
 
 func (l *lexer) skipSpace() {
-	for l.i < len(l.b) && isSpace(l.b[l.i]) {
+	for l.i < len(l.b) {
+		if c := l.b[l.i]; c > ' ' || !isSpace(c) {
+			return
+		}
 		l.i++
 	}
 }
@@ -70,6 +74,10 @@ func (l *lexer) str() (tok []byte, escaped bool, err *Error) {
 	l.i++
 	for l.i < len(l.b) {
 		c := l.b[l.i]
+		if !stringSpecial[c] {
+			l.i++
+			continue
+		}
 		switch {
 		case c == '"':
 			l.i++
@@ -93,6 +101,15 @@ func (l *lexer) str() (tok []byte, escaped bool, err *Error) {
 	}
 	return nil, false, l.errorf("unexpected end of JSON input")
 }
+
+// stringSpecial marks the bytes that end the fast path of a string scan: the
+// quote, the backslash, control characters and the start of non-ASCII UTF-8.
+var stringSpecial = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf
+	}
+	return t
+}()
 
 // escape validates the escape sequence at l.i (a backslash) and skips it.
 func (l *lexer) escape() *Error {
@@ -354,25 +371,24 @@ func hex4(b []byte) rune {
 
 // appendCompact appends the valid JSON text v without insignificant whitespace.
 // String tokens are copied verbatim, escapes included, so their contents are
-// kept exactly.
+// kept exactly. It jumps over strings with bytes.IndexByte.
 func appendCompact(dst, v []byte) []byte {
-	inString, escaped := false, false
 	start := 0
-	for i, c := range v {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '"':
+			open := i
+			for {
+				j := bytes.IndexByte(v[i+1:], '"')
+				if j < 0 {
+					return append(dst, v[start:]...) // not valid JSON: keep the rest
+				}
+				i += j + 1
+				if !escapedQuote(v[open+1 : i]) {
+					break
+				}
 			}
-			continue
-		}
-		if c == '"' {
-			inString = true
-		} else if isSpace(c) {
+		case c <= ' ' && isSpace(c):
 			dst = append(dst, v[start:i]...)
 			start = i + 1
 		}
