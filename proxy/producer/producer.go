@@ -66,7 +66,11 @@ type Producer struct {
 
 // New builds the Writer from cfg and starts the delivery-timeout sweep. It
 // reads the TLS and SASL files but does not connect: Partitions and Ready do.
+// A nil log discards.
 func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	pc := cfg.Producer
 	acks, err := requiredAcks(pc.Acks)
 	if err != nil {
@@ -155,7 +159,9 @@ func (p *Producer) Ready(ctx context.Context) error { return p.meta.ready(ctx) }
 func (p *Producer) Stats() kafka.WriterStats { return p.writer.Stats() }
 
 // Produce queues rec for topic and returns at once; done is called exactly
-// once, from a writer goroutine, and must not block. rec.Partition >= 0 is
+// once and must not block. It runs on a writer goroutine, or before Produce
+// returns for a record refused up front (too large, producer closing, or
+// Kafka not acknowledging earlier records). rec.Partition >= 0 is
 // honoured (the caller checked it against Partitions); otherwise keyed
 // records go where the Java client would put them (murmur2) and keyless ones
 // fill one partition's batch at a time.
