@@ -2,9 +2,11 @@ package record
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -213,6 +215,19 @@ func checkAgainstEncodingJSON(t *testing.T, v []byte, rec *Record) {
 			var s string
 			if err := json.Unmarshal(c.ref.Data, &s); err != nil || s != string(c.got.Bytes) {
 				t.Fatalf("STRING data %s stored as %q, encoding/json says %q (%v)", c.ref.Data, c.got.Bytes, s, err)
+			}
+		case TypeBinary:
+			var text string
+			if err := json.Unmarshal(c.ref.Data, &text); err != nil {
+				t.Fatalf("BINARY data %s accepted but not a string: %v", c.ref.Data, err)
+			}
+			enc := base64.StdEncoding
+			if len(text)%4 != 0 {
+				enc = base64.RawStdEncoding
+			}
+			want, err := enc.DecodeString(text)
+			if err != nil || strings.ContainsAny(text, "\r\n") || !bytes.Equal(want, c.got.Bytes) {
+				t.Fatalf("BINARY data %s stored as %q, encoding/base64 says %q (%v)", c.ref.Data, c.got.Bytes, want, err)
 			}
 		case TypeJSON:
 			var compact bytes.Buffer
