@@ -1,15 +1,101 @@
 package manifests
 
-import "testing"
+import (
+	"reflect"
+	"testing"
 
-func TestBuildReturnsCoreChildren(t *testing.T) {
-	for name, in := range map[string]Input{"minimal": input(minimal()), "full": input(full())} {
-		objs, err := Build(in)
-		if err != nil {
-			t.Fatalf("%s: Build: %v", name, err)
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+)
+
+func kindsOf(objs []client.Object) []string {
+	var kinds []string
+	for _, o := range objs {
+		kinds = append(kinds, o.GetObjectKind().GroupVersionKind().Kind)
+	}
+	return kinds
+}
+
+func TestBuildChildren(t *testing.T) {
+	noSM := input(full())
+	noSM.ServiceMonitorCRD = false
+	tests := []struct {
+		name string
+		in   Input
+		want []string
+	}{
+		{"minimal", input(minimal()), []string{"ServiceAccount", "ConfigMap", "Service", "Deployment"}},
+		{"full", input(full()), []string{"ServiceAccount", "ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "ServiceMonitor"}},
+		{"full, ServiceMonitor CRD not served", noSM, []string{"ServiceAccount", "ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			objs, err := Build(tt.in)
+			if err != nil {
+				t.Fatalf("Build: %v", err)
+			}
+			if got := kindsOf(objs); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("kinds = %v; want %v", got, tt.want)
+			}
+			managed := map[string]bool{}
+			for _, gvk := range ManagedKinds() {
+				managed[gvk.String()] = true
+			}
+			rp := tt.in.RestProxy
+			for _, o := range objs {
+				gvk := o.GetObjectKind().GroupVersionKind()
+				if !managed[gvk.String()] {
+					t.Errorf("%s is not in ManagedKinds, so it would never be pruned", gvk)
+				}
+				if o.GetNamespace() != rp.Namespace {
+					t.Errorf("%s namespace = %q", gvk.Kind, o.GetNamespace())
+				}
+				if len(o.GetOwnerReferences()) != 0 {
+					t.Errorf("%s has owner references; the reconciler sets them", gvk.Kind)
+				}
+				for k, v := range Labels(rp) {
+					if o.GetLabels()[k] != v {
+						t.Errorf("%s label %s = %q; want %q", gvk.Kind, k, o.GetLabels()[k], v)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestManagedKindsAreDistinct(t *testing.T) {
+	seen := map[string]bool{}
+	for _, gvk := range ManagedKinds() {
+		if seen[gvk.String()] {
+			t.Errorf("%s listed twice", gvk)
 		}
-		if len(objs) < 4 {
-			t.Fatalf("%s: Build returned %d objects, want at least 4", name, len(objs))
-		}
+		seen[gvk.String()] = true
+	}
+	if len(seen) != 8 {
+		t.Errorf("ManagedKinds has %d kinds; want 8", len(seen))
+	}
+}
+
+// TestBuildLeavesInputAlone: the RestProxy may be the informer cache's object.
+func TestBuildLeavesInputAlone(t *testing.T) {
+	rp := full()
+	before := rp.DeepCopy()
+	if _, err := Build(input(rp)); err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	if !reflect.DeepEqual(rp, before) {
+		t.Errorf("Build changed the RestProxy")
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	if _, err := Build(Input{}); err == nil {
+		t.Errorf("Build without a RestProxy: no error")
+	}
+	rp := minimal()
+	rp.Spec.Authentication = &v1alpha1.AuthenticationSpec{Type: "basic"} // the CRD requires secretRef
+	if _, err := Build(input(rp)); err == nil {
+		t.Errorf("Build of a config the proxy would refuse: no error")
 	}
 }

@@ -1,0 +1,40 @@
+package manifests
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+)
+
+func TestConfigMap(t *testing.T) {
+	for name, in := range map[string]Input{"minimal": input(minimal()), "full": input(full())} {
+		t.Run(name, func(t *testing.T) {
+			cm, err := ConfigMap(in)
+			if err != nil {
+				t.Fatalf("ConfigMap: %v", err)
+			}
+			if cm.APIVersion != "v1" || cm.Kind != "ConfigMap" || cm.Name != "orders-config" || cm.Namespace != "tenant-a" {
+				t.Errorf("identity = %s %s %s/%s", cm.APIVersion, cm.Kind, cm.Namespace, cm.Name)
+			}
+			if !reflect.DeepEqual(cm.Labels, Labels(in.RestProxy)) {
+				t.Errorf("labels = %v", cm.Labels)
+			}
+			if len(cm.Data) != 1 || len(cm.BinaryData) != 0 {
+				t.Errorf("data keys = %v; want only restproxy.yaml", cm.Data)
+			}
+			rendered, _ := RenderConfig(in)
+			if cm.Data["restproxy.yaml"] != string(rendered) {
+				t.Errorf("restproxy.yaml differs from RenderConfig")
+			}
+			if _, err := config.Parse([]byte(cm.Data["restproxy.yaml"])); err != nil {
+				t.Errorf("the proxy would refuse the ConfigMap's file: %v", err)
+			}
+			// The pod's hash annotation is the hash of exactly these bytes.
+			d := mustDeployment(t, in)
+			if got := d.Spec.Template.Annotations[ConfigHashAnnotation]; got != ConfigHash([]byte(cm.Data["restproxy.yaml"])) {
+				t.Errorf("pod config hash %s is not the hash of the ConfigMap's file", got)
+			}
+		})
+	}
+}
