@@ -8,6 +8,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
 )
 
 // failProduce answers the next produce request with code for every
@@ -89,19 +91,12 @@ func TestRetriableErrorIsRetried(t *testing.T) {
 }
 
 // A broker that takes produce requests and never answers must not hold
-// records past the delivery timeout, nor hang Close.
+// records past the delivery timeout. kafka-go keeps the records until its
+// own attempts end; once the broker answers again they must be accounted
+// for, so they do not count against later records.
 func TestDeliveryTimeoutWhenBrokerHangs(t *testing.T) {
 	b := startBroker(t, map[string]int32{"orders": 2})
-	cfg := testConfig(b.Addr())
-	cfg.Producer.DeliveryTimeoutMs = 400
-	p := newProducer(t, cfg)
-	if _, err := p.Partitions(t.Context(), "orders"); err != nil {
-		t.Fatal(err)
-	}
-	b.Cluster().ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		b.Cluster().KeepControl()
-		return nil, nil, true // swallow the request: no answer ever
-	})
+	p, hung := hangingProducer(t, b)
 
 	start := time.Now()
 	results := produceAll(t, p, "orders",
@@ -112,10 +107,67 @@ func TestDeliveryTimeoutWhenBrokerHangs(t *testing.T) {
 		}
 	}
 	t.Logf("all reported after %s (delivery timeout 400ms)", time.Since(start))
+
+	hung.Store(false)
+	deadline := time.Now().Add(waitLimit)
+	for p.backlog.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("kafka-go still holds %d timed-out records after the broker recovered", p.backlog.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if res := produceAll(t, p, "orders", newRecord(0, "", "after", time.Now()))[0]; res.Err != nil {
+		t.Errorf("after recovery: %s, want success", describe(res))
+	}
 	if err := p.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
-	if n := p.backlog.Load(); n != 0 {
-		t.Errorf("after Close kafka-go still holds %d timed-out records, want 0", n)
+}
+
+// Close must return even while kafka-go is still retrying for a hung broker.
+func TestCloseWhileBrokerHangs(t *testing.T) {
+	b := startBroker(t, map[string]int32{"orders": 1})
+	p, _ := hangingProducer(t, b)
+	var reported atomic.Int32
+	for range 5 {
+		p.Produce("orders", newRecord(0, "", "v", time.Now()), func(r Result) {
+			if r.Err != nil && r.Err.Code == 50003 {
+				reported.Add(1)
+			}
+		})
 	}
+	closed := make(chan error, 1)
+	go func() { closed <- p.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil && !strings.Contains(err.Error(), "still retrying") {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("Close hangs while the broker does not answer")
+	}
+	if n := reported.Load(); n != 5 {
+		t.Errorf("%d records reported 50003 by the time Close returned, want 5", n)
+	}
+}
+
+// hangingProducer is a producer with a 400 ms delivery timeout whose
+// broker swallows produce requests while the returned flag is true.
+func hangingProducer(t *testing.T, b *devbroker.Broker) (*Producer, *atomic.Bool) {
+	cfg := testConfig(b.Addr())
+	cfg.Producer.DeliveryTimeoutMs = 400
+	p := newProducer(t, cfg)
+	if _, err := p.Partitions(t.Context(), "orders"); err != nil {
+		t.Fatal(err)
+	}
+	var hung atomic.Bool
+	hung.Store(true)
+	b.Cluster().ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		if !hung.Load() {
+			return nil, nil, false // answer normally from now on
+		}
+		b.Cluster().KeepControl()
+		return nil, nil, true // swallow the request: no answer ever
+	})
+	return p, &hung
 }
