@@ -93,14 +93,19 @@ func (m *metadata) lookup(ctx context.Context, topic string) (int, error) {
 	return 0, fmt.Errorf("%w: %s", ErrUnknownTopic, topic)
 }
 
+// minRefreshInterval spaces forced refreshes, so clients asking for unknown
+// topics in a loop cannot turn each request into a request to the cluster's
+// controller.
+const minRefreshInterval = 100 * time.Millisecond
+
 // refresh makes the transport fetch fresh metadata from the broker, unless
-// another caller did so since asked. kafka-go has no public call for that;
-// its Transport refreshes after every CreateTopics answer, so we send one
-// that creates nothing (no topics, validate only).
+// another caller did so since asked or very recently. kafka-go has no public
+// call for that; its Transport refreshes after every CreateTopics answer, so
+// we send one that creates nothing (no topics, validate only).
 func (m *metadata) refresh(ctx context.Context, asked time.Time) error {
 	m.refreshMu.Lock()
 	defer m.refreshMu.Unlock()
-	if m.refreshed.After(asked) {
+	if m.refreshed.After(asked) || time.Since(m.refreshed) < minRefreshInterval {
 		return nil
 	}
 	if _, err := m.client.CreateTopics(ctx, &kafka.CreateTopicsRequest{ValidateOnly: true}); err != nil {
