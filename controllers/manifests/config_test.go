@@ -60,7 +60,10 @@ func TestConfigMapping(t *testing.T) {
 		}, func(c *config.Config) {}},
 		{"kafka tls CA", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true, CASecretRef: &v1alpha1.SecretKeySelector{Name: "ca", Key: "bundle.pem"}}
-		}, func(c *config.Config) { c.Kafka.TLS.Enabled = true; c.Kafka.TLS.CAFile = "/etc/restproxy/kafka-tls/ca.crt" }},
+		}, func(c *config.Config) {
+			c.Kafka.TLS.Enabled = true
+			c.Kafka.TLS.CAFile = "/etc/restproxy/kafka-tls/ca.crt"
+		}},
 		{"kafka mTLS", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true, CertSecretRef: &v1alpha1.SecretReference{Name: "client"}}
 		}, func(c *config.Config) {

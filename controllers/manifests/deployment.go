@@ -98,10 +98,7 @@ func podTemplate(in Input, config []byte) corev1.PodTemplateSpec {
 		spec.NodeSelector = withUserMetadata(nil, p.NodeSelector)
 		spec.TopologySpreadConstraints = deepCopySlice(p.TopologySpreadConstraints, (*corev1.TopologySpreadConstraint).DeepCopy)
 		spec.PriorityClassName = p.PriorityClassName
-		spec.ImagePullSecrets = append([]corev1.LocalObjectReference(nil), p.ImagePullSecrets...)
-		if len(spec.ImagePullSecrets) == 0 {
-			spec.ImagePullSecrets = nil
-		}
+		spec.ImagePullSecrets = deepCopySlice(p.ImagePullSecrets, (*corev1.LocalObjectReference).DeepCopy)
 	}
 	return corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: annotations},

@@ -1,12 +1,30 @@
 // Package manifests turns one RestProxy into the Kubernetes objects it should
-// have: a ConfigMap with the proxy's config file, a ServiceAccount, a Service,
+// have: a ServiceAccount, a ConfigMap with the proxy's config file, a Service,
 // a Deployment and, when enabled, a PodDisruptionBudget, a
-// HorizontalPodAutoscaler, a NetworkPolicy and a ServiceMonitor.
+// HorizontalPodAutoscaler, a NetworkPolicy and a ServiceMonitor. One file per
+// kind, each a pure function of Input; build.go chooses which apply.
 //
-// Every builder is a pure function of Input: no API calls, no clock, no
-// randomness. The reconciler resolves everything that needs the API server
-// (the Secrets' contents, whether the ServiceMonitor CRD is served) into Input
-// first, so the same Input always yields the same objects and byte-identical
-// config. That is what makes the config hash a safe trigger for rolling pods,
-// and what lets these functions be tested with tables and golden files alone.
+// Every builder is pure: no API calls, no clock, no randomness. The
+// reconciler resolves everything that needs the API server (the Secrets'
+// contents, whether the ServiceMonitor CRD is served) into Input first, so
+// the same Input always yields the same objects and byte-identical config.
+// That is what makes the config hash a safe trigger for rolling pods, and
+// what lets these functions be tested with tables and golden files alone
+// (testdata/build_*.yaml; `go test ./controllers/manifests -update` rewrites
+// them).
+//
+// Files in the pod (each directory one read-only projected volume, mode 0440,
+// readable through the pod's fsGroup; only the needed keys are projected):
+//
+//	/etc/restproxy/config/restproxy.yaml    ConfigMap <name>-config
+//	/etc/restproxy/kafka-tls/ca.crt         spec.kafka.tls.caSecretRef (its key)
+//	/etc/restproxy/kafka-tls/tls.{crt,key}  spec.kafka.tls.certSecretRef
+//	/etc/restproxy/kafka-sasl/password      spec.kafka.sasl.passwordSecretRef
+//	/etc/restproxy/http-tls/tls.{crt,key}   spec.http.tls.secretName
+//	/etc/restproxy/http-tls/client-ca.crt   spec.http.tls.clientCASecretRef
+//	/etc/restproxy/auth/<key>               spec.authentication.secretRef
+//
+// Pod-template annotations that roll the pods when they change:
+// kafka.restproxy.dev/config-hash (sha256 of the rendered config file) and
+// kafka.restproxy.dev/secrets-hash (Input.SecretsHash, verbatim).
 package manifests

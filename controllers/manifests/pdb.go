@@ -18,6 +18,9 @@ func PodDisruptionBudget(in Input) *policyv1.PodDisruptionBudget {
 		return nil
 	}
 	maxUnavailable := intstr.FromInt32(1)
+	// A pod that is not ready serves nothing, so evicting it costs nothing;
+	// counting it would let one crash-looping pod block every node drain.
+	alwaysAllow := policyv1.AlwaysAllow
 	if spec != nil && spec.MaxUnavailable != nil {
 		maxUnavailable = *spec.MaxUnavailable
 	}
@@ -25,8 +28,9 @@ func PodDisruptionBudget(in Input) *policyv1.PodDisruptionBudget {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
 		ObjectMeta: objectMeta(rp, rp.Name),
 		Spec: policyv1.PodDisruptionBudgetSpec{
-			MaxUnavailable: &maxUnavailable,
-			Selector:       &metav1.LabelSelector{MatchLabels: SelectorLabels(rp)},
+			MaxUnavailable:             &maxUnavailable,
+			Selector:                   &metav1.LabelSelector{MatchLabels: SelectorLabels(rp)},
+			UnhealthyPodEvictionPolicy: &alwaysAllow,
 		},
 	}
 }

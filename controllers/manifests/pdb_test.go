@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
@@ -46,6 +47,9 @@ func TestPodDisruptionBudget(t *testing.T) {
 			}
 			if *got.Spec.MaxUnavailable != *tt.want {
 				t.Errorf("maxUnavailable = %s; want %s", got.Spec.MaxUnavailable.String(), tt.want.String())
+			}
+			if p := got.Spec.UnhealthyPodEvictionPolicy; p == nil || *p != policyv1.AlwaysAllow {
+				t.Errorf("unhealthyPodEvictionPolicy = %v; want AlwaysAllow", p)
 			}
 			if got.Spec.MinAvailable != nil {
 				t.Errorf("minAvailable set; only one of the two may be")
