@@ -145,7 +145,7 @@ func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
 func (p *Producer) Partitions(ctx context.Context, topic string) (int, error) {
 	n, err := p.meta.partitions(ctx, topic)
 	if errors.Is(err, ErrUnavailable) {
-		if errors.Is(p.credentials.classify(err), errCredentialsRefused) {
+		if errors.Is(p.credentials.classify(err, true), errCredentialsRefused) {
 			return 0, fmt.Errorf("%w: %w", ErrUnavailable, errCredentialsRefused)
 		}
 	}
@@ -246,7 +246,7 @@ func (p *Producer) failure(topic string, partition int32, ts time.Time, err erro
 	if isMetadataStale(err) {
 		p.meta.invalidate(topic)
 	}
-	err = p.credentials.classify(err)
+	err = p.credentials.classify(err, false)
 	res := Result{Partition: partition, Offset: -1, Timestamp: ts, Err: mapError(err)}
 	if res.Err.Code == codeInternal || res.Err.Code == codeKafka {
 		p.log.Error("produce failed", "topic", topic, "partition", partition, "error", err)

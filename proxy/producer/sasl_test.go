@@ -70,6 +70,28 @@ func TestSASL(t *testing.T) {
 	}
 }
 
+// Without a Partitions call first, the produce path learns of the refusal in
+// the background: failures may read 50003 at first, but not for ever.
+func TestSASLRefusedOnProducePathAlone(t *testing.T) {
+	b := startBroker(t, map[string]int32{"orders": 1},
+		kfake.EnableSASL(), kfake.Superuser(config.SASLPlain, "user", "secret"))
+	p := newProducer(t, saslConfig(t, b.Addr(), config.SASLPlain, "user", "wrong"))
+	deadline := time.Now().Add(waitLimit)
+	for {
+		res := produceAll(t, p, "orders", newRecord(0, "k", "v", time.Now()))[0]
+		if res.Err == nil || (res.Err.Code != 40101 && res.Err.Code != 50003) {
+			t.Fatalf("produce: %s, want 50003 or 40101", describe(res))
+		}
+		if res.Err.Code == 40101 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still 50003 after %s, want 40101 once the credentials check ran", waitLimit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func saslConfig(t *testing.T, addr, mechanism, user, password string) config.Config {
 	passwordFile := filepath.Join(t.TempDir(), "password")
 	if err := os.WriteFile(passwordFile, []byte(password), 0o600); err != nil {
