@@ -3,6 +3,7 @@ package manifests
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -10,6 +11,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
@@ -59,15 +61,14 @@ func Build(in Input) ([]client.Object, error) {
 	if in.RestProxy == nil {
 		return nil, errors.New("build: no RestProxy")
 	}
-	cm, err := ConfigMap(in)
+	if err := checkInput(in); err != nil {
+		return nil, fmt.Errorf("build %s/%s: %w", in.RestProxy.Namespace, in.RestProxy.Name, err)
+	}
+	config, err := RenderConfig(in)
 	if err != nil {
 		return nil, err
 	}
-	deploy, err := Deployment(in)
-	if err != nil {
-		return nil, err
-	}
-	objs := []client.Object{ServiceAccount(in), cm, Service(in), deploy}
+	objs := []client.Object{ServiceAccount(in), configMap(in, config), Service(in), deployment(in, config)}
 	if pdb := PodDisruptionBudget(in); pdb != nil {
 		objs = append(objs, pdb)
 	}
@@ -86,4 +87,19 @@ func Build(in Input) ([]client.Object, error) {
 		}
 	}
 	return objs, nil
+}
+
+// checkInput catches what the API server would only refuse child by child,
+// with a message about a Service or a label rather than the RestProxy.
+func checkInput(in Input) error {
+	name := in.RestProxy.Name
+	// The name becomes the Service's name (a DNS-1035 label) and the
+	// app.kubernetes.io/instance label value: both at most 63 characters.
+	if errs := validation.IsDNS1035Label(name); len(errs) > 0 {
+		return fmt.Errorf("metadata.name %q cannot name the proxy's Service: %s", name, strings.Join(errs, "; "))
+	}
+	if in.RestProxy.Spec.Image == "" && in.DefaultImage == "" {
+		return errors.New("spec.image is empty and the operator has no default proxy image (--proxy-image)")
+	}
+	return nil
 }

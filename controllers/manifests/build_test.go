@@ -2,6 +2,7 @@ package manifests
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -93,9 +94,34 @@ func TestBuildErrors(t *testing.T) {
 	if _, err := Build(Input{}); err == nil {
 		t.Errorf("Build without a RestProxy: no error")
 	}
-	rp := minimal()
-	rp.Spec.Authentication = &v1alpha1.AuthenticationSpec{Type: "basic"} // the CRD requires secretRef
-	if _, err := Build(input(rp)); err == nil {
-		t.Errorf("Build of a config the proxy would refuse: no error")
+	tests := []struct {
+		name   string
+		mutate func(*Input)
+		want   string // in the error
+	}{
+		{"config the proxy would refuse", func(in *Input) {
+			in.RestProxy.Spec.Authentication = &v1alpha1.AuthenticationSpec{Type: "basic"} // the CRD requires secretRef
+		}, "authentication.credentialsFile"},
+		{"name too long for a Service", func(in *Input) {
+			in.RestProxy.Name = strings.Repeat("a", 64)
+		}, "metadata.name"},
+		{"name starting with a digit", func(in *Input) { in.RestProxy.Name = "1orders" }, "metadata.name"},
+		{"no image anywhere", func(in *Input) { in.DefaultImage = "" }, "spec.image"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := input(minimal())
+			tt.mutate(&in)
+			_, err := Build(in)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "tenant-a/") {
+				t.Errorf("Build error = %v; want one naming %s and the RestProxy", err, tt.want)
+			}
+		})
+	}
+	in := input(minimal())
+	in.DefaultImage = ""
+	in.RestProxy.Spec.Image = "explicit:1"
+	if _, err := Build(in); err != nil {
+		t.Errorf("Build with spec.image and no default: %v", err)
 	}
 }

@@ -12,10 +12,15 @@ func ConfigMap(in Input) (*corev1.ConfigMap, error) {
 	if err != nil {
 		return nil, err
 	}
+	return configMap(in, data), nil
+}
+
+// configMap is ConfigMap for an already rendered config.
+func configMap(in Input, data []byte) *corev1.ConfigMap {
 	rp := in.RestProxy
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: objectMeta(rp, ConfigMapName(rp)),
 		Data:       map[string]string{ConfigFileKey: string(data)},
-	}, nil
+	}
 }

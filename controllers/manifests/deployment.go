@@ -28,11 +28,17 @@ const runAsID int64 = 65532
 
 // Deployment runs the proxy pods.
 func Deployment(in Input) (*appsv1.Deployment, error) {
-	rp := in.RestProxy
 	data, err := RenderConfig(in)
 	if err != nil {
 		return nil, err
 	}
+	return deployment(in, data), nil
+}
+
+// deployment is Deployment for an already rendered config, whose hash goes
+// on the pod template.
+func deployment(in Input, config []byte) *appsv1.Deployment {
+	rp := in.RestProxy
 	replicas := Replicas(rp)
 	maxUnavailable := intstr.FromInt32(0)
 	maxSurge := intstr.FromInt32(1)
@@ -52,9 +58,9 @@ func Deployment(in Input) (*appsv1.Deployment, error) {
 					MaxSurge:       &maxSurge,
 				},
 			},
-			Template: podTemplate(in, data),
+			Template: podTemplate(in, config),
 		},
-	}, nil
+	}
 }
 
 // ConfigHash is the value of ConfigHashAnnotation for a rendered config.

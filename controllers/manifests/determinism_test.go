@@ -12,6 +12,7 @@ import (
 func TestDeterminism(t *testing.T) {
 	for name, in := range map[string]Input{"minimal": input(minimal()), "full": input(full())} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			firstConfig, err := RenderConfig(in)
 			if err != nil {
 				t.Fatal(err)
