@@ -26,6 +26,7 @@ type stream struct {
 	window     *window // this cluster's rate-limit window; nil when limits are off
 
 	w    http.ResponseWriter
+	req  *http.Request
 	rc   *http.ResponseController
 	body *bodyReader
 	q    *reportQueue
@@ -111,6 +112,42 @@ func (st *stream) serve(input io.Reader) {
 	wg.Wait()
 	st.unreported = st.q.pending()
 	st.logEnd()
+	if st.writeFailed || st.endReason == endInput || st.endReason == endClient {
+		// net/http ends the response after the handler returns; the last
+		// flush's write deadline must not cut that short.
+		_ = st.rc.SetWriteDeadline(time.Now().Add(st.srv.idle))
+		return
+	}
+	st.lingerClose()
+}
+
+// lingerTimeout bounds how long a connection is kept open, discarding
+// input, after the response to a stream that ended before its input did.
+const lingerTimeout = 500 * time.Millisecond
+
+// lingerClose ends the response of a stream that stopped reading while the
+// client may still be sending (fatal error, maximum age, shutdown, idle).
+// Closing a socket with unread input makes the kernel send a reset, which
+// can destroy reports the client has not read yet. So the connection is
+// taken over: the final chunk is written, the sending side is shut, and
+// input is discarded until the client closes or lingerTimeout passes.
+func (st *stream) lingerClose() {
+	if st.req.ProtoMajor != 1 || st.req.ProtoMinor < 1 {
+		return // HTTP/2 streams end without a connection reset; HTTP/1.0 is not chunked
+	}
+	conn, rw, err := st.rc.Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(lingerTimeout))
+	if _, err := rw.WriteString("0\r\n\r\n"); err != nil || rw.Flush() != nil {
+		return
+	}
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	_, _ = io.Copy(io.Discard, rw.Reader)
 }
 
 // read is the reader goroutine: one record at a time from the body to Kafka

@@ -1,0 +1,229 @@
+package proxy
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
+)
+
+// heldBroker starts a broker of its own whose produce requests are held
+// until release is called (kfake control of API key 0, Produce).
+func heldBroker(t *testing.T, topics map[string]int32) (b *devbroker.Broker, release func()) {
+	t.Helper()
+	b, err := devbroker.Start("127.0.0.1:0", topics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	released := make(chan struct{})
+	var once sync.Once
+	c := b.Cluster()
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		c.SleepControl(func() { <-released })
+		return nil, nil, false // then handle it normally
+	})
+	return b, func() { once.Do(func() { close(released) }) }
+}
+
+// Spec 6 (back-pressure): with Kafka not acknowledging, clients pushing as
+// fast as they can do not make the proxy hold more than
+// http.maxInFlightTotal records, and its heap does not grow with what the
+// clients try to send: the server stops reading the sockets. The bound
+// checked: 2 streams try to send 2 x 12 MiB; while Kafka is held, the in-use
+// heap grows by less than 12 MiB after GC, and the in-flight gauge never
+// exceeds 64. Once Kafka answers, every record gets its success report.
+func TestBackPressure_InFlightBoundedWhileKafkaHeld(t *testing.T) {
+	const (
+		maxInFlight = 64
+		streams     = 2
+		perStream   = 1500
+		valueSize   = 8 << 10
+		heapBound   = 12 << 20
+	)
+	broker, release := heldBroker(t, map[string]int32{"bp": 3})
+	defer release()
+	cfg := testConfig(broker.Addr())
+	cfg.HTTP.MaxInFlightTotal = maxInFlight
+	cfg.HTTP.MaxInFlightPerStream = 1024
+	cfg.Producer.DeliveryTimeoutMs = 60000
+	ts := startServerConfig(t, cfg, io.Discard)
+
+	var maxSeen atomic.Int64
+	stopSampling := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			if v := int64(testCounter(t, ts.metrics.inFlight)); v > maxSeen.Load() {
+				maxSeen.Store(v)
+			}
+			select {
+			case <-stopSampling:
+				return
+			case <-time.After(200 * time.Microsecond):
+			}
+		}
+	}()
+
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+
+	value := strings.Repeat("x", valueSize)
+	var sent [streams]atomic.Int64
+	var wg sync.WaitGroup
+	results := make([][]report, streams)
+	for s := range streams {
+		sc := openStream(t, ts.url("c", "bp"))
+		wg.Go(func() {
+			for i := range perStream {
+				if _, err := fmt.Fprintf(sc.w, `{"partition_id":%d,"value":{"type":"STRING","data":"%s"}}`, i%3, value); err != nil {
+					t.Errorf("stream %d: send record %d: %v", s, i, err)
+					return
+				}
+				sent[s].Add(1)
+			}
+			sc.closeSend()
+		})
+		wg.Go(func() { results[s] = sc.rest() })
+	}
+
+	// Wait until the proxy holds its maximum and the clients are stuck.
+	waitFor(t, "the in-flight bound to be reached", func() bool { return ts.inFlight.count.Load() == maxInFlight })
+	stable := 0
+	last := int64(-1)
+	for stable < 30 { // 300 ms without progress
+		time.Sleep(10 * time.Millisecond)
+		n := sent[0].Load() + sent[1].Load()
+		if n == last {
+			stable++
+		} else {
+			stable, last = 0, n
+		}
+	}
+	runtime.GC()
+	var held runtime.MemStats
+	runtime.ReadMemStats(&held)
+	growth := int64(held.HeapInuse) - int64(before.HeapInuse)
+	t.Logf("while held: clients sent %d of %d records, heap in use grew by %d KiB, in flight %d",
+		last, streams*perStream, growth>>10, ts.inFlight.count.Load())
+	if last >= streams*perStream {
+		t.Fatalf("clients sent everything while Kafka was held: the server did not stop reading")
+	}
+	if growth > heapBound {
+		t.Errorf("heap in use grew by %d bytes while Kafka was held; bound %d", growth, heapBound)
+	}
+
+	release()
+	wg.Wait()
+	close(stopSampling)
+	<-sampled
+	for s, reports := range results {
+		if len(reports) != perStream {
+			t.Fatalf("stream %d: %d reports, want %d", s, len(reports), perStream)
+		}
+		for i, r := range reports {
+			if r.ErrorCode != 200 || r.PartitionID != int32(i%3) {
+				t.Fatalf("stream %d report %d: %v", s, i, r)
+			}
+		}
+	}
+	if m := maxSeen.Load(); m > maxInFlight || ts.inFlight.peak.Load() > maxInFlight {
+		t.Errorf("in flight reached %d (gauge) / %d (peak); bound %d", m, ts.inFlight.peak.Load(), maxInFlight)
+	}
+	if g := testCounter(t, ts.metrics.inFlight); g != 0 {
+		t.Errorf("in-flight gauge %v after everything was acknowledged, want 0", g)
+	}
+}
+
+// Spec 6 (shutdown): readiness fails as soon as shutdown starts, new
+// streams are refused, and the reports of records already read are still
+// written once Kafka answers; then Run returns nil.
+func TestShutdown_ReadinessFailsAtOnceAndReportsDrain(t *testing.T) {
+	broker, release := heldBroker(t, map[string]int32{"drain": 1})
+	defer release()
+	cfg := testConfig(broker.Addr())
+	ts := startServerConfig(t, cfg, io.Discard)
+	if resp, _ := get(t, ts.mgmt+"/readyz"); resp.StatusCode != 200 {
+		t.Fatalf("readyz before shutdown: %d", resp.StatusCode)
+	}
+	sc := openStream(t, ts.url("c", "drain"))
+	for range 10 {
+		sc.send(oneRecord)
+	}
+	waitFor(t, "10 records in flight", func() bool { return ts.inFlight.count.Load() == 10 })
+	ts.stop()
+	waitFor(t, "readiness to fail", func() bool {
+		resp, err := http.Get(ts.mgmt + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusServiceUnavailable
+	})
+	release()
+	reports := sc.rest()
+	if len(reports) != 10 {
+		t.Fatalf("%d reports, want 10", len(reports))
+	}
+	for i, r := range reports {
+		if r.ErrorCode != 200 {
+			t.Errorf("report %d: %v", i, r)
+		}
+	}
+	select {
+	case err := <-ts.done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		ts.done <- nil
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return")
+	}
+}
+
+// Spec 6 (shutdown): records Kafka does not confirm within
+// http.shutdownDrainMs get a 50003 report rather than none.
+func TestShutdown_DrainTimeoutReportsUnconfirmed(t *testing.T) {
+	broker, release := heldBroker(t, map[string]int32{"drain": 1})
+	defer release()
+	cfg := testConfig(broker.Addr())
+	cfg.HTTP.ShutdownDrainMs = 300
+	ts := startServerConfig(t, cfg, io.Discard)
+	sc := openStream(t, ts.url("c", "drain"))
+	for range 5 {
+		sc.send(oneRecord)
+	}
+	waitFor(t, "5 records in flight", func() bool { return ts.inFlight.count.Load() == 5 })
+	ts.stop()
+	reports := sc.rest()
+	if len(reports) != 5 {
+		t.Fatalf("%d reports, want 5", len(reports))
+	}
+	for i, r := range reports {
+		if r.ErrorCode != 50003 {
+			t.Errorf("report %d: %v, want 50003", i, r)
+		}
+	}
+	release()
+}
+
+func get(t testing.TB, url string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return do(t, req)
+}

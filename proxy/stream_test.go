@@ -1,0 +1,250 @@
+package proxy
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+)
+
+// Spec 2, 3 and 6: 10,000 records over 3 partitions in one chunked request;
+// every report is in input order and matches what a separate consumer reads.
+func TestProduce_Stream10kRecordsInInputOrder(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	const n = 10000
+	var start [3]int64
+	for p := range 3 {
+		start[p] = endOffset(t, "stream10k", p)
+	}
+	sc := openStream(t, ts.url("c", "stream10k"))
+	go func() {
+		var buf bytes.Buffer
+		for i := range n {
+			fmt.Fprintf(&buf, `{"partition_id":%d,"key":{"type":"STRING","data":"k%d"},"value":{"type":"STRING","data":"v%d"}}`+"\n", i%3, i, i)
+			if buf.Len() > 16<<10 || i == n-1 {
+				if _, err := sc.w.Write(buf.Bytes()); err != nil {
+					return
+				}
+				buf.Reset()
+			}
+		}
+		sc.closeSend()
+	}()
+	reports := sc.rest()
+	if len(reports) != n {
+		t.Fatalf("got %d reports, want %d", len(reports), n)
+	}
+	var next [3]int64 = start
+	for i, r := range reports {
+		p := int32(i % 3)
+		if r.ErrorCode != 200 || r.PartitionID != p || r.Offset != next[p] {
+			t.Fatalf("report %d = %v; want success on partition %d at offset %d", i, r, p, next[p])
+		}
+		next[p]++
+	}
+	for p := range int32(3) {
+		msgs := readRange(t, "stream10k", p, start[p], int(next[p]-start[p]))
+		for j, m := range msgs {
+			i := int(p) + 3*j
+			if string(m.Key) != "k"+strconv.Itoa(i) || string(m.Value) != "v"+strconv.Itoa(i) {
+				t.Fatalf("partition %d offset %d holds %s=%s, want record %d", p, m.Offset, m.Key, m.Value, i)
+			}
+			if r := reports[i]; m.Offset != r.Offset {
+				t.Fatalf("record %d stored at offset %d, reported %d", i, m.Offset, r.Offset)
+			}
+		}
+	}
+}
+
+// Spec 2 (full duplex): the client waits for record N's report before it
+// sends record N+1, so the stream only completes if reports flow back while
+// the request body is still open.
+func TestProduce_FullDuplex_ReportsWhileSending(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	sc := openStream(t, ts.url("c", "duplex"))
+	// A first burst larger than one flush, then lock-step.
+	for i := range 300 {
+		sc.send(fmt.Sprintf(`{"value":{"type":"STRING","data":"burst-%d"}}`, i))
+	}
+	for i := range 300 {
+		if r := sc.next(); r.ErrorCode != 200 {
+			t.Fatalf("burst report %d: %v", i, r)
+		}
+	}
+	var first int64
+	for i := range 50 {
+		sc.send(fmt.Sprintf(`{"value":{"type":"STRING","data":"step-%d"}}`, i))
+		r := sc.next() // blocks until the server answered this very record
+		if r.ErrorCode != 200 {
+			t.Fatalf("step %d: %v", i, r)
+		}
+		if i == 0 {
+			first = r.Offset
+		} else if r.Offset != first+int64(i) {
+			t.Fatalf("step %d at offset %d, want %d", i, r.Offset, first+int64(i))
+		}
+	}
+	sc.closeSend()
+	if rest := sc.rest(); len(rest) != 0 {
+		t.Errorf("extra reports: %v", rest)
+	}
+	for i, m := range readRange(t, "duplex", 0, first, 50) {
+		if got := string(m.Value); got != fmt.Sprintf("step-%d", i) {
+			t.Errorf("offset %d stored %q, want step-%d", m.Offset, got, i)
+		}
+	}
+}
+
+// Spec 4.2: a stream that breaks mid-way: every record before the break has
+// its report, the fatal one is last, and nothing after it is read.
+func TestProduce_StreamBreaksMidway_FatalLast(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	sc := openStream(t, ts.url("c", "broken"))
+	for range 100 {
+		sc.send(oneRecord)
+	}
+	for i := range 100 {
+		if r := sc.next(); r.ErrorCode != 200 {
+			t.Fatalf("report %d: %v", i, r)
+		}
+	}
+	sc.send(`}` + oneRecord)
+	r := sc.next()
+	if r.ErrorCode != 400 || r.Message != `Bad Request: Error processing message: invalid character '}' looking for beginning of value at offset 4200` {
+		t.Errorf("fatal report %v", r)
+	}
+	go func() { // whatever follows is not read
+		for range 5 {
+			if _, err := sc.w.Write([]byte(oneRecord)); err != nil {
+				return
+			}
+		}
+	}()
+	if rest := sc.rest(); len(rest) != 0 {
+		t.Errorf("reports after the fatal one: %v", rest)
+	}
+}
+
+// Spec 5: a stream that sends nothing for http.idleTimeoutMs is ended after
+// reporting what it has.
+func TestProduce_IdleTimeoutEndsStream(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) { c.HTTP.IdleTimeoutMs = 300 })
+	sc := openStream(t, ts.url("c", "orders"))
+	sc.send(oneRecord + oneRecord)
+	start := time.Now()
+	reports := sc.rest() // the client never closes its body: only the idle timeout ends this
+	if len(reports) != 2 || reports[0].ErrorCode != 200 || reports[1].ErrorCode != 200 {
+		t.Fatalf("reports %v, want two successes", reports)
+	}
+	if d := time.Since(start); d < 250*time.Millisecond {
+		t.Errorf("stream ended after %v, before the idle timeout", d)
+	}
+}
+
+// Spec 6: a client that disconnects mid-stream leaves no goroutine behind:
+// neither the stream's reader and writer nor the HTTP connection's. The
+// Kafka client's connection goroutines are shared and excluded.
+func TestProduce_ClientDisconnectLeavesNoGoroutine(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for round := range 3 {
+		sc := openStreamWith(t, client, ts.url("c", "disconnect"))
+		for i := range 500 {
+			sc.send(fmt.Sprintf(`{"partition_id":%d}`, i%3))
+		}
+		sc.next()
+		// Disconnect while records are in flight and the body is open.
+		sc.w.CloseWithError(fmt.Errorf("client gone in round %d", round))
+		sc.resp.Body.Close()
+	}
+	waitFor(t, "streams to end", func() bool { return ts.streams.len() == 0 })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := streamGoroutines()
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines of streams or their connections left:\n%s", len(left), strings.Join(left, "\n\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// streamGoroutines returns the stacks of goroutines serving produce streams
+// in this process.
+func streamGoroutines() []string {
+	buf := make([]byte, 8<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "proxy.(*stream)") || strings.Contains(g, "proxy.(*Server).handleProduce") ||
+			strings.Contains(g, "proxy.(*reportQueue)") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Spec 6: on shutdown the server stops reading new records and writes the
+// report of every record it read before the response ends.
+func TestProduce_ShutdownDuringStream_EveryReadRecordReported(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	before := endOffset(t, "shutdown", 0)
+	sc := openStream(t, ts.url("c", "shutdown"))
+	for i := range 200 {
+		sc.send(fmt.Sprintf(`{"value":{"type":"STRING","data":"r%d"}}`, i))
+	}
+	if r := sc.next(); r.ErrorCode != 200 {
+		t.Fatalf("first report %v", r)
+	}
+	ts.stop() // what SIGTERM does in main
+	sent := make(chan int, 1)
+	go func() { // keep sending; the server must stop reading at some point
+		n := 0
+		for ; n < 100000; n++ {
+			if _, err := fmt.Fprintf(sc.w, `{"value":{"type":"STRING","data":"late%d"}}`, n); err != nil {
+				break
+			}
+		}
+		sent <- n
+	}()
+	reports := append([]report{{ErrorCode: 200}}, sc.rest()...)
+	for i, r := range reports {
+		if r.ErrorCode != 200 {
+			t.Fatalf("report %d = %v; want every record read to be produced and reported", i, r)
+		}
+	}
+	sc.w.Close()
+	if n := <-sent; n >= 100000 {
+		t.Errorf("the server kept reading %d records after shutdown", n)
+	}
+	select {
+	case err := <-ts.done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		ts.done <- nil // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatalf("Run did not return after shutdown")
+	}
+	if got := endOffset(t, "shutdown", 0) - before; got != int64(len(reports)) {
+		t.Errorf("topic grew by %d records, %d were reported: a record was produced without a report, or reported without being stored", got, len(reports))
+	}
+	// New streams are refused once draining.
+	if _, err := http.Post(ts.url("c", "orders"), "application/json", bytes.NewBufferString(oneRecord)); err == nil {
+		t.Errorf("a new request after shutdown was accepted")
+	}
+}
