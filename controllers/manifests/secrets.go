@@ -3,6 +3,7 @@ package manifests
 import (
 	"path"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -145,15 +146,7 @@ func SecretRefs(rp *v1alpha1.RestProxy) []SecretRef {
 		slices.Sort(ks)
 		refs = append(refs, SecretRef{Name: name, Keys: slices.Compact(ks)})
 	}
-	slices.SortFunc(refs, func(a, b SecretRef) int {
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(refs, func(a, b SecretRef) int { return strings.Compare(a.Name, b.Name) })
 	return refs
 }
 
