@@ -50,6 +50,9 @@ func TestMain(m *testing.M) {
 	testBroker = b
 	code := m.Run()
 	b.Close()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 	os.Exit(code)
 }
 

