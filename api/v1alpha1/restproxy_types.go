@@ -13,8 +13,8 @@ const PausedAnnotation = "kafka.restproxy.dev/paused"
 
 // RestProxySpec is the desired state of one tenant's produce proxy.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication.type != 'mtls' || (has(self.http) && has(self.http.tls) && has(self.http.tls.clientCASecretRef))",message="spec.http.tls.clientCASecretRef is required when spec.authentication.type is mtls"
-// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.minReplicas) || self.autoscaling.minReplicas <= self.autoscaling.maxReplicas",message="spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas"
+// +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication.type != 'mtls' || (has(self.http) && has(self.http.tls) && has(self.http.tls.clientCASecretRef))",message="spec.http.tls.clientCASecretRef is required when spec.authentication.type is mtls",fieldPath=".authentication.type"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.minReplicas) || self.autoscaling.minReplicas <= self.autoscaling.maxReplicas",message="spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas",fieldPath=".autoscaling.minReplicas"
 type RestProxySpec struct {
 	// Replicas is the number of proxy pods. It is the scale subresource's
 	// target: scale the RestProxy (kubectl scale, an HPA), never its Deployment.
@@ -84,11 +84,13 @@ type RestProxySpec struct {
 
 // KafkaSpec is the connection to the Kafka cluster.
 type KafkaSpec struct {
-	// BootstrapServers lists host:port addresses of brokers.
+	// BootstrapServers lists host:port addresses of brokers; an IPv6 address
+	// is written in brackets, [::1]:9092.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=64
-	// +kubebuilder:validation:items:Pattern=`^[^:\s]+:[0-9]{1,5}$`
-	// +kubebuilder:validation:items:MaxLength=253
+	// +kubebuilder:validation:items:Pattern=`^([^:\s\[\]]+|\[[0-9a-fA-F:.]+\]):[0-9]{1,5}$`
+	// +kubebuilder:validation:items:MaxLength=261
+	// +kubebuilder:validation:XValidation:rule="self.all(s, !s.matches(':[0-9]{1,5}$') || (int(s.substring(s.lastIndexOf(':') + 1)) >= 1 && int(s.substring(s.lastIndexOf(':') + 1)) <= 65535))",message="spec.kafka.bootstrapServers entries must have a port between 1 and 65535"
 	// +required
 	BootstrapServers []string `json:"bootstrapServers"`
 
@@ -109,7 +111,7 @@ type KafkaSpec struct {
 
 // KafkaTLSSpec enables TLS to the brokers.
 //
-// +kubebuilder:validation:XValidation:rule="self.enabled || (!has(self.caSecretRef) && !has(self.certSecretRef))",message="spec.kafka.tls.enabled must be true when caSecretRef or certSecretRef is set"
+// +kubebuilder:validation:XValidation:rule="self.enabled || (!has(self.caSecretRef) && !has(self.certSecretRef))",message="spec.kafka.tls.enabled must be true when caSecretRef or certSecretRef is set",fieldPath=".enabled"
 type KafkaTLSSpec struct {
 	// Enabled turns TLS on.
 	// +kubebuilder:default=false
@@ -129,8 +131,8 @@ type KafkaTLSSpec struct {
 
 // KafkaSASLSpec authenticates to the brokers with SASL.
 //
-// +kubebuilder:validation:XValidation:rule="has(self.mechanism) == has(self.passwordSecretRef)",message="spec.kafka.sasl.passwordSecretRef is required when spec.kafka.sasl.mechanism is set, and only then"
-// +kubebuilder:validation:XValidation:rule="has(self.mechanism) == has(self.username)",message="spec.kafka.sasl.username is required when spec.kafka.sasl.mechanism is set, and only then"
+// +kubebuilder:validation:XValidation:rule="has(self.mechanism) == has(self.passwordSecretRef)",message="spec.kafka.sasl.passwordSecretRef is required when spec.kafka.sasl.mechanism is set, and only then",fieldPath=".passwordSecretRef"
+// +kubebuilder:validation:XValidation:rule="has(self.mechanism) == has(self.username)",message="spec.kafka.sasl.username is required when spec.kafka.sasl.mechanism is set, and only then",fieldPath=".username"
 type KafkaSASLSpec struct {
 	// Mechanism of SASL.
 	// +kubebuilder:validation:Enum=PLAIN;SCRAM-SHA-256;SCRAM-SHA-512
@@ -219,7 +221,7 @@ type ProducerSpec struct {
 
 // HTTPSpec configures the proxy's listeners and request limits.
 //
-// +kubebuilder:validation:XValidation:rule="self.port != self.managementPort",message="spec.http.port and spec.http.managementPort must differ"
+// +kubebuilder:validation:XValidation:rule="self.port != self.managementPort",message="spec.http.port and spec.http.managementPort must differ",fieldPath=".managementPort"
 type HTTPSpec struct {
 	// Port of the produce API.
 	// +kubebuilder:default=8082
@@ -251,10 +253,14 @@ type HTTPSpec struct {
 	MaxStreams *int32 `json:"maxStreams,omitempty"`
 
 	// StreamMaxAge is how long one stream may stay open, e.g. "24h".
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$`
 	// +optional
 	StreamMaxAge *metav1.Duration `json:"streamMaxAge,omitempty"`
 
 	// IdleTimeout ends a stream that sends nothing for this long, e.g. "30s".
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$`
 	// +optional
 	IdleTimeout *metav1.Duration `json:"idleTimeout,omitempty"`
 
@@ -287,7 +293,7 @@ const (
 
 // AuthenticationSpec selects how produce clients authenticate.
 //
-// +kubebuilder:validation:XValidation:rule="self.type in ['basic', 'apiKey'] ? has(self.secretRef) : !has(self.secretRef)",message="spec.authentication.secretRef is required when spec.authentication.type is basic or apiKey, and must be absent otherwise"
+// +kubebuilder:validation:XValidation:rule="self.type in ['basic', 'apiKey'] ? has(self.secretRef) : !has(self.secretRef)",message="spec.authentication.secretRef is required when spec.authentication.type is basic or apiKey, and must be absent otherwise",fieldPath=".secretRef"
 type AuthenticationSpec struct {
 	// Type: none, basic (API key as user, secret as password), apiKey
 	// (Authorization: Bearer), or mtls (client certificates; needs
@@ -319,12 +325,14 @@ type TopicRule struct {
 	// Name of one topic.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=249
+	// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9._-]+$`
 	// +optional
 	Name string `json:"name,omitempty"`
 
 	// Prefix of topic names.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=249
+	// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9._-]+$`
 	// +optional
 	Prefix string `json:"prefix,omitempty"`
 }
@@ -383,8 +391,10 @@ type PodDisruptionBudgetSpec struct {
 	// +optional
 	Enabled *bool `json:"enabled,omitempty"`
 
-	// MaxUnavailable pods during voluntary disruptions.
+	// MaxUnavailable pods during voluntary disruptions: a count or a
+	// percentage such as "25%".
 	// +kubebuilder:default=1
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? int(self) >= 0 : string(self).matches('^[0-9]{1,3}%$')",message="spec.podDisruptionBudget.maxUnavailable must be a non-negative count or a percentage such as 25%"
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 }
