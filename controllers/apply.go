@@ -1,0 +1,170 @@
+package controllers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
+)
+
+// FieldOwner is the field manager of everything the operator applies. One
+// owner for every object, so server-side apply removes a field the operator
+// stops sending and leaves alone the fields others set (kubectl rollout
+// restart's pod-template annotation, an HPA's writes).
+const FieldOwner = "restproxy-operator"
+
+// applyChildren server-side applies each desired object, controlled by rp,
+// and returns the Deployment as the API server answered it (the freshest
+// view for status). Applying content identical to what is stored is a no-op
+// for the API server: no write, no new resourceVersion.
+func applyChildren(ctx context.Context, c client.Client, scheme *runtime.Scheme, rp *v1alpha1.RestProxy, desired []client.Object) (*appsv1.Deployment, error) {
+	var dep *appsv1.Deployment
+	for _, obj := range desired {
+		u, err := applyConfiguration(scheme, rp, obj)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
+			return nil, &reconcileError{ReasonApplyFailed, fmt.Errorf("apply %s %s: %w", u.GetKind(), u.GetName(), err)}
+		}
+		if u.GroupVersionKind() == appsv1.SchemeGroupVersion.WithKind("Deployment") {
+			dep = &appsv1.Deployment{}
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, dep); err != nil {
+				return nil, fmt.Errorf("read applied Deployment %s: %w", u.GetName(), err)
+			}
+		}
+	}
+	return dep, nil
+}
+
+// applyConfiguration turns a desired object into the apply configuration
+// the operator owns: its JSON form (so omitempty and omitzero drop unset
+// fields, which the operator must not claim), with a controller owner
+// reference, and without what the API server owns (status,
+// creationTimestamp) or nulls (which apply would read as "remove").
+func applyConfiguration(scheme *runtime.Scheme, rp *v1alpha1.RestProxy, obj client.Object) (*unstructured.Unstructured, error) {
+	obj = obj.DeepCopyObject().(client.Object)
+	gvk, err := apiutil.GVKForObject(obj, scheme)
+	if err != nil {
+		return nil, fmt.Errorf("kind of %T %s: %w", obj, obj.GetName(), err)
+	}
+	if err := controllerutil.SetControllerReference(rp, obj, scheme); err != nil {
+		return nil, fmt.Errorf("own %s %s: %w", gvk.Kind, obj.GetName(), err)
+	}
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %s: %w", gvk.Kind, obj.GetName(), err)
+	}
+	var content map[string]any
+	// utiljson keeps integers as int64, as unstructured objects require.
+	if err := utiljson.Unmarshal(data, &content); err != nil {
+		return nil, fmt.Errorf("decode %s %s: %w", gvk.Kind, obj.GetName(), err)
+	}
+	delete(content, "status")
+	if md, ok := content["metadata"].(map[string]any); ok {
+		delete(md, "creationTimestamp")
+	}
+	dropNulls(content)
+	u := &unstructured.Unstructured{Object: content}
+	u.SetGroupVersionKind(gvk)
+	return u, nil
+}
+
+// dropNulls removes null values from maps, recursively.
+func dropNulls(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if e == nil {
+				delete(v, k)
+				continue
+			}
+			dropNulls(e)
+		}
+	case []any:
+		for _, e := range v {
+			dropNulls(e)
+		}
+	}
+}
+
+// pruneChildren deletes the objects of the managed kinds that rp controls
+// but that are no longer desired: switching a feature off removes its
+// object. Kinds the cluster does not serve are skipped.
+func pruneChildren(ctx context.Context, c client.Client, scheme *runtime.Scheme, rp *v1alpha1.RestProxy, desired []client.Object, served func(schema.GroupVersionKind) bool) error {
+	keep := make(map[schema.GroupKind]map[string]bool)
+	for _, obj := range desired {
+		gvk, err := apiutil.GVKForObject(obj, scheme)
+		if err != nil {
+			return fmt.Errorf("kind of %T %s: %w", obj, obj.GetName(), err)
+		}
+		if keep[gvk.GroupKind()] == nil {
+			keep[gvk.GroupKind()] = make(map[string]bool)
+		}
+		keep[gvk.GroupKind()][obj.GetName()] = true
+	}
+	for _, gvk := range manifests.ManagedKinds() {
+		if !served(gvk) {
+			continue
+		}
+		children, err := listControlled(ctx, c, scheme, gvk, rp)
+		if err != nil {
+			return &reconcileError{ReasonPruneFailed, err}
+		}
+		for _, obj := range children {
+			if keep[gvk.GroupKind()][obj.GetName()] {
+				continue
+			}
+			uid := obj.GetUID()
+			if err := c.Delete(ctx, obj, client.Preconditions{UID: &uid}); err != nil && !apierrors.IsNotFound(err) {
+				return &reconcileError{ReasonPruneFailed, fmt.Errorf("delete %s %s: %w", gvk.Kind, obj.GetName(), err)}
+			}
+		}
+	}
+	return nil
+}
+
+// listControlled lists the objects of one kind in rp's namespace that carry
+// its selector labels and that it controls. Kinds in the scheme are listed
+// typed, from the informers the controller's Owns watches already keep;
+// others (the ServiceMonitor) as unstructured.
+func listControlled(ctx context.Context, c client.Client, scheme *runtime.Scheme, gvk schema.GroupVersionKind, rp *v1alpha1.RestProxy) ([]client.Object, error) {
+	listGVK := gvk.GroupVersion().WithKind(gvk.Kind + "List")
+	var list client.ObjectList
+	if typed, err := scheme.New(listGVK); err == nil {
+		list = typed.(client.ObjectList)
+	} else {
+		u := &unstructured.UnstructuredList{}
+		u.SetGroupVersionKind(listGVK)
+		list = u
+	}
+	if err := c.List(ctx, list, client.InNamespace(rp.Namespace), client.MatchingLabels(manifests.SelectorLabels(rp))); err != nil {
+		return nil, fmt.Errorf("list %s: %w", gvk.Kind, err)
+	}
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", gvk.Kind, err)
+	}
+	var controlled []client.Object
+	for _, item := range items {
+		obj, ok := item.(client.Object)
+		if ok && metav1.IsControlledBy(obj, rp) {
+			controlled = append(controlled, obj)
+		}
+	}
+	return controlled, nil
+}

@@ -1,0 +1,150 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
+)
+
+// newRestProxy is the smallest valid RestProxy, shaped by the options.
+func newRestProxy(ns, name string, opts ...func(*v1alpha1.RestProxy)) *v1alpha1.RestProxy {
+	rp := &v1alpha1.RestProxy{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1alpha1.RestProxySpec{
+			Kafka: v1alpha1.KafkaSpec{BootstrapServers: []string{"kafka-0.kafka:9092"}},
+		},
+	}
+	for _, o := range opts {
+		o(rp)
+	}
+	return rp
+}
+
+// withSASL makes rp read its Kafka password from Secret name, key.
+func withSASL(name, key string) func(*v1alpha1.RestProxy) {
+	return func(rp *v1alpha1.RestProxy) {
+		rp.Spec.Kafka.SASL = &v1alpha1.KafkaSASLSpec{
+			Mechanism:         "SCRAM-SHA-512",
+			Username:          "tenant",
+			PasswordSecretRef: &v1alpha1.SecretKeySelector{Name: name, Key: key},
+		}
+	}
+}
+
+func newSecret(ns, name string, data map[string]string) *corev1.Secret {
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Data: map[string][]byte{}}
+	for k, v := range data {
+		s.Data[k] = []byte(v)
+	}
+	return s
+}
+
+func create(t *testing.T, obj client.Object) {
+	t.Helper()
+	if err := k8s.Create(context.Background(), obj); err != nil {
+		t.Fatalf("create %T %s: %v", obj, obj.GetName(), err)
+	}
+}
+
+func get(t *testing.T, key types.NamespacedName, obj client.Object) {
+	t.Helper()
+	if err := k8s.Get(context.Background(), key, obj); err != nil {
+		t.Fatalf("get %T %s: %v", obj, key, err)
+	}
+}
+
+// patch applies change to the stored obj with a merge patch, as a user's
+// kubectl edit would, and leaves obj as stored afterwards.
+func patch[T client.Object](t *testing.T, obj T, change func(T)) {
+	t.Helper()
+	get(t, client.ObjectKeyFromObject(obj), obj)
+	before := obj.DeepCopyObject().(T)
+	change(obj)
+	if err := k8s.Patch(context.Background(), obj, client.MergeFrom(before)); err != nil {
+		t.Fatalf("patch %T %s: %v", obj, obj.GetName(), err)
+	}
+}
+
+// waitCondition waits until the RestProxy has condition typ with status
+// and reason, observed at its current generation, and returns it as stored.
+func waitCondition(t *testing.T, key types.NamespacedName, typ string, status metav1.ConditionStatus, reason string) *v1alpha1.RestProxy {
+	t.Helper()
+	rp := &v1alpha1.RestProxy{}
+	eventually(t, func() error {
+		if err := k8s.Get(context.Background(), key, rp); err != nil {
+			return err
+		}
+		c := meta.FindStatusCondition(rp.Status.Conditions, typ)
+		switch {
+		case c == nil:
+			return fmt.Errorf("RestProxy %s has no %s condition; conditions %+v", key, typ, rp.Status.Conditions)
+		case c.Status != status || c.Reason != reason || c.ObservedGeneration != rp.Generation:
+			return fmt.Errorf("RestProxy %s condition %s = %s/%s at generation %d (%q), want %s/%s at %d",
+				key, typ, c.Status, c.Reason, c.ObservedGeneration, c.Message, status, reason, rp.Generation)
+		}
+		return nil
+	})
+	return rp
+}
+
+// waitDeployment waits until rp's Deployment exists and satisfies check.
+func waitDeployment(t *testing.T, rp *v1alpha1.RestProxy, check func(*appsv1.Deployment) error) *appsv1.Deployment {
+	t.Helper()
+	dep := &appsv1.Deployment{}
+	eventually(t, func() error {
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(rp), dep); err != nil {
+			return err
+		}
+		if check == nil {
+			return nil
+		}
+		return check(dep)
+	})
+	return dep
+}
+
+// waitConfig waits until rp's ConfigMap exists and satisfies check.
+func waitConfig(t *testing.T, rp *v1alpha1.RestProxy, check func(*corev1.ConfigMap) error) *corev1.ConfigMap {
+	t.Helper()
+	cm := &corev1.ConfigMap{}
+	eventually(t, func() error {
+		if err := k8s.Get(context.Background(), types.NamespacedName{Namespace: rp.Namespace, Name: manifests.ConfigMapName(rp)}, cm); err != nil {
+			return err
+		}
+		if check == nil {
+			return nil
+		}
+		return check(cm)
+	})
+	return cm
+}
+
+// waitGone waits until obj no longer exists.
+func waitGone(t *testing.T, obj client.Object) {
+	t.Helper()
+	eventually(t, func() error {
+		err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj)
+		switch {
+		case apierrors.IsNotFound(err):
+			return nil
+		case err != nil:
+			return err
+		}
+		return fmt.Errorf("%T %s still exists", obj, obj.GetName())
+	})
+}
+
+func podAnnotation(dep *appsv1.Deployment, key string) string {
+	return dep.Spec.Template.Annotations[key]
+}

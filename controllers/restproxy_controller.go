@@ -1,0 +1,196 @@
+// Package controllers holds the RestProxy reconciler: it resolves a
+// RestProxy and the Secrets it references into an input value, applies the
+// objects the pure builders in controllers/manifests make of it, prunes
+// those no longer wanted, and writes the status computed from what it saw.
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
+)
+
+// Least privilege: exactly what Reconcile and its watches use. Children are
+// written only by server-side apply (patch; create when absent) and pruned
+// by delete, never updated. restproxies/finalizers update lets the owner
+// references block deletion where OwnerReferencesPermissionEnforcement is on.
+//
+// +kubebuilder:rbac:groups=kafka.restproxy.dev,resources=restproxies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=kafka.restproxy.dev,resources=restproxies/status,verbs=patch
+// +kubebuilder:rbac:groups=kafka.restproxy.dev,resources=restproxies/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps;services;serviceaccounts,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// RestProxyReconciler brings each RestProxy's children to its spec.
+type RestProxyReconciler struct {
+	// Client reads from the manager's cache and writes to the API server.
+	Client client.Client
+	// APIReader reads Secrets from the API server: the cache keeps only
+	// their metadata, so tenants' credentials are not held in memory.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	// Recorder emits events.k8s.io Events on status transitions.
+	Recorder events.EventRecorder
+	// DefaultImage is the proxy image when spec.image is empty.
+	DefaultImage string
+	// MaxConcurrentReconciles of different RestProxies; 0 means 1.
+	MaxConcurrentReconciles int
+
+	// served says which managed kinds the cluster serves; set up once, when
+	// the controller starts (a ServiceMonitor CRD installed later needs a
+	// restart of the operator).
+	served map[schema.GroupVersionKind]bool
+}
+
+// Reconcile runs the whole loop for one RestProxy: children first, then the
+// status, written in one place.
+func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	rp := &v1alpha1.RestProxy{}
+	if err := r.Client.Get(ctx, req.NamespacedName, rp); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !rp.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil // garbage collection removes the children
+	}
+
+	out, dep := r.reconcileChildren(ctx, rp)
+	obs, err := r.observe(ctx, rp, dep)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	status := computeStatus(rp, obs, out, metav1.NewTime(time.Now().Truncate(time.Second)))
+	if err := r.writeStatus(ctx, rp, status); err != nil {
+		if apierrors.IsConflict(err) {
+			// The cache had not yet seen the last status write; try again
+			// once it has rather than stamp transitions from a stale base.
+			return ctrl.Result{RequeueAfter: time.Second}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	if out.err != nil && retryable(out.err) {
+		return ctrl.Result{}, out.err
+	}
+	if out.err != nil {
+		log.FromContext(ctx).Info("RestProxy cannot be reconciled until its input changes", "reason", reasonOf(out.err), "message", out.err.Error())
+	}
+	return ctrl.Result{}, nil
+}
+
+// reconcileChildren resolves the input, builds the desired objects, applies
+// them and prunes the rest. It returns what happened and the Deployment as
+// applied (nil when nothing was applied).
+//
+// A missing Secret or key applies nothing: the children stay as the last
+// good input made them, so the running pods keep serving with a config and
+// Secrets that agree (applying the ConfigMap alone would change the config
+// under running pods without rolling them).
+func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha1.RestProxy) (outcome, *appsv1.Deployment) {
+	if rp.Annotations[v1alpha1.PausedAnnotation] == "true" {
+		return outcome{paused: true}, nil
+	}
+	secretsHash, err := hashSecrets(ctx, r.APIReader, rp)
+	if err != nil {
+		return outcome{err: err}, nil
+	}
+	desired, err := manifests.Build(manifests.Input{
+		RestProxy:         rp.DeepCopy(),
+		DefaultImage:      r.DefaultImage,
+		SecretsHash:       secretsHash,
+		ServiceMonitorCRD: r.served[manifests.ServiceMonitorGVK],
+	})
+	if err != nil {
+		return outcome{err: &reconcileError{ReasonBuildFailed, fmt.Errorf("build the objects of RestProxy %s: %w", rp.Name, err)}}, nil
+	}
+	dep, err := applyChildren(ctx, r.Client, r.Scheme, rp, desired)
+	if err != nil {
+		return outcome{err: err}, nil
+	}
+	served := func(gvk schema.GroupVersionKind) bool { return r.served[gvk] }
+	if err := pruneChildren(ctx, r.Client, r.Scheme, rp, desired, served); err != nil {
+		return outcome{err: err}, dep
+	}
+	return outcome{}, dep
+}
+
+// observe gathers what status needs besides the RestProxy: the Deployment
+// (from the cache when this reconcile did not apply it), URL and selector.
+func (r *RestProxyReconciler) observe(ctx context.Context, rp *v1alpha1.RestProxy, dep *appsv1.Deployment) (observation, error) {
+	if dep == nil {
+		dep = &appsv1.Deployment{}
+		err := r.Client.Get(ctx, client.ObjectKey{Namespace: rp.Namespace, Name: rp.Name}, dep)
+		switch {
+		case apierrors.IsNotFound(err):
+			dep = nil
+		case err != nil:
+			return observation{}, fmt.Errorf("read Deployment %s: %w", rp.Name, err)
+		case !metav1.IsControlledBy(dep, rp):
+			dep = nil // someone else's Deployment of the same name says nothing about us
+		}
+	}
+	return observation{
+		deployment: dep,
+		url:        manifests.ServiceURL(rp),
+		selector:   labels.SelectorFromSet(manifests.SelectorLabels(rp)).String(),
+	}, nil
+}
+
+// writeStatus writes status through the status subresource when it differs
+// from what is stored, and then emits the events of its transitions. The
+// merge patch carries the resourceVersion it was computed from, so a status
+// computed from a stale cache is refused rather than stored, and each
+// transition is announced once.
+func (r *RestProxyReconciler) writeStatus(ctx context.Context, rp *v1alpha1.RestProxy, status v1alpha1.RestProxyStatus) error {
+	if equality.Semantic.DeepEqual(rp.Status, status) {
+		return nil
+	}
+	before := rp.Status
+	patch := client.MergeFromWithOptions(rp.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	rp.Status = status
+	if err := r.Client.Status().Patch(ctx, rp, patch); err != nil {
+		return fmt.Errorf("write status of RestProxy %s: %w", rp.Name, err)
+	}
+	for _, e := range transitionEvents(&before, &status) {
+		r.Recorder.Eventf(rp, nil, e.eventType, e.reason, e.action, "%s", e.note)
+	}
+	return nil
+}
+
+// retryable: trying again unchanged may succeed (an API error), unlike a
+// missing Secret, whose watch brings the RestProxy back once it appears, or
+// a spec the builders refuse.
+func retryable(err error) bool {
+	var re *reconcileError
+	if !errors.As(err, &re) {
+		return true
+	}
+	switch re.reason {
+	case ReasonSecretNotFound, ReasonSecretKeyNotFound, ReasonBuildFailed:
+		return false
+	}
+	return true
+}
+
+var _ reconcile.Reconciler = &RestProxyReconciler{}

@@ -1,0 +1,124 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
+)
+
+// secretRefsIndex indexes RestProxies by the names of the Secrets they
+// reference, so a Secret's change finds its RestProxies without a scan.
+const secretRefsIndex = ".spec.secretRefs"
+
+// NewScheme registers the kinds the operator reads and writes: the
+// built-in ones and RestProxy.
+func NewScheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		return nil, fmt.Errorf("register built-in kinds: %w", err)
+	}
+	if err := v1alpha1.AddToScheme(s); err != nil {
+		return nil, fmt.Errorf("register %s: %w", v1alpha1.GroupVersion, err)
+	}
+	return s, nil
+}
+
+// SetupWithManager registers the controller and its watches with mgr.
+func (r *RestProxyReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return r.setupWithManager(mgr, r)
+}
+
+// setupWithManager lets tests wrap the reconciler the controller runs.
+func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.Reconciler) error {
+	served, err := servedKinds(mgr.GetRESTMapper())
+	if err != nil {
+		return err
+	}
+	r.served = served
+
+	err = mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.RestProxy{}, secretRefsIndex, func(obj client.Object) []string {
+		var names []string
+		for _, ref := range manifests.SecretRefs(obj.(*v1alpha1.RestProxy)) {
+			names = append(names, ref.Name)
+		}
+		return names
+	})
+	if err != nil {
+		return fmt.Errorf("index RestProxies by Secret: %w", err)
+	}
+
+	b := ctrl.NewControllerManagedBy(mgr).
+		Named("restproxy").
+		// Status writes change neither generation nor annotations, so the
+		// controller does not wake itself up.
+		For(&v1alpha1.RestProxy{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		// Only the metadata of Secrets is cached: enough to notice a change.
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.restProxiesForSecret)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles})
+	for _, gvk := range manifests.ManagedKinds() {
+		if !served[gvk] {
+			continue
+		}
+		// No predicate: a Deployment's status changes drive readiness.
+		b = b.Owns(newObject(r.Scheme, gvk))
+	}
+	return b.Complete(rec)
+}
+
+// restProxiesForSecret maps a Secret to the RestProxies in its namespace
+// that reference it.
+func (r *RestProxyReconciler) restProxiesForSecret(ctx context.Context, secret client.Object) []reconcile.Request {
+	var list v1alpha1.RestProxyList
+	if err := r.Client.List(ctx, &list, client.InNamespace(secret.GetNamespace()), client.MatchingFields{secretRefsIndex: secret.GetName()}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Failed to list RestProxies referencing Secret", "secret", client.ObjectKeyFromObject(secret))
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, rp := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&rp)})
+	}
+	return reqs
+}
+
+// servedKinds asks the API server which managed kinds it serves; only the
+// optional ones (the ServiceMonitor CRD) may be missing.
+func servedKinds(mapper meta.RESTMapper) (map[schema.GroupVersionKind]bool, error) {
+	served := make(map[schema.GroupVersionKind]bool)
+	for _, gvk := range manifests.ManagedKinds() {
+		_, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		switch {
+		case err == nil:
+			served[gvk] = true
+		case meta.IsNoMatchError(err) && gvk == manifests.ServiceMonitorGVK:
+		default:
+			return nil, fmt.Errorf("look up %s: %w", gvk, err)
+		}
+	}
+	return served, nil
+}
+
+// newObject is an empty object of kind gvk: typed when the scheme knows it.
+func newObject(scheme *runtime.Scheme, gvk schema.GroupVersionKind) client.Object {
+	if obj, err := scheme.New(gvk); err == nil {
+		return obj.(client.Object)
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	return u
+}

@@ -1,0 +1,216 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+)
+
+// The one envtest environment of the package: a real kube-apiserver and
+// etcd, with the manager and the reconciler running against them. envtest
+// runs no built-in controllers: no pods, no garbage collection, no
+// Deployment status; tests patch the Deployment status they need.
+var (
+	k8s       client.Client // uncached, for the tests' own reads and writes
+	seen      *seenReconciles
+	testImage = "registry.example/restproxy:test"
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runSuite(m))
+}
+
+func runSuite(m *testing.M) int {
+	assets, err := envtestAssets()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	// TEST_VERBOSE_LOGS=1 shows the operator's logs.
+	if os.Getenv("TEST_VERBOSE_LOGS") != "" {
+		log.SetLogger(logr.FromSlogHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	} else {
+		log.SetLogger(logr.Discard())
+	}
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+		BinaryAssetsDirectory: assets,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "start envtest (assets %s): %v\n", assets, err)
+		return 1
+	}
+	defer func() {
+		if err := env.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "stop envtest: %v\n", err)
+		}
+	}()
+
+	scheme, err := NewScheme()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "test client: %v\n", err)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done, err := startManager(ctx, cfg, scheme)
+	if err != nil {
+		cancel()
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	code := m.Run()
+	cancel()
+	if err := <-done; err != nil {
+		fmt.Fprintf(os.Stderr, "manager: %v\n", err)
+	}
+	return code
+}
+
+// startManager runs the operator's manager as `restproxy operator` would,
+// with the reconciler wrapped so tests know which RestProxy version a
+// finished reconcile saw.
+func startManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme) (<-chan error, error) {
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("new manager: %w", err)
+	}
+	r := &RestProxyReconciler{
+		Client:                  mgr.GetClient(),
+		APIReader:               mgr.GetAPIReader(),
+		Scheme:                  scheme,
+		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
+		DefaultImage:            testImage,
+		MaxConcurrentReconciles: 4,
+	}
+	seen = &seenReconciles{inner: r, cache: mgr.GetClient(), versions: map[types.NamespacedName]string{}}
+	if err := r.setupWithManager(mgr, seen); err != nil {
+		return nil, fmt.Errorf("set up controller: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	return done, nil
+}
+
+// envtestAssets is the directory of kube-apiserver, etcd and kubectl:
+// KUBEBUILDER_ASSETS, or else the first directory under bin/k8s (where
+// `make` builds them), so `go test ./controllers/` works without make.
+func envtestAssets() (string, error) {
+	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
+		return dir, nil
+	}
+	root := filepath.Join("..", "bin", "k8s")
+	entries, err := os.ReadDir(root)
+	if err == nil {
+		for _, e := range entries {
+			if e.IsDir() {
+				return filepath.Abs(filepath.Join(root, e.Name()))
+			}
+		}
+	}
+	return "", errors.New("no envtest assets: set KUBEBUILDER_ASSETS to a directory with kube-apiserver, etcd and kubectl, or build them into bin/k8s/<version>/ (make envtest)")
+}
+
+// seenReconciles records, per RestProxy, the resourceVersion the last
+// finished reconcile saw at least: it reads the cache before the reconcile
+// does, and the cache only moves forward.
+type seenReconciles struct {
+	inner reconcile.Reconciler
+	cache client.Reader
+
+	mu       sync.Mutex
+	versions map[types.NamespacedName]string
+}
+
+func (s *seenReconciles) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	var rp v1alpha1.RestProxy
+	version := ""
+	if err := s.cache.Get(ctx, req.NamespacedName, &rp); err == nil {
+		version = rp.ResourceVersion
+	}
+	res, err := s.inner.Reconcile(ctx, req)
+	s.mu.Lock()
+	s.versions[req.NamespacedName] = version
+	s.mu.Unlock()
+	return res, err
+}
+
+// waitReconciled waits until a reconcile of rp that saw resourceVersion
+// version (or later) has finished.
+func waitReconciled(t *testing.T, key types.NamespacedName, version string) {
+	t.Helper()
+	eventually(t, func() error {
+		seen.mu.Lock()
+		got := seen.versions[key]
+		seen.mu.Unlock()
+		if got != version {
+			return fmt.Errorf("last finished reconcile of %s saw resourceVersion %q, want %q", key, got, version)
+		}
+		return nil
+	})
+}
+
+// eventually polls cond until it returns nil, and fails the test with its
+// last error after a timeout generous for a loaded machine.
+func eventually(t *testing.T, cond func() error) {
+	t.Helper()
+	const timeout = 20 * time.Second
+	deadline := time.Now().Add(timeout)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %v", timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// newNamespace creates a namespace of its own for one test. envtest never
+// finishes deleting namespaces, so they are left behind.
+func newNamespace(t *testing.T) string {
+	t.Helper()
+	prefix := strings.ToLower(strings.TrimPrefix(t.Name(), "Test"))
+	if len(prefix) > 40 {
+		prefix = prefix[:40]
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix + "-"}}
+	if err := k8s.Create(context.Background(), ns); err != nil {
+		t.Fatalf("create namespace: %v", err)
+	}
+	return ns.Name
+}
