@@ -394,7 +394,7 @@ type PodDisruptionBudgetSpec struct {
 	// MaxUnavailable pods during voluntary disruptions: a count or a
 	// percentage such as "25%".
 	// +kubebuilder:default=1
-	// +kubebuilder:validation:XValidation:rule="type(self) == int ? int(self) >= 0 : string(self).matches('^[0-9]{1,3}%$')",message="spec.podDisruptionBudget.maxUnavailable must be a non-negative count or a percentage such as 25%"
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? int(self) >= 0 : string(self).matches('^(100|[1-9]?[0-9])%$')",message="spec.podDisruptionBudget.maxUnavailable must be a non-negative count or a percentage from 0% to 100%, such as 25%"
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 }

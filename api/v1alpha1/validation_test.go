@@ -243,7 +243,7 @@ func TestCELRules(t *testing.T) {
 		},
 		{
 			rule:    "maxUnavailable is a count or a percentage",
-			message: "spec.podDisruptionBudget.maxUnavailable must be a non-negative count or a percentage such as 25%",
+			message: "spec.podDisruptionBudget.maxUnavailable must be a non-negative count or a percentage from 0% to 100%, such as 25%",
 			field:   "spec.podDisruptionBudget.maxUnavailable",
 			bad: []specCase{
 				{"negative", func(s *v1alpha1.RestProxySpec) {
@@ -252,6 +252,9 @@ func TestCELRules(t *testing.T) {
 				{"not a percentage", func(s *v1alpha1.RestProxySpec) {
 					s.PodDisruptionBudget = &v1alpha1.PodDisruptionBudgetSpec{MaxUnavailable: ptr.To(intstr.FromString("half"))}
 				}},
+				{"above 100%", func(s *v1alpha1.RestProxySpec) {
+					s.PodDisruptionBudget = &v1alpha1.PodDisruptionBudgetSpec{MaxUnavailable: ptr.To(intstr.FromString("101%"))}
+				}},
 			},
 			good: []specCase{
 				{"zero", func(s *v1alpha1.RestProxySpec) {
@@ -259,6 +262,9 @@ func TestCELRules(t *testing.T) {
 				}},
 				{"percentage", func(s *v1alpha1.RestProxySpec) {
 					s.PodDisruptionBudget = &v1alpha1.PodDisruptionBudgetSpec{MaxUnavailable: ptr.To(intstr.FromString("25%"))}
+				}},
+				{"100%", func(s *v1alpha1.RestProxySpec) {
+					s.PodDisruptionBudget = &v1alpha1.PodDisruptionBudgetSpec{MaxUnavailable: ptr.To(intstr.FromString("100%"))}
 				}},
 			},
 		},
@@ -454,4 +460,20 @@ func createAndRead(t *testing.T, obj *unstructured.Unstructured) *unstructured.U
 		t.Fatalf("read back: %v", err)
 	}
 	return got
+}
+
+// TestRulesApplyToUpdates: an edit that breaks a rule is refused like a
+// create, so kubectl edit cannot get an object past the schema either.
+func TestRulesApplyToUpdates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rp := minimal(newNamespace(t))
+	rp.Spec.Authentication = &v1alpha1.AuthenticationSpec{Type: v1alpha1.AuthenticationBasic, SecretRef: secretKey("creds", "users")}
+	if err := k8s.Create(ctx, rp); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	rp.Spec.Authentication.SecretRef = nil
+	err := k8s.Update(ctx, rp)
+	assertInvalid(t, err, "spec.authentication.secretRef",
+		"spec.authentication.secretRef is required when spec.authentication.type is basic or apiKey")
 }
