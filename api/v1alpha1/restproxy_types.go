@@ -252,13 +252,15 @@ type HTTPSpec struct {
 	// +optional
 	MaxStreams *int32 `json:"maxStreams,omitempty"`
 
-	// StreamMaxAge is how long one stream may stay open, e.g. "24h".
+	// StreamMaxAge is how long one stream may stay open, e.g. "24h", in Go
+	// duration syntax (units ns, us, ms, s, m, h).
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$`
 	// +optional
 	StreamMaxAge *metav1.Duration `json:"streamMaxAge,omitempty"`
 
-	// IdleTimeout ends a stream that sends nothing for this long, e.g. "30s".
+	// IdleTimeout ends a stream that sends nothing for this long, e.g. "30s",
+	// in Go duration syntax.
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$`
 	// +optional
