@@ -18,7 +18,7 @@ const PausedAnnotation = "kafka.restproxy.dev/paused"
 type RestProxySpec struct {
 	// Replicas is the number of proxy pods. It is the scale subresource's
 	// target: scale the RestProxy (kubectl scale, an HPA), never its Deployment.
-	// Ignored while spec.autoscaling is set.
+	// With spec.autoscaling, the autoscaler writes it, held within its bounds.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=0
 	// +optional
