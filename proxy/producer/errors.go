@@ -54,8 +54,11 @@ const (
 
 // mapError is the one place a produce failure becomes an API error code
 // (spec 4.2). Order matters: kafka-go calls some codes that we report as
-// client errors "temporary" (CORRUPT_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION,
-// NOT_LEADER), so the specific codes are matched before the retriable class.
+// client errors "temporary" (CORRUPT_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION),
+// so the specific codes are matched before the retriable class.
+// NOT_LEADER_FOR_PARTITION that outlived kafka-go's retries is a leader
+// election still under way, not a vanished partition: it stays retriable
+// (50003), as in the Java client, so clients retry instead of giving up.
 func mapError(err error) *record.Error {
 	if err == nil {
 		return nil
@@ -70,7 +73,7 @@ func mapError(err error) *record.Error {
 		return apiError(codeTooLarge, err)
 	case isKafka(err, kafka.TopicAuthorizationFailed, kafka.ClusterAuthorizationFailed):
 		return apiError(codeForbidden, err)
-	case isKafka(err, kafka.UnknownTopicOrPartition, kafka.NotLeaderForPartition),
+	case isKafka(err, kafka.UnknownTopicOrPartition),
 		errors.Is(err, protocol.ErrNoTopic), errors.Is(err, protocol.ErrNoPartition):
 		return apiError(codeNotFound, err)
 	case isKafka(err, kafka.InvalidTopic, kafka.InvalidRecord, kafka.InvalidMessage, kafka.InvalidRequest):

@@ -32,7 +32,7 @@ func TestMapError(t *testing.T) {
 		{"topic authorization", kafka.TopicAuthorizationFailed, 40301, ""},
 		{"cluster authorization", kafka.ClusterAuthorizationFailed, 40301, ""},
 		{"unknown topic", kafka.UnknownTopicOrPartition, 40403, ""},
-		{"not leader", kafka.NotLeaderForPartition, 40403, ""},
+		{"not leader is retriable", kafka.NotLeaderForPartition, 50003, ""},
 		{"topic gone from layout", fmt.Errorf("produce: %w", protocol.NewErrNoTopic("orders")), 40403, ""},
 		{"partition gone from layout", protocol.NewErrNoPartition("orders", 7), 40403, ""},
 		{"invalid topic", kafka.InvalidTopic, 40002, ""},

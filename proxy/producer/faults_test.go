@@ -38,7 +38,7 @@ func TestBrokerErrorsBecomeAPICodes(t *testing.T) {
 		kafka *kerr.Error
 		want  int
 	}{
-		{kerr.NotLeaderForPartition, 40403},
+		{kerr.NotLeaderForPartition, 50003},
 		{kerr.UnknownTopicOrPartition, 40403},
 		{kerr.InvalidRecord, 40002},
 		{kerr.CorruptMessage, 40002},
