@@ -131,20 +131,22 @@ func TestProduce_SuccessReportFieldOrder(t *testing.T) {
 func TestProduce_ConcatenatedJSON(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
-	rec := func(v string) string { return `{"value":{"type":"STRING","data":"` + v + `"}}` }
-	body := rec("a") + rec("b") + " " + rec("c") + "\t\r\n" + rec("d") + "\n\n"
-	reports := produce(t, ts.url("c", "single"), body)
-	if len(reports) != 4 {
-		t.Fatalf("got %d reports, want 4: %v", len(reports), reports)
-	}
-	for i, want := range []string{"a", "b", "c", "d"} {
-		if reports[i].ErrorCode != 200 {
-			t.Fatalf("report %d = %v", i, reports[i])
+	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
+		rec := func(v string) string { return `{"value":{"type":"STRING","data":"` + v + `"}}` }
+		body := rec("a") + rec("b") + " " + rec("c") + "\t\r\n" + rec("d") + "\n\n"
+		reports := produce(t, ts.url("c", "single"), body)
+		if len(reports) != 4 {
+			t.Fatalf("got %d reports, want 4: %v", len(reports), reports)
 		}
-		if got := string(readBack(t, "single", 0, reports[i].Offset).Value); got != want {
-			t.Errorf("record %d stored %q, want %q", i, got, want)
+		for i, want := range []string{"a", "b", "c", "d"} {
+			if reports[i].ErrorCode != 200 {
+				t.Fatalf("report %d = %v", i, reports[i])
+			}
+			if got := string(readBack(t, "single", 0, reports[i].Offset).Value); got != want {
+				t.Errorf("record %d stored %q, want %q", i, got, want)
+			}
 		}
-	}
+	})
 }
 
 // Spec 2.1 and 4.2: a record that does not parse or bind gets a 400 report
@@ -152,66 +154,72 @@ func TestProduce_ConcatenatedJSON(t *testing.T) {
 func TestProduce_RecordDoesNotParse_400_StreamContinues(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
-	bad := []string{
-		`{"unknown":1}`,
-		`{"value":{"type":"STRING","data":"x","extra":1}}`,
-		`{"value":{"type":"STRING"}}`,
-		`{"headers":[{"value":"AA=="}]}`,
-		`{"partition_id":"zero"}`,
-		`{"value":{"type":"BINARY","data":"x","subject":"s"}}`,
-		`{"timestamp":"1969-12-31T23:59:59Z"}`,
-		`null`,
-		`[1,2]`,
-		`42`,
-	}
-	body := oneRecord + "\n" + strings.Join(bad, "\n") + "\n" + oneRecord
-	reports := produce(t, ts.url("c", "orders"), body)
-	if len(reports) != len(bad)+2 {
-		t.Fatalf("got %d reports, want %d: %v", len(reports), len(bad)+2, reports)
-	}
-	if reports[0].ErrorCode != 200 || reports[len(reports)-1].ErrorCode != 200 {
-		t.Errorf("good records around the bad ones: %v, %v; want 200s", reports[0], reports[len(reports)-1])
-	}
-	for i, b := range bad {
-		if r := reports[i+1]; r.ErrorCode != 400 || r.Message == "" {
-			t.Errorf("%s: report %v, want 400 with a message", b, r)
+	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
+		bad := []string{
+			`{"unknown":1}`,
+			`{"value":{"type":"STRING","data":"x","extra":1}}`,
+			`{"value":{"type":"STRING"}}`,
+			`{"headers":[{"value":"AA=="}]}`,
+			`{"partition_id":"zero"}`,
+			`{"value":{"type":"BINARY","data":"x","subject":"s"}}`,
+			`{"timestamp":"1969-12-31T23:59:59Z"}`,
+			`null`,
+			`[1,2]`,
+			`42`,
 		}
-	}
+		body := oneRecord + "\n" + strings.Join(bad, "\n") + "\n" + oneRecord
+		reports := produce(t, ts.url("c", "orders"), body)
+		if len(reports) != len(bad)+2 {
+			t.Fatalf("got %d reports, want %d: %v", len(reports), len(bad)+2, reports)
+		}
+		if reports[0].ErrorCode != 200 || reports[len(reports)-1].ErrorCode != 200 {
+			t.Errorf("good records around the bad ones: %v, %v; want 200s", reports[0], reports[len(reports)-1])
+		}
+		for i, b := range bad {
+			if r := reports[i+1]; r.ErrorCode != 400 || r.Message == "" {
+				t.Errorf("%s: report %v, want 400 with a message", b, r)
+			}
+		}
+	})
 }
 
 // Spec 2.1 and 4.2: no type or a schema type needs a Schema Registry: 422.
 func TestProduce_SchemaNeeded_422(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
-	const msg = "Error: 42206 : Payload error. Schema Registry must be configured when using schemas."
-	for _, body := range []string{
-		`{"value":{"data":"x"}}`,
-		`{"value":{"type":"AVRO","data":"x"}}`,
-		`{"key":{"type":"PROTOBUF","data":"x"},"value":{"type":"STRING","data":"x"}}`,
-		`{"value":{"type":"JSONSCHEMA","data":{}}}`,
-	} {
-		reports := produce(t, ts.url("c", "notproduced"), body)
-		if len(reports) != 1 || reports[0].ErrorCode != 422 || reports[0].Message != msg {
-			t.Errorf("%s: reports %v, want one 422 %q", body, reports, msg)
+	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
+		const msg = "Error: 42206 : Payload error. Schema Registry must be configured when using schemas."
+		for _, body := range []string{
+			`{"value":{"data":"x"}}`,
+			`{"value":{"type":"AVRO","data":"x"}}`,
+			`{"key":{"type":"PROTOBUF","data":"x"},"value":{"type":"STRING","data":"x"}}`,
+			`{"value":{"type":"JSONSCHEMA","data":{}}}`,
+		} {
+			reports := produce(t, ts.url("c", "notproduced"), body)
+			if len(reports) != 1 || reports[0].ErrorCode != 422 || reports[0].Message != msg {
+				t.Errorf("%s: reports %v, want one 422 %q", body, reports, msg)
+			}
 		}
-	}
-	if n := endOffset(t, "notproduced", 0); n != 0 {
-		t.Errorf("topic holds %d records; refused records must not be produced", n)
-	}
+		if n := endOffset(t, "notproduced", 0); n != 0 {
+			t.Errorf("topic holds %d records; refused records must not be produced", n)
+		}
+	})
 }
 
 // Spec 2.1: BINARY data must be base64, STRING data a string: 400 per record.
 func TestProduce_BadEncoding_400(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
-	for body, want := range map[string]string{
-		`{"value":{"type":"BINARY","data":7}}`:     "Bad Request: data=7 is not a base64 string.",
-		`{"value":{"type":"BINARY","data":"%%%"}}`: `Bad Request: data="%%%" is not a valid base64 string.`,
-		`{"value":{"type":"STRING","data":[1]}}`:   "Bad Request: data=[1] is not a string.",
-	} {
-		reports := produce(t, ts.url("c", "orders"), body)
-		if len(reports) != 1 || reports[0].ErrorCode != 400 || reports[0].Message != want {
-			t.Errorf("%s: reports %v, want one 400 %q", body, reports, want)
+	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
+		for body, want := range map[string]string{
+			`{"value":{"type":"BINARY","data":7}}`:     "Bad Request: data=7 is not a base64 string.",
+			`{"value":{"type":"BINARY","data":"%%%"}}`: `Bad Request: data="%%%" is not a valid base64 string.`,
+			`{"value":{"type":"STRING","data":[1]}}`:   "Bad Request: data=[1] is not a string.",
+		} {
+			reports := produce(t, ts.url("c", "orders"), body)
+			if len(reports) != 1 || reports[0].ErrorCode != 400 || reports[0].Message != want {
+				t.Errorf("%s: reports %v, want one 400 %q", body, reports, want)
+			}
 		}
-	}
+	})
 }

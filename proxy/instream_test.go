@@ -13,23 +13,25 @@ import (
 func TestProduce_PartitionNotFound_40402(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
-	body := `{"partition_id":-1,"value":{"type":"STRING","data":"x"}}
-{"partition_id":-7}
-{"partition_id":3}
-{"partition_id":2147483647}
-{"partition_id":2,"value":{"type":"STRING","data":"ok"}}`
-	reports := produce(t, ts.url("c", "orders"), body)
-	if len(reports) != 5 {
-		t.Fatalf("got %d reports, want 5: %v", len(reports), reports)
-	}
-	for _, r := range reports[:4] {
-		if r.ErrorCode != 40402 || r.Message != "Partition not found." {
-			t.Errorf("report %v, want 40402 Partition not found.", r)
+	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
+		body := `{"partition_id":-1,"value":{"type":"STRING","data":"x"}}
+	{"partition_id":-7}
+	{"partition_id":3}
+	{"partition_id":2147483647}
+	{"partition_id":2,"value":{"type":"STRING","data":"ok"}}`
+		reports := produce(t, ts.url("c", "orders"), body)
+		if len(reports) != 5 {
+			t.Fatalf("got %d reports, want 5: %v", len(reports), reports)
 		}
-	}
-	if r := reports[4]; r.ErrorCode != 200 || r.PartitionID != 2 {
-		t.Errorf("last report %v, want success on partition 2", r)
-	}
+		for _, r := range reports[:4] {
+			if r.ErrorCode != 40402 || r.Message != "Partition not found." {
+				t.Errorf("report %v, want 40402 Partition not found.", r)
+			}
+		}
+		if r := reports[4]; r.ErrorCode != 200 || r.PartitionID != 2 {
+			t.Errorf("last report %v, want success on partition 2", r)
+		}
+	})
 }
 
 // Spec 4.2: the partition check comes before encoding checks.
@@ -46,46 +48,52 @@ func TestProduce_CheckOrder_PartitionBeforeEncoding(t *testing.T) {
 func TestProduce_RecordAboveMaxMessageBytes_413(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.Producer.MaxMessageBytes = 200 })
-	big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 300) + `"}}`
-	reports := produce(t, ts.url("c", "orders"), big+oneRecord)
-	if len(reports) != 2 || reports[0].ErrorCode != 413 || reports[1].ErrorCode != 200 {
-		t.Fatalf("reports %v, want 413 then 200", reports)
-	}
+	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
+		big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 300) + `"}}`
+		reports := produce(t, ts.url("c", "orders"), big+oneRecord)
+		if len(reports) != 2 || reports[0].ErrorCode != 413 || reports[1].ErrorCode != 200 {
+			t.Fatalf("reports %v, want 413 then 200", reports)
+		}
+	})
 }
 
 // Spec 4.2: a record above http.maxRecordBytes is a fatal 400: the last report.
 func TestProduce_RecordAboveMaxRecordBytes_FatalLast(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.HTTP.MaxRecordBytes = 100 })
-	big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 200) + `"}}`
-	reports := produce(t, ts.url("c", "orders"), oneRecord+oneRecord+big+oneRecord)
-	if len(reports) != 3 {
-		t.Fatalf("got %d reports, want 3 (two successes, then the fatal one): %v", len(reports), reports)
-	}
-	if reports[0].ErrorCode != 200 || reports[1].ErrorCode != 200 {
-		t.Errorf("earlier reports %v %v, want successes", reports[0], reports[1])
-	}
-	if r := reports[2]; r.ErrorCode != 400 || r.Message != record.MessageTooLarge {
-		t.Errorf("last report %v, want 400 %q", r, record.MessageTooLarge)
-	}
+	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
+		big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 200) + `"}}`
+		reports := produce(t, ts.url("c", "orders"), oneRecord+oneRecord+big+oneRecord)
+		if len(reports) != 3 {
+			t.Fatalf("got %d reports, want 3 (two successes, then the fatal one): %v", len(reports), reports)
+		}
+		if reports[0].ErrorCode != 200 || reports[1].ErrorCode != 200 {
+			t.Errorf("earlier reports %v %v, want successes", reports[0], reports[1])
+		}
+		if r := reports[2]; r.ErrorCode != 400 || r.Message != record.MessageTooLarge {
+			t.Errorf("last report %v, want 400 %q", r, record.MessageTooLarge)
+		}
+	})
 }
 
 // Spec 4.2: JSON broken between records is a fatal 400: the last report.
 func TestProduce_BrokenJSONBetweenRecords_FatalLast(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
-	for _, sep := range []string{",", "garbage", "]"} {
-		reports := produce(t, ts.url("c", "broken"), oneRecord+oneRecord+sep+oneRecord)
-		if len(reports) != 3 {
-			t.Fatalf("separator %q: got %d reports, want 3: %v", sep, len(reports), reports)
+	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
+		for _, sep := range []string{",", "garbage", "]"} {
+			reports := produce(t, ts.url("c", "broken"), oneRecord+oneRecord+sep+oneRecord)
+			if len(reports) != 3 {
+				t.Fatalf("separator %q: got %d reports, want 3: %v", sep, len(reports), reports)
+			}
+			if reports[0].ErrorCode != 200 || reports[1].ErrorCode != 200 {
+				t.Errorf("separator %q: earlier reports %v %v, want successes", sep, reports[0], reports[1])
+			}
+			if r := reports[2]; r.ErrorCode != 400 || !strings.HasPrefix(r.Message, "Bad Request: Error processing message: ") {
+				t.Errorf("separator %q: last report %v, want the fatal 400", sep, r)
+			}
 		}
-		if reports[0].ErrorCode != 200 || reports[1].ErrorCode != 200 {
-			t.Errorf("separator %q: earlier reports %v %v, want successes", sep, reports[0], reports[1])
-		}
-		if r := reports[2]; r.ErrorCode != 400 || !strings.HasPrefix(r.Message, "Bad Request: Error processing message: ") {
-			t.Errorf("separator %q: last report %v, want the fatal 400", sep, r)
-		}
-	}
+	})
 }
 
 // Spec 4.2 and 5: a record after the stream's maximum age gets 408, is not

@@ -401,3 +401,28 @@ func testCounter(t testing.TB, c prometheus.Collector) float64 {
 	t.Helper()
 	return testutil.ToFloat64(c)
 }
+
+// produceChunked is produce with a body of unknown length, sent with
+// Transfer-Encoding: chunked: the streaming mode.
+func produceChunked(t testing.TB, url, body string) []report {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, io.MultiReader(strings.NewReader(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.TransferEncoding = []string{"chunked"}
+	resp, raw := do(t, req)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s (chunked): status %d, body %s", url, resp.StatusCode, raw)
+	}
+	return parseReports(t, raw)
+}
+
+// bothModes runs check as a subtest for a single request with
+// Content-Length and for a chunked stream.
+func bothModes(t *testing.T, check func(t *testing.T, produce func(testing.TB, string, string) []report)) {
+	t.Helper()
+	t.Run("Content-Length", func(t *testing.T) { check(t, produce) })
+	t.Run("chunked", func(t *testing.T) { check(t, produceChunked) })
+}

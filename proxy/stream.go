@@ -101,24 +101,53 @@ func (st *stream) serve(input io.Reader) {
 	st.w.Header().Set("Content-Type", "application/json")
 	st.w.WriteHeader(http.StatusOK)
 
-	var wg sync.WaitGroup
-	wg.Go(func() { st.read(record.NewStreamDecoder(input, st.srv.cfg.HTTP.MaxRecordBytes)) })
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		st.read(record.NewStreamDecoder(input, st.srv.cfg.HTTP.MaxRecordBytes))
+	}()
 	if !st.writeReports() {
 		st.writeFailed = true
 	}
-	// Whether the writer finished or failed, nothing more will be reported:
-	// release a reader still waiting for a slot, a token or the socket.
-	st.abortReading()
-	wg.Wait()
+	select {
+	case <-readerDone:
+	default:
+		// Nothing more will be reported: release a reader still waiting
+		// for a slot, a token or the socket.
+		st.abortReading()
+		<-readerDone
+	}
 	st.unreported = st.q.pending()
 	st.logEnd()
+	st.endResponse()
+}
+
+// endResponse prepares the connection for net/http to end the response.
+// When the stream stopped before its input did (fatal error, maximum age,
+// shutdown, idle), the client may still be sending: the rest of the body is
+// drained if it ends promptly, so the connection can be reused; otherwise
+// the connection is closed with lingerClose.
+func (st *stream) endResponse() {
+	// The last flush's write deadline must not cut the final chunk short.
+	_ = st.rc.SetWriteDeadline(time.Now().Add(st.srv.idle))
 	if st.writeFailed || st.endReason == endInput || st.endReason == endClient {
-		// net/http ends the response after the handler returns; the last
-		// flush's write deadline must not cut that short.
-		_ = st.rc.SetWriteDeadline(time.Now().Add(st.srv.idle))
+		return
+	}
+	if !st.body.isStopped() && st.drainBody() {
 		return
 	}
 	st.lingerClose()
+}
+
+// maxDrainBytes bounds what is read and discarded to reuse a connection.
+const maxDrainBytes = 256 << 10
+
+// drainBody reads the rest of the request body, if it ends within
+// lingerTimeout and maxDrainBytes, and reports whether it did.
+func (st *stream) drainBody() bool {
+	_ = st.rc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	n, err := io.CopyN(io.Discard, st.req.Body, maxDrainBytes)
+	return n < maxDrainBytes && errors.Is(err, io.EOF)
 }
 
 // lingerTimeout bounds how long a connection is kept open, discarding
