@@ -60,6 +60,10 @@ func errTopicNotFound(topic string) *requestError {
 	return &requestError{http.StatusNotFound, 40401, "Topic " + topic + " cannot be found.", "", "unknown_topic"}
 }
 
+func errTopicForbidden(topic string) *requestError {
+	return &requestError{http.StatusForbidden, 40301, "Not authorized to access topic " + topic + ".", "", "topic_forbidden"}
+}
+
 func errRequestTooLarge() *requestError {
 	return &requestError{http.StatusRequestEntityTooLarge, 413, "Request body is larger than allowed.", "", "too_large"}
 }

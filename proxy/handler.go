@@ -152,6 +152,8 @@ func (s *Server) partitions(ctx context.Context, topic string) (int32, *requestE
 		return int32(n), nil
 	case errors.Is(err, producer.ErrUnknownTopic):
 		return 0, errTopicNotFound(topic)
+	case errors.Is(err, producer.ErrTopicAuthorization):
+		return 0, errTopicForbidden(topic)
 	default:
 		if !errors.Is(err, producer.ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded) {
 			s.log.Warn("topic metadata", "topic", topic, "error", err)

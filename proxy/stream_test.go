@@ -2,11 +2,15 @@ package proxy
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -246,5 +250,52 @@ func TestProduce_ShutdownDuringStream_EveryReadRecordReported(t *testing.T) {
 	// New streams are refused once draining.
 	if _, err := http.Post(ts.url("c", "orders"), "application/json", bytes.NewBufferString(oneRecord)); err == nil {
 		t.Errorf("a new request after shutdown was accepted")
+	}
+}
+
+// Spec 5: a stream that sends nothing at all before the idle timeout is
+// answered 408 instead of being held open.
+func TestProduce_IdleBeforeFirstRecord_408(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) { c.HTTP.IdleTimeoutMs = 200 })
+	sc := openStream(t, ts.url("c", "orders"))
+	sc.send("  ") // whitespace only, then silence
+	resp := sc.response()
+	body, _ := io.ReadAll(resp.Body)
+	wantError(t, resp, body, 408, 408, "Request timed out: no data received.")
+}
+
+// Spec 6 (ours): a client that sends but never reads its reports does not
+// pin the stream: once the reports back up, the per-flush write deadline
+// (http.idleTimeoutMs) ends the stream, and the reader stops at the
+// per-stream bound meanwhile.
+func TestProduce_ClientNotReadingReports_StreamEnds(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) {
+		c.HTTP.IdleTimeoutMs = 300
+		c.HTTP.MaxInFlightPerStream = 64
+	})
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		return errors.Join(err, serr)
+	}}
+	client := &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext, DisableKeepAlives: true}}
+	sc := openStreamWith(t, client, ts.url("c", "orders"))
+	sent := make(chan int, 1)
+	go func() {
+		n := 0
+		for ; n < 200000; n++ {
+			if _, err := io.WriteString(sc.w, `{"partition_id":0}`); err != nil {
+				break
+			}
+		}
+		sent <- n
+	}()
+	sc.response() // headers arrive; the body is never read
+	waitFor(t, "the stream to end", func() bool { return ts.streams.len() == 0 && testCounter(t, ts.metrics.activeStreams) == 0 })
+	sc.w.CloseWithError(errors.New("test done"))
+	if n := <-sent; n >= 200000 {
+		t.Errorf("the client sent all %d records: the server never stopped reading", n)
 	}
 }
