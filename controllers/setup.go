@@ -7,11 +7,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -121,4 +123,27 @@ func newObject(scheme *runtime.Scheme, gvk schema.GroupVersionKind) client.Objec
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(gvk)
 	return u
+}
+
+// childLabels select the children of every RestProxy: the selector label
+// they all share (the instance label differs per RestProxy).
+var childLabels = labels.Set{"app.kubernetes.io/name": "restproxy"}
+
+// CacheOptions keep in memory only what the operator works on: RestProxies,
+// and of each child kind only the objects the operator made, not every
+// ConfigMap and Service in the cluster. Empty namespaces watch all.
+func CacheOptions(scheme *runtime.Scheme, namespaces []string) cache.Options {
+	opts := cache.Options{ByObject: map[client.Object]cache.ByObject{}}
+	for _, gvk := range manifests.ManagedKinds() {
+		if obj, err := scheme.New(gvk); err == nil {
+			opts.ByObject[obj.(client.Object)] = cache.ByObject{Label: labels.SelectorFromSet(childLabels)}
+		}
+	}
+	if len(namespaces) > 0 {
+		opts.DefaultNamespaces = make(map[string]cache.Config, len(namespaces))
+		for _, ns := range namespaces {
+			opts.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	return opts
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -24,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/yaml"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
 )
@@ -80,8 +82,13 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "test client: %v\n", err)
 		return 1
 	}
+	operatorCfg, err := operatorConfig(env, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done, err := startManager(ctx, cfg, scheme)
+	done, err := startManager(ctx, operatorCfg, scheme)
 	if err != nil {
 		cancel()
 		fmt.Fprintln(os.Stderr, err)
@@ -101,6 +108,7 @@ func runSuite(m *testing.M) int {
 func startManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme) (<-chan error, error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
+		Cache:                  CacheOptions(scheme, nil),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 	})
@@ -122,6 +130,50 @@ func startManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme)
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
 	return done, nil
+}
+
+// operatorUser is who the manager runs as in the suite: a user bound to
+// the ClusterRole generated from the RBAC markers (config/rbac/role.yaml,
+// `make manifests`), so the suite proves the markers grant enough.
+const operatorUser = "restproxy-operator"
+
+// roleLoaded says the manager runs with the generated role rather than as
+// an administrator (when role.yaml is missing).
+var roleLoaded bool
+
+// operatorConfig is the manager's connection: as operatorUser, bound to the
+// generated ClusterRole. Without role.yaml the suite runs as administrator
+// and TestManagerRunsWithTheGeneratedRole fails saying so.
+func operatorConfig(env *envtest.Environment, admin *rest.Config) (*rest.Config, error) {
+	data, err := os.ReadFile(filepath.Join("..", "config", "rbac", "role.yaml"))
+	if errors.Is(err, os.ErrNotExist) {
+		return admin, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the operator's ClusterRole: %w", err)
+	}
+	var role rbacv1.ClusterRole
+	if err := yaml.Unmarshal(data, &role); err != nil {
+		return nil, fmt.Errorf("parse config/rbac/role.yaml: %w", err)
+	}
+	ctx := context.Background()
+	if err := k8s.Create(ctx, &role); err != nil {
+		return nil, fmt.Errorf("create ClusterRole %s: %w", role.Name, err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: operatorUser},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: operatorUser}},
+	}
+	if err := k8s.Create(ctx, binding); err != nil {
+		return nil, fmt.Errorf("bind ClusterRole %s: %w", role.Name, err)
+	}
+	user, err := env.AddUser(envtest.User{Name: operatorUser}, admin)
+	if err != nil {
+		return nil, fmt.Errorf("add user %s: %w", operatorUser, err)
+	}
+	roleLoaded = true
+	return user.Config(), nil
 }
 
 // envtestAssets is the directory of kube-apiserver, etcd and kubectl:
