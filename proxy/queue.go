@@ -12,11 +12,15 @@ import (
 // slots: the reader fills the slot at the tail for each record it reads, the
 // producer's callback (or the reader itself, for a record refused before
 // Kafka) marks it done, and the writer takes done slots from the head. The
-// ring's size is http.maxInFlightPerStream: when it is full the reader waits,
-// which stops it reading the socket, which is the back-pressure the client
-// feels. Slots and their callbacks are allocated once per stream.
+// ring grows by doubling up to http.maxInFlightPerStream: when it is full at
+// that size the reader waits, which stops it reading the socket, which is
+// the back-pressure the client feels. A one-record request allocates a few
+// slots, a long stream its maximum once; slots and their callbacks are
+// reused from record to record.
 type reportQueue struct {
-	slots []slot
+	slots      []*slot // ring; a slot keeps its address when the ring grows
+	max        int
+	onProduced func(*slot, producer.Result)
 
 	mu          sync.Mutex
 	head, tail  uint64 // head: next report to write; tail: next slot to fill
@@ -47,18 +51,46 @@ type slot struct {
 	onProduced func(producer.Result)
 }
 
-func newReportQueue(size int, onProduced func(*slot, producer.Result)) *reportQueue {
+// initialSlots is the ring's size at the start of a stream.
+const initialSlots = 8
+
+func newReportQueue(max int, onProduced func(*slot, producer.Result)) *reportQueue {
 	q := &reportQueue{
-		slots:      make([]slot, size),
+		max:        max,
+		onProduced: onProduced,
 		wakeWriter: make(chan struct{}, 1),
 		wakeReader: make(chan struct{}, 1),
 	}
+	q.slots = make([]*slot, min(initialSlots, max))
 	for i := range q.slots {
-		s := &q.slots[i]
-		s.q = q
-		s.onProduced = func(r producer.Result) { onProduced(s, r) }
+		q.slots[i] = q.newSlot()
 	}
 	return q
+}
+
+func (q *reportQueue) newSlot() *slot {
+	s := &slot{q: q}
+	s.onProduced = func(r producer.Result) { q.onProduced(s, r) }
+	return s
+}
+
+// growLocked doubles a full ring, up to max. The slots in use keep their
+// order from head to tail at their new positions.
+func (q *reportQueue) growLocked() bool {
+	if len(q.slots) >= q.max {
+		return false
+	}
+	grown := make([]*slot, min(2*len(q.slots), q.max))
+	for i := q.head; i < q.tail; i++ {
+		grown[i%uint64(len(grown))] = q.slots[i%uint64(len(q.slots))]
+	}
+	for i := range grown {
+		if grown[i] == nil {
+			grown[i] = q.newSlot()
+		}
+	}
+	q.slots = grown
+	return true
 }
 
 // reserve returns the slot for the next record, waiting while the ring is
@@ -71,8 +103,8 @@ func (q *reportQueue) reserve(abort <-chan struct{}) *slot {
 			q.mu.Unlock()
 			return nil
 		}
-		if q.tail-q.head < uint64(len(q.slots)) {
-			s := &q.slots[q.tail%uint64(len(q.slots))]
+		if q.tail-q.head < uint64(len(q.slots)) || q.growLocked() {
+			s := q.slots[q.tail%uint64(len(q.slots))]
 			s.index = q.tail
 			s.done, s.abandoned, s.result = false, false, producer.Result{}
 			q.tail++
@@ -124,7 +156,7 @@ func (q *reportQueue) ready(dst []*slot) (_ []*slot, complete bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for i := q.head; i < q.tail && len(dst) < cap(dst); i++ {
-		s := &q.slots[i%uint64(len(q.slots))]
+		s := q.slots[i%uint64(len(q.slots))]
 		if !s.done {
 			break
 		}
@@ -157,7 +189,7 @@ func (q *reportQueue) abandon(e *record.Error) int {
 	q.inputClosed = true
 	n := 0
 	for i := q.head; i < q.tail; i++ {
-		s := &q.slots[i%uint64(len(q.slots))]
+		s := q.slots[i%uint64(len(q.slots))]
 		if !s.done {
 			s.done, s.abandoned = true, true
 			s.result = producer.Result{Err: e}
