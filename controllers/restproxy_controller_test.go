@@ -187,12 +187,17 @@ func TestUnchangedRestProxyIsNotWritten(t *testing.T) {
 		return rp.ResourceVersion
 	}
 	poke("settle") // let reconciles queued by the creation finish
+	waitEvent(t, rp, "Created")
 	before := resourceVersions(t, rp)
+	eventsBefore := eventVersions(t, ns)
 
 	afterPoke := poke("again")
 	after := resourceVersions(t, rp)
 	if !reflect.DeepEqual(before, after) {
 		t.Errorf("children's resourceVersions changed across a no-op reconcile:\nbefore %v\n after %v", before, after)
+	}
+	if eventsAfter := eventVersions(t, ns); !reflect.DeepEqual(eventsBefore, eventsAfter) {
+		t.Errorf("events changed across a no-op reconcile:\nbefore %v\n after %v", eventsBefore, eventsAfter)
 	}
 	var stored v1alpha1.RestProxy
 	get(t, key, &stored)
@@ -224,6 +229,20 @@ func resourceVersions(t *testing.T, rp *v1alpha1.RestProxy) map[string]string {
 			obj := item.(client.Object)
 			versions[fmt.Sprintf("%T/%s", obj, obj.GetName())] = obj.GetResourceVersion()
 		}
+	}
+	return versions
+}
+
+// eventVersions of every Event in namespace ns, by reason and name.
+func eventVersions(t *testing.T, ns string) map[string]string {
+	t.Helper()
+	var list eventsv1.EventList
+	if err := k8s.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+		t.Fatalf("list events: %v", err)
+	}
+	versions := map[string]string{}
+	for _, e := range list.Items {
+		versions[e.Reason+"/"+e.Name] = e.ResourceVersion
 	}
 	return versions
 }
