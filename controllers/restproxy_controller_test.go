@@ -17,6 +17,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -314,6 +315,26 @@ func TestTurningFeaturesOffDeletesTheirObjects(t *testing.T) {
 
 	patch(t, rp, on)
 	waitAll()
+}
+
+// TestServiceMonitorFollowsItsSwitch: the optional kind, served here by a
+// stand-in CRD, is created, owned and pruned like the built-in ones.
+func TestServiceMonitorFollowsItsSwitch(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	rp := newRestProxy(ns, "p", func(rp *v1alpha1.RestProxy) {
+		rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: true, Interval: "15s"}}
+	})
+	create(t, rp)
+	sm := &unstructured.Unstructured{}
+	sm.SetGroupVersionKind(manifests.ServiceMonitorGVK)
+	eventually(t, func() error { return k8s.Get(context.Background(), client.ObjectKeyFromObject(rp), sm) })
+	if owner := metav1.GetControllerOf(sm); owner == nil || owner.UID != rp.UID {
+		t.Errorf("ServiceMonitor controller reference %+v, want the RestProxy", owner)
+	}
+
+	patch(t, rp, func(rp *v1alpha1.RestProxy) { rp.Spec.Metrics.ServiceMonitor.Enabled = false })
+	waitGone(t, sm)
 }
 
 func TestMissingSecretDegradesAndCreatingItRecovers(t *testing.T) {
