@@ -58,16 +58,12 @@ func (s *Server) handleProduce(c echo.Context) error {
 	defer s.streams.remove(st)
 	s.metrics.activeStreams.Inc()
 	defer s.metrics.activeStreams.Dec()
-	if input == nil {
-		return nil // the client went away before sending a record
-	}
 	st.serve(input)
 	return nil
 }
 
-// openStream checks the request and returns the stream and its body, with
-// leading whitespace consumed. A nil input with a nil error means the client
-// went away.
+// openStream checks the request and returns the stream, registered, and
+// its body, with leading whitespace consumed.
 func (s *Server) openStream(c echo.Context) (*stream, io.Reader, *requestError) {
 	req := c.Request()
 	latin1, rerr := checkContentType(req.Header.Get(echo.HeaderContentType))

@@ -142,7 +142,11 @@ func TestProduce_StreamBreaksMidway_FatalLast(t *testing.T) {
 // reporting what it has.
 func TestProduce_IdleTimeoutEndsStream(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, func(c *config.Config) { c.HTTP.IdleTimeoutMs = 300 })
+	var logs syncBuffer
+	cfg := testConfig(testBroker.Addr())
+	cfg.HTTP.IdleTimeoutMs = 300
+	cfg.Logging.Level = "info"
+	ts := startServerConfig(t, cfg, &logs)
 	sc := openStream(t, ts.url("c", "orders"))
 	sc.send(oneRecord + oneRecord)
 	start := time.Now()
@@ -152,6 +156,10 @@ func TestProduce_IdleTimeoutEndsStream(t *testing.T) {
 	}
 	if d := time.Since(start); d < 250*time.Millisecond {
 		t.Errorf("stream ended after %v, before the idle timeout", d)
+	}
+	waitFor(t, "the stream's log line", func() bool { return strings.Contains(logs.String(), `"stream finished"`) })
+	if !strings.Contains(logs.String(), `"end":"idle timeout"`) {
+		t.Errorf("log does not say the stream ended by idle timeout:\n%s", logs.String())
 	}
 }
 
