@@ -86,6 +86,7 @@ func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		if apierrors.IsConflict(err) {
 			// The cache had not yet seen the last status write; try again
 			// once it has rather than stamp transitions from a stale base.
+			log.FromContext(ctx).V(1).Info("Status write conflicted, retrying", "resourceVersion", rp.ResourceVersion)
 			return ctrl.Result{RequeueAfter: time.Second}, nil
 		}
 		return ctrl.Result{}, err
