@@ -542,3 +542,48 @@ func TestManagerRunsWithTheGeneratedRole(t *testing.T) {
 		t.Fatal("config/rbac/role.yaml is missing (run make manifests): the suite ran the operator as administrator, so the RBAC markers went untested")
 	}
 }
+
+// TestDeletedChildIsRecreated: the Owns watches bring the RestProxy back
+// when one of its children goes.
+func TestDeletedChildIsRecreated(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	rp := newRestProxy(ns, "p")
+	create(t, rp)
+	svc := &corev1.Service{}
+	eventually(t, func() error { return k8s.Get(context.Background(), client.ObjectKeyFromObject(rp), svc) })
+	oldUID := svc.UID
+
+	if err := k8s.Delete(context.Background(), svc); err != nil {
+		t.Fatalf("delete Service: %v", err)
+	}
+	eventually(t, func() error {
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(rp), svc); err != nil {
+			return err
+		}
+		if svc.UID == oldUID {
+			return fmt.Errorf("Service still the deleted one (uid %s)", oldUID)
+		}
+		return nil
+	})
+}
+
+// TestRejectedApplyDegradesUntilFixed: a spec the CRD accepts but the API
+// server refuses for the Deployment shows as Degraded=ApplyFailed naming the
+// object, and fixing the spec recovers.
+func TestRejectedApplyDegradesUntilFixed(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	rp := newRestProxy(ns, "p", func(rp *v1alpha1.RestProxy) {
+		rp.Spec.Template = &v1alpha1.TemplateSpec{Pod: &v1alpha1.PodTemplate{NodeSelector: map[string]string{"not a label key!": "x"}}}
+	})
+	create(t, rp)
+	key := client.ObjectKeyFromObject(rp)
+	got := waitCondition(t, key, v1alpha1.ConditionDegraded, metav1.ConditionTrue, ReasonApplyFailed)
+	assertConditionMentions(t, got, v1alpha1.ConditionDegraded, "Deployment p")
+	waitCondition(t, key, v1alpha1.ConditionReady, metav1.ConditionFalse, ReasonApplyFailed)
+
+	patch(t, rp, func(rp *v1alpha1.RestProxy) { rp.Spec.Template = nil })
+	waitCondition(t, key, v1alpha1.ConditionDegraded, metav1.ConditionFalse, ReasonReconciled)
+	waitDeployment(t, rp, nil)
+}
