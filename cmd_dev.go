@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy"
 	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
@@ -13,7 +14,7 @@ import (
 // prints how to use them, until ctx is done.
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("dev", "[flags]", stderr)
-	configPath := fs.String("config", "", "YAML proxy config `file`; absent: defaults, text logs. kafka.bootstrapServers is replaced by the dev broker")
+	configPath := fs.String("config", "", "YAML proxy config `file`; absent: defaults with text logs. The listen addresses and kafka.bootstrapServers always come from the flags")
 	o := overrides{}
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8082", "`address` of the produce API")
 	fs.StringVar(&o.managementListen, "management-listen", "127.0.0.1:8081", "`address` of /livez, /readyz and /metrics")
@@ -43,22 +44,16 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	return serveProxy(ctx, cfg, stderr, func(srv *proxy.Server) {
-		printDevHelp(stdout, srv.Addr().String(), srv.ManagementAddr().String(), broker.Addr(), firstTopic(*topicsFlag, topics))
+		printDevHelp(stdout, srv.Addr().String(), srv.ManagementAddr().String(), broker.Addr(), firstTopic(*topicsFlag))
 	})
 }
 
-// firstTopic is the topic the examples use: the first one named on the
-// command line.
-func firstTopic(flag string, topics map[string]int32) string {
-	for name := range topics {
-		if len(flag) >= len(name) && flag[:len(name)] == name {
-			return name
-		}
-	}
-	for name := range topics {
-		return name
-	}
-	return "demo"
+// firstTopic is the topic the examples use: the first one named in the
+// --topics flag, which ParseTopics has already validated.
+func firstTopic(flag string) string {
+	first, _, _ := strings.Cut(flag, ",")
+	name, _, _ := strings.Cut(first, ":")
+	return strings.TrimSpace(name)
 }
 
 func printDevHelp(w io.Writer, api, mgmt, kafka, topic string) {
