@@ -89,7 +89,8 @@ func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 			log.FromContext(ctx).V(1).Info("Status write conflicted, retrying", "resourceVersion", rp.ResourceVersion)
 			return ctrl.Result{RequeueAfter: time.Second}, nil
 		}
-		return ctrl.Result{}, err
+		// Deleted meanwhile: nothing left to report on.
+		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if out.err != nil && retryable(out.err) {
 		return ctrl.Result{}, out.err
