@@ -3,6 +3,9 @@ package proxy
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -45,4 +48,28 @@ func BenchmarkStream(b *testing.B) {
 	if n != b.N {
 		b.Fatalf("%d reports, want %d", n, b.N)
 	}
+}
+
+// BenchmarkSingleRecordPOST measures one-record requests on keep-alive
+// connections, client and broker included.
+func BenchmarkSingleRecordPOST(b *testing.B) {
+	ts := startServer(b, nil)
+	url := ts.url("c", "orders")
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := http.Post(url, "application/json", strings.NewReader(oneRecord))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !bytes.HasPrefix(body, []byte(`{"error_code":200,`)) {
+				b.Errorf("status %d body %s", resp.StatusCode, body)
+				return
+			}
+		}
+	})
 }

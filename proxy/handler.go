@@ -98,7 +98,9 @@ func (s *Server) openStream(c echo.Context) (*stream, io.Reader, *requestError) 
 	if latin1 {
 		r = newLatin1Reader(r)
 	}
-	input := bufio.NewReaderSize(r, 32<<10)
+	// Small on purpose: it only holds the first read, for awaitData; the
+	// decoder's larger reads bypass it.
+	input := bufio.NewReaderSize(r, 512)
 	if rerr := s.awaitData(st, input); rerr != nil {
 		s.streams.remove(st)
 		return nil, nil, rerr

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
@@ -34,6 +35,10 @@ type Server struct {
 	inFlight *inFlightLimit
 	streams  *streamSet
 	ready    *readiness
+
+	// writeBuffers recycles the streams' report buffers: a one-record
+	// request should not allocate a fresh 32 KiB.
+	writeBuffers sync.Pool
 
 	// Durations of the config, converted once.
 	grace, idle, drain, metadataWait, maxAge time.Duration
@@ -65,6 +70,10 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		drain:        ms(cfg.HTTP.ShutdownDrainMs),
 		metadataWait: ms(int64(cfg.Producer.MetadataWaitMs)),
 		maxAge:       ms(cfg.HTTP.StreamMaxAgeMs),
+	}
+	s.writeBuffers.New = func() any {
+		b := make([]byte, 0, writeBufferSize+4096)
+		return &b
 	}
 	s.inFlight = newInFlightLimit(cfg.HTTP.MaxInFlightTotal, s.metrics.inFlight)
 	s.ready = newReadiness(prod.Ready, s.streams.isDraining)

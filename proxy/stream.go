@@ -271,8 +271,11 @@ func (st *stream) endOfInput(err error) {
 // buffer and flushes when no further report is ready. It returns false if
 // the client cannot be written to any more.
 func (st *stream) writeReports() bool {
-	batch := make([]*slot, 0, 256)
-	buf := make([]byte, 0, writeBufferSize+1024)
+	batch := make([]*slot, 0, 64)
+	bufp := st.srv.writeBuffers.Get().(*[]byte)
+	defer st.srv.writeBuffers.Put(bufp)
+	buf := (*bufp)[:0]
+	defer func() { *bufp = buf[:0] }()
 	var deadline <-chan time.Time
 	stopping := st.stopping
 	for {
