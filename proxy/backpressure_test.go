@@ -3,6 +3,7 @@ package proxy
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -226,4 +227,29 @@ func get(t testing.TB, url string) (*http.Response, []byte) {
 		t.Fatal(err)
 	}
 	return do(t, req)
+}
+
+// Shutdown does not wait for connections that never sent a request (which
+// http.Server.Shutdown alone treats as active for five seconds).
+func TestShutdown_UnusedConnectionDoesNotDelay(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	conn, err := net.Dial("tcp", ts.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	waitFor(t, "the connection to be tracked", func() bool {
+		ts.unusedConns.mu.Lock()
+		defer ts.unusedConns.mu.Unlock()
+		return len(ts.unusedConns.conns) == 1
+	})
+	start := time.Now()
+	ts.stop()
+	select {
+	case err := <-ts.done:
+		ts.done <- err
+	case <-time.After(4 * time.Second):
+		t.Fatalf("Run still running %v after shutdown began, held by an unused connection", time.Since(start))
+	}
 }

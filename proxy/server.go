@@ -45,6 +45,7 @@ type Server struct {
 
 	apiListener, mgmtListener net.Listener
 	api, mgmt                 *http.Server
+	unusedConns               newConns
 }
 
 // New builds a server from cfg: it creates the Kafka producer and binds the
@@ -103,6 +104,7 @@ func (s *Server) listen() error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       s.idle,
 		MaxHeaderBytes:    64 << 10,
+		ConnState:         s.unusedConns.track,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.mgmt = &http.Server{
@@ -171,7 +173,7 @@ func (s *Server) shutdown() {
 	// server waits a little longer so those last reports can be written.
 	ctx, cancel := context.WithTimeout(context.Background(), s.drain+time.Second)
 	defer cancel()
-	if err := s.api.Shutdown(ctx); err != nil {
+	if err := s.shutdownAPI(ctx); err != nil {
 		s.log.Warn("produce listener did not drain in time; closing connections", "error", err)
 		_ = s.api.Close()
 	}
@@ -184,6 +186,23 @@ func (s *Server) shutdown() {
 		_ = s.mgmt.Close()
 	}
 	s.log.Info("shut down", "duration_ms", time.Since(start).Milliseconds())
+}
+
+// shutdownAPI runs http.Server.Shutdown and meanwhile closes connections
+// that never sent a request, which Shutdown would wait five seconds for.
+func (s *Server) shutdownAPI(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- s.api.Shutdown(ctx) }()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.unusedConns.closeAll()
+		select {
+		case err := <-done:
+			return err
+		case <-tick.C:
+		}
+	}
 }
 
 // tlsConfig serves HTTPS when http.tls.certFile is set, and requires client
