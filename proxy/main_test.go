@@ -370,7 +370,12 @@ func (sc *streamClient) next() report {
 func (sc *streamClient) tryNext() (report, bool) {
 	sc.t.Helper()
 	sc.response()
+	// A server that holds reports back must fail the test, not hang it.
+	watchdog := time.AfterFunc(20*time.Second, func() { sc.resp.Body.Close() })
 	line, err := sc.lines.ReadString('\n')
+	if !watchdog.Stop() {
+		sc.t.Fatalf("no report within 20s (partial %q)", line)
+	}
 	if err == io.EOF && line == "" {
 		return report{}, false
 	}
