@@ -121,10 +121,12 @@ func (q *reportQueue) reserve(abort <-chan struct{}) *slot {
 }
 
 // finish records a slot's result. It is called once per slot, from the
-// reader or from the producer's writer goroutine, and never blocks.
+// reader or from the producer's writer goroutine, and never blocks; a
+// second result for a slot (abandoned, or after a recovered panic) is
+// dropped.
 func (q *reportQueue) finish(s *slot, r producer.Result) {
 	q.mu.Lock()
-	if s.abandoned {
+	if s.done {
 		q.mu.Unlock()
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -211,8 +212,17 @@ func (st *stream) read(dec *record.StreamDecoder) {
 }
 
 // produce runs the per-record checks in the order of spec 4.2 (parse, rate
-// limits, partition, encoding) and hands the record to Kafka.
+// limits, partition, encoding) and hands the record to Kafka. A panic while
+// checking one record (a bug) is that record's 500 report, and the stream
+// goes on: this goroutine is not the handler's, so net/http would not
+// recover it and the whole process would die.
 func (st *stream) produce(s *slot, raw []byte, now time.Time) {
+	defer func() {
+		if r := recover(); r != nil {
+			st.srv.log.Error("panic while checking a record", "panic", r, "stack", string(debug.Stack()))
+			st.q.fail(s, record.NewError(500, "Internal Server Error"))
+		}
+	}()
 	// The decoder reuses raw; the slot keeps its own copy for as long as
 	// Kafka may read the record.
 	s.raw = append(s.raw[:0], raw...)
