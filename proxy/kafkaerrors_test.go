@@ -3,6 +3,8 @@ package proxy
 import (
 	"fmt"
 	"io"
+	"net"
+	"strconv"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -87,4 +89,38 @@ func TestProduce_KafkaFailuresReportedInOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Spec 4.1 (ours): a topic the broker refuses the proxy's principal access
+// to, from metadata, is answered 403/40301 before streaming.
+func TestProduce_TopicNotAuthorized_40301(t *testing.T) {
+	t.Parallel()
+	b, err := devbroker.Start("127.0.0.1:0", map[string]int32{"secret": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	c := b.Cluster()
+	host, portText, _ := net.SplitHostPort(b.Addr())
+	port, _ := strconv.Atoi(portText)
+	// kafka-go's transport asks for the whole cluster's metadata; answer
+	// every such request with this one broker and the topic refused.
+	c.ControlKey(int16(kmsg.Metadata), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		req := kreq.(*kmsg.MetadataRequest)
+		resp := req.ResponseKind().(*kmsg.MetadataResponse)
+		resp.Version = req.Version
+		broker := kmsg.NewMetadataResponseBroker()
+		broker.NodeID, broker.Host, broker.Port = 0, host, int32(port)
+		resp.Brokers = append(resp.Brokers, broker)
+		resp.ControllerID = 0
+		rt := kmsg.NewMetadataResponseTopic()
+		rt.Topic = kmsg.StringPtr("secret")
+		rt.ErrorCode = 29 // TOPIC_AUTHORIZATION_FAILED
+		resp.Topics = append(resp.Topics, rt)
+		return resp, nil, true
+	})
+	ts := startServerConfig(t, testConfig(b.Addr()), io.Discard)
+	resp, body := post(t, ts.url("c", "secret"), "application/json", oneRecord)
+	wantError(t, resp, body, 403, 40301, "Not authorized to access topic secret.")
 }
