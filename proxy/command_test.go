@@ -115,6 +115,25 @@ func TestDevCommand_PrintedCurlLinesWork(t *testing.T) {
 		}
 	}
 
+	// The read-back line too, when kcat is installed (Debian package kcat).
+	if _, err := exec.LookPath("kcat"); err == nil {
+		var kcat string
+		for _, line := range help {
+			if strings.HasPrefix(strings.TrimSpace(line), "kcat ") {
+				kcat = strings.TrimSpace(line)
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		out, err := exec.CommandContext(ctx, "bash", "-c", kcat).Output()
+		cancel()
+		if err != nil {
+			t.Fatalf("%s\nfailed: %v", kcat, err)
+		}
+		if got := strings.Count(string(out), "\n"); got != 3 {
+			t.Errorf("%s\nprinted %d records, want the 3 produced:\n%s", kcat, got, out)
+		}
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
