@@ -15,13 +15,10 @@ import (
 	"syscall"
 )
 
-// command is one subcommand: its one-line summary and its entry point. run
-// receives the arguments after the subcommand's name and returns the error to
-// report; flag.ErrHelp means help was printed and the exit is clean.
-type command struct {
-	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
-}
+// command is a subcommand's entry point. It receives the arguments after the
+// subcommand's name and returns the error to report; flag.ErrHelp means help
+// was printed and the exit is clean.
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // summaries are kept apart from the entry points so that a command's flag
 // set can print its own summary without an initialisation cycle.
@@ -33,9 +30,9 @@ var summaries = map[string]string{
 
 func commands() map[string]command {
 	return map[string]command{
-		"operator": {summaries["operator"], runOperator},
-		"proxy":    {summaries["proxy"], runProxy},
-		"dev":      {summaries["dev"], runDev},
+		"operator": runOperator,
+		"proxy":    runProxy,
+		"dev":      runDev,
 	}
 }
 
@@ -62,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	err := cmd.run(ctx, args[1:], stdout, stderr)
+	err := cmd(ctx, args[1:], stdout, stderr)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
