@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -231,5 +232,95 @@ func TestProxyCommand_FlagsOverrideFile(t *testing.T) {
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("exit after SIGTERM: %v", err)
+	}
+}
+
+// Spec 6 and the issue's SIGTERM rule, on the binary as shipped: SIGTERM in
+// the middle of a stream stops reading, writes the report of every record
+// read, and exits 0; every report is a success that a separate consumer
+// finds stored, and nothing was stored without a report.
+func TestProxyCommand_SIGTERMDuringStream_EveryReadRecordReportedExit0(t *testing.T) {
+	t.Parallel()
+	bin := buildRestproxy(t)
+	cfg := filepath.Join(t.TempDir(), "proxy.yaml")
+	content := "logging:\n  format: text\nhttp:\n  shutdownDrainMs: 10000\n"
+	if err := os.WriteFile(cfg, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "proxy", "--config", cfg, "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0", "--bootstrap-servers", testBroker.Addr())
+	var logs syncBuffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var api string
+	waitFor(t, "the serving log line", func() bool {
+		for _, f := range strings.Fields(logs.String()) {
+			if v, ok := strings.CutPrefix(f, "listen="); ok {
+				api = v
+				return true
+			}
+		}
+		return false
+	})
+
+	before := endOffset(t, "sigterm", 0)
+	sc := openStream(t, "http://"+api+"/v3/clusters/c/topics/sigterm/records")
+	for i := range 200 {
+		sc.send(fmt.Sprintf(`{"value":{"type":"STRING","data":"r%d"}}`, i))
+	}
+	first := sc.next()
+	if first.ErrorCode != 200 {
+		t.Fatalf("first report %v", first)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	sent := make(chan int, 1)
+	go func() { // keep sending: the server must stop reading
+		n := 0
+		for ; n < 100000; n++ {
+			if _, err := fmt.Fprintf(sc.w, `{"value":{"type":"STRING","data":"late%d"}}`, n); err != nil {
+				break
+			}
+		}
+		sent <- n
+	}()
+	reports := append([]report{first}, sc.rest()...)
+	sc.w.CloseWithError(errors.New("test done"))
+	if n := <-sent; n >= 100000 {
+		t.Errorf("the binary kept reading all %d records sent after SIGTERM", n)
+	}
+	if len(reports) < 200 {
+		t.Errorf("%d reports, want at least the 200 records sent before SIGTERM", len(reports))
+	}
+	for i, r := range reports {
+		if r.ErrorCode != 200 || r.Offset != before+int64(i) {
+			t.Fatalf("report %d = %v; want a success at offset %d", i, r, before+int64(i))
+		}
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("restproxy proxy exited with %v after SIGTERM, want 0\n%s", err, logs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("restproxy proxy still running 20s after SIGTERM\n%s", logs.String())
+	}
+	stored := readRange(t, "sigterm", 0, before, len(reports))
+	for i, m := range stored {
+		if want := reports[i].Offset; m.Offset != want {
+			t.Fatalf("stored record %d at offset %d, reported %d", i, m.Offset, want)
+		}
+	}
+	if got := endOffset(t, "sigterm", 0) - before; got != int64(len(reports)) {
+		t.Errorf("topic grew by %d records, %d were reported", got, len(reports))
+	}
+	if !strings.Contains(logs.String(), `end=shutdown`) {
+		t.Errorf("the stream's log line does not say it ended by shutdown:\n%s", logs.String())
 	}
 }

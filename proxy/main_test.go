@@ -39,6 +39,7 @@ var testTopics = map[string]int32{
 	"disconnect":  3,
 	"latin1":      1,
 	"notproduced": 1,
+	"sigterm":     1,
 }
 
 func TestMain(m *testing.M) {
