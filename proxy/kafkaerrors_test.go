@@ -1,14 +1,21 @@
 package proxy
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
 )
 
@@ -123,4 +130,98 @@ func TestProduce_TopicNotAuthorized_40301(t *testing.T) {
 	ts := startServerConfig(t, testConfig(b.Addr()), io.Discard)
 	resp, body := post(t, ts.url("c", "secret"), "application/json", oneRecord)
 	wantError(t, resp, body, 403, 40301, "Not authorized to access topic secret.")
+}
+
+// Spec 4.2: when Kafka starts refusing the proxy's SASL credentials in the
+// middle of a stream, the records fail with 40101 (50003 is allowed until
+// the proxy's background check has named the cause), the stream goes on,
+// and the password reaches no log line. A broker may answer the failed
+// authentication with SASL_AUTHENTICATION_FAILED, or just close the
+// connection (kfake does, and kafka-go then says only "unexpected EOF").
+func TestProduce_KafkaSASLRefusedMidStream_40101(t *testing.T) {
+	t.Parallel()
+	for _, closeConn := range []bool{false, true} {
+		name := "error response"
+		if closeConn {
+			name = "connection closed"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testSASLRefusedMidStream(t, closeConn)
+		})
+	}
+}
+
+func testSASLRefusedMidStream(t *testing.T, closeConn bool) {
+	const password = "pw-7c1e-never-logged"
+	b, err := devbroker.Start("127.0.0.1:0", map[string]int32{"sasl": 1},
+		kfake.EnableSASL(), kfake.Superuser("PLAIN", "proxy", password))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	passwordFile := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(passwordFile, []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(b.Addr())
+	cfg.Kafka.SASL = config.KafkaSASL{Mechanism: config.SASLPlain, Username: "proxy", PasswordFile: passwordFile}
+	cfg.Producer.MaxAttempts = 1
+	cfg.Producer.DeliveryTimeoutMs = 2000
+	cfg.Logging.Level = "debug"
+	var logs syncBuffer
+	ts := startServerConfig(t, cfg, &logs)
+
+	sc := openStream(t, ts.url("c", "sasl"))
+	sc.send(oneRecord)
+	if r := sc.next(); r.ErrorCode != 200 {
+		t.Fatalf("report before the credentials were refused: %v", r)
+	}
+
+	// From now on every SASL authentication fails, as after a password
+	// rotation on the broker; the proxy's established connection is cut
+	// once, so it must authenticate again.
+	c := b.Cluster()
+	c.ControlKey(int16(kmsg.SASLAuthenticate), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if closeConn {
+			return nil, errors.New("invalid sasl"), true
+		}
+		resp := kreq.ResponseKind().(*kmsg.SASLAuthenticateResponse)
+		resp.Version = kreq.GetVersion()
+		resp.ErrorCode = 58 // SASL_AUTHENTICATION_FAILED
+		resp.ErrorMessage = kmsg.StringPtr("Authentication failed: invalid credentials")
+		return resp, nil, true
+	})
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		return nil, errors.New("cut the connection"), true
+	})
+
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; ; i++ {
+		sc.send(oneRecord)
+		r := sc.next()
+		if r.ErrorCode == 40101 {
+			break
+		}
+		if r.ErrorCode != 50003 {
+			t.Fatalf("record %d after the refusal: %v, want 40101 (or 50003 before the check ran)", i, r)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still 50003 after %d records: Kafka's refusal of the credentials was never reported as 40101", i+1)
+		}
+	}
+	// The stream continues: the next record is read and answered too.
+	sc.send(oneRecord)
+	if r := sc.next(); r.ErrorCode != 40101 && r.ErrorCode != 50003 {
+		t.Errorf("record after the 40101: %v", r)
+	}
+	sc.closeSend()
+	if rest := sc.rest(); len(rest) != 0 {
+		t.Errorf("extra reports: %v", rest)
+	}
+	waitFor(t, "the stream's log line", func() bool { return strings.Contains(logs.String(), `"stream finished"`) })
+	if strings.Contains(logs.String(), password) {
+		t.Errorf("a log line shows the SASL password:\n%s", logs.String())
+	}
 }
