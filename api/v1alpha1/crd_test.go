@@ -88,7 +88,10 @@ func TestInstalledCRD(t *testing.T) {
 
 	want := []apiextensionsv1.CustomResourceColumnDefinition{
 		{Name: "Ready", Type: "string", JSONPath: `.status.conditions[?(@.type=="Ready")].status`},
-		{Name: "Replicas", Type: "integer", JSONPath: ".status.replicas"},
+		// Wanted next to ready, as kubectl get deployment shows READY 1/3:
+		// spec.replicas shows a kubectl scale or an autoscaler's decision at
+		// once, where status.replicas counts old and new pods mid-rollout.
+		{Name: "Replicas", Type: "integer", JSONPath: ".spec.replicas"},
 		{Name: "Ready Replicas", Type: "integer", JSONPath: ".status.readyReplicas"},
 		{Name: "URL", Type: "string", JSONPath: ".status.url", Priority: 1},
 		{Name: "Age", Type: "date", JSONPath: ".metadata.creationTimestamp"},

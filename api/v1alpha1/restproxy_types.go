@@ -65,7 +65,8 @@ type RestProxySpec struct {
 	// +optional
 	Autoscaling *AutoscalingSpec `json:"autoscaling,omitempty"`
 
-	// PodDisruptionBudget of the proxy pods; on by default when replicas > 1.
+	// PodDisruptionBudget of the proxy pods; on by default when replicas > 1
+	// (under autoscaling: the replicas the autoscaler last set).
 	// +optional
 	PodDisruptionBudget *PodDisruptionBudgetSpec `json:"podDisruptionBudget,omitempty"`
 
@@ -389,7 +390,9 @@ type AutoscalingSpec struct {
 
 // PodDisruptionBudgetSpec configures the proxy pods' disruption budget.
 type PodDisruptionBudgetSpec struct {
-	// Enabled creates the budget. Absent: on when replicas > 1.
+	// Enabled creates the budget. Absent: on while spec.replicas is above 1
+	// (under autoscaling, as the autoscaler sets it, held within its
+	// minReplicas and maxReplicas).
 	// +optional
 	Enabled *bool `json:"enabled,omitempty"`
 
@@ -575,8 +578,8 @@ type RestProxyStatus struct {
 // +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
 // +kubebuilder:resource:shortName=rp,categories=kafka
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
-// +kubebuilder:printcolumn:name="Replicas",type=integer,JSONPath=`.status.replicas`
-// +kubebuilder:printcolumn:name="Ready Replicas",type=integer,JSONPath=`.status.readyReplicas`
+// +kubebuilder:printcolumn:name="Replicas",type=integer,JSONPath=`.spec.replicas`,description="Proxy pods wanted (kubectl scale and the autoscaler set it)"
+// +kubebuilder:printcolumn:name="Ready Replicas",type=integer,JSONPath=`.status.readyReplicas`,description="Proxy pods ready to serve"
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type RestProxy struct {
