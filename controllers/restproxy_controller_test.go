@@ -587,3 +587,26 @@ func TestRejectedApplyDegradesUntilFixed(t *testing.T) {
 	waitCondition(t, key, v1alpha1.ConditionDegraded, metav1.ConditionFalse, ReasonReconciled)
 	waitDeployment(t, rp, nil)
 }
+
+// TestDisruptionBudgetFollowsReplicasByDefault: without
+// spec.podDisruptionBudget.enabled a budget exists while more than one pod
+// is wanted, with autoscaling as without: replicas 2 under an autoscaler
+// gets one, and scaling down to one (as the autoscaler would, through
+// /scale) removes it.
+func TestDisruptionBudgetFollowsReplicasByDefault(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	rp := newRestProxy(ns, "p", func(rp *v1alpha1.RestProxy) {
+		rp.Spec.Replicas = ptr.To[int32](2)
+		rp.Spec.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 4}
+	})
+	create(t, rp)
+	pdb := &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: rp.Name}}
+	eventually(t, func() error { return k8s.Get(context.Background(), client.ObjectKeyFromObject(pdb), pdb) })
+
+	scale := &autoscalingv1.Scale{Spec: autoscalingv1.ScaleSpec{Replicas: 1}}
+	if err := k8s.SubResource("scale").Update(context.Background(), rp, client.WithSubResourceBody(scale)); err != nil {
+		t.Fatalf("update scale subresource: %v", err)
+	}
+	waitGone(t, pdb)
+}

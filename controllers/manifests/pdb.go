@@ -7,10 +7,14 @@ import (
 )
 
 // PodDisruptionBudget keeps node drains from taking every proxy pod at once,
-// or nil when there is none to have. Unless the spec says, a budget exists
-// when there is more than one pod to keep: with a single pod a budget would
-// only block drains forever. Under autoscaling the floor (minReplicas)
-// decides, so the budget does not come and go as the HPA scales.
+// or nil when there is none to have. Unless spec.podDisruptionBudget.enabled
+// says, a budget exists when the Deployment is asked for more than one pod
+// (Replicas: spec.replicas, which the autoscaler writes, within its bounds):
+// the design's "on when replicas > 1", read the same with or without
+// autoscaling, so replicas: 2 always has a budget. Under an autoscaler whose
+// floor is 1 the budget follows its scaling between one pod and more; that
+// costs nothing, since with one pod the default maxUnavailable of 1 would
+// allow the eviction anyway.
 func PodDisruptionBudget(in Input) *policyv1.PodDisruptionBudget {
 	rp := in.RestProxy
 	spec := rp.Spec.PodDisruptionBudget
@@ -40,8 +44,5 @@ func pdbEnabled(in Input) bool {
 	if spec := rp.Spec.PodDisruptionBudget; spec != nil && spec.Enabled != nil {
 		return *spec.Enabled
 	}
-	if a := rp.Spec.Autoscaling; a != nil {
-		return minReplicas(a) > 1
-	}
-	return rp.Spec.Replicas != nil && *rp.Spec.Replicas > 1
+	return Replicas(rp) > 1
 }

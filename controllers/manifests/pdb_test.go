@@ -25,8 +25,12 @@ func TestPodDisruptionBudget(t *testing.T) {
 		{"disabled with many replicas", ptrTo[int32](5), nil, &v1alpha1.PodDisruptionBudgetSpec{Enabled: ptrTo(false)}, nil},
 		{"enabled with one replica", ptrTo[int32](1), nil, &v1alpha1.PodDisruptionBudgetSpec{Enabled: ptrTo(true)}, ptrTo(intstr.FromInt32(1))},
 		{"enabled, percentage", ptrTo[int32](4), nil, &v1alpha1.PodDisruptionBudgetSpec{Enabled: ptrTo(true), MaxUnavailable: ptrTo(intstr.FromString("25%"))}, ptrTo(intstr.FromString("25%"))},
-		{"autoscaling floor 1 decides, not replicas", ptrTo[int32](4), &v1alpha1.AutoscalingSpec{MaxReplicas: 5}, nil, nil},
-		{"autoscaling floor 2: on", ptrTo[int32](1), &v1alpha1.AutoscalingSpec{MinReplicas: ptrTo[int32](2), MaxReplicas: 5}, nil, ptrTo(intstr.FromInt32(1))},
+		// Under autoscaling the count the Deployment gets decides, as without.
+		{"autoscaling, two replicas: on", ptrTo[int32](2), &v1alpha1.AutoscalingSpec{MaxReplicas: 5}, nil, ptrTo(intstr.FromInt32(1))},
+		{"autoscaling scaled down to one: none", ptrTo[int32](1), &v1alpha1.AutoscalingSpec{MaxReplicas: 5}, nil, nil},
+		{"autoscaling floor 2 lifts one replica: on", ptrTo[int32](1), &v1alpha1.AutoscalingSpec{MinReplicas: ptrTo[int32](2), MaxReplicas: 5}, nil, ptrTo(intstr.FromInt32(1))},
+		{"autoscaling ceiling 1 caps three replicas: none", ptrTo[int32](3), &v1alpha1.AutoscalingSpec{MaxReplicas: 1}, nil, nil},
+		{"autoscaling, disabled with many replicas", ptrTo[int32](4), &v1alpha1.AutoscalingSpec{MaxReplicas: 5}, &v1alpha1.PodDisruptionBudgetSpec{Enabled: ptrTo(false)}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
