@@ -1,6 +1,7 @@
 package producer
 
 import (
+	"errors"
 	"sync/atomic"
 
 	"github.com/segmentio/kafka-go"
@@ -24,12 +25,21 @@ func newPartitionBalancer(batchRecords int) *partitionBalancer {
 	return &partitionBalancer{chunk: uint64(max(batchRecords, 1))}
 }
 
+// errNoPartitions is what Balance panics with when the metadata lists the
+// topic without partitions (being deleted or recreated): kafka-go gives a
+// Balancer no way to refuse a record, and any partition returned would be
+// written to. Producer.enqueue recovers it as the record's error; kafka-go
+// calls Balance before taking any lock of its own.
+var errNoPartitions = errors.New("the topic's metadata lists no partitions")
+
 // Balance notes its choice in the record's delivery: kafka-go reports the
 // partition of a batch only when it succeeds.
 func (b *partitionBalancer) Balance(msg kafka.Message, partitions ...int) int {
 	d := msg.WriterData.(*delivery)
 	p := int(d.want)
 	switch {
+	case len(partitions) == 0:
+		panic(errNoPartitions)
 	case p >= 0:
 	case msg.Key == nil:
 		n := (b.keyless.Add(1) - 1) / b.chunk

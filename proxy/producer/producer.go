@@ -12,11 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/record"
@@ -198,17 +200,34 @@ func (p *Producer) Produce(topic string, rec *record.Record, done func(Result)) 
 		return
 	}
 	p.inFlight.Add(1)
-	// Async: returns once queued. It reads the transport's cached metadata,
-	// which waits only before the first metadata answer, and Partitions,
-	// which the server calls first, already waited for that.
-	err := p.writer.WriteMessages(context.Background(), msg)
-	p.closeMu.RUnlock()
-
+	err := p.enqueue(topic, msg)
 	if err != nil {
 		p.finish(d, p.failure(topic, d.partition, rec.Timestamp, err))
 		return
 	}
 	p.deadlines.add(topicPartition{topic, d.partition}, d)
+}
+
+// enqueue hands msg to the Writer and releases the close lock that Produce
+// took. A panic on the way (the balancer finding no partitions, or a bug)
+// becomes this record's error: the lock and the record's accounting must
+// not leak with it, or Close would wait for ever.
+func (p *Producer) enqueue(topic string, msg kafka.Message) (err error) {
+	defer p.closeMu.RUnlock()
+	defer func() {
+		switch r := recover(); {
+		case r == nil:
+		case r == errNoPartitions:
+			err = fmt.Errorf("topic %q: %w", topic, protocol.ErrNoPartition)
+		default:
+			p.log.Error("panic while queueing a record", "topic", topic, "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("queue record for topic %q: panic: %v", topic, r)
+		}
+	}()
+	// Async: returns once queued. It reads the transport's cached metadata,
+	// which waits only before the first metadata answer, and Partitions,
+	// which the server calls first, already waited for that.
+	return p.writer.WriteMessages(context.Background(), msg)
 }
 
 // complete is the Writer's Completion: one call per batch of one partition.

@@ -1,0 +1,90 @@
+package proxy
+
+import (
+	"io"
+	"net"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
+)
+
+// Spec 4.2 ("topic or partition vanished": 40403): a topic whose metadata
+// turns to no partitions in the middle of a stream (being deleted or
+// recreated) fails the stream's records with 40403, the stream goes on, its
+// records succeed again once the topic is back, and the server still shuts
+// down cleanly (startServerConfig's cleanup checks): a failure inside the
+// Kafka client's partitioner must not leak the producer's lock or its
+// in-flight accounting.
+func TestProduce_TopicVanishedMidStream_40403(t *testing.T) {
+	t.Parallel()
+	b, err := devbroker.Start("127.0.0.1:0", map[string]int32{"vanishing": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	ts := startServerConfig(t, testConfig(b.Addr()), io.Discard)
+	sc := openStream(t, ts.url("c", "vanishing"))
+	sc.send(oneRecord)
+	if r := sc.next(); r.ErrorCode != 200 {
+		t.Fatalf("first report %v", r)
+	}
+
+	// From now on the broker lists the topic with no partitions.
+	var vanished atomic.Bool
+	vanished.Store(true)
+	c := b.Cluster()
+	host, portText, _ := net.SplitHostPort(b.Addr())
+	port, _ := strconv.Atoi(portText)
+	c.ControlKey(int16(kmsg.Metadata), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if !vanished.Load() {
+			return nil, nil, false
+		}
+		req := kreq.(*kmsg.MetadataRequest)
+		resp := req.ResponseKind().(*kmsg.MetadataResponse)
+		resp.Version = req.Version
+		broker := kmsg.NewMetadataResponseBroker()
+		broker.NodeID, broker.Host, broker.Port = 0, host, int32(port)
+		resp.Brokers = append(resp.Brokers, broker)
+		rt := kmsg.NewMetadataResponseTopic()
+		rt.Topic = kmsg.StringPtr("vanishing")
+		resp.Topics = append(resp.Topics, rt)
+		return resp, nil, true
+	})
+	// A request for an unknown topic makes the proxy refresh its layout.
+	resp, body := post(t, ts.url("c", "nope"), "application/json", oneRecord)
+	wantError(t, resp, body, 404, 40401, "Topic nope cannot be found.")
+
+	for i := range 3 {
+		sc.send(oneRecord)
+		if r := sc.next(); r.ErrorCode != 40403 {
+			t.Errorf("record %d to a topic without partitions: %v, want 40403", i, r)
+		}
+	}
+
+	// The topic is back: the proxy's metadata refresh finds it again.
+	vanished.Store(false)
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; ; i++ {
+		sc.send(oneRecord)
+		r := sc.next()
+		if r.ErrorCode == 200 {
+			break
+		}
+		if r.ErrorCode != 40403 {
+			t.Fatalf("record %d while the topic comes back: %v, want 40403 or 200", i, r)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still 40403 after %d records: the topic's return was never noticed", i+1)
+		}
+	}
+	sc.closeSend()
+	if rest := sc.rest(); len(rest) != 0 {
+		t.Errorf("extra reports: %v", rest)
+	}
+}
