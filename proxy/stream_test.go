@@ -67,14 +67,24 @@ func TestProduce_Stream10kRecordsInInputOrder(t *testing.T) {
 	}
 }
 
-// Spec 2 (full duplex): the client waits for record N's report before it
-// sends record N+1, so the stream only completes if reports flow back while
-// the request body is still open.
+// Spec 2 and 3 (full duplex): the client waits for record N's report
+// before it sends record N+1, so the stream only completes if the 200 and
+// the reports flow back while the request body is still open: from the
+// very first record, after a burst larger than one flush, and record by
+// record after that.
 func TestProduce_FullDuplex_ReportsWhileSending(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
 	sc := openStream(t, ts.url("c", "duplex"))
-	// A first burst larger than one flush, then lock-step.
+	for i := range 3 {
+		sc.send(fmt.Sprintf(`{"value":{"type":"STRING","data":"first-%d"}}`, i))
+		if r := sc.next(); r.ErrorCode != 200 {
+			t.Fatalf("report of record %d, sent alone: %v", i, r)
+		}
+		if i == 0 && sc.resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d, want 200 while the body is open", sc.resp.StatusCode)
+		}
+	}
 	for i := range 300 {
 		sc.send(fmt.Sprintf(`{"value":{"type":"STRING","data":"burst-%d"}}`, i))
 	}
