@@ -116,3 +116,85 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// The gauges of spec 6 move with the traffic, as scraped: while Kafka holds
+// 5 records, /metrics shows one active stream and 5 records in flight; once
+// they are reported, 5 successes, 5 latencies with a positive sum, the
+// writer's 5 messages and their bytes, and the gauges back at 0.
+func TestManagement_MetricsWhileStreaming(t *testing.T) {
+	broker, release := heldBroker(t, map[string]int32{"metrics": 1})
+	defer release()
+	ts := startServerConfig(t, testConfig(broker.Addr()), io.Discard)
+	sc := openStream(t, ts.url("c", "metrics"))
+	for range 5 {
+		sc.send(oneRecord)
+	}
+	waitFor(t, "5 records in flight", func() bool { return ts.inFlight.count.Load() == 5 })
+	held := scrape(t, ts.mgmt)
+	for name, want := range map[string]float64{
+		"restproxy_active_streams":       1,
+		"restproxy_in_flight_records":    5,
+		"restproxy_records_total":        0,
+		"restproxy_received_bytes_total": float64(5 * len(oneRecord)),
+	} {
+		if got := held[name]; got != want {
+			t.Errorf("while Kafka holds the records: %s = %v, want %v", name, got, want)
+		}
+	}
+
+	release()
+	for i := range 5 {
+		if r := sc.next(); r.ErrorCode != 200 {
+			t.Fatalf("report %d: %v", i, r)
+		}
+	}
+	sc.closeSend()
+	if rest := sc.rest(); len(rest) != 0 {
+		t.Fatalf("extra reports %v", rest)
+	}
+	waitFor(t, "the stream to end", func() bool { return scrape(t, ts.mgmt)["restproxy_active_streams"] == 0 })
+	after := scrape(t, ts.mgmt)
+	for name, want := range map[string]float64{
+		`restproxy_records_total{error_code="200"}`: 5,
+		"restproxy_in_flight_records":               0,
+		"restproxy_report_latency_seconds_count":    5,
+		"restproxy_kafka_writer_messages_total":     5,
+	} {
+		if got := after[name]; got != want {
+			t.Errorf("after the reports: %s = %v, want %v", name, got, want)
+		}
+	}
+	for _, name := range []string{"restproxy_report_latency_seconds_sum", "restproxy_kafka_writer_writes_total", "restproxy_kafka_writer_bytes_total"} {
+		if after[name] <= 0 {
+			t.Errorf("after the reports: %s = %v, want > 0", name, after[name])
+		}
+	}
+}
+
+// scrape reads /metrics into a map from series (name and labels, as
+// printed) to value; unlabelled families with labelled series also get
+// the sum of their series under the bare name.
+func scrape(t testing.TB, mgmt string) map[string]float64 {
+	t.Helper()
+	resp, body := get(t, mgmt+"/metrics")
+	if resp.StatusCode != 200 {
+		t.Fatalf("/metrics: %d %s", resp.StatusCode, body)
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		series := line[:i]
+		out[series] = v
+		if name, _, ok := strings.Cut(series, "{"); ok {
+			out[name] += v
+		}
+	}
+	return out
+}
