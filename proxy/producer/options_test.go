@@ -100,6 +100,25 @@ func TestNewNamesUnreadableSecrets(t *testing.T) {
 	}
 }
 
+// A password SCRAM cannot use is refused at start with a message that names
+// the file, not the password: the SCRAM library's own error quotes it.
+func TestNewDoesNotQuoteAnUnusablePassword(t *testing.T) {
+	const password = "s3cret\x07bell"
+	cfg := testConfig("127.0.0.1:1")
+	cfg.Kafka.SASL.Mechanism, cfg.Kafka.SASL.Username = "SCRAM-SHA-256", "u"
+	cfg.Kafka.SASL.PasswordFile = filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(cfg.Kafka.SASL.PasswordFile, []byte(password), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), "kafka.sasl.passwordFile") {
+		t.Fatalf("unusable SCRAM password: err = %v, want one naming kafka.sasl.passwordFile", err)
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+}
+
 func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

@@ -93,7 +93,8 @@ func newSASL(cfg config.KafkaSASL) (sasl.Mechanism, error) {
 		}
 		m, err := scram.Mechanism(algo, cfg.Username, password)
 		if err != nil {
-			return nil, fmt.Errorf("kafka.sasl: %s for user %q: %w", cfg.Mechanism, cfg.Username, err)
+			// Not wrapped: the SCRAM library's error quotes the password.
+			return nil, fmt.Errorf("kafka.sasl: %s for user %q: the username or the password in kafka.sasl.passwordFile has characters SASLprep prohibits (control characters, for example)", cfg.Mechanism, cfg.Username)
 		}
 		return m, nil
 	default:
