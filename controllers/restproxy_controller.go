@@ -27,21 +27,25 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
 )
 
-// Least privilege: exactly what Reconcile and its watches use. Children are
-// written only by server-side apply (patch; create when absent) and pruned
-// by delete, never updated. restproxies/finalizers update lets the owner
-// references block deletion where OwnerReferencesPermissionEnforcement is on.
+// Least privilege: exactly what Reconcile and its watches use. RestProxies
+// and children are read from the cache (list, watch), never with a get; only
+// Secrets are read one by one from the API server. Children are written only
+// by server-side apply (patch; create when absent) and pruned by delete,
+// never updated. restproxies/finalizers update lets the owner references
+// block deletion where OwnerReferencesPermissionEnforcement is on. The
+// envtest suite runs the manager with the role generated from these markers
+// and that admission plugin on, so a missing verb fails it.
 //
-// +kubebuilder:rbac:groups=kafka.restproxy.dev,resources=restproxies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=kafka.restproxy.dev,resources=restproxies,verbs=list;watch
 // +kubebuilder:rbac:groups=kafka.restproxy.dev,resources=restproxies/status,verbs=patch
 // +kubebuilder:rbac:groups=kafka.restproxy.dev,resources=restproxies/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=configmaps;services;serviceaccounts,verbs=get;list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=configmaps;services;serviceaccounts,verbs=list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // RestProxyReconciler brings each RestProxy's children to its spec.

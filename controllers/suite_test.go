@@ -65,6 +65,10 @@ func runSuite(m *testing.M) int {
 		CRDs:                  []*apiextensionsv1.CustomResourceDefinition{serviceMonitorCRD()},
 		BinaryAssetsDirectory: assets,
 	}
+	// As in clusters that enforce it (OpenShift): setting an owner reference
+	// that blocks the owner's deletion needs update on restproxies/finalizers,
+	// so the suite proves the RBAC marker that grants it is needed and enough.
+	env.ControlPlane.GetAPIServer().Configure().Append("enable-admission-plugins", "OwnerReferencesPermissionEnforcement")
 	cfg, err := env.Start()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "start envtest (assets %s): %v\n", assets, err)
