@@ -167,7 +167,7 @@ func (s *Server) closeListeners() {
 // stop reading, wait for the reports, then close Kafka.
 func (s *Server) shutdown() {
 	start := time.Now()
-	active := s.streams.drainAll()
+	active, drained := s.streams.drainAll()
 	s.log.Info("shutting down", "active_streams", active, "drain_ms", s.drain.Milliseconds())
 	// Streams abandon what Kafka has not confirmed after s.drain; the
 	// server waits a little longer so those last reports can be written.
@@ -176,6 +176,14 @@ func (s *Server) shutdown() {
 	if err := s.shutdownAPI(ctx); err != nil {
 		s.log.Warn("produce listener did not drain in time; closing connections", "error", err)
 		_ = s.api.Close()
+	}
+	// http.Server.Shutdown does not wait for hijacked connections: a stream
+	// that ended before its input may still be in lingerClose, giving its
+	// client time to read the last reports. Exiting now would reset those
+	// connections and lose the reports.
+	select {
+	case <-drained:
+	case <-ctx.Done():
 	}
 	if err := s.producer.Close(); err != nil {
 		s.log.Warn("close producer", "error", err)

@@ -10,6 +10,8 @@ type streamSet struct {
 	mu       sync.Mutex
 	draining bool
 	active   map[*stream]struct{}
+	// drained is closed once draining and no stream is left.
+	drained chan struct{}
 }
 
 func newStreamSet(max int) *streamSet {
@@ -31,20 +33,38 @@ func (ss *streamSet) add(st *stream) *requestError {
 
 func (ss *streamSet) remove(st *stream) {
 	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	delete(ss.active, st)
-	ss.mu.Unlock()
+	ss.closeDrainedLocked()
 }
 
 // drainAll refuses new streams from now on and stops every active one from
-// reading; it returns how many were active.
-func (ss *streamSet) drainAll() int {
+// reading; it returns how many were active, and a channel closed once every
+// stream has ended.
+func (ss *streamSet) drainAll() (active int, drained <-chan struct{}) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	ss.draining = true
+	if !ss.draining {
+		ss.draining = true
+		ss.drained = make(chan struct{})
+	}
 	for st := range ss.active {
 		st.stop()
 	}
-	return len(ss.active)
+	active = len(ss.active)
+	ss.closeDrainedLocked()
+	return active, ss.drained
+}
+
+func (ss *streamSet) closeDrainedLocked() {
+	if !ss.draining || len(ss.active) > 0 {
+		return
+	}
+	select {
+	case <-ss.drained:
+	default:
+		close(ss.drained)
+	}
 }
 
 func (ss *streamSet) isDraining() bool {
