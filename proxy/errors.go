@@ -19,6 +19,7 @@ type requestError struct {
 	message    string
 	retryAfter string // seconds; empty for none
 	reason     string // label of restproxy_streams_rejected_total
+	challenge  string // WWW-Authenticate of a 401; empty for none
 }
 
 func (e *requestError) Error() string { return e.message }
@@ -30,58 +31,62 @@ const (
 	retryAfterUnavailable = "5"
 )
 
-var errMethodNotAllowed = &requestError{http.StatusMethodNotAllowed, 405, "HTTP 405 Method Not Allowed", "", "method"}
+var errMethodNotAllowed = &requestError{http.StatusMethodNotAllowed, 405, "HTTP 405 Method Not Allowed", "", "method", ""}
 
 func errUnsupportedMediaType() *requestError {
-	return &requestError{http.StatusUnsupportedMediaType, 415, "HTTP 415 Unsupported Media Type", "", "media_type"}
+	return &requestError{http.StatusUnsupportedMediaType, 415, "HTTP 415 Unsupported Media Type", "", "media_type", ""}
 }
 
 func errUnsupportedCharset() *requestError {
-	return &requestError{http.StatusBadRequest, 400, `Unsupported charset in Content-Type header. Supports "UTF-8" and "ISO-8859-1".`, "", "charset"}
+	return &requestError{http.StatusBadRequest, 400, `Unsupported charset in Content-Type header. Supports "UTF-8" and "ISO-8859-1".`, "", "charset", ""}
 }
 
 func errEmptyBody() *requestError {
-	return &requestError{http.StatusUnprocessableEntity, 422, "Payload error. Request body is empty. Data is required.", "", "empty_body"}
+	return &requestError{http.StatusUnprocessableEntity, 422, "Payload error. Request body is empty. Data is required.", "", "empty_body", ""}
 }
 
 func errIdleBeforeData() *requestError {
-	return &requestError{http.StatusRequestTimeout, 408, "Request timed out: no data received.", "", "idle"}
+	return &requestError{http.StatusRequestTimeout, 408, "Request timed out: no data received.", "", "idle", ""}
 }
 
 func errPathNotFound() *requestError {
-	return &requestError{http.StatusNotFound, 404, "HTTP 404 Not Found", "", "path"}
+	return &requestError{http.StatusNotFound, 404, "HTTP 404 Not Found", "", "path", ""}
 }
 
 func errClusterNotFound(id string) *requestError {
-	return &requestError{http.StatusNotFound, 404, "Cluster " + id + " cannot be found.", "", "unknown_cluster"}
+	return &requestError{http.StatusNotFound, 404, "Cluster " + id + " cannot be found.", "", "unknown_cluster", ""}
 }
 
 func errTopicNotFound(topic string) *requestError {
-	return &requestError{http.StatusNotFound, 40401, "Topic " + topic + " cannot be found.", "", "unknown_topic"}
+	return &requestError{http.StatusNotFound, 40401, "Topic " + topic + " cannot be found.", "", "unknown_topic", ""}
+}
+
+func errUnauthenticated(challenge string) *requestError {
+	return &requestError{http.StatusUnauthorized, 40101, "Unauthorized: missing or invalid credentials.", "", "unauthenticated", challenge}
 }
 
 func errTopicForbidden(topic string) *requestError {
-	return &requestError{http.StatusForbidden, 40301, "Not authorized to access topic " + topic + ".", "", "topic_forbidden"}
+	return &requestError{http.StatusForbidden, 40301, "Not authorized to access topic " + topic + ".", "", "topic_forbidden", ""}
 }
 
 func errRequestTooLarge() *requestError {
-	return &requestError{http.StatusRequestEntityTooLarge, 413, "Request body is larger than allowed.", "", "too_large"}
+	return &requestError{http.StatusRequestEntityTooLarge, 413, "Request body is larger than allowed.", "", "too_large", ""}
 }
 
 func errTooManyStreams() *requestError {
-	return &requestError{http.StatusTooManyRequests, 429, "Too many concurrent streams: try again later.", retryAfterBusy, "too_many_streams"}
+	return &requestError{http.StatusTooManyRequests, 429, "Too many concurrent streams: try again later.", retryAfterBusy, "too_many_streams", ""}
 }
 
 func errKafkaUnavailable() *requestError {
-	return &requestError{http.StatusServiceUnavailable, 50003, "Kafka is unavailable: no metadata within the wait. Try again later.", retryAfterUnavailable, "kafka_unavailable"}
+	return &requestError{http.StatusServiceUnavailable, 50003, "Kafka is unavailable: no metadata within the wait. Try again later.", retryAfterUnavailable, "kafka_unavailable", ""}
 }
 
 func errShuttingDown() *requestError {
-	return &requestError{http.StatusServiceUnavailable, 50003, "The server is shutting down: try another instance.", retryAfterBusy, "shutting_down"}
+	return &requestError{http.StatusServiceUnavailable, 50003, "The server is shutting down: try another instance.", retryAfterBusy, "shutting_down", ""}
 }
 
 func errInternal() *requestError {
-	return &requestError{http.StatusInternalServerError, 500, "Internal Server Error", "", "internal"}
+	return &requestError{http.StatusInternalServerError, 500, "Internal Server Error", "", "internal", ""}
 }
 
 // In-stream reports that the server itself decides, as opposed to those of
@@ -117,7 +122,7 @@ func handleError(err error, c echo.Context) {
 	case errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed:
 		re = errMethodNotAllowed
 	case errors.As(err, &he) && he.Code < 500:
-		re = &requestError{he.Code, he.Code, http.StatusText(he.Code), "", "http"}
+		re = &requestError{he.Code, he.Code, http.StatusText(he.Code), "", "http", ""}
 	default:
 		re = errInternal()
 	}
@@ -129,6 +134,9 @@ func writeRequestError(w http.ResponseWriter, re *requestError) {
 	h.Set("Content-Type", "application/json")
 	if re.retryAfter != "" {
 		h.Set("Retry-After", re.retryAfter)
+	}
+	if re.challenge != "" {
+		h.Set("WWW-Authenticate", re.challenge)
 	}
 	if re.status == http.StatusMethodNotAllowed {
 		h.Set("Allow", http.MethodPost)

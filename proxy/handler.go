@@ -25,22 +25,28 @@ var producePaths = []string{
 
 // routes builds the produce API. Every method is routed to the handler so
 // that 405 (and 404 for other paths) leave through handleError with the JSON
-// error shape, not echo's defaults.
+// error shape, not echo's defaults. Access control runs first.
 func (s *Server) routes() http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = handleError
 	for _, p := range producePaths {
-		e.Any(p, s.handleProduce, s.accessControl()...)
+		e.Any(p, s.handleProduce, s.admit)
 	}
 	return e
 }
 
-// accessControl is the seam for authentication (401/40101) and topic
-// authorization (403/40301): middlewares run after routing and before any
-// check of the request. None yet: authentication.type none admits everyone.
-func (s *Server) accessControl() []echo.MiddlewareFunc {
-	return nil
+// admit is the access control middleware: it runs after routing and before
+// any other check of the request, so an unauthenticated client learns
+// nothing about topics or clusters.
+func (s *Server) admit(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if rerr := s.access.admit(c); rerr != nil {
+			s.metrics.streamsRefused.WithLabelValues(rerr.reason).Inc()
+			return rerr
+		}
+		return next(c)
+	}
 }
 
 // handleProduce runs the checks of spec 4.1 in order, each answered with a

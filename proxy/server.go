@@ -35,6 +35,7 @@ type Server struct {
 	inFlight *inFlightLimit
 	streams  *streamSet
 	ready    *readiness
+	access   *accessControl
 
 	// writeBuffers recycles the streams' report buffers: a one-record
 	// request should not allocate a fresh 32 KiB.
@@ -54,6 +55,10 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	access, err := newAccessControl(cfg.Authentication, cfg.Authorization, log.Warn)
+	if err != nil {
+		return nil, err
+	}
 	prod, err := producer.New(cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("create producer: %w", err)
@@ -66,6 +71,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		metrics:      newMetrics(prod.Stats),
 		limiter:      newRateLimiter(cfg.RateLimit),
 		streams:      newStreamSet(cfg.HTTP.MaxStreams),
+		access:       access,
 		grace:        ms(cfg.HTTP.StreamGracePeriodMs),
 		idle:         ms(cfg.HTTP.IdleTimeoutMs),
 		drain:        ms(cfg.HTTP.ShutdownDrainMs),
