@@ -253,3 +253,26 @@ func TestShutdown_UnusedConnectionDoesNotDelay(t *testing.T) {
 		t.Fatalf("Run still running %v after shutdown began, held by an unused connection", time.Since(start))
 	}
 }
+
+// Spec 4.2 and 5 (maximum age with grace period): a record arriving after
+// the stream's maximum age gets 408 and is not produced; records still in
+// Kafka's hands then have the grace period to be confirmed, after which
+// they are reported 50003 (in input order, before the 408) and the stream
+// closes, although Kafka never answered.
+func TestProduce_StreamMaxAge_GracePeriodEndsStream(t *testing.T) {
+	broker, release := heldBroker(t, map[string]int32{"grace": 1})
+	defer release()
+	cfg := testConfig(broker.Addr())
+	cfg.HTTP.StreamMaxAgeMs = 300
+	cfg.HTTP.StreamGracePeriodMs = 200
+	ts := startServerConfig(t, cfg, io.Discard)
+	sc := openStream(t, ts.url("c", "grace"))
+	sc.send(oneRecord)
+	waitFor(t, "the record in flight", func() bool { return ts.inFlight.count.Load() == 1 })
+	time.Sleep(400 * time.Millisecond) // past the maximum age: the condition under test is time itself
+	sc.send(oneRecord)
+	reports := sc.rest() // the client never closes its body: only the grace period ends this
+	if len(reports) != 2 || reports[0].ErrorCode != 50003 || reports[1].ErrorCode != 408 {
+		t.Fatalf("reports %v, want 50003 (unconfirmed within the grace period) then 408", reports)
+	}
+}
