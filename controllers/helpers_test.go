@@ -148,3 +148,21 @@ func waitGone(t *testing.T, obj client.Object) {
 func podAnnotation(dep *appsv1.Deployment, key string) string {
 	return dep.Spec.Template.Annotations[key]
 }
+
+// poke writes an annotation the reconciler ignores, which wakes it up (the
+// For watch passes annotation changes) without changing anything it builds,
+// and waits for that reconcile to finish. Reconciles are queued per
+// RestProxy and deduplicated, so once it has finished every event that came
+// before it has been handled: what follows is caused by what follows. It
+// returns the RestProxy's resourceVersion after the poke.
+func poke(t *testing.T, rp *v1alpha1.RestProxy, value string) string {
+	t.Helper()
+	patch(t, rp, func(rp *v1alpha1.RestProxy) {
+		if rp.Annotations == nil {
+			rp.Annotations = map[string]string{}
+		}
+		rp.Annotations["test.restproxy.dev/poke"] = value
+	})
+	waitReconciled(t, client.ObjectKeyFromObject(rp), rp.ResourceVersion)
+	return rp.ResourceVersion
+}

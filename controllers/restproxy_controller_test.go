@@ -175,24 +175,12 @@ func TestUnchangedRestProxyIsNotWritten(t *testing.T) {
 	key := client.ObjectKeyFromObject(rp)
 	waitCondition(t, key, v1alpha1.ConditionDegraded, metav1.ConditionFalse, ReasonReconciled)
 
-	// An annotation the reconciler ignores wakes it up (the For watch
-	// passes annotation changes) without changing anything it builds.
-	poke := func(value string) string {
-		patch(t, rp, func(rp *v1alpha1.RestProxy) {
-			if rp.Annotations == nil {
-				rp.Annotations = map[string]string{}
-			}
-			rp.Annotations["test.restproxy.dev/poke"] = value
-		})
-		waitReconciled(t, key, rp.ResourceVersion)
-		return rp.ResourceVersion
-	}
-	poke("settle") // let reconciles queued by the creation finish
+	poke(t, rp, "settle") // let reconciles queued by the creation finish
 	waitEvent(t, rp, "Created")
 	before := resourceVersions(t, rp)
 	eventsBefore := eventVersions(t, ns)
 
-	afterPoke := poke("again")
+	afterPoke := poke(t, rp, "again")
 	after := resourceVersions(t, rp)
 	if !reflect.DeepEqual(before, after) {
 		t.Errorf("children's resourceVersions changed across a no-op reconcile:\nbefore %v\n after %v", before, after)
@@ -262,6 +250,9 @@ func TestSecretRotationRollsPods(t *testing.T) {
 		return nil
 	})
 	oldHash := podAnnotation(dep, manifests.SecretsHashAnnotation)
+	// Reconciles the creation queued (the children's own events) are over,
+	// so only the Secret's watch can bring the rotation to the Deployment.
+	poke(t, rp, "settle")
 
 	patch(t, secret, func(s *corev1.Secret) { s.Data["password"] = []byte("rotated") })
 	waitDeployment(t, rp, func(dep *appsv1.Deployment) error {
