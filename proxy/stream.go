@@ -105,7 +105,7 @@ func (st *stream) serve(input io.Reader) {
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
-		st.read(record.NewStreamDecoder(input, st.srv.cfg.HTTP.MaxRecordBytes))
+		st.read(record.NewStreamDecoderSize(input, st.srv.cfg.HTTP.MaxRecordBytes, st.req.ContentLength))
 	}()
 	if !st.writeReports() {
 		st.writeFailed = true

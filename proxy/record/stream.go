@@ -15,8 +15,9 @@ import (
 // the body only when no complete value is buffered, so records are handed on as
 // soon as they arrive.
 type StreamDecoder struct {
-	r   io.Reader
-	max int // per-value size limit in bytes; 0: none
+	r    io.Reader
+	max  int // per-value size limit in bytes; 0: none
+	size int // size of the first buffer
 
 	buf  []byte
 	off  int   // start of the not yet returned input in buf
@@ -27,12 +28,29 @@ type StreamDecoder struct {
 	fatal   error // sticky fatal decoding error
 }
 
-const initialBufferSize = 32 << 10
+const (
+	initialBufferSize = 32 << 10
+	minBufferSize     = 512
+)
 
 // NewStreamDecoder returns a decoder reading r. maxRecordBytes limits each value's
 // size; 0 means no limit.
 func NewStreamDecoder(r io.Reader, maxRecordBytes int) *StreamDecoder {
-	return &StreamDecoder{r: r, max: maxRecordBytes}
+	return &StreamDecoder{r: r, max: maxRecordBytes, size: initialBufferSize}
+}
+
+// NewStreamDecoderSize is NewStreamDecoder for an input of a known length,
+// such as a request with Content-Length: its buffer starts no larger than
+// the input needs, so a one-record request does not allocate 32 KiB. The
+// buffer still grows for input longer than said.
+func NewStreamDecoderSize(r io.Reader, maxRecordBytes int, length int64) *StreamDecoder {
+	d := NewStreamDecoder(r, maxRecordBytes)
+	if length >= 0 && length < initialBufferSize {
+		// One byte more than the input, so the read that sees its end
+		// does not have to grow the buffer first.
+		d.size = max(int(length)+1, minBufferSize)
+	}
+	return d
 }
 
 // Next returns the next value's raw JSON text, without surrounding whitespace.
@@ -235,7 +253,7 @@ func (d *StreamDecoder) more(i int) (int, error) {
 // (0, nil) is retried a few times, then treated as io.ErrNoProgress.
 func (d *StreamDecoder) fill() (shift int) {
 	if d.buf == nil {
-		d.buf = make([]byte, initialBufferSize)
+		d.buf = make([]byte, d.size)
 	}
 	if d.off > 0 {
 		shift = d.off

@@ -11,7 +11,10 @@ import (
 // decodeAll runs a StreamDecoder to its end and returns the values it cut and
 // the error that ended it (io.EOF at a clean end).
 func decodeAll(r io.Reader, max int) ([]string, error) {
-	d := NewStreamDecoder(r, max)
+	return decodeWith(NewStreamDecoder(r, max))
+}
+
+func decodeWith(d *StreamDecoder) ([]string, error) {
 	var values []string
 	for {
 		v, err := d.Next()
@@ -77,15 +80,32 @@ func TestStreamDecoder(t *testing.T) {
 		{"half reads", iotest.HalfReader},
 		{"data with EOF", iotest.DataErrReader},
 	}
+	// The buffer's first size: the default, the body's length (a request
+	// with Content-Length), and a length that understates the body (a
+	// Latin-1 body grows when read as UTF-8).
+	sizes := []struct {
+		name string
+		new  func(r io.Reader, max int, body string) *StreamDecoder
+	}{
+		{"default buffer", func(r io.Reader, max int, _ string) *StreamDecoder { return NewStreamDecoder(r, max) }},
+		{"sized to the body", func(r io.Reader, max int, body string) *StreamDecoder {
+			return NewStreamDecoderSize(r, max, int64(len(body)))
+		}},
+		{"sized below the body", func(r io.Reader, max int, body string) *StreamDecoder {
+			return NewStreamDecoderSize(r, max, int64(len(body)/3))
+		}},
+	}
 	for _, tt := range tests {
 		for _, rd := range readers {
-			t.Run(tt.name+"/"+rd.name, func(t *testing.T) {
-				got, err := decodeAll(rd.wrap(strings.NewReader(tt.body)), tt.max)
-				if strings.Join(got, "\x00") != strings.Join(tt.want, "\x00") || len(got) != len(tt.want) {
-					t.Errorf("values = %q, want %q", short(got), short(tt.want))
-				}
-				checkStreamErr(t, err, tt.err)
-			})
+			for _, sz := range sizes {
+				t.Run(tt.name+"/"+rd.name+"/"+sz.name, func(t *testing.T) {
+					got, err := decodeWith(sz.new(rd.wrap(strings.NewReader(tt.body)), tt.max, tt.body))
+					if strings.Join(got, "\x00") != strings.Join(tt.want, "\x00") || len(got) != len(tt.want) {
+						t.Errorf("values = %q, want %q", short(got), short(tt.want))
+					}
+					checkStreamErr(t, err, tt.err)
+				})
+			}
 		}
 	}
 }
