@@ -225,3 +225,38 @@ func testSASLRefusedMidStream(t *testing.T, closeConn bool) {
 		t.Errorf("a log line shows the SASL password:\n%s", logs.String())
 	}
 }
+
+// Spec 6: a 200 report means the broker acknowledged the record with the
+// configured acks, all in-sync replicas by default: the produce requests on
+// the wire carry acks -1 by default and 1 for producer.acks leader.
+func TestProduce_AcksOnTheWire(t *testing.T) {
+	t.Parallel()
+	for acks, want := range map[string]int16{"": -1, "all": -1, "leader": 1} {
+		t.Run("acks="+acks, func(t *testing.T) {
+			t.Parallel()
+			b, err := devbroker.Start("127.0.0.1:0", map[string]int32{"acks": 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(b.Close)
+			seen := make(chan int16, 100)
+			c := b.Cluster()
+			c.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+				c.KeepControl()
+				seen <- kreq.(*kmsg.ProduceRequest).Acks
+				return nil, nil, false // observe only
+			})
+			cfg := testConfig(b.Addr())
+			if acks != "" {
+				cfg.Producer.Acks = acks
+			}
+			ts := startServerConfig(t, cfg, io.Discard)
+			if r := produce(t, ts.url("c", "acks"), oneRecord); len(r) != 1 || r[0].ErrorCode != 200 {
+				t.Fatalf("reports %v", r)
+			}
+			if got := <-seen; got != want {
+				t.Errorf("produce request with acks %d, want %d", got, want)
+			}
+		})
+	}
+}
