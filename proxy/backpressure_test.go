@@ -276,3 +276,48 @@ func TestProduce_StreamMaxAge_GracePeriodEndsStream(t *testing.T) {
 		t.Fatalf("reports %v, want 50003 (unconfirmed within the grace period) then 408", reports)
 	}
 }
+
+// Spec 6 (back-pressure per stream): with Kafka not acknowledging, one
+// stream never has more than http.maxInFlightPerStream records read and
+// unreported, however far below the process bound that is; it stops
+// reading its socket there, and every record gets its success once Kafka
+// answers. The bound checked: 32 records in flight, of 1000 sent.
+func TestBackPressure_PerStreamBound(t *testing.T) {
+	const perStream, sent = 32, 1000
+	broker, release := heldBroker(t, map[string]int32{"bp1": 1})
+	defer release()
+	cfg := testConfig(broker.Addr())
+	cfg.HTTP.MaxInFlightPerStream = perStream
+	cfg.Producer.DeliveryTimeoutMs = 60000
+	ts := startServerConfig(t, cfg, io.Discard)
+	sc := openStream(t, ts.url("c", "bp1"))
+	var written atomic.Int64
+	go func() {
+		for range sent {
+			if _, err := io.WriteString(sc.w, oneRecord); err != nil {
+				return
+			}
+			written.Add(1)
+		}
+		sc.closeSend()
+	}()
+	waitFor(t, "the per-stream bound to be reached", func() bool { return ts.inFlight.count.Load() == perStream })
+	// The client may still fill socket buffers; the server reads no more.
+	time.Sleep(100 * time.Millisecond)
+	if n, peak := ts.inFlight.count.Load(), ts.inFlight.peak.Load(); n != perStream || peak != perStream {
+		t.Errorf("in flight %d (peak %d) while Kafka is held, want exactly the bound %d", n, peak, perStream)
+	}
+	release()
+	reports := sc.rest()
+	if len(reports) != sent || written.Load() != sent {
+		t.Fatalf("%d reports for %d records written, want %d", len(reports), written.Load(), sent)
+	}
+	for i, r := range reports {
+		if r.ErrorCode != 200 {
+			t.Fatalf("report %d: %v", i, r)
+		}
+	}
+	if peak := ts.inFlight.peak.Load(); peak > perStream {
+		t.Errorf("in flight peaked at %d, bound %d", peak, perStream)
+	}
+}
