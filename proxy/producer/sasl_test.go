@@ -101,3 +101,42 @@ func saslConfig(t *testing.T, addr, mechanism, user, password string) config.Con
 	cfg.Kafka.SASL = config.KafkaSASL{Mechanism: mechanism, Username: user, PasswordFile: passwordFile}
 	return cfg
 }
+
+// The password file is re-read when it changes, without a restart: a
+// producer started with a password the broker refuses authenticates once
+// the file holds the right one, and the password is never logged.
+func TestSASLPasswordFileReread(t *testing.T) {
+	b := startBroker(t, map[string]int32{"orders": 1},
+		kfake.EnableSASL(), kfake.Superuser(config.SASLScramSHA256, "user", "rotated-secret"))
+	cfg := saslConfig(t, b.Addr(), config.SASLScramSHA256, "user", "old-secret")
+	var log logBuffer
+	p := newProducerLogging(t, cfg, &log)
+	if _, err := p.Partitions(t.Context(), "orders"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Partitions with the old password: err = %v, want ErrUnavailable", err)
+	}
+	// Replace the file as a Kubernetes Secret volume does: write, then rename.
+	tmp := cfg.Kafka.SASL.PasswordFile + ".new"
+	if err := os.WriteFile(tmp, []byte("rotated-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, cfg.Kafka.SASL.PasswordFile); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(waitLimit)
+	for {
+		n, err := p.Partitions(t.Context(), "orders")
+		if err == nil && n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Partitions still failing %s after the password file changed: %v", waitLimit, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if res := produceAll(t, p, "orders", newRecord(0, "k", "v", time.Now()))[0]; res.Err != nil {
+		t.Fatalf("produce after the rotation: %s", describe(res))
+	}
+	if logged := log.String(); strings.Contains(logged, "secret") {
+		t.Errorf("log shows a password:\n%s", logged)
+	}
+}

@@ -45,7 +45,7 @@ func newSecurity(cfg config.Kafka) (security, error) {
 		}
 	}
 	if cfg.SASL.Mechanism != config.SASLNone {
-		if s.sasl, err = newSASL(cfg.SASL); err != nil {
+		if s.sasl, err = newPasswordFileMechanism(cfg.SASL); err != nil {
 			return security{}, err
 		}
 	}
