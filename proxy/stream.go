@@ -63,6 +63,22 @@ const (
 	endClient   = "client went away"
 )
 
+// recordCeiling bounds one record's JSON text when http.maxRecordBytes is 0
+// (no configured limit). A record is held whole before it is parsed, so
+// without a ceiling one endless string would grow the heap until the process
+// dies, whatever the in-flight bounds say. 64 MiB is far above any record a
+// broker accepts (1 MiB by default), even after base64 and JSON escaping.
+const recordCeiling = 64 << 20
+
+// recordLimit is the per-record size limit the decoder enforces: the
+// configured one, else the ceiling.
+func recordLimit(configured int) int {
+	if configured <= 0 || configured > recordCeiling {
+		return recordCeiling
+	}
+	return configured
+}
+
 // writeBufferSize is how many report bytes are collected before they are
 // written even though more reports are ready; they are flushed to the
 // socket when no further report is ready.
@@ -105,7 +121,7 @@ func (st *stream) serve(input io.Reader) {
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
-		st.read(record.NewStreamDecoderSize(input, st.srv.cfg.HTTP.MaxRecordBytes, st.req.ContentLength))
+		st.read(record.NewStreamDecoderSize(input, recordLimit(st.srv.cfg.HTTP.MaxRecordBytes), st.req.ContentLength))
 	}()
 	if !st.writeReports() {
 		st.writeFailed = true
