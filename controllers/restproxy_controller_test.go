@@ -404,6 +404,14 @@ func TestAvailableDeploymentMakesReady(t *testing.T) {
 		t.Errorf("observedGeneration %d, want %d", got.Status.ObservedGeneration, got.Generation)
 	}
 
+	// No pod is ready yet, and the Ready Replicas column says 0, not nothing.
+	stored := &unstructured.Unstructured{}
+	stored.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("RestProxy"))
+	get(t, key, stored)
+	if n, found, err := unstructured.NestedInt64(stored.Object, "status", "readyReplicas"); !found || err != nil || n != 0 {
+		t.Errorf("stored status.readyReplicas = %d (found %t, %v), want 0 written", n, found, err)
+	}
+
 	// envtest runs no Deployment controller: play its part.
 	markRolledOut(t, rp)
 	got = waitCondition(t, key, v1alpha1.ConditionReady, metav1.ConditionTrue, ReasonReady)

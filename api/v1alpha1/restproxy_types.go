@@ -550,17 +550,20 @@ type RestProxyStatus struct {
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
+	// The counts are written even when zero, so kubectl get shows 0 ready
+	// replicas rather than an empty column.
+
 	// Replicas of proxy pods, for the scale subresource.
 	// +optional
-	Replicas int32 `json:"replicas,omitempty"`
+	Replicas int32 `json:"replicas"`
 
 	// ReadyReplicas of proxy pods.
 	// +optional
-	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+	ReadyReplicas int32 `json:"readyReplicas"`
 
 	// UpdatedReplicas running the current pod template.
 	// +optional
-	UpdatedReplicas int32 `json:"updatedReplicas,omitempty"`
+	UpdatedReplicas int32 `json:"updatedReplicas"`
 
 	// Selector of the proxy pods in string form, for the scale subresource.
 	// +optional
