@@ -31,6 +31,9 @@ K8S_MINOR := $(word 2,$(subst ., ,$(K8S_VERSION)))
 K8S_LDFLAGS := $(strip $(TOOL_LDFLAGS) $(foreach pkg,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
 	-X $(pkg).gitVersion=$(K8S_VERSION) -X $(pkg).gitMajor=$(K8S_MAJOR) \
 	-X $(pkg).gitMinor=$(K8S_MINOR) -X $(pkg).gitTreeState=clean))
+## The k8s.io/api minor the operator is compiled against; `make verify` fails
+## when the test API server is another minor.
+K8S_API_MINOR := $(word 2,$(subst ., ,$(shell sed -nE 's,^[[:space:]]*k8s\.io/api (v[^[:space:]]+).*,\1,p' go.mod)))
 ## envtest's KUBEBUILDER_ASSETS: kube-apiserver, etcd and kubectl side by side.
 ENVTEST_DIR := $(BIN)/k8s/$(K8S_VERSION)
 KUBECTL ?= $(ENVTEST_DIR)/kubectl
@@ -79,7 +82,9 @@ vet: ## Run go vet.
 	$(GO) vet ./...
 
 .PHONY: verify
-verify: manifests generate kustomize ## Fail if generated files drift from their sources, or config/default does not render.
+verify: manifests generate kustomize ## Fail if generated files drift from their sources, config/default does not render, or the test API server's minor is not go.mod's.
+	@[[ "$(K8S_API_MINOR)" == "$(K8S_MINOR)" ]] || { \
+		echo "verify: hack/k8s builds Kubernetes $(K8S_VERSION) but go.mod has k8s.io/api minor $(K8S_API_MINOR): run hack/bump-k8s.sh with a 1.$(K8S_API_MINOR) release"; exit 1; }
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 		drift=$$(git status --porcelain --untracked-files=all -- $(GENERATED_PATHS)); \
 		if [[ -n $$drift ]]; then \
