@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/testpki"
 )
 
 // produceAs posts oneRecord with the Authorization header auth (none when
@@ -186,13 +187,13 @@ func TestAccessControl_CredentialsFileErrors(t *testing.T) {
 // produces; the TLS layer refuses one without (TestProduce_HTTPSWithClientCertificates).
 func TestProduce_MTLSAuth(t *testing.T) {
 	t.Parallel()
-	pki := newTestPKI(t)
-	cfg := testConfig(testBroker.Addr())
-	cfg.HTTP.TLS.CertFile, cfg.HTTP.TLS.KeyFile, cfg.HTTP.TLS.ClientCAFile = pki.certFile, pki.keyFile, pki.caFile
+	ca := testpki.New(t)
+	clientCert := ca.Issue(t, "client")
+	cfg := httpsConfig(t, ca)
 	cfg.Authentication.Type = config.AuthMTLS
 	ts := startServerConfig(t, cfg, io.Discard)
 	client := &http.Client{Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pki.pool, Certificates: []tls.Certificate{pki.client}},
+		TLSClientConfig: &tls.Config{RootCAs: ca.Pool, Certificates: []tls.Certificate{clientCert.Pair}},
 	}}
 	resp, err := client.Post("https://"+ts.Addr().String()+"/v3/clusters/c/topics/orders/records", "application/json", strings.NewReader(oneRecord))
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	kafka "github.com/segmentio/kafka-go"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
 // Spec 2 and 3: every field of a record reaches Kafka as sent, and the
@@ -200,7 +202,7 @@ func TestProduce_SchemaNeeded_422(t *testing.T) {
 				t.Errorf("%s: reports %v, want one 422 %q", body, reports, msg)
 			}
 		}
-		if n := endOffset(t, "notproduced", 0); n != 0 {
+		if n := kafkatest.EndOffset(t, testBroker.Addr(), "notproduced", 0); n != 0 {
 			t.Errorf("topic holds %d records; refused records must not be produced", n)
 		}
 	})

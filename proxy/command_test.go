@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
 // buildRestproxy builds the binary from the repository root once per test.
@@ -265,7 +267,7 @@ func TestProxyCommand_SIGTERMDuringStream_EveryReadRecordReportedExit0(t *testin
 		return false
 	})
 
-	before := endOffset(t, "sigterm", 0)
+	before := kafkatest.EndOffset(t, testBroker.Addr(), "sigterm", 0)
 	sc := openStream(t, "http://"+api+"/v3/clusters/c/topics/sigterm/records")
 	for i := range 200 {
 		sc.send(fmt.Sprintf(`{"value":{"type":"STRING","data":"r%d"}}`, i))
@@ -317,7 +319,7 @@ func TestProxyCommand_SIGTERMDuringStream_EveryReadRecordReportedExit0(t *testin
 			t.Fatalf("stored record %d at offset %d, reported %d", i, m.Offset, want)
 		}
 	}
-	if got := endOffset(t, "sigterm", 0) - before; got != int64(len(reports)) {
+	if got := kafkatest.EndOffset(t, testBroker.Addr(), "sigterm", 0) - before; got != int64(len(reports)) {
 		t.Errorf("topic grew by %d records, %d were reported", got, len(reports))
 	}
 	if !strings.Contains(logs.String(), `end=shutdown`) {

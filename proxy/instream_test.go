@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
@@ -104,7 +105,7 @@ func TestProduce_StreamMaxAge_408(t *testing.T) {
 		c.HTTP.StreamMaxAgeMs = 300
 		c.HTTP.StreamGracePeriodMs = 100
 	})
-	before := endOffset(t, "maxage", 0)
+	before := kafkatest.EndOffset(t, testBroker.Addr(), "maxage", 0)
 	sc := openStream(t, ts.url("c", "maxage"))
 	sc.send(oneRecord)
 	if r := sc.next(); r.ErrorCode != 200 {
@@ -127,7 +128,7 @@ func TestProduce_StreamMaxAge_408(t *testing.T) {
 	if rest := sc.rest(); len(rest) != 0 {
 		t.Errorf("reports after the 408: %v", rest)
 	}
-	if n := endOffset(t, "maxage", 0); n != before+1 {
+	if n := kafkatest.EndOffset(t, testBroker.Addr(), "maxage", 0); n != before+1 {
 		t.Errorf("topic grew by %d records, want 1: the 408 record must not be produced", n-before)
 	}
 }
@@ -183,7 +184,7 @@ func TestProduce_RateLimit_429(t *testing.T) {
 			cfg.RateLimit.Enabled = true
 			cfg.RateLimit.RecordsPerSecond = 2
 		})
-		before := endOffset(t, "ratelimit", 0)
+		before := kafkatest.EndOffset(t, testBroker.Addr(), "ratelimit", 0)
 		var reports []report
 		succeeded, limited := 0, 0 // over every run, a retried one included
 		inOneWindow(t, func() {
@@ -200,7 +201,7 @@ func TestProduce_RateLimit_429(t *testing.T) {
 		if len(reports) != 4 || reports[2].ErrorCode != 429 || reports[3].ErrorCode != 429 {
 			t.Fatalf("reports %v, want 200 200 429 429", reports)
 		}
-		if n := endOffset(t, "ratelimit", 0); n != before+int64(succeeded) {
+		if n := kafkatest.EndOffset(t, testBroker.Addr(), "ratelimit", 0); n != before+int64(succeeded) {
 			t.Errorf("topic grew by %d, %d were reported 200: rate-limited records must not be produced", n-before, succeeded)
 		}
 		if got := testCounter(t, ts.metrics.rateLimited); got != float64(limited) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
 // testBroker is the one Kafka-protocol broker the tests of this package
@@ -245,44 +246,8 @@ func readBack(t testing.TB, topic string, partition int32, offset int64) kafka.M
 // readRange consumes n records from offset on.
 func readRange(t testing.TB, topic string, partition int32, offset int64, n int) []kafka.Message {
 	t.Helper()
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:   []string{testBroker.Addr()},
-		Topic:     topic,
-		Partition: int(partition),
-		MinBytes:  1,
-		MaxBytes:  8 << 20,
-		MaxWait:   50 * time.Millisecond,
-	})
-	defer r.Close()
-	if err := r.SetOffset(offset); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	out := make([]kafka.Message, 0, n)
-	for len(out) < n {
-		m, err := r.ReadMessage(ctx)
-		if err != nil {
-			t.Fatalf("read %s/%d at offset %d: %v", topic, partition, offset+int64(len(out)), err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-// endOffset is the next offset of a partition: how many records it holds.
-func endOffset(t testing.TB, topic string, partition int) int64 {
-	t.Helper()
-	conn, err := kafka.DialLeader(context.Background(), "tcp", testBroker.Addr(), topic, partition)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	last, err := conn.ReadLastOffset()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return last
+	rc := kafka.ReaderConfig{Brokers: []string{testBroker.Addr()}, Topic: topic, Partition: int(partition)}
+	return kafkatest.Read(t, rc, offset, n)
 }
 
 // streamClient sends a chunked request body through a pipe and reads the

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
 // Spec 2, 3 and 6: 10,000 records over 3 partitions in one chunked request;
@@ -25,7 +26,7 @@ func TestProduce_Stream10kRecordsInInputOrder(t *testing.T) {
 	const n = 10000
 	var start [3]int64
 	for p := range 3 {
-		start[p] = endOffset(t, "stream10k", p)
+		start[p] = kafkatest.EndOffset(t, testBroker.Addr(), "stream10k", p)
 	}
 	sc := openStream(t, ts.url("c", "stream10k"))
 	go func() {
@@ -224,7 +225,7 @@ func streamGoroutines() []string {
 func TestProduce_ShutdownDuringStream_EveryReadRecordReported(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
-	before := endOffset(t, "shutdown", 0)
+	before := kafkatest.EndOffset(t, testBroker.Addr(), "shutdown", 0)
 	sc := openStream(t, ts.url("c", "shutdown"))
 	for i := range 200 {
 		sc.send(fmt.Sprintf(`{"value":{"type":"STRING","data":"r%d"}}`, i))
@@ -262,7 +263,7 @@ func TestProduce_ShutdownDuringStream_EveryReadRecordReported(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("Run did not return after shutdown")
 	}
-	if got := endOffset(t, "shutdown", 0) - before; got != int64(len(reports)) {
+	if got := kafkatest.EndOffset(t, testBroker.Addr(), "shutdown", 0) - before; got != int64(len(reports)) {
 		t.Errorf("topic grew by %d records, %d were reported: a record was produced without a report, or reported without being stored", got, len(reports))
 	}
 	// New streams are refused once draining.

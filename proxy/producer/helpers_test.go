@@ -2,7 +2,6 @@ package producer
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
@@ -129,46 +129,11 @@ func waitGroup(t testing.TB, wg *sync.WaitGroup, what string) {
 	}
 }
 
-// readBack consumes n records of one partition from offset 0 through a
-// kafka-go Reader, a client independent of the producer under test.
+// readBack consumes n records of one partition from its first offset
+// through a kafka-go Reader, a client independent of the producer under test.
 func readBack(t testing.TB, addr, topic string, partition, n int) []kafka.Message {
 	t.Helper()
-	return readWith(t, kafka.ReaderConfig{Brokers: []string{addr}, Topic: topic, Partition: partition}, n)
-}
-
-func readWith(t testing.TB, rc kafka.ReaderConfig, n int) []kafka.Message {
-	t.Helper()
-	rc.MaxWait = 50 * time.Millisecond
-	r := kafka.NewReader(rc)
-	defer r.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	var out []kafka.Message
-	for len(out) < n {
-		m, err := r.ReadMessage(ctx)
-		if err != nil {
-			t.Fatalf("read %s/%d after %d of %d records: %v", rc.Topic, rc.Partition, len(out), n, err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-// highWatermark is the number of records stored in one partition.
-func highWatermark(t testing.TB, addr, topic string, partition int) int64 {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	conn, err := kafka.DialLeader(ctx, "tcp", addr, topic, partition)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	last, err := conn.ReadLastOffset()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return last
+	return kafkatest.Read(t, kafka.ReaderConfig{Brokers: []string{addr}, Topic: topic, Partition: partition}, kafka.FirstOffset, n)
 }
 
 func describe(r Result) string {

@@ -1,15 +1,7 @@
 package producer
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +10,9 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/testpki"
 )
 
 func TestCompressionCodecsRoundTrip(t *testing.T) {
@@ -54,24 +49,20 @@ func TestAcksNoneReportsNoOffset(t *testing.T) {
 }
 
 func TestMutualTLS(t *testing.T) {
-	dir := t.TempDir()
-	ca, caKey := newCA(t)
-	caFile := writePEM(t, dir, "ca.pem", "CERTIFICATE", ca.Raw)
-	serverCert := newLeaf(t, ca, caKey, "broker", dir)
-	clientCert := newLeaf(t, ca, caKey, "proxy", dir)
+	ca := testpki.New(t)
+	serverCert := ca.Issue(t, "broker")
+	clientCert := ca.Issue(t, "proxy")
 
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
 	b := startBroker(t, map[string]int32{"orders": 1}, kfake.TLS(&tls.Config{
-		Certificates: []tls.Certificate{serverCert.pair},
+		Certificates: []tls.Certificate{serverCert.Pair},
 		ClientAuth:   tls.RequireAndVerifyClientCert,
-		ClientCAs:    pool,
+		ClientCAs:    ca.Pool,
 	}))
 
 	cfg := testConfig(b.Addr())
 	cfg.Kafka.TLS.Enabled = true
-	cfg.Kafka.TLS.CAFile = caFile
-	cfg.Kafka.TLS.CertFile, cfg.Kafka.TLS.KeyFile = clientCert.certFile, clientCert.keyFile
+	cfg.Kafka.TLS.CAFile = ca.File
+	cfg.Kafka.TLS.CertFile, cfg.Kafka.TLS.KeyFile = clientCert.CertFile, clientCert.KeyFile
 	p := newProducer(t, cfg)
 	if res := produceAll(t, p, "orders", newRecord(0, "", "over tls", time.Now()))[0]; res.Err != nil {
 		t.Fatalf("produce over mTLS: %s", describe(res))
@@ -79,13 +70,13 @@ func TestMutualTLS(t *testing.T) {
 
 	reader := kafka.ReaderConfig{
 		Brokers: []string{b.Addr()}, Topic: "orders",
-		Dialer: &kafka.Dialer{TLS: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{clientCert.pair}}},
+		Dialer: &kafka.Dialer{TLS: &tls.Config{RootCAs: ca.Pool, Certificates: []tls.Certificate{clientCert.Pair}}},
 	}
-	if m := readWith(t, reader, 1)[0]; string(m.Value) != "over tls" {
+	if m := kafkatest.Read(t, reader, kafka.FirstOffset, 1)[0]; string(m.Value) != "over tls" {
 		t.Errorf("stored %q", m.Value)
 	}
 
-	cfg.Kafka.TLS.CAFile = filepath.Join(dir, "missing.pem")
+	cfg.Kafka.TLS.CAFile = filepath.Join(ca.Dir, "missing.pem")
 	if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "kafka.tls.caFile") {
 		t.Errorf("missing CA file: err = %v, want one naming kafka.tls.caFile", err)
 	}
@@ -117,75 +108,4 @@ func TestNewDoesNotQuoteAnUnusablePassword(t *testing.T) {
 	if strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("the error shows the password: %v", err)
 	}
-}
-
-func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert, key
-}
-
-type leaf struct {
-	pair              tls.Certificate
-	certFile, keyFile string
-}
-
-// newLeaf issues a certificate valid for 127.0.0.1, for server and client use.
-func newLeaf(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, name, dir string) leaf {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := leaf{
-		certFile: writePEM(t, dir, name+".pem", "CERTIFICATE", der),
-		keyFile:  writePEM(t, dir, name+"-key.pem", "EC PRIVATE KEY", keyDER),
-	}
-	if l.pair, err = tls.LoadX509KeyPair(l.certFile, l.keyFile); err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-func writePEM(t *testing.T, dir, name, kind string, der []byte) string {
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
@@ -95,7 +96,7 @@ func TestPartitionIDIsHonoured(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(values, ",") {
 			t.Errorf("partition %d holds %v, want %v", partition, got, values)
 		}
-		if n := highWatermark(t, b.Addr(), "orders", int(partition)); n != int64(len(values)) {
+		if n := kafkatest.EndOffset(t, b.Addr(), "orders", int(partition)); n != int64(len(values)) {
 			t.Errorf("partition %d holds %d records, want %d", partition, n, len(values))
 		}
 	}
@@ -132,7 +133,7 @@ func TestKeyedRecordsLandWhereJavaWouldPutThem(t *testing.T) {
 	stored := map[int]map[string]bool{}
 	for partition := range 3 {
 		stored[partition] = map[string]bool{}
-		n := int(highWatermark(t, b.Addr(), "orders", partition))
+		n := int(kafkatest.EndOffset(t, b.Addr(), "orders", partition))
 		for _, m := range readBack(t, b.Addr(), "orders", partition, n) {
 			stored[partition][string(m.Key)] = true
 		}
@@ -186,7 +187,7 @@ func TestKeylessRecordsFillOnePartitionAtATime(t *testing.T) {
 		t.Fatalf("keyless records went to partitions %v, want %v", got, want)
 	}
 	for partition, n := range []int64{4, 2, 2} {
-		if stored := highWatermark(t, b.Addr(), "orders", partition); stored != n {
+		if stored := kafkatest.EndOffset(t, b.Addr(), "orders", partition); stored != n {
 			t.Errorf("partition %d holds %d records, want %d", partition, stored, n)
 		}
 	}
@@ -214,7 +215,7 @@ func TestOversizedRecordFailsAloneWith413(t *testing.T) {
 	if string(stored[0].Value) != string(fits.Value.Bytes) {
 		t.Errorf("stored %d-byte value, want the neighbour's", len(stored[0].Value))
 	}
-	if n := highWatermark(t, b.Addr(), "orders", 0); n != 1 {
+	if n := kafkatest.EndOffset(t, b.Addr(), "orders", 0); n != 1 {
 		t.Errorf("partition holds %d records, want only the neighbour", n)
 	}
 }
@@ -252,7 +253,7 @@ func TestCloseReportsEveryQueuedRecord(t *testing.T) {
 		t.Fatalf("after Close: %d records acknowledged, %d failed, want all %d acknowledged", got, failed.Load(), n)
 	}
 	waitGroup(t, &wg, "done callbacks")
-	stored := highWatermark(t, b.Addr(), "orders", 0) + highWatermark(t, b.Addr(), "orders", 1)
+	stored := kafkatest.EndOffset(t, b.Addr(), "orders", 0) + kafkatest.EndOffset(t, b.Addr(), "orders", 1)
 	if stored != n {
 		t.Errorf("broker holds %d records, want %d", stored, n)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
 func TestSASL(t *testing.T) {
@@ -39,10 +40,10 @@ func TestSASL(t *testing.T) {
 			if res.Err != nil {
 				t.Fatalf("produce: %s", describe(res))
 			}
-			stored := readWith(t, kafka.ReaderConfig{
+			stored := kafkatest.Read(t, kafka.ReaderConfig{
 				Brokers: []string{b.Addr()}, Topic: "orders",
 				Dialer: &kafka.Dialer{SASLMechanism: plain.Mechanism{Username: "plain-user", Password: "plain-secret"}},
-			}, int(res.Offset)+1)
+			}, kafka.FirstOffset, int(res.Offset)+1)
 			if got := string(stored[res.Offset].Value); got != mechanism {
 				t.Errorf("stored %q at offset %d, want %q", got, res.Offset, mechanism)
 			}
