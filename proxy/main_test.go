@@ -303,6 +303,27 @@ func (sc *streamClient) send(s string) {
 }
 
 // closeSend ends the request body.
+// sendUntil sends rec one at a time until a report has code want, failing
+// on any code but interim (what the stream reports until the change the test
+// waits for has happened) or after 20 s. what names that change.
+func (sc *streamClient) sendUntil(rec string, want, interim int, what string) {
+	sc.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; ; i++ {
+		sc.send(rec)
+		r := sc.next()
+		if r.ErrorCode == want {
+			return
+		}
+		if r.ErrorCode != interim {
+			sc.t.Fatalf("record %d: %v, want %d, or %d until %s", i, r, want, interim, what)
+		}
+		if time.Now().After(deadline) {
+			sc.t.Fatalf("still %d after %d records: %s was never reported as %d", interim, i+1, what, want)
+		}
+	}
+}
+
 func (sc *streamClient) closeSend() { sc.w.Close() }
 
 // response waits for the response headers.

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -69,20 +68,7 @@ func TestProduce_TopicVanishedMidStream_40403(t *testing.T) {
 
 	// The topic is back: the proxy's metadata refresh finds it again.
 	vanished.Store(false)
-	deadline := time.Now().Add(20 * time.Second)
-	for i := 0; ; i++ {
-		sc.send(oneRecord)
-		r := sc.next()
-		if r.ErrorCode == 200 {
-			break
-		}
-		if r.ErrorCode != 40403 {
-			t.Fatalf("record %d while the topic comes back: %v, want 40403 or 200", i, r)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still 40403 after %d records: the topic's return was never noticed", i+1)
-		}
-	}
+	sc.sendUntil(oneRecord, 200, 40403, "the topic's return")
 	sc.closeSend()
 	if rest := sc.rest(); len(rest) != 0 {
 		t.Errorf("extra reports: %v", rest)
