@@ -15,17 +15,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
 // heldBroker starts a broker of its own whose produce requests are held
 // until release is called (kfake control of API key 0, Produce).
 func heldBroker(t *testing.T, topics map[string]int32) (b *devbroker.Broker, release func()) {
 	t.Helper()
-	b, err := devbroker.Start("127.0.0.1:0", topics)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b = kafkatest.StartBroker(t, topics)
 	released := make(chan struct{})
 	var once sync.Once
 	c := b.Cluster()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
 // failPartition makes the broker answer every produce request for
@@ -61,11 +62,7 @@ func TestProduce_KafkaFailuresReportedInOrder(t *testing.T) {
 	for _, c := range cases {
 		topics[fmt.Sprintf("fail-%d", c.kafkaCode)] = 3
 	}
-	b, err := devbroker.Start("127.0.0.1:0", topics)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := kafkatest.StartBroker(t, topics)
 	for _, c := range cases {
 		failPartition(b, fmt.Sprintf("fail-%d", c.kafkaCode), 1, c.kafkaCode)
 	}
@@ -101,11 +98,7 @@ func TestProduce_KafkaFailuresReportedInOrder(t *testing.T) {
 // to, from metadata, is answered 403/40301 before streaming.
 func TestProduce_TopicNotAuthorized_40301(t *testing.T) {
 	t.Parallel()
-	b, err := devbroker.Start("127.0.0.1:0", map[string]int32{"secret": 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := kafkatest.StartBroker(t, map[string]int32{"secret": 1})
 	c := b.Cluster()
 	host, portText, _ := net.SplitHostPort(b.Addr())
 	port, _ := strconv.Atoi(portText)
@@ -153,12 +146,8 @@ func TestProduce_KafkaSASLRefusedMidStream_40101(t *testing.T) {
 
 func testSASLRefusedMidStream(t *testing.T, closeConn bool) {
 	const password = "pw-7c1e-never-logged"
-	b, err := devbroker.Start("127.0.0.1:0", map[string]int32{"sasl": 1},
+	b := kafkatest.StartBroker(t, map[string]int32{"sasl": 1},
 		kfake.EnableSASL(), kfake.Superuser("PLAIN", "proxy", password))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
 	passwordFile := filepath.Join(t.TempDir(), "password")
 	if err := os.WriteFile(passwordFile, []byte(password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -220,11 +209,7 @@ func TestProduce_AcksOnTheWire(t *testing.T) {
 	for acks, want := range map[string]int16{"": -1, "all": -1, "leader": 1} {
 		t.Run("acks="+acks, func(t *testing.T) {
 			t.Parallel()
-			b, err := devbroker.Start("127.0.0.1:0", map[string]int32{"acks": 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(b.Close)
+			b := kafkatest.StartBroker(t, map[string]int32{"acks": 1})
 			seen := make(chan int16, 100)
 			c := b.Cluster()
 			c.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
 // Spec 4.2 ("topic or partition vanished": 40403): a topic whose metadata
@@ -21,11 +21,7 @@ import (
 // in-flight accounting.
 func TestProduce_TopicVanishedMidStream_40403(t *testing.T) {
 	t.Parallel()
-	b, err := devbroker.Start("127.0.0.1:0", map[string]int32{"vanishing": 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := kafkatest.StartBroker(t, map[string]int32{"vanishing": 1})
 	ts := startServerConfig(t, testConfig(b.Addr()), io.Discard)
 	sc := openStream(t, ts.url("c", "vanishing"))
 	sc.send(oneRecord)

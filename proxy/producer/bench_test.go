@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
@@ -13,7 +14,7 @@ import (
 // one partition of an in-process kfake broker, which shares the CPU with the
 // producer: a floor for the producer's own cost, not a broker benchmark.
 func BenchmarkProduce(b *testing.B) {
-	broker := startBroker(b, map[string]int32{"bench": 1})
+	broker := kafkatest.StartBroker(b, map[string]int32{"bench": 1})
 	p := newProducer(b, testConfig(broker.Addr()))
 	if _, err := p.Partitions(b.Context(), "bench"); err != nil {
 		b.Fatal(err)

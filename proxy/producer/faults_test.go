@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
 // failProduce answers the next produce request with code for every
@@ -47,7 +48,7 @@ func TestBrokerErrorsBecomeAPICodes(t *testing.T) {
 		{kerr.NotEnoughReplicas, 50003},
 		{kerr.UnknownServerError, 50002},
 	}
-	b := startBroker(t, map[string]int32{"orders": 1})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 1})
 	cfg := testConfig(b.Addr())
 	cfg.Producer.MaxAttempts = 1 // each injected answer is the final one
 	p := newProducer(t, cfg)
@@ -74,7 +75,7 @@ func TestBrokerErrorsBecomeAPICodes(t *testing.T) {
 }
 
 func TestRetriableErrorIsRetried(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 1})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 1})
 	p := newProducer(t, testConfig(b.Addr())) // maxAttempts 3
 	var rejected atomic.Int32
 	b.Cluster().ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
@@ -95,7 +96,7 @@ func TestRetriableErrorIsRetried(t *testing.T) {
 // own attempts end; once the broker answers again they must be accounted
 // for, so they do not count against later records.
 func TestDeliveryTimeoutWhenBrokerHangs(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 2})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 2})
 	p, hung := hangingProducer(t, b)
 
 	start := time.Now()
@@ -126,7 +127,7 @@ func TestDeliveryTimeoutWhenBrokerHangs(t *testing.T) {
 
 // Close must return even while kafka-go is still retrying for a hung broker.
 func TestCloseWhileBrokerHangs(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 1})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 1})
 	p, _ := hangingProducer(t, b)
 	var reported atomic.Int32
 	for range 5 {

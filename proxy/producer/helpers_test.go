@@ -10,10 +10,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
-	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
-	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
@@ -21,16 +19,6 @@ import (
 // waitLimit bounds every wait in these tests; it is far above what any step
 // needs, so it only turns a hang into a failure.
 const waitLimit = 20 * time.Second
-
-func startBroker(t testing.TB, topics map[string]int32, opts ...kfake.Opt) *devbroker.Broker {
-	t.Helper()
-	b, err := devbroker.Start("127.0.0.1:0", topics, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	return b
-}
 
 func testConfig(addr string) config.Config {
 	cfg := config.Default()

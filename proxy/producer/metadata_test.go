@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
 func TestPartitionsOfKnownAndUnknownTopics(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 3, "events": 1})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 3, "events": 1})
 	p := newProducer(t, testConfig(b.Addr()))
 
 	for topic, want := range map[string]int{"orders": 3, "events": 1} {
@@ -31,7 +33,7 @@ func TestPartitionsOfKnownAndUnknownTopics(t *testing.T) {
 // A topic created after the producer cached the cluster layout must be found
 // at once, not after the transport's metadata TTL, and be writable.
 func TestPartitionsSeesTopicCreatedLater(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 1})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 1})
 	p := newProducer(t, testConfig(b.Addr()))
 	if _, err := p.Partitions(t.Context(), "orders"); err != nil { // caches the layout
 		t.Fatal(err)

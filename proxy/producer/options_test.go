@@ -16,7 +16,7 @@ import (
 )
 
 func TestCompressionCodecsRoundTrip(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 1})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 1})
 	codecs := []string{"none", "gzip", "snappy", "lz4", "zstd"}
 	for i, codec := range codecs {
 		cfg := testConfig(b.Addr())
@@ -35,7 +35,7 @@ func TestCompressionCodecsRoundTrip(t *testing.T) {
 }
 
 func TestAcksNoneReportsNoOffset(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 1})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 1})
 	cfg := testConfig(b.Addr())
 	cfg.Producer.Acks = "none"
 	p := newProducer(t, cfg)
@@ -53,7 +53,7 @@ func TestMutualTLS(t *testing.T) {
 	serverCert := ca.Issue(t, "broker")
 	clientCert := ca.Issue(t, "proxy")
 
-	b := startBroker(t, map[string]int32{"orders": 1}, kfake.TLS(&tls.Config{
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 1}, kfake.TLS(&tls.Config{
 		Certificates: []tls.Certificate{serverCert.Pair},
 		ClientAuth:   tls.RequireAndVerifyClientCert,
 		ClientCAs:    ca.Pool,

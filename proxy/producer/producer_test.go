@@ -16,7 +16,7 @@ import (
 )
 
 func TestProduceStoresRecordsAsSent(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 1})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 1})
 	p := newProducer(t, testConfig(b.Addr()))
 
 	ts := time.Date(2024, 5, 16, 18, 20, 51, 844_000_000, time.UTC)
@@ -69,7 +69,7 @@ func TestProduceStoresRecordsAsSent(t *testing.T) {
 }
 
 func TestPartitionIDIsHonoured(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 3})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 3})
 	p := newProducer(t, testConfig(b.Addr()))
 
 	want := []int32{2, 0, 1, 2, 2, 0}
@@ -119,7 +119,7 @@ func javaPartition(hash int32, partitions int) int {
 }
 
 func TestKeyedRecordsLandWhereJavaWouldPutThem(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 3})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 3})
 	p := newProducer(t, testConfig(b.Addr()))
 
 	var recs []*record.Record
@@ -169,7 +169,7 @@ func TestMurmur2BalancerMatchesJava(t *testing.T) {
 }
 
 func TestKeylessRecordsFillOnePartitionAtATime(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 3})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 3})
 	cfg := testConfig(b.Addr())
 	cfg.Producer.BatchMaxRecords = 2
 	p := newProducer(t, cfg)
@@ -194,7 +194,7 @@ func TestKeylessRecordsFillOnePartitionAtATime(t *testing.T) {
 }
 
 func TestOversizedRecordFailsAloneWith413(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 1})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 1})
 	cfg := testConfig(b.Addr())
 	cfg.Producer.MaxMessageBytes = 1000
 	cfg.Producer.LingerMs = 50 // both records would share one batch
@@ -221,7 +221,7 @@ func TestOversizedRecordFailsAloneWith413(t *testing.T) {
 }
 
 func TestCloseReportsEveryQueuedRecord(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 2})
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 2})
 	cfg := testConfig(b.Addr())
 	cfg.Producer.LingerMs = 60000 // nothing leaves before Close flushes
 	p := newProducer(t, cfg)

@@ -17,7 +17,7 @@ import (
 )
 
 func TestSASL(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 1},
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 1},
 		kfake.EnableSASL(),
 		kfake.Superuser(config.SASLPlain, "plain-user", "plain-secret"),
 		kfake.Superuser(config.SASLScramSHA256, "scram256-user", "scram256-secret"),
@@ -74,7 +74,7 @@ func TestSASL(t *testing.T) {
 // Without a Partitions call first, the produce path learns of the refusal in
 // the background: failures may read 50003 at first, but not for ever.
 func TestSASLRefusedOnProducePathAlone(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 1},
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 1},
 		kfake.EnableSASL(), kfake.Superuser(config.SASLPlain, "user", "secret"))
 	p := newProducer(t, saslConfig(t, b.Addr(), config.SASLPlain, "user", "wrong"))
 	deadline := time.Now().Add(waitLimit)
@@ -107,7 +107,7 @@ func saslConfig(t *testing.T, addr, mechanism, user, password string) config.Con
 // producer started with a password the broker refuses authenticates once
 // the file holds the right one, and the password is never logged.
 func TestSASLPasswordFileReread(t *testing.T) {
-	b := startBroker(t, map[string]int32{"orders": 1},
+	b := kafkatest.StartBroker(t, map[string]int32{"orders": 1},
 		kfake.EnableSASL(), kfake.Superuser(config.SASLScramSHA256, "user", "rotated-secret"))
 	cfg := saslConfig(t, b.Addr(), config.SASLScramSHA256, "user", "old-secret")
 	var log logBuffer

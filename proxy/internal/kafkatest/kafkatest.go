@@ -1,4 +1,5 @@
-// Package kafkatest reads back what a Kafka broker stored, for tests only.
+// Package kafkatest starts a test broker and reads back what it stored, for
+// tests only.
 // It uses kafka-go, a client independent of the producer under test, so a
 // test checks what Kafka holds rather than what the proxy says it wrote. It
 // is a normal package rather than a _test.go file so that the tests of the
@@ -11,7 +12,22 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
 )
+
+// StartBroker starts a broker of the test's own on a free loopback port,
+// holding topics, and stops it when the test ends.
+func StartBroker(t testing.TB, topics map[string]int32, opts ...kfake.Opt) *devbroker.Broker {
+	t.Helper()
+	b, err := devbroker.Start("127.0.0.1:0", topics, opts...)
+	if err != nil {
+		t.Fatalf("start test broker: %v", err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
 
 // waitLimit bounds every read; it is far above what any read needs, so it
 // only turns a hang into a failure.
