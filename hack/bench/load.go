@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// drainLimit bounds how long a mode waits for its last reports after it
+// stops sending: far above what a healthy proxy needs, so it only turns a
+// hang into an error in the table.
+const drainLimit = 90 * time.Second
+
+// pushStreams runs streams concurrent chunked POSTs, each sending the whole
+// record set as one chunk again and again as fast as the proxy takes it,
+// until deadline; then it ends each body and waits for every report.
+func pushStreams(t produceTarget, rs *recordSet, streams int, deadline time.Time, tl *tally) {
+	var wg sync.WaitGroup
+	for range streams {
+		wg.Go(func() {
+			s, err := openStream(t)
+			if err != nil {
+				tl.fail(err)
+				return
+			}
+			defer s.close()
+			_ = s.conn.SetDeadline(deadline.Add(drainLimit))
+			read := make(chan error, 1)
+			go func() { read <- s.readReports(tl.report) }()
+			for time.Now().Before(deadline) {
+				if err := s.writeChunk(rs.stream); err != nil {
+					tl.fail(err)
+					break
+				}
+				tl.sent.Add(int64(len(rs.json)))
+			}
+			_ = s.closeSend()
+			if err := <-read; err != nil {
+				tl.fail(err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// paceStreams sends records at a fixed total rate over streams, one chunk
+// per due batch, and returns every record's report latency: from the
+// moment the write that carried its last byte returned to the moment its
+// report was read.
+func paceStreams(t produceTarget, rs *recordSet, streams int, rate float64, deadline time.Time, tl *tally) []time.Duration {
+	perStream := rate / float64(streams)
+	interval := time.Duration(float64(time.Second) / perStream)
+	var mu sync.Mutex
+	var all []time.Duration
+	var wg sync.WaitGroup
+	for i := range streams {
+		wg.Go(func() {
+			s, err := openStream(t)
+			if err != nil {
+				tl.fail(err)
+				return
+			}
+			defer s.close()
+			_ = s.conn.SetDeadline(deadline.Add(drainLimit))
+			sentAt := make(chan int64, 1<<16)
+			read := make(chan error, 1)
+			var lat []time.Duration
+			go func() {
+				read <- s.readReports(func(ok bool, line []byte) {
+					arrived := time.Now().UnixNano()
+					tl.report(ok, line)
+					lat = append(lat, time.Duration(max(0, arrived-<-sentAt)))
+				})
+			}()
+			// Streams start spread over one interval, so their sends
+			// interleave rather than arrive together.
+			start := time.Now().Add(time.Duration(i) * interval / time.Duration(streams))
+			time.Sleep(time.Until(start))
+			var chunk []byte
+			next := i * 7919 // a different key sequence per stream
+			sent := 0
+			for {
+				now := time.Now()
+				if !now.Before(deadline) {
+					break
+				}
+				due := int(now.Sub(start).Seconds()*perStream) + 1 - sent
+				if due > 0 {
+					chunk = chunk[:0]
+					for range due {
+						chunk = append(append(chunk, rs.json[next%len(rs.json)]...), '\n')
+						next++
+					}
+					if err := s.writeChunk(chunk); err != nil {
+						tl.fail(err)
+						break
+					}
+					at := time.Now().UnixNano()
+					for range due {
+						sentAt <- at
+					}
+					sent += due
+					tl.sent.Add(int64(due))
+				}
+				time.Sleep(time.Until(start.Add(time.Duration(sent) * interval)))
+			}
+			_ = s.closeSend()
+			if err := <-read; err != nil {
+				tl.fail(err)
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return all
+}
+
+// trickleStreams holds streams open for the whole mode, each sending one
+// record every `every` (at a random phase), as many idle-ish clients do.
+func trickleStreams(t produceTarget, rs *recordSet, streams int, every time.Duration, deadline time.Time, tl *tally) {
+	var wg sync.WaitGroup
+	for i := range streams {
+		wg.Go(func() {
+			s, err := openStream(t)
+			if err != nil {
+				tl.fail(err)
+				return
+			}
+			defer s.close()
+			_ = s.conn.SetDeadline(deadline.Add(drainLimit))
+			read := make(chan error, 1)
+			go func() { read <- s.readReports(tl.report) }()
+			rec := append(bytes.Clone(rs.json[i%len(rs.json)]), '\n')
+			time.Sleep(rand.N(every))
+			tick := time.NewTicker(every)
+			defer tick.Stop()
+			for time.Now().Before(deadline) {
+				if err := s.writeChunk(rec); err != nil {
+					tl.fail(err)
+					break
+				}
+				tl.sent.Add(1)
+				<-tick.C
+			}
+			_ = s.closeSend()
+			if err := <-read; err != nil {
+				tl.fail(err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// postSingles runs clients keep-alive connections, each POSTing one record
+// per request with a Content-Length and reading the answer before the
+// next, until deadline.
+func postSingles(t produceTarget, rs *recordSet, clients int, deadline time.Time, tl *tally) {
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			conn, err := net.Dial("tcp", t.addr)
+			if err != nil {
+				tl.fail(err)
+				return
+			}
+			defer conn.Close()
+			_ = conn.SetDeadline(deadline.Add(drainLimit))
+			var reqs [][]byte
+			for j := range 16 {
+				rec := rs.json[(i*16+j)%len(rs.json)]
+				req := t.requestLine() + "Content-Length: " + strconv.Itoa(len(rec)) + "\r\n\r\n" + string(rec)
+				reqs = append(reqs, []byte(req))
+			}
+			br := bufio.NewReaderSize(conn, 4<<10)
+			var body bytes.Buffer
+			for n := 0; time.Now().Before(deadline); n++ {
+				if _, err := conn.Write(reqs[n%len(reqs)]); err != nil {
+					tl.fail(err)
+					return
+				}
+				tl.sent.Add(1)
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					tl.fail(err)
+					return
+				}
+				body.Reset()
+				_, err = body.ReadFrom(resp.Body)
+				resp.Body.Close()
+				if err != nil {
+					tl.fail(err)
+					return
+				}
+				tl.report(resp.StatusCode == http.StatusOK && bytes.HasPrefix(body.Bytes(), okPrefix), body.Bytes())
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// percentiles returns the p-quantiles (0 < p <= 1) of ds by the
+// nearest-rank method, sorting ds.
+func percentiles(ds []time.Duration, ps ...float64) []time.Duration {
+	out := make([]time.Duration, len(ps))
+	if len(ds) == 0 {
+		return out
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	for i, p := range ps {
+		rank := int(math.Ceil(p * float64(len(ds))))
+		out[i] = ds[min(max(rank, 1), len(ds))-1]
+	}
+	return out
+}

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+)
+
+const benchTopic = "bench"
+
+// recordSetSize is how many distinct records (and keys) each mode cycles
+// through; one stream chunk carries all of them.
+const recordSetSize = 256
+
+// measureAll runs the selected modes in order and returns their rows.
+func measureAll(o *options, progress io.Writer) (*Report, error) {
+	if _, err := os.Stat(o.proxyBin); err != nil {
+		return nil, fmt.Errorf("proxy binary: %w (run make build, or pass --proxy-bin)", err)
+	}
+	rs, err := newRecordSet(recordSetSize, o.recordBytes)
+	if err != nil {
+		return nil, err
+	}
+	dir := o.workDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "restproxy-bench-"); err != nil {
+			return nil, err
+		}
+	}
+	b := &bench{o: o, rs: rs, dir: dir, progress: progress, report: newReport(o)}
+	err = b.runModes()
+	if o.workDir == "" && err == nil && !b.failed() {
+		os.RemoveAll(dir)
+	} else {
+		fmt.Fprintf(progress, "bench: proxy configs and logs kept in %s\n", dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.report.setRatios()
+	return b.report, nil
+}
+
+type bench struct {
+	o        *options
+	rs       *recordSet
+	dir      string
+	progress io.Writer
+	report   *Report
+}
+
+func (b *bench) failed() bool {
+	for _, r := range b.report.Results {
+		if r.Failed > 0 || r.FirstFailure != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *bench) runModes() error {
+	broker, err := startBrokerProcess(benchTopic, b.o.partitions)
+	if err != nil {
+		return err
+	}
+	defer broker.stop()
+	o := b.o
+
+	if o.modes["direct"] {
+		b.add(b.measure(Result{Mode: "direct", Kind: "throughput"}, 0, func(deadline time.Time, tl *tally) []time.Duration {
+			writeDirect(broker.addr, benchTopic, b.rs, deadline, tl)
+			return nil
+		}))
+	}
+
+	if o.modes["stream"] || o.modes["single"] || o.modes["latency"] {
+		p, err := startProxy(o.proxyBin, b.dir, "proxy", broker.addr, nil)
+		if err != nil {
+			return err
+		}
+		target := produceTarget{addr: p.addr, topic: benchTopic}
+		if o.modes["stream"] {
+			for _, n := range o.streams {
+				b.add(b.measure(Result{Mode: fmt.Sprintf("stream-%d", n), Kind: "throughput", Streams: n}, p.pid(),
+					func(deadline time.Time, tl *tally) []time.Duration {
+						pushStreams(target, b.rs, n, deadline, tl)
+						return nil
+					}))
+			}
+		}
+		if o.modes["single"] {
+			n := o.singleClients
+			b.add(b.measure(Result{Mode: fmt.Sprintf("single-%d", n), Kind: "throughput", Streams: n,
+				Note: "one record per POST on keep-alive connections; records/s = requests/s"}, p.pid(),
+				func(deadline time.Time, tl *tally) []time.Duration {
+					postSingles(target, b.rs, n, deadline, tl)
+					return nil
+				}))
+		}
+		if o.modes["latency"] {
+			n := o.latencyStreams
+			b.add(b.measure(Result{Mode: fmt.Sprintf("latency-%s", rateName(o.latencyRate)), Kind: "latency", Streams: n,
+				OfferedPerSec: o.latencyRate,
+				Note:          fmt.Sprintf("%g records/s offered over %d streams; latency from a record's last byte sent to its report read", o.latencyRate, n)},
+				p.pid(), func(deadline time.Time, tl *tally) []time.Duration {
+					return paceStreams(target, b.rs, n, o.latencyRate, deadline, tl)
+				}))
+		}
+		if err := p.stop(30 * time.Second); err != nil {
+			fmt.Fprintf(b.progress, "bench: proxy stop: %v\n", err)
+		}
+	}
+
+	if o.modes["open"] {
+		if err := b.runOpen(broker.addr); err != nil {
+			return err
+		}
+	}
+	if o.modes["stalled"] {
+		if err := b.runStalled(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runOpen measures a fresh proxy, whose VmHWM is then this mode's own, with
+// many streams open at once, each trickling records.
+func (b *bench) runOpen(broker string) error {
+	n := b.o.openStreams
+	p, err := startProxy(b.o.proxyBin, b.dir, "proxy-open", broker, nil)
+	if err != nil {
+		return err
+	}
+	defer p.stop(30 * time.Second)
+	target := produceTarget{addr: p.addr, topic: benchTopic}
+	res := b.measure(Result{Mode: fmt.Sprintf("open-%d", n), Kind: "memory", Streams: n,
+		Note: fmt.Sprintf("%d streams open at once, each sending one record every %s; fresh proxy process", n, b.o.trickleEvery)},
+		p.pid(), func(deadline time.Time, tl *tally) []time.Duration {
+			trickleStreams(target, b.rs, n, b.o.trickleEvery, deadline, tl)
+			return nil
+		})
+	b.add(b.withHWM(res, p.pid()))
+	return nil
+}
+
+// runStalled measures a fresh proxy whose broker stops answering (a relay
+// between them stops forwarding) while clients push as fast as they can:
+// the proxy's memory must stay bounded by its in-flight limits. After the
+// stall the relay resumes and every record must still get its report.
+func (b *bench) runStalled() error {
+	r, err := newRelay()
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	broker, real, err := startAdvertisingBroker(benchTopic, b.o.partitions, r.addr())
+	if err != nil {
+		return err
+	}
+	defer broker.Close()
+	r.serve(real)
+	p, err := startProxy(b.o.proxyBin, b.dir, "proxy-stalled", r.addr(), nil)
+	if err != nil {
+		return err
+	}
+	defer p.stop(30 * time.Second)
+	target := produceTarget{addr: p.addr, topic: benchTopic}
+
+	// Connect the producer to the broker before the stall, as a proxy in
+	// service would be.
+	var warm tally
+	pushStreams(target, b.rs, 1, time.Now().Add(200*time.Millisecond), &warm)
+	if warm.ok.Load() == 0 || warm.failure() != "" {
+		return fmt.Errorf("stalled mode: warm-up through the relay failed: %d reports ok, %s", warm.ok.Load(), warm.failure())
+	}
+
+	n := b.o.stallStreams
+	limits := config.Default().HTTP
+	res := b.measure(Result{Mode: "stalled", Kind: "memory", Streams: n,
+		Note: fmt.Sprintf("broker stalled for %s while %d streams push; in-flight bounds %d per stream, %d per process; then resumed and drained", b.o.duration, n, limits.MaxInFlightPerStream, limits.MaxInFlightTotal)},
+		p.pid(), func(deadline time.Time, tl *tally) []time.Duration {
+			r.setPaused(true)
+			done := make(chan struct{})
+			go func() {
+				pushStreams(target, b.rs, n, deadline, tl)
+				close(done)
+			}()
+			time.Sleep(time.Until(deadline))
+			r.setPaused(false)
+			<-done
+			return nil
+		})
+	res.RecordsPerSec, res.MBPerSec = 0, 0 // a stall has no meaningful rate
+	b.add(b.withHWM(res, p.pid()))
+	return nil
+}
+
+// withHWM takes a fresh process's VmHWM as the row's peak, which catches
+// peaks between two polls.
+func (b *bench) withHWM(res Result, pid int) Result {
+	if u, err := readProcUsage(pid); err == nil {
+		res.PeakRSSMiB = max(res.PeakRSSMiB, mib(u.hwmBytes))
+	}
+	return res
+}
+
+// measure runs load until the mode's deadline, with the proxy's CPU time
+// and RSS read around it (pid 0: no proxy), and fills res.
+func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *tally) []time.Duration) Result {
+	fmt.Fprintf(b.progress, "bench: %s ...\n", res.Mode)
+	var before procUsage
+	var sampler *rssSampler
+	if pid != 0 {
+		before, _ = readProcUsage(pid)
+		sampler = sampleRSS(pid, 20*time.Millisecond)
+	}
+	var tl tally
+	start := time.Now()
+	latencies := load(start.Add(b.o.duration), &tl)
+	end := time.Now()
+	if last := tl.lastReport.Load(); last != 0 {
+		end = time.Unix(0, last)
+	}
+
+	res.Sent, res.OK, res.Failed = tl.sent.Load(), tl.ok.Load(), tl.failed.Load()
+	res.FirstFailure = tl.failure()
+	if res.OK+res.Failed != res.Sent && res.FirstFailure == "" {
+		res.FirstFailure = fmt.Sprintf("%d records sent, %d reports", res.Sent, res.OK+res.Failed)
+	}
+	res.Seconds = end.Sub(start).Seconds()
+	if res.Seconds > 0 {
+		res.RecordsPerSec = float64(res.OK) / res.Seconds
+		res.MBPerSec = res.RecordsPerSec * float64(b.rs.size) / 1e6
+	}
+	if len(latencies) > 0 {
+		ps := percentiles(latencies, 0.50, 0.99, 0.999)
+		res.P50Ms, res.P99Ms, res.P999Ms = ms(ps[0]), ms(ps[1]), ms(ps[2])
+	}
+	if pid != 0 {
+		res.PeakRSSMiB = mib(sampler.finish())
+		if after, err := readProcUsage(pid); err == nil {
+			cpu := after.cpu - before.cpu
+			res.ProxyCPUSeconds = cpu.Seconds()
+			if n := res.OK + res.Failed; n > 0 {
+				res.CPUMicrosPerRecord = float64(cpu.Microseconds()) / float64(n)
+			}
+		}
+	}
+	fmt.Fprintf(b.progress, "bench: %s: %.0f records/s, %d ok, %d failed\n", res.Mode, res.RecordsPerSec, res.OK, res.Failed)
+	return res
+}
+
+func (b *bench) add(r Result) { b.report.Results = append(b.report.Results, r) }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+func mib(n int64) float64        { return float64(n) / (1 << 20) }
+
+// rateName is a rate as a mode name shows it: 20000 as "20k".
+func rateName(rate float64) string {
+	if rate >= 1000 && int(rate)%1000 == 0 {
+		return fmt.Sprintf("%dk", int(rate)/1000)
+	}
+	return fmt.Sprintf("%g", rate)
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+)
+
+// Report is one run of the benchmark, as printed and as written with --out.
+// Its JSON is what --from-json reads back, so the field names are a format:
+// add fields, do not rename them.
+type Report struct {
+	Started     string   `json:"started"` // RFC 3339, UTC
+	GoVersion   string   `json:"goVersion"`
+	CPUs        int      `json:"cpus"`
+	RecordBytes int      `json:"recordBytes"`
+	Partitions  int      `json:"partitions"`
+	Duration    string   `json:"durationPerMode"`
+	Results     []Result `json:"results"`
+}
+
+// Result is one mode's row. Zero in a figure means "not measured in this
+// mode" and prints as "-".
+type Result struct {
+	Mode    string  `json:"mode"`
+	Kind    string  `json:"kind"`    // throughput, latency or memory
+	Streams int     `json:"streams"` // concurrent streams or clients; 0 for direct
+	Sent    int64   `json:"sent"`
+	OK      int64   `json:"ok"`
+	Failed  int64   `json:"failed"`
+	Seconds float64 `json:"seconds"`
+
+	RecordsPerSec float64 `json:"recordsPerSec"`
+	MBPerSec      float64 `json:"mbPerSec"` // records/s × record bytes, in 10^6 bytes
+	RatioToDirect float64 `json:"ratioToDirect"`
+
+	OfferedPerSec float64 `json:"offeredPerSec,omitempty"`
+	P50Ms         float64 `json:"p50Ms,omitempty"`
+	P99Ms         float64 `json:"p99Ms,omitempty"`
+	P999Ms        float64 `json:"p999Ms,omitempty"`
+
+	PeakRSSMiB         float64 `json:"peakRssMiB"`
+	CPUMicrosPerRecord float64 `json:"cpuMicrosPerRecord"`
+	ProxyCPUSeconds    float64 `json:"proxyCpuSeconds"`
+	FirstFailure       string  `json:"firstFailure,omitempty"`
+	Note               string  `json:"note,omitempty"`
+}
+
+func (r *Report) writeJSON(path string) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+func readReport(path string) (*Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(r.Results) == 0 {
+		return nil, fmt.Errorf("%s: no results", path)
+	}
+	return &r, nil
+}
+
+// setRatios fills RatioToDirect of the throughput rows from the direct row.
+func (r *Report) setRatios() {
+	var direct float64
+	for _, res := range r.Results {
+		if res.Mode == "direct" {
+			direct = res.RecordsPerSec
+		}
+	}
+	if direct == 0 {
+		return
+	}
+	for i := range r.Results {
+		if r.Results[i].Kind == "throughput" {
+			r.Results[i].RatioToDirect = r.Results[i].RecordsPerSec / direct
+		}
+	}
+}
+
+// printTable writes the report as an aligned text table followed by the
+// notes and failures of its rows.
+func (r *Report) printTable(w io.Writer) error {
+	fmt.Fprintf(w, "restproxy benchmark: %d-byte records, acks=all, %d partitions, %s per mode, %d CPUs, %s, started %s\n\n",
+		r.RecordBytes, r.Partitions, r.Duration, r.CPUs, r.GoVersion, r.Started)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "mode\tstreams\trecords/s\tMB/s\tx direct\tp50 ms\tp99 ms\tp99.9 ms\tpeak RSS MiB\tCPU µs/rec\tfailed\t")
+	for _, res := range r.Results {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
+			res.Mode, orDash(float64(res.Streams), "%.0f"),
+			orDash(res.RecordsPerSec, "%.0f"), orDash(res.MBPerSec, "%.1f"), orDash(res.RatioToDirect, "%.2f"),
+			orDash(res.P50Ms, "%.2f"), orDash(res.P99Ms, "%.2f"), orDash(res.P999Ms, "%.2f"),
+			orDash(res.PeakRSSMiB, "%.1f"), orDash(res.CPUMicrosPerRecord, "%.2f"), res.Failed)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var notes []string
+	for _, res := range r.Results {
+		if res.Note != "" {
+			notes = append(notes, fmt.Sprintf("  %s: %s", res.Mode, res.Note))
+		}
+		if res.FirstFailure != "" {
+			notes = append(notes, fmt.Sprintf("  %s: FIRST FAILURE: %s", res.Mode, res.FirstFailure))
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(w, "\n%s\n", strings.Join(notes, "\n"))
+	}
+	return nil
+}
+
+func orDash(v float64, format string) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf(format, v)
+}
