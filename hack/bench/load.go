@@ -34,7 +34,9 @@ func pushStreams(t produceTarget, rs *recordSet, streams int, deadline time.Time
 			_ = s.conn.SetDeadline(deadline.Add(drainLimit))
 			read := make(chan error, 1)
 			go func() { read <- s.readReports(tl.report) }()
-			for time.Now().Before(deadline) {
+			// At least one chunk: a stream opened after the deadline must
+			// not end as an empty body, which the proxy rightly refuses.
+			for first := true; first || time.Now().Before(deadline); first = false {
 				if err := s.writeChunk(rs.stream); err != nil {
 					tl.fail(err)
 					break

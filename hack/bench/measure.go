@@ -180,22 +180,35 @@ func (b *bench) runStalled() error {
 
 	n := b.o.stallStreams
 	limits := config.Default().HTTP
-	res := b.measure(Result{Mode: "stalled", Kind: "memory", Streams: n,
-		Note: fmt.Sprintf("broker stalled for %s while %d streams push; in-flight bounds %d per stream, %d per process; then resumed and drained", b.o.duration, n, limits.MaxInFlightPerStream, limits.MaxInFlightTotal)},
-		p.pid(), func(deadline time.Time, tl *tally) []time.Duration {
+	var stallRSS int64
+	var inFlight float64
+	var forwarded int64
+	res := b.measure(Result{Mode: "stalled", Kind: "memory", Streams: n}, p.pid(),
+		func(deadline time.Time, tl *tally) []time.Duration {
 			r.setPaused(true)
+			before := r.forwarded.Load()
 			done := make(chan struct{})
 			go func() {
 				pushStreams(target, b.rs, n, deadline, tl)
 				close(done)
 			}()
 			time.Sleep(time.Until(deadline))
+			forwarded = r.forwarded.Load() - before
+			inFlight, _ = p.metric("restproxy_in_flight_records")
+			if u, err := readProcUsage(p.pid()); err == nil {
+				stallRSS = u.hwmBytes
+			}
 			r.setPaused(false)
 			<-done
 			return nil
 		})
-	res.RecordsPerSec, res.MBPerSec = 0, 0 // a stall has no meaningful rate
-	b.add(b.withHWM(res, p.pid()))
+	res.Note = fmt.Sprintf("broker stalled for %s (%d bytes relayed meanwhile) while %d streams pushed; at the stall's end %.0f records in flight (bounds: %d per stream, %d per process); peak RSS including the drain after the stall %.1f MiB",
+		b.o.duration, forwarded, n, inFlight, limits.MaxInFlightPerStream, limits.MaxInFlightTotal, res.PeakRSSMiB)
+	// The row's figures are the stall's: a rate means nothing while the
+	// broker answers nothing, and the drain afterwards is throughput mode.
+	res.RecordsPerSec, res.MBPerSec, res.CPUMicrosPerRecord = 0, 0, 0
+	res.PeakRSSMiB = mib(stallRSS)
+	b.add(res)
 	return nil
 }
 

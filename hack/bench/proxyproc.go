@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,6 +25,7 @@ import (
 type proxyProcess struct {
 	cmd    *exec.Cmd
 	addr   string // produce API host:port
+	mgmt   string // management host:port (/readyz, /metrics)
 	exited chan error
 	log    string
 }
@@ -70,7 +74,7 @@ func startProxy(bin, dir, name, bootstrap string, tweak func(*config.Config)) (*
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-	p := &proxyProcess{cmd: cmd, addr: listen, exited: make(chan error, 1), log: logPath}
+	p := &proxyProcess{cmd: cmd, addr: listen, mgmt: mgmt, exited: make(chan error, 1), log: logPath}
 	go func() { p.exited <- cmd.Wait() }()
 	if err := p.waitReady("http://"+mgmt+"/readyz", 30*time.Second); err != nil {
 		p.kill()
@@ -101,6 +105,35 @@ func (p *proxyProcess) waitReady(url string, limit time.Duration) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// metric reads one unlabelled sample from the proxy's /metrics.
+func (p *proxyProcess) metric(name string) (float64, error) {
+	resp, err := http.Get("http://" + p.mgmt + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	text, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	return parseMetric(string(text), name)
+}
+
+// parseMetric finds "name value" in Prometheus text exposition.
+func parseMetric(text, name string) (float64, error) {
+	for line := range strings.Lines(text) {
+		fields := strings.Fields(line)
+		if len(fields) == 2 && fields[0] == name {
+			v, err := strconv.ParseFloat(fields[1], 64)
+			if err != nil {
+				return 0, fmt.Errorf("metric %s: %w", name, err)
+			}
+			return v, nil
+		}
+	}
+	return 0, fmt.Errorf("metric %s: not exposed", name)
 }
 
 // stop sends SIGTERM and waits for a clean exit, killing it after limit.

@@ -3,6 +3,7 @@ package main
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // relay forwards TCP connections to a target and can stop forwarding
@@ -12,6 +13,8 @@ import (
 type relay struct {
 	ln     net.Listener
 	target string
+
+	forwarded atomic.Int64 // bytes written to either side
 
 	mu     sync.Mutex
 	paused bool
@@ -66,7 +69,9 @@ func (r *relay) pipe(dst, src net.Conn) {
 				r.resume.Wait()
 			}
 			r.mu.Unlock()
-			if _, werr := dst.Write(buf[:n]); werr != nil {
+			w, werr := dst.Write(buf[:n])
+			r.forwarded.Add(int64(w))
+			if werr != nil {
 				return
 			}
 		}
