@@ -1,0 +1,262 @@
+package charts
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-logr/logr"
+	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+	"github.com/restproxy-dev/restproxy-operator/controllers"
+)
+
+// sample is the RestProxy users are told to start with.
+var sample = filepath.Join("..", "config", "samples", "kafka_v1alpha1_restproxy_minimal.yaml")
+
+// TestOperatorRunsWithChartRBAC installs the chart for real, runs the
+// operator's reconciler as the chart's ServiceAccount (impersonated, with
+// exactly the permissions the chart grants it, in the mode the chart's
+// Deployment flags ask for), and reconciles the sample RestProxy: proof the
+// chart's permissions are enough, cluster-wide and namespaced.
+func TestOperatorRunsWithChartRBAC(t *testing.T) {
+	for _, tc := range []struct {
+		variant variant
+		tenant  string // where the sample goes; in the watched namespaces
+	}{
+		{variant{name: "cluster-wide"}, "tenant-cluster-wide"},
+		{variant{name: "namespaced", valuesFile: filepath.Join(chartDir, "ci", "namespaced-values.yaml")}, "tenant-a"},
+	} {
+		t.Run(tc.variant.name, func(t *testing.T) {
+			release, ns := "op-"+tc.variant.name, "restproxy-"+tc.variant.name
+			manifests := render(t, release, ns, tc.variant)
+			op := operatorFromChart(t, objects(t, manifests))
+			if len(op.namespaces) > 0 && !slices.Contains(op.namespaces, tc.tenant) {
+				t.Fatalf("the chart's operator watches %v, not the test's tenant %s", op.namespaces, tc.tenant)
+			}
+			ensureNamespace(t, ns)
+			ensureNamespace(t, tc.tenant)
+			for _, w := range op.namespaces {
+				ensureNamespace(t, w)
+			}
+			serverSideApply(t, manifests, false)
+			if _, err := kubectl(nil, "wait", "--for=condition=Established", "--timeout=60s", "crd/restproxies.kafka.restproxy.dev"); err != nil {
+				t.Fatal(err)
+			}
+
+			logs := runOperator(t, op, serviceAccountConfig(ns, op.serviceAccount), ns)
+			if _, err := kubectl(nil, "apply", "--server-side", "--namespace", tc.tenant, "--filename", sample); err != nil {
+				t.Fatal(err)
+			}
+			if op.leaderElect {
+				waitLeader(t, ns)
+			}
+			waitReconciled(t, types.NamespacedName{Namespace: tc.tenant, Name: "orders-minimal"}, op.proxyImage)
+			if strings.Contains(logs.String(), "forbidden") {
+				t.Errorf("the operator was denied something with the chart's RBAC:\n%s", logs)
+			}
+		})
+	}
+}
+
+// chartOperator is how the chart's Deployment runs the operator.
+type chartOperator struct {
+	serviceAccount string
+	namespaces     []string // --watch-namespaces
+	leaderElect    bool     // --leader-elect
+	proxyImage     string   // RESTPROXY_PROXY_IMAGE
+}
+
+// operatorFromChart reads the operator's settings from the rendered
+// Deployment, so the test runs the operator as the chart configures it.
+func operatorFromChart(t *testing.T, objs []*unstructured.Unstructured) chartOperator {
+	t.Helper()
+	deps := find(objs, "Deployment")
+	if len(deps) != 1 {
+		t.Fatalf("rendered %d Deployments, want 1", len(deps))
+	}
+	var dep appsv1.Deployment
+	decode(t, deps[0], &dep)
+	op := chartOperator{serviceAccount: dep.Spec.Template.Spec.ServiceAccountName}
+	var manager *corev1.Container
+	for i, c := range dep.Spec.Template.Spec.Containers {
+		if c.Name == "manager" {
+			manager = &dep.Spec.Template.Spec.Containers[i]
+		}
+	}
+	if manager == nil {
+		t.Fatal("the rendered Deployment has no manager container")
+	}
+	if len(manager.Args) == 0 || manager.Args[0] != "operator" {
+		t.Fatalf("manager args %v do not run `restproxy operator`", manager.Args)
+	}
+	for _, arg := range manager.Args[1:] {
+		switch name, value, _ := strings.Cut(arg, "="); name {
+		case "--watch-namespaces":
+			op.namespaces = strings.Split(value, ",")
+		case "--leader-elect":
+			op.leaderElect = value == "" || value == "true"
+		}
+	}
+	for _, e := range manager.Env {
+		if e.Name == "RESTPROXY_PROXY_IMAGE" {
+			op.proxyImage = e.Value
+		}
+	}
+	if op.serviceAccount == "" || op.proxyImage == "" {
+		t.Fatalf("the rendered Deployment sets no ServiceAccount or RESTPROXY_PROXY_IMAGE: %+v", op)
+	}
+	return op
+}
+
+// serviceAccountConfig connects as the ServiceAccount, as its token would
+// in the operator's pod.
+func serviceAccountConfig(ns, name string) *rest.Config {
+	cfg := rest.CopyConfig(admin)
+	cfg.Impersonate = rest.ImpersonationConfig{
+		UserName: fmt.Sprintf("system:serviceaccount:%s:%s", ns, name),
+		Groups:   []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"},
+	}
+	return cfg
+}
+
+// runOperator runs the manager with the RestProxy controller as `restproxy
+// operator` sets it up, until the test ends, and returns its logs.
+func runOperator(t *testing.T, op chartOperator, cfg *rest.Config, releaseNamespace string) *syncBuffer {
+	t.Helper()
+	scheme, err := controllers.NewScheme()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                        scheme,
+		Logger:                        logr.FromSlogHandler(slog.NewTextHandler(logs, nil)),
+		Cache:                         controllers.CacheOptions(scheme, op.namespaces),
+		Metrics:                       metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress:        "0",
+		LeaderElection:                op.leaderElect,
+		LeaderElectionID:              "restproxy-operator.kafka.restproxy.dev",
+		LeaderElectionNamespace:       releaseNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		// Each subtest runs a manager of its own in this one process.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
+		t.Fatalf("new manager: %v", err)
+	}
+	r := &controllers.RestProxyReconciler{
+		Client:                  mgr.GetClient(),
+		APIReader:               mgr.GetAPIReader(),
+		Scheme:                  scheme,
+		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
+		DefaultImage:            op.proxyImage,
+		MaxConcurrentReconciles: 2,
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
+		t.Fatalf("set up controller: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v\n%s", err, logs)
+		}
+	})
+	return logs
+}
+
+// waitReconciled waits until the RestProxy's children exist, the proxy
+// runs the chart's default image, and its status is written for its
+// current generation.
+func waitReconciled(t *testing.T, key types.NamespacedName, image string) {
+	t.Helper()
+	ctx := context.Background()
+	eventually(t, func() error {
+		var rp v1alpha1.RestProxy
+		if err := k8s.Get(ctx, key, &rp); err != nil {
+			return err
+		}
+		if rp.Status.ObservedGeneration != rp.Generation {
+			return fmt.Errorf("status.observedGeneration %d, generation %d", rp.Status.ObservedGeneration, rp.Generation)
+		}
+		if meta.FindStatusCondition(rp.Status.Conditions, v1alpha1.ConditionReady) == nil {
+			return fmt.Errorf("no Ready condition in status %+v", rp.Status)
+		}
+		for _, child := range []struct {
+			name string
+			obj  client.Object
+		}{
+			{key.Name, &appsv1.Deployment{}},
+			{key.Name, &corev1.Service{}},
+			{key.Name + "-config", &corev1.ConfigMap{}},
+		} {
+			if err := k8s.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: child.name}, child.obj); err != nil {
+				return fmt.Errorf("child %T: %w", child.obj, err)
+			}
+		}
+		var dep appsv1.Deployment
+		if err := k8s.Get(ctx, key, &dep); err != nil {
+			return err
+		}
+		if got := dep.Spec.Template.Spec.Containers[0].Image; got != image {
+			return fmt.Errorf("proxy image %q, want the chart's default %q", got, image)
+		}
+		return nil
+	})
+}
+
+// waitLeader waits until a replica holds the Lease in the release
+// namespace: the chart's leader-election Role is enough.
+func waitLeader(t *testing.T, ns string) {
+	t.Helper()
+	eventually(t, func() error {
+		var lease coordinationv1.Lease
+		key := types.NamespacedName{Namespace: ns, Name: "restproxy-operator.kafka.restproxy.dev"}
+		if err := k8s.Get(context.Background(), key, &lease); err != nil {
+			return err
+		}
+		if ptr.Deref(lease.Spec.HolderIdentity, "") == "" {
+			return fmt.Errorf("lease %s has no holder", key)
+		}
+		return nil
+	})
+}
+
+// syncBuffer collects the manager's logs from its goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

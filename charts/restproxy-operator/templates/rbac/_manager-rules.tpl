@@ -1,0 +1,103 @@
+{{- /*
+Generated from config/rbac/role.yaml by `make helm-crds` (hack/helm/sync-chart.sh): do not edit.
+The rules the operator's +kubebuilder:rbac markers ask for; the manager's
+ClusterRole, or its Role in each watched namespace, grants exactly these.
+*/ -}}
+{{- define "restproxy-operator.managerRules" -}}
+- apiGroups:
+  - ""
+  resources:
+  - configmaps
+  - serviceaccounts
+  - services
+  verbs:
+  - create
+  - delete
+  - list
+  - patch
+  - watch
+- apiGroups:
+  - ""
+  resources:
+  - secrets
+  verbs:
+  - get
+  - list
+  - watch
+- apiGroups:
+  - apps
+  resources:
+  - deployments
+  verbs:
+  - create
+  - delete
+  - list
+  - patch
+  - watch
+- apiGroups:
+  - autoscaling
+  resources:
+  - horizontalpodautoscalers
+  verbs:
+  - create
+  - delete
+  - list
+  - patch
+  - watch
+- apiGroups:
+  - events.k8s.io
+  resources:
+  - events
+  verbs:
+  - create
+  - patch
+- apiGroups:
+  - kafka.restproxy.dev
+  resources:
+  - restproxies
+  verbs:
+  - list
+  - watch
+- apiGroups:
+  - kafka.restproxy.dev
+  resources:
+  - restproxies/finalizers
+  verbs:
+  - update
+- apiGroups:
+  - kafka.restproxy.dev
+  resources:
+  - restproxies/status
+  verbs:
+  - patch
+- apiGroups:
+  - monitoring.coreos.com
+  resources:
+  - servicemonitors
+  verbs:
+  - create
+  - delete
+  - list
+  - patch
+  - watch
+- apiGroups:
+  - networking.k8s.io
+  resources:
+  - networkpolicies
+  verbs:
+  - create
+  - delete
+  - list
+  - patch
+  - watch
+- apiGroups:
+  - policy
+  resources:
+  - poddisruptionbudgets
+  verbs:
+  - create
+  - delete
+  - list
+  - patch
+  - watch
+{{- end }}
