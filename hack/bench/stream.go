@@ -32,6 +32,10 @@ func (t produceTarget) requestLine() string {
 		"\r\nContent-Type: application/json\r\n"
 }
 
+// streamSendBuffer is each stream's socket send buffer: several chunks of
+// records, so the proxy never waits for the load generator.
+const streamSendBuffer = 256 << 10
+
 // stream is one open chunked produce request.
 type stream struct {
 	conn net.Conn
@@ -42,6 +46,12 @@ type stream struct {
 func openStream(t produceTarget) (*stream, error) {
 	conn, err := net.Dial("tcp", t.addr)
 	if err != nil {
+		return nil, err
+	}
+	// Loopback buffers grow to megabytes per connection: records queued
+	// there when a mode ends would all have to drain before it can end.
+	if err := conn.(*net.TCPConn).SetWriteBuffer(streamSendBuffer); err != nil {
+		conn.Close()
 		return nil, err
 	}
 	if _, err := io.WriteString(conn, t.requestLine()+"Transfer-Encoding: chunked\r\n\r\n"); err != nil {

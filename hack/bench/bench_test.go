@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These are plain tests of the program's pure parts (records, /proc
+// parsing, the table, JSON and plot). The measuring itself needs the real
+// binary and minutes of CPU, so it runs only as make bench.
+
+func TestNewRecordSet_ExactSizeAndDecodableRecords(t *testing.T) {
+	for _, size := range []int{minRecordBytes, minRecordBytes + 1, minRecordBytes + 3, 200, 201, 1000} {
+		rs, err := newRecordSet(10, size)
+		if err != nil {
+			t.Fatalf("size %d: %v", size, err)
+		}
+		for i, raw := range rs.json {
+			if len(raw) != size {
+				t.Fatalf("size %d: record %d is %d bytes", size, i, len(raw))
+			}
+			var rec struct {
+				Key   struct{ Type, Data string }
+				Value struct{ Type, Data string }
+			}
+			if err := json.Unmarshal(raw, &rec); err != nil {
+				t.Fatalf("size %d: record %d is not JSON: %v: %s", size, i, err, raw)
+			}
+			value, err := base64.StdEncoding.DecodeString(rec.Value.Data)
+			if err != nil || !bytes.Equal(value, rs.value) {
+				t.Fatalf("size %d: record %d value decodes to %d bytes (err %v), want the set's %d value bytes", size, i, len(value), err, len(rs.value))
+			}
+			if rec.Key.Type != "STRING" || rec.Key.Data != string(rs.keys[i]) || rec.Value.Type != "BINARY" {
+				t.Fatalf("size %d: record %d key %+v, want STRING %q and a BINARY value", size, i, rec.Key, rs.keys[i])
+			}
+		}
+		if want := 10 * (size + 1); len(rs.stream) != want {
+			t.Fatalf("size %d: stream chunk is %d bytes, want %d", size, len(rs.stream), want)
+		}
+	}
+	if _, err := newRecordSet(1, minRecordBytes-1); err == nil || !strings.Contains(err.Error(), "--record-bytes") {
+		t.Fatalf("too small a record: err = %v, want one naming --record-bytes", err)
+	}
+}
+
+func TestParseStatCPU(t *testing.T) {
+	// A command name with a space and a ')' in it, as a process may have.
+	stat := "4242 (rest proxy) (x)) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 75 0 0 20 0 9 0 100 0 0\n"
+	got, err := parseStatCPU([]byte(stat))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 3250 * time.Millisecond; got != want {
+		t.Fatalf("parseStatCPU = %s, want %s (utime 250 + stime 75 ticks)", got, want)
+	}
+	if _, err := parseStatCPU([]byte("4242 (x) S 1 2")); err == nil {
+		t.Fatal("a short stat line: no error")
+	}
+}
+
+func TestParseStatusBytes(t *testing.T) {
+	status := "Name:\trestproxy\nVmHWM:\t  153600 kB\nVmRSS:\t   10240 kB\n"
+	tests := []struct {
+		key     string
+		want    int64
+		wantErr string
+	}{
+		{key: "VmRSS", want: 10 << 20},
+		{key: "VmHWM", want: 150 << 20},
+		{key: "VmSwap", wantErr: "no VmSwap line"},
+		{key: "Name", wantErr: `Name: "restproxy" is not "N kB"`},
+	}
+	for _, tt := range tests {
+		got, err := parseStatusBytes([]byte(status), tt.key)
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("%s: err = %v, want %q", tt.key, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%s = %d, %v; want %d", tt.key, got, err, tt.want)
+		}
+	}
+}
+
+func TestParseMetric(t *testing.T) {
+	text := "# HELP restproxy_in_flight_records x\n# TYPE restproxy_in_flight_records gauge\nrestproxy_in_flight_records 65536\nrestproxy_records_total{code=\"200\"} 7\n"
+	if v, err := parseMetric(text, "restproxy_in_flight_records"); err != nil || v != 65536 {
+		t.Fatalf("in flight = %v, %v; want 65536", v, err)
+	}
+	if _, err := parseMetric(text, "restproxy_active_streams"); err == nil {
+		t.Fatal("a metric not exposed: no error")
+	}
+}
+
+func TestPercentiles(t *testing.T) {
+	var ds []time.Duration
+	for i := 1000; i >= 1; i-- { // unsorted on purpose
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	got := percentiles(ds, 0.5, 0.99, 0.999, 1)
+	want := []time.Duration{500 * time.Millisecond, 990 * time.Millisecond, 999 * time.Millisecond, 1000 * time.Millisecond}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("percentiles = %v, want %v", got, want)
+	}
+	if got := percentiles(nil, 0.5); got[0] != 0 {
+		t.Fatalf("percentiles of nothing = %v, want 0", got)
+	}
+}
+
+func sampleReport() *Report {
+	r := &Report{Started: "2026-11-24T06:00:00Z", GoVersion: "go1.26.8", CPUs: 2, RecordBytes: 200, Partitions: 3, Duration: "5s",
+		Results: []Result{
+			{Mode: "direct", Kind: "throughput", RecordsPerSec: 1_000_000, MBPerSec: 200},
+			{Mode: "stream-8", Kind: "throughput", Streams: 8, RecordsPerSec: 250_000, MBPerSec: 50, PeakRSSMiB: 80, CPUMicrosPerRecord: 3.5},
+			{Mode: "single-64", Kind: "throughput", Streams: 64, RecordsPerSec: 12_000, CPUMicrosPerRecord: 60, Failed: 2, FirstFailure: `{"error_code":50003}`},
+			{Mode: "latency-20k", Kind: "latency", Streams: 8, RecordsPerSec: 19_990, OfferedPerSec: 20_000, P50Ms: 1.5, P99Ms: 8.25, P999Ms: 20},
+			{Mode: "stalled", Kind: "memory", Streams: 128, PeakRSSMiB: 140, Note: "broker stalled"},
+		}}
+	r.setRatios()
+	return r
+}
+
+func TestReport_TableShowsEveryRowRatiosAndNotes(t *testing.T) {
+	var out bytes.Buffer
+	if err := sampleReport().printTable(&out); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	rows := map[string][]string{}
+	for line := range strings.Lines(text) {
+		if f := strings.Fields(line); len(f) == 11 {
+			rows[f[0]] = f[1:]
+		}
+	}
+	// streams, records/s, MB/s, x direct, p50, p99, p99.9, RSS, CPU, failed
+	want := map[string][]string{
+		"direct":      {"-", "1000000", "200.0", "1.00", "-", "-", "-", "-", "-", "0"},
+		"stream-8":    {"8", "250000", "50.0", "0.25", "-", "-", "-", "80.0", "3.50", "0"},
+		"single-64":   {"64", "12000", "-", "0.01", "-", "-", "-", "-", "60.00", "2"},
+		"latency-20k": {"8", "19990", "-", "-", "1.50", "8.25", "20.00", "-", "-", "0"},
+		"stalled":     {"128", "-", "-", "-", "-", "-", "-", "140.0", "-", "0"},
+	}
+	for mode, fields := range want {
+		if !reflect.DeepEqual(rows[mode], fields) {
+			t.Errorf("row %s = %q, want %q\n%s", mode, rows[mode], fields, text)
+		}
+	}
+	for _, note := range []string{"200-byte records, acks=all, 3 partitions, 5s per mode", "stalled: broker stalled", `single-64: FIRST FAILURE: {"error_code":50003}`} {
+		if !strings.Contains(text, note) {
+			t.Errorf("table lacks %q:\n%s", note, text)
+		}
+	}
+}
+
+func TestReport_JSONRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bench.json")
+	want := sampleReport()
+	if err := want.writeJSON(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readReport(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("read back %+v\nwrote %+v", got, want)
+	}
+	empty := filepath.Join(t.TempDir(), "empty.json")
+	os.WriteFile(empty, []byte(`{"results":[]}`), 0o644)
+	if _, err := readReport(empty); err == nil || !strings.Contains(err.Error(), "no results") {
+		t.Fatalf("a report without results: err = %v", err)
+	}
+}
+
+func TestWritePlot_DrawsOneBarPerModeAndPercentile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bench.png")
+	if err := writePlot(sampleReport(), path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != plotWidth || b.Dy() != plotHeight {
+		t.Fatalf("plot is %v, want %dx%d", b, plotWidth, plotHeight)
+	}
+	// Count bar-coloured columns along a row just above the charts' base:
+	// every bar reaches down to it.
+	counts := map[[3]uint8]int{}
+	for x := range plotWidth {
+		r, g, b, _ := img.At(x, 458).RGBA()
+		counts[[3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)}]++
+	}
+	for name, c := range map[string]struct {
+		col  [3]uint8
+		bars int
+	}{
+		"direct": {[3]uint8{directCol.R, directCol.G, directCol.B}, 1},
+		"stream": {[3]uint8{streamCol.R, streamCol.G, streamCol.B}, 1},
+		"single": {[3]uint8{singleCol.R, singleCol.G, singleCol.B}, 1},
+		"p99":    {[3]uint8{latCols[1].R, latCols[1].G, latCols[1].B}, 1},
+	} {
+		if counts[c.col] == 0 {
+			t.Errorf("no %s bar at the charts' base", name)
+		}
+	}
+}
+
+func TestNiceStepAndFormatCount(t *testing.T) {
+	for _, tt := range []struct {
+		top  float64
+		want float64
+	}{{1_000_000, 200_000}, {1_120_000, 500_000}, {37, 10}, {8.25, 2}, {0, 1}} {
+		if got := niceStep(tt.top, 5); got != tt.want {
+			t.Errorf("niceStep(%g) = %g, want %g", tt.top, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		v    float64
+		want string
+	}{{1_234_567, "1.23M"}, {245_000, "245k"}, {12_500, "12.5k"}, {8.25, "8.25"}, {0, "0"}} {
+		if got := formatCount(tt.v); got != tt.want {
+			t.Errorf("formatCount(%g) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+}
+
+func TestParseOptions_RefusesBadValuesByName(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--modes", "direct,warp"}, `--modes: unknown mode "warp"`},
+		{[]string{"--streams", "1,x"}, `--streams: "x"`},
+		{[]string{"--duration", "0s"}, "--duration 0s"},
+		{[]string{"--latency-rate", "-1"}, "--latency-rate -1"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		_, err := parseOptions(tt.args, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: err = %v, want one containing %q", tt.args, err, tt.want)
+		}
+	}
+	o, err := parseOptions(nil, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.modes) != len(allModes) || !reflect.DeepEqual(o.streams, []int{1, 8, 64}) || o.recordBytes != 200 {
+		t.Fatalf("defaults: modes %v streams %v record bytes %d", o.modes, o.streams, o.recordBytes)
+	}
+}
