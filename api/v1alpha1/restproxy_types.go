@@ -340,17 +340,33 @@ type TopicRule struct {
 	Prefix string `json:"prefix,omitempty"`
 }
 
-// RateLimitSpec bounds what one pod accepts per second.
+// RateLimitSpec bounds what one pod accepts per second, in fixed one-second
+// windows: records and bytes of record JSON, over all requests and per
+// cluster_id of the request path. Each budget is optional: an unset one is
+// no limit on that dimension, and with none set rate limiting is off. A
+// record over a budget is answered 429 in its stream and not produced.
 type RateLimitSpec struct {
-	// RecordsPerSecond per pod.
+	// RecordsPerSecond per pod, over all requests.
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	RecordsPerSecond *int64 `json:"recordsPerSecond,omitempty"`
 
-	// BytesPerSecond of record JSON per pod.
+	// BytesPerSecond of record JSON per pod, over all requests.
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	BytesPerSecond *int64 `json:"bytesPerSecond,omitempty"`
+
+	// PerClusterRecordsPerSecond per pod, for each cluster_id of the
+	// request path.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	PerClusterRecordsPerSecond *int64 `json:"perClusterRecordsPerSecond,omitempty"`
+
+	// PerClusterBytesPerSecond of record JSON per pod, for each cluster_id
+	// of the request path.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	PerClusterBytesPerSecond *int64 `json:"perClusterBytesPerSecond,omitempty"`
 }
 
 // LoggingSpec configures the proxy's logs.

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -89,6 +90,31 @@ func TestFullSampleUsesEveryField(t *testing.T) {
 	}
 	if missing := unusedFields(reflect.TypeFor[v1alpha1.RestProxySpec](), specs, "spec"); len(missing) > 0 {
 		t.Errorf("%s does not set:\n  %s", fullSample, strings.Join(missing, "\n  "))
+	}
+}
+
+// TestFullSampleIsSecured: issue 5 wants the full sample to show a proxy
+// locked down: client authentication, HTTPS and a topic allow-list.
+func TestFullSampleIsSecured(t *testing.T) {
+	t.Parallel()
+	for _, doc := range readDocuments(t, fullSample) {
+		if doc.GetKind() != "RestProxy" {
+			continue
+		}
+		var rp v1alpha1.RestProxy
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(doc.Object, &rp, true); err != nil {
+			t.Fatalf("%s: %v", fullSample, err)
+		}
+		s := rp.Spec
+		if s.Authentication == nil || s.Authentication.Type == "" || s.Authentication.Type == v1alpha1.AuthenticationNone {
+			t.Errorf("%s: spec.authentication.type is %v; want a real mechanism", fullSample, s.Authentication)
+		}
+		if s.HTTP == nil || s.HTTP.TLS == nil || s.HTTP.TLS.SecretName == "" {
+			t.Errorf("%s: no spec.http.tls.secretName; want HTTPS", fullSample)
+		}
+		if s.Topics == nil || len(s.Topics.Allow) == 0 {
+			t.Errorf("%s: no spec.topics.allow; want a topic allow-list", fullSample)
+		}
 	}
 }
 

@@ -8,12 +8,6 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
-// unlimited stands for "no limit" on a rate-limit dimension the spec leaves
-// unset: the proxy's config has no off switch per dimension, and its default
-// (10000 records/s) would be a limit nobody asked for. 2^40 per second is
-// unreachable by one pod and far from overflowing int64 arithmetic.
-const unlimited int64 = 1 << 40
-
 // ProxyConfig maps rp's spec onto the proxy's own config type. Fields the spec
 // leaves unset keep config.Default(), so the rendered file only differs from a
 // hand-written empty one where the user asked. Secrets appear as the paths
@@ -114,24 +108,34 @@ func mapAuthentication(rp *v1alpha1.RestProxy, c *config.Authentication) {
 	}
 }
 
-// mapRateLimit turns the per-pod limits on. The proxy also has per-cluster
-// budgets (per cluster_id in the request path); one proxy fronts one Kafka
-// cluster, so they are set equal to the per-pod budget and never bind first.
+// mapRateLimit turns the per-pod limits on when any budget is set. A budget
+// the spec leaves unset renders as 0, the proxy's "no limit on this
+// dimension", not as the proxy's default budget, which nobody asked for.
 func mapRateLimit(r *v1alpha1.RateLimitSpec, c *config.RateLimit) {
-	if r == nil || (r.RecordsPerSecond == nil && r.BytesPerSecond == nil) {
+	if r == nil {
 		return
 	}
-	c.Enabled = true
-	c.RecordsPerSecond = unlimited
-	c.BytesPerSecond = unlimited
-	if r.RecordsPerSecond != nil {
-		c.RecordsPerSecond = *r.RecordsPerSecond
+	budgets := []struct {
+		spec *int64
+		dst  *int64
+	}{
+		{r.RecordsPerSecond, &c.RecordsPerSecond},
+		{r.BytesPerSecond, &c.BytesPerSecond},
+		{r.PerClusterRecordsPerSecond, &c.PerClusterRecordsPerSecond},
+		{r.PerClusterBytesPerSecond, &c.PerClusterBytesPerSecond},
 	}
-	if r.BytesPerSecond != nil {
-		c.BytesPerSecond = *r.BytesPerSecond
+	for _, b := range budgets {
+		c.Enabled = c.Enabled || b.spec != nil
 	}
-	c.PerClusterRecordsPerSecond = c.RecordsPerSecond
-	c.PerClusterBytesPerSecond = c.BytesPerSecond
+	if !c.Enabled {
+		return
+	}
+	for _, b := range budgets {
+		*b.dst = 0
+		if b.spec != nil {
+			*b.dst = *b.spec
+		}
+	}
 }
 
 // RenderConfig renders the proxy's config file for in. The bytes depend only

@@ -137,20 +137,31 @@ func TestConfigMapping(t *testing.T) {
 		}, func(c *config.Config) {
 			c.Authorization.Topics = []config.TopicRule{{Name: "a"}, {Prefix: "b."}}
 		}},
-		{"rate limit, both", func(s *v1alpha1.RestProxySpec) {
+		{"rate limit, global both", func(s *v1alpha1.RestProxySpec) {
 			s.RateLimit = &v1alpha1.RateLimitSpec{RecordsPerSecond: ptrTo[int64](100), BytesPerSecond: ptrTo[int64](2000)}
 		}, func(c *config.Config) {
-			c.RateLimit = config.RateLimit{Enabled: true, RecordsPerSecond: 100, BytesPerSecond: 2000, PerClusterRecordsPerSecond: 100, PerClusterBytesPerSecond: 2000}
+			c.RateLimit = config.RateLimit{Enabled: true, RecordsPerSecond: 100, BytesPerSecond: 2000}
 		}},
-		{"rate limit, records only: bytes unlimited", func(s *v1alpha1.RestProxySpec) {
+		{"rate limit, records only: the other budgets are no limit", func(s *v1alpha1.RestProxySpec) {
 			s.RateLimit = &v1alpha1.RateLimitSpec{RecordsPerSecond: ptrTo[int64](100)}
 		}, func(c *config.Config) {
-			c.RateLimit = config.RateLimit{Enabled: true, RecordsPerSecond: 100, BytesPerSecond: unlimited, PerClusterRecordsPerSecond: 100, PerClusterBytesPerSecond: unlimited}
+			c.RateLimit = config.RateLimit{Enabled: true, RecordsPerSecond: 100}
 		}},
-		{"rate limit, bytes only: records unlimited", func(s *v1alpha1.RestProxySpec) {
+		{"rate limit, bytes only", func(s *v1alpha1.RestProxySpec) {
 			s.RateLimit = &v1alpha1.RateLimitSpec{BytesPerSecond: ptrTo[int64](2000)}
 		}, func(c *config.Config) {
-			c.RateLimit = config.RateLimit{Enabled: true, RecordsPerSecond: unlimited, BytesPerSecond: 2000, PerClusterRecordsPerSecond: unlimited, PerClusterBytesPerSecond: 2000}
+			c.RateLimit = config.RateLimit{Enabled: true, BytesPerSecond: 2000}
+		}},
+		{"rate limit, per cluster only", func(s *v1alpha1.RestProxySpec) {
+			s.RateLimit = &v1alpha1.RateLimitSpec{PerClusterRecordsPerSecond: ptrTo[int64](10), PerClusterBytesPerSecond: ptrTo[int64](300)}
+		}, func(c *config.Config) {
+			c.RateLimit = config.RateLimit{Enabled: true, PerClusterRecordsPerSecond: 10, PerClusterBytesPerSecond: 300}
+		}},
+		{"rate limit, all four", func(s *v1alpha1.RestProxySpec) {
+			s.RateLimit = &v1alpha1.RateLimitSpec{RecordsPerSecond: ptrTo[int64](100), BytesPerSecond: ptrTo[int64](2000),
+				PerClusterRecordsPerSecond: ptrTo[int64](10), PerClusterBytesPerSecond: ptrTo[int64](300)}
+		}, func(c *config.Config) {
+			c.RateLimit = config.RateLimit{Enabled: true, RecordsPerSecond: 100, BytesPerSecond: 2000, PerClusterRecordsPerSecond: 10, PerClusterBytesPerSecond: 300}
 		}},
 		{"rate limit, empty: off", func(s *v1alpha1.RestProxySpec) {
 			s.RateLimit = &v1alpha1.RateLimitSpec{}

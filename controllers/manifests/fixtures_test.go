@@ -76,8 +76,9 @@ func full() *v1alpha1.RestProxy {
 		},
 		Topics: &v1alpha1.TopicsSpec{Allow: []v1alpha1.TopicRule{{Name: "orders"}, {Prefix: "orders."}}},
 		RateLimit: &v1alpha1.RateLimitSpec{
-			RecordsPerSecond: ptrTo[int64](5000),
-			BytesPerSecond:   ptrTo[int64](5000000),
+			RecordsPerSecond:           ptrTo[int64](5000),
+			BytesPerSecond:             ptrTo[int64](5000000),
+			PerClusterRecordsPerSecond: ptrTo[int64](1000),
 		},
 		Resources: &corev1.ResourceRequirements{
 			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
