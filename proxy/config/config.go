@@ -15,6 +15,8 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"sigs.k8s.io/yaml"
 )
@@ -129,7 +131,9 @@ type TopicRule struct {
 	Prefix string `json:"prefix,omitempty"`
 }
 
-// RateLimit holds per-process record and byte budgets per second.
+// RateLimit holds per-process record and byte budgets per second, globally
+// and per cluster_id of the request path. A budget of 0 is no limit on that
+// dimension, so one can be limited without the others.
 type RateLimit struct {
 	Enabled                    bool  `json:"enabled"`
 	RecordsPerSecond           int64 `json:"recordsPerSecond"`
@@ -388,16 +392,53 @@ func (c Config) Validate() error {
 	}
 
 	if r := c.RateLimit; r.Enabled {
-		positive("rateLimit.recordsPerSecond", r.RecordsPerSecond)
-		positive("rateLimit.bytesPerSecond", r.BytesPerSecond)
-		positive("rateLimit.perClusterRecordsPerSecond", r.PerClusterRecordsPerSecond)
-		positive("rateLimit.perClusterBytesPerSecond", r.PerClusterBytesPerSecond)
+		notNegative("rateLimit.recordsPerSecond", r.RecordsPerSecond)
+		notNegative("rateLimit.bytesPerSecond", r.BytesPerSecond)
+		notNegative("rateLimit.perClusterRecordsPerSecond", r.PerClusterRecordsPerSecond)
+		notNegative("rateLimit.perClusterBytesPerSecond", r.PerClusterBytesPerSecond)
+		if r.RecordsPerSecond == 0 && r.BytesPerSecond == 0 && r.PerClusterRecordsPerSecond == 0 && r.PerClusterBytesPerSecond == 0 {
+			bad("rateLimit.enabled", "every budget is 0 (no limit): set one, or disable rate limits")
+		}
 	}
 
 	oneOf("logging.level", c.Logging.Level, "debug", "info", "warn", "error")
 	oneOf("logging.format", c.Logging.Format, "json", "text")
-
+	walkStrings(reflect.ValueOf(c), "", func(field, v string) {
+		if i := strings.IndexFunc(v, notPrintable); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(v[i:])
+			bad(field, "must hold printable characters only; got %U at byte %d", r, i)
+		}
+	})
 	return errors.Join(errs...)
+}
+
+// notPrintable is a rune no value of the file needs (paths, host names,
+// user names, topics): control characters, invalid UTF-8 and the like.
+// Refusing them up front keeps every accepted config renderable: YAML
+// itself refuses some of them, so Marshal could not write them back.
+func notPrintable(r rune) bool {
+	return r != ' ' && !unicode.IsPrint(r)
+}
+
+// walkStrings calls check with the file path ("kafka.sasl.username",
+// "authorization.topics[0].name") and value of every string in v.
+func walkStrings(v reflect.Value, path string, check func(field, value string)) {
+	switch v.Kind() {
+	case reflect.String:
+		check(path, v.String())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+			if path != "" {
+				name = path + "." + name
+			}
+			walkStrings(v.Field(i), name, check)
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			walkStrings(v.Index(i), fmt.Sprintf("%s[%d]", path, i), check)
+		}
+	}
 }
 
 func quoteAll(values []string) []string {

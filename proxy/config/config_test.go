@@ -41,7 +41,15 @@ func TestParse(t *testing.T) {
 		{name: "basic auth needs credentials", yaml: "authentication:\n  type: basic\n", wantErr: "authentication.credentialsFile"},
 		{name: "mtls needs a client CA", yaml: "authentication:\n  type: mtls\n", wantErr: "http.tls.clientCAFile"},
 		{name: "topic rule with both name and prefix", yaml: "authorization:\n  topics:\n  - {name: a, prefix: b}\n", wantErr: "authorization.topics[0]: must set exactly one"},
-		{name: "enabled rate limit needs positive budgets", yaml: "rateLimit:\n  enabled: true\n  bytesPerSecond: 0\n", wantErr: "rateLimit.bytesPerSecond"},
+		{name: "negative rate budget", yaml: "rateLimit:\n  enabled: true\n  bytesPerSecond: -1\n", wantErr: "rateLimit.bytesPerSecond: must not be negative"},
+		{name: "a zero rate budget is no limit on that dimension", yaml: "rateLimit:\n  enabled: true\n  bytesPerSecond: 0\n  perClusterBytesPerSecond: 0\n", check: func(t *testing.T, c Config) {
+			if r := c.RateLimit; r.BytesPerSecond != 0 || r.RecordsPerSecond != 10000 {
+				t.Errorf("rateLimit = %+v, want bytes off and the records default kept", r)
+			}
+		}},
+		{name: "enabled rate limit with every budget 0", yaml: "rateLimit: {enabled: true, recordsPerSecond: 0, bytesPerSecond: 0, perClusterRecordsPerSecond: 0, perClusterBytesPerSecond: 0}\n", wantErr: "rateLimit.enabled: every budget is 0"},
+		{name: "control character named by field", yaml: "kafka:\n  sasl: {mechanism: PLAIN, username: \"a\\u0080b\", passwordFile: /p}\n", wantErr: "kafka.sasl.username: must hold printable characters only; got U+0080 at byte 1"},
+		{name: "control character in a list item", yaml: "authorization:\n  topics: [{name: \"x\\ty\"}]\n", wantErr: "authorization.topics[0].name: must hold printable"},
 		{name: "bad log level", yaml: "logging:\n  level: loud\n", wantErr: "logging.level"},
 		{name: "several problems are all reported", yaml: "logging:\n  level: loud\n  format: xml\n", wantErr: "logging.format"},
 	}
