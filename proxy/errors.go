@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -126,7 +127,22 @@ func handleError(err error, c echo.Context) {
 	default:
 		re = errInternal()
 	}
+	stopReadingBody(c)
 	writeRequestError(c.Response(), re)
+}
+
+// stopReadingBody makes further reads of a refused request's body fail at
+// once. Before writing an answer, net/http reads up to 256 KiB of a body the
+// handler left unread, so that the connection can be reused; a streaming
+// client that sent its first record and waits for its report would wait for
+// ever. With the deadline, a body already received is still consumed and
+// the connection kept; otherwise the answer is written at once and the
+// connection closed after it.
+func stopReadingBody(c echo.Context) {
+	if req := c.Request(); req.Body == nil || req.Body == http.NoBody {
+		return
+	}
+	_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(time.Now())
 }
 
 func writeRequestError(w http.ResponseWriter, re *requestError) {

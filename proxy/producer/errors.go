@@ -130,10 +130,13 @@ func isConnectionLevel(err error) bool {
 }
 
 // isMetadataStale reports errors after which cached partition counts and
-// leaders may be wrong.
+// leaders may be wrong. A broker that refuses or drops connections may be
+// gone: forgetting the counts makes the next stream ask the cluster, and
+// get a 503 if it is down, rather than stream into it.
 func isMetadataStale(err error) bool {
 	return isKafka(err, kafka.UnknownTopicOrPartition, kafka.NotLeaderForPartition, kafka.LeaderNotAvailable) ||
-		errors.Is(err, protocol.ErrNoTopic) || errors.Is(err, protocol.ErrNoPartition) || errors.Is(err, protocol.ErrNoLeader)
+		errors.Is(err, protocol.ErrNoTopic) || errors.Is(err, protocol.ErrNoPartition) || errors.Is(err, protocol.ErrNoLeader) ||
+		errors.Is(err, syscall.ECONNREFUSED) || isConnectionLevel(err)
 }
 
 func apiError(code int, err error) *record.Error {

@@ -61,6 +61,14 @@ func (m *metadata) partitions(ctx context.Context, topic string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// kafka-go serves the layout above from its cache however long no
+	// broker has answered: without a live round trip, a stream opened while
+	// Kafka is down would get a 200 and a 50003 for every record instead of
+	// a 503 the client can retry. Once per topic and metadataTTL (or after
+	// a connection failure), so the hot path stays on the cached count.
+	if err := m.ready(ctx); err != nil {
+		return 0, fmt.Errorf("topic %q: %w", topic, err)
+	}
 	m.mu.Lock()
 	m.counts[topic] = cachedCount{n: n, at: time.Now()}
 	m.mu.Unlock()
