@@ -61,10 +61,13 @@ func (ac *accessControl) authenticate(c echo.Context) *requestError {
 			return errUnauthenticated("Bearer")
 		}
 	case config.AuthMTLS:
-		// The TLS layer requires and verifies the certificate
-		// (http.tls.clientCAFile); this guards a listener without it.
+		// The TLS layer verifies a certificate the client presents
+		// against http.tls.clientCAFile and refuses one the CA did not
+		// sign; a client that presents none gets here. No registered
+		// HTTP scheme names TLS client certificates: the challenge only
+		// tells a person what is expected.
 		if !verifiedClient(req.TLS) {
-			return errUnauthenticated("")
+			return errUnauthenticated(`ClientCertificate realm="restproxy"`)
 		}
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/testpki"
 )
 
@@ -184,24 +185,104 @@ func TestAccessControl_CredentialsFileErrors(t *testing.T) {
 }
 
 // authentication.type mtls: a client with a certificate the CA signed
-// produces; the TLS layer refuses one without (TestProduce_HTTPSWithClientCertificates).
+// produces; one without a certificate completes the handshake and gets
+// 401/40101 with a challenge; one whose certificate another CA signed is
+// refused during the handshake. Refused clients produce nothing.
 func TestProduce_MTLSAuth(t *testing.T) {
 	t.Parallel()
-	ca := testpki.New(t)
-	clientCert := ca.Issue(t, "client")
-	cfg := httpsConfig(t, ca)
+	b := kafkatest.StartBroker(t, map[string]int32{"mtls": 1})
+	ca, otherCA := testpki.New(t), testpki.New(t)
+	server := ca.Issue(t, "server")
+	cfg := testConfig(b.Addr())
+	cfg.HTTP.TLS = config.HTTPTLS{CertFile: server.CertFile, KeyFile: server.KeyFile, ClientCAFile: ca.File}
 	cfg.Authentication.Type = config.AuthMTLS
 	ts := startServerConfig(t, cfg, io.Discard)
-	client := &http.Client{Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: ca.Pool, Certificates: []tls.Certificate{clientCert.Pair}},
-	}}
-	resp, err := client.Post("https://"+ts.Addr().String()+"/v3/clusters/c/topics/orders/records", "application/json", strings.NewReader(oneRecord))
+	url := "https://" + ts.Addr().String() + "/v3/clusters/c/topics/mtls/records"
+
+	resp, body, err := postTLS(t, url, &tls.Config{RootCAs: ca.Pool, Certificates: []tls.Certificate{ca.Issue(t, "client").Pair}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	if reports := parseReports(t, body); resp.StatusCode != 200 || len(reports) != 1 || reports[0].ErrorCode != 200 {
 		t.Errorf("status %d body %s, want one success", resp.StatusCode, body)
+	}
+
+	resp, body, err = postTLS(t, url, &tls.Config{RootCAs: ca.Pool})
+	if err != nil {
+		t.Fatalf("client without a certificate: %v; want the handshake to complete and a 401", err)
+	}
+	wantError(t, resp, body, 401, 40101, "Unauthorized: missing or invalid credentials.")
+	if got := resp.Header.Get("WWW-Authenticate"); got != `ClientCertificate realm="restproxy"` {
+		t.Errorf("WWW-Authenticate %q", got)
+	}
+
+	if resp, _, err := postTLS(t, url, &tls.Config{RootCAs: ca.Pool, Certificates: []tls.Certificate{otherCA.Issue(t, "stranger").Pair}}); err == nil {
+		t.Errorf("a certificate of another CA got HTTP %d; want the handshake refused", resp.StatusCode)
+	}
+	if n := kafkatest.EndOffset(t, b.Addr(), "mtls", 0); n != 1 {
+		t.Errorf("topic holds %d records, want 1: refused clients must produce nothing", n)
+	}
+}
+
+// Issue 5: a request refused by authentication (401) or by the topic
+// allow-list (403) produces nothing, whatever its body holds, and each
+// refusal is counted in /metrics; an admitted one produces.
+func TestProduce_AccessRefused_NothingProduced(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{config.AuthBasic, config.AuthAPIKey} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			b := kafkatest.StartBroker(t, map[string]int32{"allowed": 1, "denied": 1})
+			creds := filepath.Join(t.TempDir(), "credentials")
+			good, bad := basic("alice", "s3cret"), basic("alice", "wrong")
+			writeCredentials(t, creds, "alice:s3cret\n")
+			if kind == config.AuthAPIKey {
+				good, bad = "Bearer s3cret", "Bearer wrong"
+				writeCredentials(t, creds, "s3cret\n")
+			}
+			cfg := testConfig(b.Addr())
+			cfg.Authentication = config.Authentication{Type: kind, CredentialsFile: creds}
+			cfg.Authorization.Topics = []config.TopicRule{{Name: "allowed"}}
+			ts := startServerConfig(t, cfg, io.Discard)
+
+			for _, refused := range []struct {
+				topic, auth string
+				status      int
+			}{
+				{"allowed", "", 401},
+				{"allowed", bad, 401},
+				{"denied", bad, 401},
+				{"denied", good, 403},
+			} {
+				req, err := http.NewRequest(http.MethodPost, ts.url("c", refused.topic), strings.NewReader(oneRecord+oneRecord))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/json")
+				if refused.auth != "" {
+					req.Header.Set("Authorization", refused.auth)
+				}
+				if resp, body := do(t, req); resp.StatusCode != refused.status {
+					t.Errorf("%s with %q: status %d body %s, want %d", refused.topic, refused.auth, resp.StatusCode, body, refused.status)
+				}
+			}
+			if resp, body := produceAs(t, ts.url("c", "allowed"), good); resp.StatusCode != 200 {
+				t.Fatalf("admitted request: status %d body %s", resp.StatusCode, body)
+			}
+			for topic, want := range map[string]int64{"allowed": 1, "denied": 0} {
+				if n := kafkatest.EndOffset(t, b.Addr(), topic, 0); n != want {
+					t.Errorf("topic %s holds %d records, want %d", topic, n, want)
+				}
+			}
+			m := scrape(t, ts.mgmt)
+			for series, want := range map[string]float64{
+				`restproxy_streams_rejected_total{reason="unauthenticated"}`: 3,
+				`restproxy_streams_rejected_total{reason="topic_forbidden"}`: 1,
+			} {
+				if m[series] != want {
+					t.Errorf("%s = %v, want %v", series, m[series], want)
+				}
+			}
+		})
 	}
 }

@@ -100,34 +100,46 @@ func (f *credentialsFile) reloadLocked(now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("authentication.credentialsFile: %w", err)
 	}
-	plain, hashed := map[string][]byte{}, map[string][][]byte{}
+	plain, hashed, err := parseCredentials(data, f.withUser)
+	if err != nil {
+		return fmt.Errorf("authentication.credentialsFile %s: %w", f.path, err)
+	}
+	f.plain, f.hashed = plain, hashed
+	f.verified = map[[sha256.Size]byte]bool{}
+	f.modTime, f.size = info.ModTime(), info.Size()
+	return nil
+}
+
+// parseCredentials reads a credentials file: blank lines and lines starting
+// with # are skipped, others are "user:secret" (withUser) or a key, where a
+// bcrypt hash may stand in for the secret or key. It returns the plain
+// secrets by user (or by key) and the hashes by user ("" for keys). An
+// error names the line by number only: the line holds a secret.
+func parseCredentials(data []byte, withUser bool) (plain map[string][]byte, hashed map[string][][]byte, err error) {
+	plain, hashed = map[string][]byte{}, map[string][][]byte{}
 	for i, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		user, secret := "", line
-		if f.withUser {
+		if withUser {
 			var ok bool
 			if user, secret, ok = strings.Cut(line, ":"); !ok || user == "" || secret == "" {
-				// The line number only: the line holds a secret.
-				return fmt.Errorf("authentication.credentialsFile %s: line %d is not user:secret", f.path, i+1)
+				return nil, nil, fmt.Errorf("line %d is not user:secret", i+1)
 			}
 		}
 		if isBcrypt(secret) {
 			hashed[user] = append(hashed[user], []byte(secret))
 			continue
 		}
-		if f.withUser {
+		if withUser {
 			plain[user] = []byte(secret)
 		} else {
 			plain[secret] = []byte(secret)
 		}
 	}
-	f.plain, f.hashed = plain, hashed
-	f.verified = map[[sha256.Size]byte]bool{}
-	f.modTime, f.size = info.ModTime(), info.Size()
-	return nil
+	return plain, hashed, nil
 }
 
 func isBcrypt(s string) bool {

@@ -42,7 +42,7 @@ func (s *Server) routes() http.Handler {
 func (s *Server) admit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if rerr := s.access.admit(c); rerr != nil {
-			s.metrics.streamsRefused.WithLabelValues(rerr.reason).Inc()
+			s.metrics.countRefusal(rerr)
 			return rerr
 		}
 		return next(c)
@@ -58,7 +58,7 @@ func (s *Server) handleProduce(c echo.Context) error {
 	}
 	st, input, rerr := s.openStream(c)
 	if rerr != nil {
-		s.metrics.streamsRefused.WithLabelValues(rerr.reason).Inc()
+		s.metrics.countRefusal(rerr)
 		return rerr
 	}
 	defer s.streams.remove(st)

@@ -6,6 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	kafka "github.com/segmentio/kafka-go"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
 // reportCodes are the error_code values the server answers in-stream. Their
@@ -37,7 +39,49 @@ type metrics struct {
 	reportLatency  prometheus.Histogram
 	streamsRefused *prometheus.CounterVec
 	rateLimited    prometheus.Counter
+	limitExceeded  [len(limitNames)]prometheus.Counter
+	// limitByCode is the limit an in-stream report code stands for, by
+	// codeIndex; nil for codes that are no limit's.
+	limitByCode [len(reportCodes) + 1]prometheus.Counter
 }
+
+// The limits of issue 5, each a label value of
+// restproxy_limit_exceeded_total, so one family shows every limit that
+// refused something. Auth failures are refusals, not limits: they are
+// restproxy_streams_rejected_total{reason="unauthenticated"} (401) and
+// {reason="topic_forbidden"} (403).
+const (
+	limitRateRecordsGlobal  = iota // rateLimit.recordsPerSecond
+	limitRateBytesGlobal           // rateLimit.bytesPerSecond
+	limitRateRecordsCluster        // rateLimit.perClusterRecordsPerSecond
+	limitRateBytesCluster          // rateLimit.perClusterBytesPerSecond
+	limitMaxStreams                // http.maxStreams: HTTP 429
+	limitMaxRequestBytes           // http.maxRequestBytes: HTTP 413
+	limitMaxRecordBytes            // http.maxRecordBytes: fatal in-stream 400
+	limitMaxMessageBytes           // producer.maxMessageBytes (or the broker's): in-stream 413
+	limitStreamMaxAge              // http.streamMaxAgeMs: in-stream 408
+)
+
+var limitNames = [...]string{
+	limitRateRecordsGlobal:  "rate_records_global",
+	limitRateBytesGlobal:    "rate_bytes_global",
+	limitRateRecordsCluster: "rate_records_cluster",
+	limitRateBytesCluster:   "rate_bytes_cluster",
+	limitMaxStreams:         "max_streams",
+	limitMaxRequestBytes:    "max_request_bytes",
+	limitMaxRecordBytes:     "max_record_bytes",
+	limitMaxMessageBytes:    "max_message_bytes",
+	limitStreamMaxAge:       "stream_max_age",
+}
+
+// refusalReasons are every reason label of restproxy_streams_rejected_total,
+// created up front so a dashboard sees 0 rather than no series.
+var refusalReasons = [...]string{"method", "media_type", "charset", "empty_body", "idle", "path",
+	"unknown_cluster", "unknown_topic", "unauthenticated", "topic_forbidden", "too_large",
+	"too_many_streams", "kafka_unavailable", "shutting_down", "internal"}
+
+// limitOfRefusal is the limit behind a refusal before streaming, if any.
+var limitOfRefusal = map[string]int{"too_many_streams": limitMaxStreams, "too_large": limitMaxRequestBytes}
 
 func newMetrics(stats func() kafka.WriterStats) *metrics {
 	m := &metrics{
@@ -72,11 +116,23 @@ func newMetrics(stats func() kafka.WriterStats) *metrics {
 			Help: "Records answered 429 by the rate limits and not produced.",
 		}),
 	}
+	limits := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "restproxy_limit_exceeded_total",
+		Help: "Requests or records refused by a configured limit, by limit (rate limits per dimension, max_streams, max_request_bytes, max_record_bytes, max_message_bytes, stream_max_age).",
+	}, []string{"limit"})
 	for i, code := range reportCodes {
 		m.reportsByCode[i] = m.reports.WithLabelValues(strconv.Itoa(code))
 	}
+	for i, name := range limitNames {
+		m.limitExceeded[i] = limits.WithLabelValues(name)
+	}
+	m.limitByCode[codeIndex(408)] = m.limitExceeded[limitStreamMaxAge]
+	m.limitByCode[codeIndex(413)] = m.limitExceeded[limitMaxMessageBytes]
+	for _, reason := range refusalReasons {
+		m.streamsRefused.WithLabelValues(reason)
+	}
 	m.registry.MustRegister(m.reports, m.receivedBytes, m.activeStreams, m.inFlight,
-		m.reportLatency, m.streamsRefused, m.rateLimited,
+		m.reportLatency, m.streamsRefused, m.rateLimited, limits,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if stats != nil {
 		m.registry.MustRegister(newWriterCollector(stats))
@@ -84,10 +140,34 @@ func newMetrics(stats func() kafka.WriterStats) *metrics {
 	return m
 }
 
+// countReport counts one in-stream report, and the limit it stands for:
+// in-stream 408 only comes from the stream's maximum age, and 413 only from
+// a record above the maximum message size.
 func (m *metrics) countReport(code int) {
-	if i := codeIndex(code); i < len(reportCodes) {
+	i := codeIndex(code)
+	if c := m.limitByCode[i]; c != nil {
+		c.Inc()
+	}
+	if i < len(reportCodes) {
 		m.reportsByCode[i].Inc()
 		return
 	}
 	m.reports.WithLabelValues(strconv.Itoa(code)).Inc()
+}
+
+// countRefusal counts a request refused before streaming, and the limit
+// behind it.
+func (m *metrics) countRefusal(rerr *requestError) {
+	m.streamsRefused.WithLabelValues(rerr.reason).Inc()
+	if limit, ok := limitOfRefusal[rerr.reason]; ok {
+		m.limitExceeded[limit].Inc()
+	}
+}
+
+// countFatal counts the limit behind a fatal in-stream error: the only
+// limit that ends a stream is a record above http.maxRecordBytes.
+func (m *metrics) countFatal(e *record.Error) {
+	if e.Message == record.MessageTooLarge {
+		m.limitExceeded[limitMaxRecordBytes].Inc()
+	}
 }

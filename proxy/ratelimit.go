@@ -3,15 +3,21 @@ package proxy
 import (
 	"sync"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
 // rateLimiter holds the records/s and bytes/s budgets of the process and of
 // each path cluster_id, in fixed one-second windows. A record is admitted by
 // all four budgets or by none: a refused record costs nothing, so a client
-// that backs off is not punished for the records it was refused.
+// that backs off is not punished for the records it was refused. A budget of
+// 0 is no limit on that dimension.
 type rateLimiter struct {
 	cfg config.RateLimit
+	// refused counts refusals by the budget that refused, in check order:
+	// global records, global bytes, per-cluster records, per-cluster bytes.
+	refused [4]prometheus.Counter
 
 	mu       sync.Mutex
 	global   window
@@ -29,11 +35,13 @@ type window struct {
 // in the path, so stale entries are pruned when it grows past this.
 const maxClusterWindows = 1024
 
-func newRateLimiter(cfg config.RateLimit) *rateLimiter {
+// newRateLimiter returns nil when rate limits are off, so streams pay
+// nothing per record. refused are the counters of the four budgets.
+func newRateLimiter(cfg config.RateLimit, refused [4]prometheus.Counter) *rateLimiter {
 	if !cfg.Enabled {
 		return nil
 	}
-	return &rateLimiter{cfg: cfg, clusters: map[string]*window{}}
+	return &rateLimiter{cfg: cfg, refused: refused, clusters: map[string]*window{}}
 }
 
 // cluster returns the window of one cluster id; a stream looks it up once,
@@ -64,24 +72,36 @@ func (l *rateLimiter) pruneLocked() {
 
 // allow checks global records, global bytes, per-cluster records and
 // per-cluster bytes, in that order, for a record of size bytes at unix
-// second now, and counts it only if all four admit it.
+// second now, and counts it only if all four admit it. A refusal is
+// counted against the first budget that refused.
 func (l *rateLimiter) allow(cluster *window, now int64, size int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.global.roll(now)
 	cluster.roll(now)
 	n := int64(size)
-	if l.global.records+1 > l.cfg.RecordsPerSecond ||
-		l.global.bytes+n > l.cfg.BytesPerSecond ||
-		cluster.records+1 > l.cfg.PerClusterRecordsPerSecond ||
-		cluster.bytes+n > l.cfg.PerClusterBytesPerSecond {
-		return false
+	for i, over := range [4]bool{
+		exceeds(l.cfg.RecordsPerSecond, l.global.records, 1),
+		exceeds(l.cfg.BytesPerSecond, l.global.bytes, n),
+		exceeds(l.cfg.PerClusterRecordsPerSecond, cluster.records, 1),
+		exceeds(l.cfg.PerClusterBytesPerSecond, cluster.bytes, n),
+	} {
+		if over {
+			l.refused[i].Inc()
+			return false
+		}
 	}
 	l.global.records++
 	l.global.bytes += n
 	cluster.records++
 	cluster.bytes += n
 	return true
+}
+
+// exceeds reports whether adding n to used goes over budget; a budget of 0
+// is no limit.
+func exceeds(budget, used, n int64) bool {
+	return budget > 0 && used+n > budget
 }
 
 func (w *window) roll(now int64) {

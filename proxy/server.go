@@ -8,16 +8,14 @@ package proxy
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
@@ -36,6 +34,7 @@ type Server struct {
 	streams  *streamSet
 	ready    *readiness
 	access   *accessControl
+	tls      *tlsFiles // nil: plain HTTP
 
 	// writeBuffers recycles the streams' report buffers: a one-record
 	// request should not allocate a fresh 32 KiB.
@@ -59,19 +58,25 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	tlsFiles, err := newTLSFiles(cfg.HTTP.TLS, cfg.Authentication.Type, log.Warn)
+	if err != nil {
+		return nil, err
+	}
 	prod, err := producer.New(cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
 	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+	m := newMetrics(prod.Stats)
 	s := &Server{
 		cfg:          cfg,
 		log:          log,
 		producer:     prod,
-		metrics:      newMetrics(prod.Stats),
-		limiter:      newRateLimiter(cfg.RateLimit),
+		metrics:      m,
+		limiter:      newRateLimiter(cfg.RateLimit, [4]prometheus.Counter(m.limitExceeded[limitRateRecordsGlobal:limitMaxStreams])),
 		streams:      newStreamSet(cfg.HTTP.MaxStreams),
 		access:       access,
+		tls:          tlsFiles,
 		grace:        ms(cfg.HTTP.StreamGracePeriodMs),
 		idle:         ms(cfg.HTTP.IdleTimeoutMs),
 		drain:        ms(cfg.HTTP.ShutdownDrainMs),
@@ -136,23 +141,17 @@ func (s *Server) ManagementAddr() net.Addr { return s.mgmtListener.Addr() }
 // http.shutdownDrainMs), and the producer is closed last. A nil return means
 // a clean shutdown.
 func (s *Server) Run(ctx context.Context) error {
-	tlsConfig, err := s.tlsConfig()
-	if err != nil {
-		s.closeListeners()
-		_ = s.producer.Close()
-		return err
-	}
 	errc := make(chan error, 2)
 	go func() {
-		if tlsConfig != nil {
-			s.api.TLSConfig = tlsConfig
+		if s.tls != nil {
+			s.api.TLSConfig = s.tls.serverConfig()
 			errc <- s.api.ServeTLS(s.apiListener, "", "")
 			return
 		}
 		errc <- s.api.Serve(s.apiListener)
 	}()
 	go func() { errc <- s.mgmt.Serve(s.mgmtListener) }()
-	s.log.Info("serving", "listen", s.Addr().String(), "managementListen", s.ManagementAddr().String(), "tls", tlsConfig != nil)
+	s.log.Info("serving", "listen", s.Addr().String(), "managementListen", s.ManagementAddr().String(), "tls", s.tls != nil)
 
 	var serveErr error
 	select {
@@ -162,11 +161,6 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.shutdown()
 	return serveErr
-}
-
-func (s *Server) closeListeners() {
-	_ = s.apiListener.Close()
-	_ = s.mgmtListener.Close()
 }
 
 // shutdown drains in the order that loses no report: refuse new streams,
@@ -217,31 +211,4 @@ func (s *Server) shutdownAPI(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
-}
-
-// tlsConfig serves HTTPS when http.tls.certFile is set, and requires client
-// certificates when http.tls.clientCAFile is set.
-func (s *Server) tlsConfig() (*tls.Config, error) {
-	t := s.cfg.HTTP.TLS
-	if t.CertFile == "" {
-		return nil, nil
-	}
-	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("load http.tls certificate: %w", err)
-	}
-	c := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	if t.ClientCAFile != "" {
-		pem, err := os.ReadFile(t.ClientCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read http.tls.clientCAFile: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errors.New("http.tls.clientCAFile: no PEM certificate found")
-		}
-		c.ClientCAs = pool
-		c.ClientAuth = tls.RequireAndVerifyClientCert
-	}
-	return c, nil
 }

@@ -280,6 +280,7 @@ func (st *stream) endOfInput(err error) {
 		st.endReason = endInput
 	case errors.As(err, &fatal):
 		st.endReason = endFatal
+		st.srv.metrics.countFatal(fatal)
 		if s := st.q.reserve(st.abort); s != nil {
 			s.readAt = time.Now()
 			st.q.fail(s, fatal)

@@ -1,0 +1,138 @@
+package proxy
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+)
+
+// tlsFiles serves the produce listener's HTTPS from http.tls's files and
+// re-reads them when they change, so a rotated Kubernetes Secret (a new
+// certificate, or a new client CA) takes effect on the next handshake
+// without a restart. The files are checked at most once per reloadEvery.
+// A change that does not load (a certificate written before its key) keeps
+// the last good material, is logged, and is retried at the next check.
+type tlsFiles struct {
+	cfg        config.HTTPTLS
+	clientAuth tls.ClientAuthType
+	log        func(msg string, args ...any)
+
+	mu      sync.Mutex
+	checked time.Time
+	stamp   fileStamps  // of the files that current was built from
+	current *tls.Config // what a handshake uses
+}
+
+// newTLSFiles loads http.tls; nil when HTTPS is off. With a client CA,
+// client certificates are required and verified, except under
+// authentication.type mtls: there a client without a certificate completes
+// the handshake and gets the API's 401/40101, which tells it what is wrong
+// better than a handshake alert. A certificate the CA did not sign is
+// refused during the handshake either way.
+func newTLSFiles(h config.HTTPTLS, authType string, log func(string, ...any)) (*tlsFiles, error) {
+	if h.CertFile == "" {
+		return nil, nil
+	}
+	f := &tlsFiles{cfg: h, log: log, clientAuth: tls.RequireAndVerifyClientCert}
+	if authType == config.AuthMTLS {
+		f.clientAuth = tls.VerifyClientCertIfGiven
+	}
+	stamp, err := f.stat()
+	if err != nil {
+		return nil, err
+	}
+	if f.current, err = f.load(); err != nil {
+		return nil, err
+	}
+	f.stamp, f.checked = stamp, time.Now()
+	return f, nil
+}
+
+// serverConfig is the listener's tls.Config: every handshake asks the
+// files for the material of the moment.
+func (f *tlsFiles) serverConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return f.config(), nil },
+	}
+}
+
+// config returns the current material, re-reading the files if they
+// changed since the last check.
+func (f *tlsFiles) config() *tls.Config {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := time.Now()
+	if now.Sub(f.checked) < reloadEvery {
+		return f.current
+	}
+	f.checked = now
+	stamp, err := f.stat()
+	if err != nil {
+		f.log("re-read http.tls files; keeping the last good certificate", "error", err)
+		return f.current
+	}
+	if stamp == f.stamp {
+		return f.current
+	}
+	c, err := f.load()
+	if err != nil {
+		f.log("re-read http.tls files; keeping the last good certificate", "error", err)
+		return f.current
+	}
+	f.current, f.stamp = c, stamp
+	return c
+}
+
+// load builds a handshake config from the files.
+func (f *tlsFiles) load() (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(f.cfg.CertFile, f.cfg.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load http.tls.certFile and keyFile: %w", err)
+	}
+	c := &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{cert},
+		// GetConfigForClient's answer replaces the listener's config, ALPN
+		// included: without h2 here, HTTP/2 would never be negotiated.
+		NextProtos: []string{"h2", "http/1.1"},
+	}
+	if f.cfg.ClientCAFile == "" {
+		return c, nil
+	}
+	pem, err := os.ReadFile(f.cfg.ClientCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("read http.tls.clientCAFile: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, errors.New("http.tls.clientCAFile: no PEM certificate found")
+	}
+	c.ClientCAs, c.ClientAuth = pool, f.clientAuth
+	return c, nil
+}
+
+// fileStamps identify one version of the certificate, key and client CA
+// files by modification time and size, as the credentials file does.
+type fileStamps [3]struct{ modTime, size int64 }
+
+func (f *tlsFiles) stat() (fileStamps, error) {
+	var s fileStamps
+	for i, path := range []string{f.cfg.CertFile, f.cfg.KeyFile, f.cfg.ClientCAFile} {
+		if path == "" {
+			continue
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			return s, fmt.Errorf("http.tls: %w", err)
+		}
+		s[i].modTime, s[i].size = info.ModTime().UnixNano(), info.Size()
+	}
+	return s, nil
+}
