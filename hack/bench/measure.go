@@ -45,11 +45,13 @@ func measureAll(o *options, progress io.Writer) (*Report, error) {
 }
 
 type bench struct {
-	o        *options
-	rs       *recordSet
-	dir      string
-	progress io.Writer
-	report   *Report
+	broker      *brokerProcess
+	countStored bool // whether the mode's records go to broker
+	o           *options
+	rs          *recordSet
+	dir         string
+	progress    io.Writer
+	report      *Report
 }
 
 func (b *bench) failed() bool {
@@ -67,6 +69,7 @@ func (b *bench) runModes() error {
 		return err
 	}
 	defer broker.stop()
+	b.broker, b.countStored = broker, true
 	o := b.o
 
 	if o.modes["direct"] {
@@ -120,6 +123,7 @@ func (b *bench) runModes() error {
 		}
 	}
 	if o.modes["stalled"] {
+		b.countStored = false // its records go to a broker of its own
 		if err := b.runStalled(); err != nil {
 			return err
 		}
@@ -222,7 +226,8 @@ func (b *bench) withHWM(res Result, pid int) Result {
 }
 
 // measure runs load until the mode's deadline, with the proxy's CPU time
-// and RSS read around it (pid 0: no proxy), and fills res.
+// and RSS read around it (pid 0: no proxy) and the main broker's stored
+// records counted (when the mode uses it), and fills res.
 func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *tally) []time.Duration) Result {
 	fmt.Fprintf(b.progress, "bench: %s ...\n", res.Mode)
 	var before procUsage
@@ -231,6 +236,8 @@ func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *t
 		before, _ = readProcUsage(pid)
 		sampler = sampleRSS(pid, 20*time.Millisecond)
 	}
+	brokerBefore, _ := readProcUsage(b.broker.pid())
+	storedBefore, storedErr := storedRecords(b.broker.addr, benchTopic, b.o.partitions)
 	var tl tally
 	start := time.Now()
 	latencies := load(start.Add(b.o.duration), &tl)
@@ -243,6 +250,17 @@ func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *t
 	res.FirstFailure = tl.failure()
 	if res.OK+res.Failed != res.Sent && res.FirstFailure == "" {
 		res.FirstFailure = fmt.Sprintf("%d records sent, %d reports", res.Sent, res.OK+res.Failed)
+	}
+	if brokerAfter, err := readProcUsage(b.broker.pid()); err == nil {
+		res.BrokerCPUSeconds = (brokerAfter.cpu - brokerBefore.cpu).Seconds()
+	}
+	if b.countStored && storedErr == nil {
+		if after, err := storedRecords(b.broker.addr, benchTopic, b.o.partitions); err == nil {
+			res.Stored = after - storedBefore
+			if res.Stored < res.OK && res.FirstFailure == "" {
+				res.FirstFailure = fmt.Sprintf("%d records reported 200 but the broker's offsets advanced by %d", res.OK, res.Stored)
+			}
+		}
 	}
 	res.Seconds = end.Sub(start).Seconds()
 	if res.Seconds > 0 {

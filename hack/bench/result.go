@@ -25,12 +25,15 @@ type Report struct {
 // Result is one mode's row. Zero in a figure means "not measured in this
 // mode" and prints as "-".
 type Result struct {
-	Mode    string  `json:"mode"`
-	Kind    string  `json:"kind"`    // throughput, latency or memory
-	Streams int     `json:"streams"` // concurrent streams or clients; 0 for direct
-	Sent    int64   `json:"sent"`
-	OK      int64   `json:"ok"`
-	Failed  int64   `json:"failed"`
+	Mode    string `json:"mode"`
+	Kind    string `json:"kind"`    // throughput, latency or memory
+	Streams int    `json:"streams"` // concurrent streams or clients; 0 for direct
+	Sent    int64  `json:"sent"`
+	OK      int64  `json:"ok"`
+	Failed  int64  `json:"failed"`
+	// Stored is how far the broker's offsets advanced during the mode, as
+	// read by a separate client; 0 when not counted.
+	Stored  int64   `json:"stored,omitempty"`
 	Seconds float64 `json:"seconds"`
 
 	RecordsPerSec float64 `json:"recordsPerSec"`
@@ -45,8 +48,11 @@ type Result struct {
 	PeakRSSMiB         float64 `json:"peakRssMiB"`
 	CPUMicrosPerRecord float64 `json:"cpuMicrosPerRecord"`
 	ProxyCPUSeconds    float64 `json:"proxyCpuSeconds"`
-	FirstFailure       string  `json:"firstFailure,omitempty"`
-	Note               string  `json:"note,omitempty"`
+	// BrokerCPUSeconds: kfake serves every request on one goroutine, so a
+	// figure near Seconds means the broker was the limit of the mode.
+	BrokerCPUSeconds float64 `json:"brokerCpuSeconds"`
+	FirstFailure     string  `json:"firstFailure,omitempty"`
+	Note             string  `json:"note,omitempty"`
 }
 
 func (r *Report) writeJSON(path string) error {
