@@ -66,6 +66,14 @@ func errUnauthenticated(challenge string) *requestError {
 	return &requestError{http.StatusUnauthorized, 40101, "Unauthorized: missing or invalid credentials.", "", "unauthenticated", challenge}
 }
 
+// errKafkaCredentialsRefused answers a request when Kafka refuses the
+// proxy's own credentials, as the reference proxy does (401, 40101); the
+// message says whose credentials are wrong, and no challenge is sent, since
+// the client's would not help.
+func errKafkaCredentialsRefused() *requestError {
+	return &requestError{http.StatusUnauthorized, 40101, "Kafka refused the proxy's SASL credentials: the proxy's kafka.sasl settings must be fixed.", "", "kafka_unauthenticated", ""}
+}
+
 func errTopicForbidden(topic string) *requestError {
 	return &requestError{http.StatusForbidden, 40301, "Not authorized to access topic " + topic + ".", "", "topic_forbidden", ""}
 }

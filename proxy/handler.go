@@ -158,6 +158,8 @@ func (s *Server) partitions(ctx context.Context, topic string) (int32, *requestE
 		return 0, errTopicNotFound(topic)
 	case errors.Is(err, producer.ErrTopicAuthorization):
 		return 0, errTopicForbidden(topic)
+	case errors.Is(err, producer.ErrCredentialsRefused):
+		return 0, errKafkaCredentialsRefused()
 	default:
 		if !errors.Is(err, producer.ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded) {
 			s.log.Warn("topic metadata", "topic", topic, "error", err)

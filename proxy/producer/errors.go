@@ -26,6 +26,10 @@ var (
 	// ErrTopicAuthorization: the broker refuses the proxy's principal access
 	// to the topic's metadata (HTTP 403, 40301).
 	ErrTopicAuthorization = errors.New("not authorized to access the topic")
+	// ErrCredentialsRefused: the broker refuses the proxy's own SASL
+	// credentials (HTTP 401, 40101, as the reference proxy answers a Kafka
+	// authentication failure). Partitions wraps it with ErrUnavailable.
+	ErrCredentialsRefused = errCredentialsRefused
 )
 
 // Errors this package raises itself and reports through mapError.

@@ -1,6 +1,7 @@
 package producer
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -50,6 +51,7 @@ func TestSASL(t *testing.T) {
 		})
 
 		t.Run(mechanism+"/refused", func(t *testing.T) {
+			before := storedRecords(t, b.Addr())
 			var log logBuffer
 			p := newProducerLogging(t, saslConfig(t, b.Addr(), mechanism, user+"-user", "wrong"), &log)
 			_, err := p.Partitions(t.Context(), "orders")
@@ -66,6 +68,9 @@ func TestSASL(t *testing.T) {
 			}
 			if strings.Contains(logged, "wrong") {
 				t.Errorf("log shows the password:\n%s", logged)
+			}
+			if after := storedRecords(t, b.Addr()); after != before {
+				t.Errorf("the topic grew from %d to %d records with refused credentials", before, after)
 			}
 		})
 	}
@@ -91,6 +96,25 @@ func TestSASLRefusedOnProducePathAlone(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// storedRecords is the end offset of orders/0, read as the PLAIN superuser
+// on a connection of the test's own.
+func storedRecords(t *testing.T, addr string) int64 {
+	t.Helper()
+	d := &kafka.Dialer{Timeout: 5 * time.Second, SASLMechanism: plain.Mechanism{Username: "plain-user", Password: "plain-secret"}}
+	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
+	defer cancel()
+	conn, err := d.DialLeader(ctx, "tcp", addr, "orders", 0)
+	if err != nil {
+		t.Fatalf("dial leader of orders/0: %v", err)
+	}
+	defer conn.Close()
+	n, err := conn.ReadLastOffset()
+	if err != nil {
+		t.Fatalf("end offset of orders/0: %v", err)
+	}
+	return n
 }
 
 func saslConfig(t *testing.T, addr, mechanism, user, password string) config.Config {

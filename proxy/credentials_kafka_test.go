@@ -1,0 +1,110 @@
+package proxy
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
+	"github.com/segmentio/kafka-go/sasl/plain"
+	"github.com/segmentio/kafka-go/sasl/scram"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
+)
+
+// saslMechanism is a kafka-go mechanism for the test's own reader.
+func saslMechanism(t *testing.T, name, user, password string) sasl.Mechanism {
+	t.Helper()
+	switch name {
+	case config.SASLPlain:
+		return plain.Mechanism{Username: user, Password: password}
+	case config.SASLScramSHA256, config.SASLScramSHA512:
+		algo := scram.SHA256
+		if name == config.SASLScramSHA512 {
+			algo = scram.SHA512
+		}
+		m, err := scram.Mechanism(algo, user, password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	t.Fatalf("no mechanism %s", name)
+	return nil
+}
+
+// Issue 5: with SASL PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 against a broker
+// that knows the proxy's user, a wrong password in kafka.sasl.passwordFile
+// is answered 401/40101 naming the proxy's credentials (not a 503 or a bare
+// "unexpected EOF"), logged once in a clear line without the password, and
+// nothing is produced; once the file holds the right password, without a
+// restart, the same request produces, as a separate SASL client reads back.
+func TestProduce_KafkaSASLWrongPassword_401ThenRotated(t *testing.T) {
+	for _, mechanism := range []string{config.SASLPlain, config.SASLScramSHA256, config.SASLScramSHA512} {
+		t.Run(mechanism, func(t *testing.T) {
+			t.Parallel()
+			const user, right, wrong = "proxy", "right-password", "wrong-password"
+			b := kafkatest.StartBroker(t, map[string]int32{"sasl": 1}, kfake.EnableSASL(), kfake.Superuser(mechanism, user, right))
+			passwordFile := filepath.Join(t.TempDir(), "password")
+			writeCredentials(t, passwordFile, wrong+"\n")
+			cfg := testConfig(b.Addr())
+			cfg.Kafka.SASL = config.KafkaSASL{Mechanism: mechanism, Username: user, PasswordFile: passwordFile}
+			var logs syncBuffer
+			ts := startServerConfig(t, cfg, &logs)
+			dialer := &kafka.Dialer{Timeout: 5 * time.Second, SASLMechanism: saslMechanism(t, mechanism, user, right)}
+
+			resp, body := post(t, ts.url("c", "sasl"), "application/json", oneRecord)
+			wantError(t, resp, body, 401, 40101, "Kafka refused the proxy's SASL credentials: the proxy's kafka.sasl settings must be fixed.")
+			if got := resp.Header.Get("WWW-Authenticate"); got != "" {
+				t.Errorf("WWW-Authenticate %q: the client's credentials are not the problem", got)
+			}
+			if n := strings.Count(logs.String(), "Kafka refused the proxy's SASL credentials"); n != 1 {
+				t.Errorf("the refusal is logged %d times, want once:\n%s", n, logs.String())
+			}
+			if m := scrape(t, ts.mgmt); m[`restproxy_streams_rejected_total{reason="kafka_unauthenticated"}`] != 1 {
+				t.Errorf("kafka_unauthenticated refusals = %v, want 1", m[`restproxy_streams_rejected_total{reason="kafka_unauthenticated"}`])
+			}
+			if n := endOffsetWith(t, dialer, b.Addr(), "sasl"); n != 0 {
+				t.Fatalf("topic holds %d records after the refusal, want 0", n)
+			}
+
+			writeCredentials(t, passwordFile, right+"\n")
+			waitFor(t, "the rotated password to be used", func() bool {
+				resp, _ := post(t, ts.url("c", "sasl"), "application/json", oneRecord)
+				return resp.StatusCode == 200
+			})
+			stored := kafkatest.Read(t, kafka.ReaderConfig{Brokers: []string{b.Addr()}, Topic: "sasl", Dialer: dialer}, kafka.FirstOffset, 1)
+			if string(stored[0].Value) != "hello" {
+				t.Errorf("stored %q, want hello", stored[0].Value)
+			}
+			for _, secret := range []string{right, wrong} {
+				if strings.Contains(logs.String(), secret) {
+					t.Errorf("a log line shows a password:\n%s", logs.String())
+				}
+			}
+		})
+	}
+}
+
+// endOffsetWith is kafkatest.EndOffset through an authenticating dialer.
+func endOffsetWith(t *testing.T, d *kafka.Dialer, addr, topic string) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, err := d.DialLeader(ctx, "tcp", addr, topic, 0)
+	if err != nil {
+		t.Fatalf("dial leader of %s: %v", topic, err)
+	}
+	defer conn.Close()
+	n, err := conn.ReadLastOffset()
+	if err != nil {
+		t.Fatalf("end offset of %s: %v", topic, err)
+	}
+	return n
+}
+
