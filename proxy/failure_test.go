@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -59,14 +60,20 @@ func (sb *stoppableBroker) restart() {
 	sb.b = b
 }
 
-// holdProduce makes the broker swallow produce requests, so that records
-// sent from now on stay in flight until the broker goes away.
-func (sb *stoppableBroker) holdProduce() {
+// holdProduce makes the broker swallow produce requests, never answering
+// them, until the returned answer is called: records sent meanwhile stay in
+// flight until the broker goes away or their delivery timeout.
+func (sb *stoppableBroker) holdProduce() (answer func()) {
+	var answering atomic.Bool
 	c := sb.b.Cluster()
 	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		if answering.Load() {
+			return nil, nil, false // handle it normally from now on
+		}
 		c.KeepControl()
 		return nil, nil, true
 	})
+	return func() { answering.Store(true) }
 }
 
 // Issue 5, failures: the broker stops in the middle of a stream. Every
@@ -128,6 +135,40 @@ func TestFailure_BrokerStopsMidStream_50003ThenRecovers(t *testing.T) {
 	rc := kafka.ReaderConfig{Brokers: []string{sb.addr}, Topic: "stops"}
 	if m := kafkatest.Read(t, rc, r.Offset, 1)[0]; string(m.Value) != "back" {
 		t.Errorf("restarted broker holds %q at offset %d, want \"back\"", m.Value, r.Offset)
+	}
+}
+
+// Issue 5, failures: the broker stops answering in the middle of a stream
+// without closing its connections (a hung broker, a network partition).
+// Only the delivery timeout can then answer: every record in flight gets a
+// 50003 report that says so, the stream goes on, and once the broker
+// answers again the same stream's records succeed.
+func TestFailure_BrokerHangsMidStream_50003ByDeliveryTimeout(t *testing.T) {
+	t.Parallel()
+	sb := startStoppableBroker(t, map[string]int32{"hangs": 1})
+	cfg := testConfig(sb.addr)
+	cfg.Producer.DeliveryTimeoutMs = 800
+	ts := startServerConfig(t, cfg, io.Discard)
+	sc := openStream(t, ts.url("c", "hangs"))
+	sc.send(oneRecord)
+	if r := sc.next(); r.ErrorCode != 200 {
+		t.Fatalf("record before the broker hangs: %v", r)
+	}
+	answer := sb.holdProduce()
+	const held = 5
+	for range held {
+		sc.send(oneRecord)
+	}
+	for i := range held {
+		if r := sc.next(); r.ErrorCode != 50003 || !strings.Contains(r.Message, "deliveryTimeoutMs") {
+			t.Errorf("record %d sent to the hung broker: %v, want 50003 naming the delivery timeout", i, r)
+		}
+	}
+	answer()
+	sc.sendUntil(oneRecord, 200, 50003, "the broker answering again")
+	sc.closeSend()
+	if rest := sc.rest(); len(rest) != 0 {
+		t.Errorf("extra reports: %v", rest)
 	}
 }
 
