@@ -79,46 +79,52 @@ func (b *bench) runModes() error {
 		}))
 	}
 
-	if o.modes["stream"] || o.modes["single"] || o.modes["latency"] {
-		p, err := startProxy(o.proxyBin, b.dir, "proxy", broker.addr, nil)
+	target := func(p *proxyProcess) produceTarget { return produceTarget{addr: p.addr, topic: benchTopic} }
+	if o.modes["stream"] {
+		for _, n := range o.streams {
+			err := b.withProxy(broker.addr, Result{Mode: fmt.Sprintf("stream-%d", n), Kind: "throughput", Streams: n},
+				func(p *proxyProcess, deadline time.Time, tl *tally) []time.Duration {
+					pushStreams(target(p), b.rs, n, deadline, tl)
+					return nil
+				})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if o.modes["single"] {
+		n := o.singleClients
+		err := b.withProxy(broker.addr, Result{Mode: fmt.Sprintf("single-%d", n), Kind: "throughput", Streams: n,
+			Note: "one record per POST on keep-alive connections; records/s = requests/s"},
+			func(p *proxyProcess, deadline time.Time, tl *tally) []time.Duration {
+				postSingles(target(p), b.rs, n, deadline, tl)
+				return nil
+			})
 		if err != nil {
 			return err
 		}
-		target := produceTarget{addr: p.addr, topic: benchTopic}
-		if o.modes["stream"] {
-			for _, n := range o.streams {
-				b.add(b.measure(Result{Mode: fmt.Sprintf("stream-%d", n), Kind: "throughput", Streams: n}, p.pid(),
-					func(deadline time.Time, tl *tally) []time.Duration {
-						pushStreams(target, b.rs, n, deadline, tl)
-						return nil
-					}))
-			}
-		}
-		if o.modes["single"] {
-			n := o.singleClients
-			b.add(b.measure(Result{Mode: fmt.Sprintf("single-%d", n), Kind: "throughput", Streams: n,
-				Note: "one record per POST on keep-alive connections; records/s = requests/s"}, p.pid(),
-				func(deadline time.Time, tl *tally) []time.Duration {
-					postSingles(target, b.rs, n, deadline, tl)
-					return nil
-				}))
-		}
-		if o.modes["latency"] {
-			n := o.latencyStreams
-			b.add(b.measure(Result{Mode: fmt.Sprintf("latency-%s", rateName(o.latencyRate)), Kind: "latency", Streams: n,
-				OfferedPerSec: o.latencyRate,
-				Note:          fmt.Sprintf("%g records/s offered over %d streams; latency from a record's last byte sent to its report read", o.latencyRate, n)},
-				p.pid(), func(deadline time.Time, tl *tally) []time.Duration {
-					return paceStreams(target, b.rs, n, o.latencyRate, deadline, tl)
-				}))
-		}
-		if err := p.stop(30 * time.Second); err != nil {
-			fmt.Fprintf(b.progress, "bench: proxy stop: %v\n", err)
+	}
+	if o.modes["latency"] {
+		n := o.latencyStreams
+		err := b.withProxy(broker.addr, Result{Mode: fmt.Sprintf("latency-%s", rateName(o.latencyRate)), Kind: "latency", Streams: n,
+			OfferedPerSec: o.latencyRate,
+			Note:          fmt.Sprintf("%g records/s offered over %d streams; latency from a record's last byte sent to its report read", o.latencyRate, n)},
+			func(p *proxyProcess, deadline time.Time, tl *tally) []time.Duration {
+				return paceStreams(target(p), b.rs, n, o.latencyRate, deadline, tl)
+			})
+		if err != nil {
+			return err
 		}
 	}
-
 	if o.modes["open"] {
-		if err := b.runOpen(broker.addr); err != nil {
+		n := o.openStreams
+		err := b.withProxy(broker.addr, Result{Mode: fmt.Sprintf("open-%d", n), Kind: "memory", Streams: n,
+			Note: fmt.Sprintf("%d streams open at once, each sending one record every %s", n, o.trickleEvery)},
+			func(p *proxyProcess, deadline time.Time, tl *tally) []time.Duration {
+				trickleStreams(target(p), b.rs, n, o.trickleEvery, deadline, tl)
+				return nil
+			})
+		if err != nil {
 			return err
 		}
 	}
@@ -131,23 +137,43 @@ func (b *bench) runModes() error {
 	return nil
 }
 
-// runOpen measures a fresh proxy, whose VmHWM is then this mode's own, with
-// many streams open at once, each trickling records.
-func (b *bench) runOpen(broker string) error {
-	n := b.o.openStreams
-	p, err := startProxy(b.o.proxyBin, b.dir, "proxy-open", broker, nil)
+// withProxy measures one mode on a proxy process of its own, so that no
+// mode inherits another's heap, goroutines or garbage, and the process's
+// VmHWM is the mode's peak RSS. The proxy is warmed up first: a fresh
+// process's first records wait for Kafka connections that a proxy in
+// service already has.
+func (b *bench) withProxy(bootstrap string, res Result, load func(p *proxyProcess, deadline time.Time, tl *tally) []time.Duration) error {
+	p, err := startProxy(b.o.proxyBin, b.dir, res.Mode, bootstrap, nil)
 	if err != nil {
 		return err
 	}
-	defer p.stop(30 * time.Second)
-	target := produceTarget{addr: p.addr, topic: benchTopic}
-	res := b.measure(Result{Mode: fmt.Sprintf("open-%d", n), Kind: "memory", Streams: n,
-		Note: fmt.Sprintf("%d streams open at once, each sending one record every %s; fresh proxy process", n, b.o.trickleEvery)},
-		p.pid(), func(deadline time.Time, tl *tally) []time.Duration {
-			trickleStreams(target, b.rs, n, b.o.trickleEvery, deadline, tl)
-			return nil
-		})
+	defer func() {
+		if err := p.stop(30 * time.Second); err != nil {
+			fmt.Fprintf(b.progress, "bench: %s: stop proxy: %v\n", res.Mode, err)
+		}
+	}()
+	if err := warmUp(p); err != nil {
+		return fmt.Errorf("%s: %w", res.Mode, err)
+	}
+	res = b.measure(res, p.pid(), func(deadline time.Time, tl *tally) []time.Duration {
+		return load(p, deadline, tl)
+	})
 	b.add(b.withHWM(res, p.pid()))
+	return nil
+}
+
+// warmUp sends one stream's worth of records through a fresh proxy and
+// checks they were all produced.
+func warmUp(p *proxyProcess) error {
+	rs, err := newRecordSet(100, minRecordBytes)
+	if err != nil {
+		return err
+	}
+	var tl tally
+	pushStreams(produceTarget{addr: p.addr, topic: benchTopic}, rs, 1, time.Now(), &tl)
+	if tl.ok.Load() != tl.sent.Load() || tl.failure() != "" {
+		return fmt.Errorf("warm-up: %d of %d records reported 200 (%s)", tl.ok.Load(), tl.sent.Load(), tl.failure())
+	}
 	return nil
 }
 
@@ -167,7 +193,7 @@ func (b *bench) runStalled() error {
 	}
 	defer broker.Close()
 	r.serve(real)
-	p, err := startProxy(b.o.proxyBin, b.dir, "proxy-stalled", r.addr(), nil)
+	p, err := startProxy(b.o.proxyBin, b.dir, "stalled", r.addr(), nil)
 	if err != nil {
 		return err
 	}
@@ -176,10 +202,8 @@ func (b *bench) runStalled() error {
 
 	// Connect the producer to the broker before the stall, as a proxy in
 	// service would be.
-	var warm tally
-	pushStreams(target, b.rs, 1, time.Now().Add(200*time.Millisecond), &warm)
-	if warm.ok.Load() == 0 || warm.failure() != "" {
-		return fmt.Errorf("stalled mode: warm-up through the relay failed: %d reports ok, %s", warm.ok.Load(), warm.failure())
+	if err := warmUp(p); err != nil {
+		return fmt.Errorf("stalled: through the relay: %w", err)
 	}
 
 	n := b.o.stallStreams
