@@ -250,6 +250,8 @@ func TestParseOptions_RefusesBadValuesByName(t *testing.T) {
 		{[]string{"--duration", "0s"}, "--duration 0s"},
 		{[]string{"--latency-rate", "-1"}, "--latency-rate -1"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--proxy-env", "GOGC"}, `--proxy-env: "GOGC" is not KEY=VALUE`},
+		{[]string{"--proxy-config", "/nonexistent.yaml"}, "--proxy-config: "},
 	} {
 		_, err := parseOptions(tt.args, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -11,14 +11,13 @@ import (
 )
 
 // writeDirect produces the record set again and again with a kafka-go
-// Writer configured as the proxy configures its own (acks=all, the
-// default linger, batch size and bytes, murmur2 on the keys, asynchronous
-// with a completion callback, the same bound on records in flight), until
+// Writer configured as the proxy configures its own from cfg (acks=all,
+// linger, batch size and bytes, murmur2 on the keys, asynchronous with a
+// completion callback, the same bound on records in flight), until
 // deadline, then waits for every acknowledgement. It is the ceiling a
 // proxy built on kafka-go could reach on this broker and machine.
-func writeDirect(broker, topic string, rs *recordSet, deadline time.Time, tl *tally) {
-	defaults := config.Default()
-	maxInFlight := int64(defaults.HTTP.MaxInFlightTotal)
+func writeDirect(broker, topic string, cfg config.Config, rs *recordSet, deadline time.Time, tl *tally) {
+	maxInFlight := int64(cfg.HTTP.MaxInFlightTotal)
 	var inFlight atomic.Int64
 	wake := make(chan struct{}, 1)
 	w := &kafka.Writer{
@@ -26,9 +25,9 @@ func writeDirect(broker, topic string, rs *recordSet, deadline time.Time, tl *ta
 		Topic:        topic,
 		Balancer:     &kafka.Murmur2Balancer{},
 		RequiredAcks: kafka.RequireAll,
-		BatchSize:    defaults.Producer.BatchMaxRecords,
-		BatchBytes:   int64(defaults.Producer.BatchMaxBytes),
-		BatchTimeout: time.Duration(defaults.Producer.LingerMs) * time.Millisecond,
+		BatchSize:    cfg.Producer.BatchMaxRecords,
+		BatchBytes:   int64(cfg.Producer.BatchMaxBytes),
+		BatchTimeout: time.Duration(cfg.Producer.LingerMs) * time.Millisecond,
 		Async:        true,
 		Completion: func(msgs []kafka.Message, err error) {
 			tl.reportN(len(msgs), err)

@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
 func main() {
@@ -40,6 +42,8 @@ var allModes = []string{"direct", "stream", "single", "latency", "open", "stalle
 
 type options struct {
 	proxyBin, out, plot, fromJSON, workDir string
+	proxyConfig                            config.Config // the base of every proxy's config
+	proxyEnv                               []string      // added to the proxy's environment
 
 	duration       time.Duration
 	recordBytes    int
@@ -66,6 +70,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each mode sends")
 	fs.IntVar(&o.recordBytes, "record-bytes", 200, "size of each record's JSON text")
 	fs.IntVar(&o.partitions, "partitions", 3, "partitions of the benchmark topic")
+	configPath := fs.String("proxy-config", "", "YAML proxy config `file` to start from instead of the defaults (listeners, bootstrap servers and log level are the benchmark's); the direct mode copies its producer settings")
+	env := fs.String("proxy-env", "", "comma-separated `KEY=VALUE`s added to the proxy's environment, e.g. GOGC=200,GOMAXPROCS=1")
 	modes := fs.String("modes", strings.Join(allModes, ","), "comma-separated modes to run, of "+strings.Join(allModes, ","))
 	streams := fs.String("streams", "1,8,64", "comma-separated concurrent stream counts for the stream modes")
 	fs.IntVar(&o.singleClients, "single-clients", 64, "keep-alive clients in the single mode (one record per POST)")
@@ -79,6 +85,22 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	o.proxyConfig = config.Default()
+	if *configPath != "" {
+		cfg, err := config.Load(*configPath)
+		if err != nil {
+			return nil, fmt.Errorf("--proxy-config: %w", err)
+		}
+		o.proxyConfig = cfg
+	}
+	if *env != "" {
+		for _, kv := range strings.Split(*env, ",") {
+			if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+				return nil, fmt.Errorf("--proxy-env: %q is not KEY=VALUE", kv)
+			}
+			o.proxyEnv = append(o.proxyEnv, kv)
+		}
 	}
 	o.modes = map[string]bool{}
 	for _, m := range strings.Split(*modes, ",") {

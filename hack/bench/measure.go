@@ -5,8 +5,6 @@ import (
 	"io"
 	"os"
 	"time"
-
-	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
 const benchTopic = "bench"
@@ -74,7 +72,7 @@ func (b *bench) runModes() error {
 
 	if o.modes["direct"] {
 		b.add(b.measure(Result{Mode: "direct", Kind: "throughput"}, 0, func(deadline time.Time, tl *tally) []time.Duration {
-			writeDirect(broker.addr, benchTopic, b.rs, deadline, tl)
+			writeDirect(broker.addr, benchTopic, b.o.proxyConfig, b.rs, deadline, tl)
 			return nil
 		}))
 	}
@@ -143,7 +141,7 @@ func (b *bench) runModes() error {
 // process's first records wait for Kafka connections that a proxy in
 // service already has.
 func (b *bench) withProxy(bootstrap string, res Result, load func(p *proxyProcess, deadline time.Time, tl *tally) []time.Duration) error {
-	p, err := startProxy(b.o.proxyBin, b.dir, res.Mode, bootstrap, nil)
+	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, b.o.proxyConfig, b.dir, res.Mode, bootstrap)
 	if err != nil {
 		return err
 	}
@@ -193,7 +191,7 @@ func (b *bench) runStalled() error {
 	}
 	defer broker.Close()
 	r.serve(real)
-	p, err := startProxy(b.o.proxyBin, b.dir, "stalled", r.addr(), nil)
+	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, b.o.proxyConfig, b.dir, "stalled", r.addr())
 	if err != nil {
 		return err
 	}
@@ -207,7 +205,7 @@ func (b *bench) runStalled() error {
 	}
 
 	n := b.o.stallStreams
-	limits := config.Default().HTTP
+	limits := b.o.proxyConfig.HTTP
 	var stallRSS int64
 	var inFlight float64
 	var forwarded int64

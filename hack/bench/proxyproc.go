@@ -30,10 +30,11 @@ type proxyProcess struct {
 	log    string
 }
 
-// startProxy writes a config (defaults, loopback listeners, the given
-// bootstrap server, then tweak) into dir and runs bin proxy --config on it,
-// returning once /readyz answers 200.
-func startProxy(bin, dir, name, bootstrap string, tweak func(*config.Config)) (*proxyProcess, error) {
+// startProxy writes a config into dir (base, with loopback listeners, the
+// given bootstrap server and warnings-only logs) and runs bin proxy
+// --config on it with env added to the environment, returning once /readyz
+// answers 200.
+func startProxy(bin string, env []string, base config.Config, dir, name, bootstrap string) (*proxyProcess, error) {
 	listen, err := freePort()
 	if err != nil {
 		return nil, err
@@ -42,14 +43,11 @@ func startProxy(bin, dir, name, bootstrap string, tweak func(*config.Config)) (*
 	if err != nil {
 		return nil, err
 	}
-	cfg := config.Default()
+	cfg := base
 	cfg.Listen, cfg.ManagementListen = listen, mgmt
 	cfg.Kafka.BootstrapServers = []string{bootstrap}
 	// Warnings only: a log line per stream would be part of what is measured.
 	cfg.Logging.Level = "warn"
-	if tweak != nil {
-		tweak(&cfg)
-	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("proxy config for %s: %w", name, err)
 	}
@@ -70,6 +68,7 @@ func startProxy(bin, dir, name, bootstrap string, tweak func(*config.Config)) (*
 
 	cmd := exec.Command(bin, "proxy", "--config", cfgPath)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
