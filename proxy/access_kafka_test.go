@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"crypto/tls"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/testpki"
 )
 
 // Issue 5: Kafka-side authorization, with real ACLs on the broker. The
@@ -68,5 +71,63 @@ func TestProduce_KafkaACLs_40301(t *testing.T) {
 		if n := endOffsetWith(t, admin, b.Addr(), topic); n != 0 {
 			t.Errorf("topic %s holds %d records, want 0", topic, n)
 		}
+	}
+}
+
+// Issue 5: TLS to Kafka with a CA and a client certificate. With both
+// right, records are stored (read back over TLS by a client of the test's
+// own); a broker certificate the proxy's CA did not sign, or a missing
+// client certificate the broker requires, is answered 401/40101 naming the
+// proxy's kafka.tls settings, logged once with the cause, and nothing is
+// stored.
+func TestProduce_KafkaTLS(t *testing.T) {
+	t.Parallel()
+	ca, otherCA := testpki.New(t), testpki.New(t)
+	brokerCert, proxyCert := ca.Issue(t, "broker"), ca.Issue(t, "proxy")
+	b := kafkatest.StartBroker(t, map[string]int32{"tls": 1}, kfake.TLS(&tls.Config{
+		Certificates: []tls.Certificate{brokerCert.Pair},
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientCAs:    ca.Pool,
+	}))
+	reader := &kafka.Dialer{Timeout: 5 * time.Second, TLS: &tls.Config{RootCAs: ca.Pool, Certificates: []tls.Certificate{proxyCert.Pair}}}
+
+	for _, c := range []struct {
+		name             string
+		caFile, certFile string
+		logged           string
+	}{
+		{"broker not trusted", otherCA.File, proxyCert.CertFile, "certificate signed by unknown authority"},
+		{"no client certificate", ca.File, "", "certificate required"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := testConfig(b.Addr())
+			cfg.Kafka.TLS = config.KafkaTLS{Enabled: true, CAFile: c.caFile}
+			if c.certFile != "" {
+				cfg.Kafka.TLS.CertFile, cfg.Kafka.TLS.KeyFile = proxyCert.CertFile, proxyCert.KeyFile
+			}
+			var logs syncBuffer
+			ts := startServerConfig(t, cfg, &logs)
+			for range 2 {
+				resp, body := post(t, ts.url("c", "tls"), "application/json", oneRecord)
+				wantError(t, resp, body, 401, 40101, "The TLS handshake with Kafka failed: the proxy's kafka.tls settings must be fixed.")
+			}
+			if n := strings.Count(logs.String(), "TLS handshake with Kafka failed"); n != 1 || !strings.Contains(logs.String(), c.logged) {
+				t.Errorf("want one log line naming %q; got %d:\n%s", c.logged, n, logs.String())
+			}
+			if n := endOffsetWith(t, reader, b.Addr(), "tls"); n != 0 {
+				t.Errorf("topic holds %d records, want 0", n)
+			}
+		})
+	}
+
+	cfg := testConfig(b.Addr())
+	cfg.Kafka.TLS = config.KafkaTLS{Enabled: true, CAFile: ca.File, CertFile: proxyCert.CertFile, KeyFile: proxyCert.KeyFile}
+	ts := startServerConfig(t, cfg, io.Discard)
+	if reports := produce(t, ts.url("c", "tls"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
+		t.Fatalf("with the right CA and certificate: %v", reports)
+	}
+	stored := kafkatest.Read(t, kafka.ReaderConfig{Brokers: []string{b.Addr()}, Topic: "tls", Dialer: reader}, kafka.FirstOffset, 1)
+	if string(stored[0].Value) != "hello" {
+		t.Errorf("stored %q, want hello", stored[0].Value)
 	}
 }

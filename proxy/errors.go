@@ -74,6 +74,14 @@ func errKafkaCredentialsRefused() *requestError {
 	return &requestError{http.StatusUnauthorized, 40101, "Kafka refused the proxy's SASL credentials: the proxy's kafka.sasl settings must be fixed.", "", "kafka_unauthenticated", ""}
 }
 
+// errKafkaTLSRefused answers a request when the TLS handshake with Kafka
+// fails on identity (a broker certificate the proxy does not trust, or a
+// broker refusing the proxy's certificate): like refused SASL credentials,
+// only the proxy's settings can fix it.
+func errKafkaTLSRefused() *requestError {
+	return &requestError{http.StatusUnauthorized, 40101, "The TLS handshake with Kafka failed: the proxy's kafka.tls settings must be fixed.", "", "kafka_tls", ""}
+}
+
 func errTopicForbidden(topic string) *requestError {
 	return &requestError{http.StatusForbidden, 40301, "Not authorized to access topic " + topic + ".", "", "topic_forbidden", ""}
 }

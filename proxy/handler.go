@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -160,12 +161,38 @@ func (s *Server) partitions(ctx context.Context, topic string) (int32, *requestE
 		return 0, errTopicForbidden(topic)
 	case errors.Is(err, producer.ErrCredentialsRefused):
 		return 0, errKafkaCredentialsRefused()
+	case producer.TLSRefused(err):
+		if s.kafkaTLSLog.due(time.Now()) {
+			s.log.Error("TLS handshake with Kafka failed: requests are refused 401/40101 until kafka.tls is fixed", "error", err)
+		}
+		return 0, errKafkaTLSRefused()
 	default:
 		if !errors.Is(err, producer.ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded) {
 			s.log.Warn("topic metadata", "topic", topic, "error", err)
 		}
 		return 0, errKafkaUnavailable()
 	}
+}
+
+// logEvery bounds a log line that every request could repeat to one per
+// period, so a misconfiguration is said clearly without flooding the log.
+type logEvery struct {
+	period time.Duration
+
+	mu   sync.Mutex
+	last time.Time
+}
+
+// due reports whether the line may be logged at now, and if so starts a
+// new period.
+func (l *logEvery) due(now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.last.IsZero() && now.Sub(l.last) < l.period {
+		return false
+	}
+	l.last = now
+	return true
 }
 
 // awaitData reads up to the first byte of the first record, so that an

@@ -77,7 +77,7 @@ var limitNames = [...]string{
 // refusalReasons are every reason label of restproxy_streams_rejected_total,
 // created up front so a dashboard sees 0 rather than no series.
 var refusalReasons = [...]string{"method", "media_type", "charset", "empty_body", "idle", "path",
-	"unknown_cluster", "unknown_topic", "unauthenticated", "topic_forbidden", "kafka_unauthenticated", "too_large",
+	"unknown_cluster", "unknown_topic", "unauthenticated", "topic_forbidden", "kafka_unauthenticated", "kafka_tls", "too_large",
 	"too_many_streams", "kafka_unavailable", "shutting_down", "internal"}
 
 // limitOfRefusal is the limit behind a refusal before streaming, if any.

@@ -36,6 +36,10 @@ type Server struct {
 	access   *accessControl
 	tls      *tlsFiles // nil: plain HTTP
 
+	// kafkaTLSLog says why Kafka's TLS refuses the proxy, once a minute
+	// rather than once per refused request.
+	kafkaTLSLog logEvery
+
 	// writeBuffers recycles the streams' report buffers: a one-record
 	// request should not allocate a fresh 32 KiB.
 	writeBuffers sync.Pool
@@ -77,6 +81,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		streams:      newStreamSet(cfg.HTTP.MaxStreams),
 		access:       access,
 		tls:          tlsFiles,
+		kafkaTLSLog:  logEvery{period: time.Minute},
 		grace:        ms(cfg.HTTP.StreamGracePeriodMs),
 		idle:         ms(cfg.HTTP.IdleTimeoutMs),
 		drain:        ms(cfg.HTTP.ShutdownDrainMs),

@@ -2,6 +2,7 @@ package producer
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -69,7 +70,7 @@ func mapError(err error) *record.Error {
 	}
 	var tooLarge kafka.MessageTooLargeError
 	switch {
-	case errors.Is(err, errCredentialsRefused),
+	case errors.Is(err, errCredentialsRefused), TLSRefused(err),
 		isKafka(err, kafka.SASLAuthenticationFailed, kafka.UnsupportedSASLMechanism, kafka.IllegalSASLState):
 		return apiError(codeUnauthenticated, err)
 	case errors.Is(err, errTooLarge), errors.As(err, &tooLarge),
@@ -89,6 +90,22 @@ func mapError(err error) *record.Error {
 	default:
 		return &record.Error{Code: codeInternal, Message: internalServerError}
 	}
+}
+
+// TLSRefused reports a TLS handshake with a broker that failed on
+// identity: the broker's certificate is not one kafka.tls.caFile trusts, or
+// the broker answered the handshake with an alert (it refuses the proxy's
+// client certificate, or wants one). Like refused SASL credentials, it is an
+// authentication failure (40101) that only fixing the proxy's settings
+// cures, not a broker being away. Alerts reach us as net.OpError "remote
+// error" wrapping an unexported type, so the Op is what identifies them.
+func TLSRefused(err error) bool {
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &verify) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error"
 }
 
 // isKafka reports whether err carries a Kafka error code, one of codes when

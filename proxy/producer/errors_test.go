@@ -2,6 +2,7 @@ package producer
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,9 @@ func TestMapError(t *testing.T) {
 		{"SASL failed with broker text", fmt.Errorf("%w: Authentication failed: Invalid username or password", kafka.SASLAuthenticationFailed), 40101, ""},
 		{"SASL mechanism unsupported", kafka.UnsupportedSASLMechanism, 40101, ""},
 		{"credentials refused after EOF", errors.Join(errCredentialsRefused, io.ErrUnexpectedEOF), 40101, "Kafka refused the proxy's SASL credentials"},
+		{"broker certificate not trusted", fmt.Errorf("kafka.(*Client).Metadata: %w", &tls.CertificateVerificationError{Err: errors.New("x509: certificate signed by unknown authority")}), 40101, ""},
+		{"broker refuses the client certificate", &net.OpError{Op: "remote error", Err: errors.New("tls: certificate required")}, 40101, ""},
+		{"read error is no TLS refusal", &net.OpError{Op: "read", Err: syscall.ECONNRESET}, 50003, ""},
 		{"topic authorization", kafka.TopicAuthorizationFailed, 40301, ""},
 		{"cluster authorization", kafka.ClusterAuthorizationFailed, 40301, ""},
 		{"unknown topic", kafka.UnknownTopicOrPartition, 40403, ""},
