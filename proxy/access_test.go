@@ -286,3 +286,22 @@ func TestProduce_AccessRefused_NothingProduced(t *testing.T) {
 		})
 	}
 }
+
+// Issue 5: with authentication on, health and metrics stay on the
+// management listener and need no credentials; the produce listener does
+// not serve them.
+func TestManagement_UnauthenticatedWithAuthOn(t *testing.T) {
+	t.Parallel()
+	creds := filepath.Join(t.TempDir(), "credentials")
+	writeCredentials(t, creds, "alice:s3cret\n")
+	ts := startServer(t, func(c *config.Config) {
+		c.Authentication = config.Authentication{Type: config.AuthBasic, CredentialsFile: creds}
+	})
+	for _, path := range []string{"/livez", "/readyz", "/metrics"} {
+		if resp, body := get(t, ts.mgmt+path); resp.StatusCode != 200 {
+			t.Errorf("management %s without credentials: %d %s, want 200", path, resp.StatusCode, body)
+		}
+		resp, body := get(t, ts.base+path)
+		wantError(t, resp, body, 404, 404, "HTTP 404 Not Found")
+	}
+}

@@ -77,13 +77,20 @@ func (f *credentialsFile) check(user, secret string) (bool, error) {
 // guessing clients cannot grow it without bound.
 const maxVerified = 4096
 
-// lookupKey is the plain map's key: the user for basic, the key itself for
-// apiKey (compared again in constant time after the lookup).
+// lookupKey is the plain map's key: the user for basic, and for apiKey the
+// key's SHA-256, so that the map lookup's timing depends on a digest, never
+// on how much of a guessed key matches; the secret is then compared in
+// constant time.
 func (f *credentialsFile) lookupKey(user, secret string) string {
 	if f.withUser {
 		return user
 	}
-	return secret
+	return keyDigest(secret)
+}
+
+func keyDigest(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return string(sum[:])
 }
 
 // reloadLocked reads the file if its modification time or size changed.
@@ -113,7 +120,7 @@ func (f *credentialsFile) reloadLocked(now time.Time) error {
 // parseCredentials reads a credentials file: blank lines and lines starting
 // with # are skipped, others are "user:secret" (withUser) or a key, where a
 // bcrypt hash may stand in for the secret or key. It returns the plain
-// secrets by user (or by key) and the hashes by user ("" for keys). An
+// secrets by user (or by keyDigest of the key) and the hashes by user ("" for keys). An
 // error names the line by number only: the line holds a secret.
 func parseCredentials(data []byte, withUser bool) (plain map[string][]byte, hashed map[string][][]byte, err error) {
 	plain, hashed = map[string][]byte{}, map[string][][]byte{}
@@ -136,7 +143,7 @@ func parseCredentials(data []byte, withUser bool) (plain map[string][]byte, hash
 		if withUser {
 			plain[user] = []byte(secret)
 		} else {
-			plain[secret] = []byte(secret)
+			plain[keyDigest(secret)] = []byte(secret)
 		}
 	}
 	return plain, hashed, nil

@@ -107,4 +107,3 @@ func endOffsetWith(t *testing.T, d *kafka.Dialer, addr, topic string) int64 {
 	}
 	return n
 }
-
