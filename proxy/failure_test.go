@@ -308,8 +308,8 @@ func TestFailure_ClientNeverReadsReports_BoundedThenCutWithLogLine(t *testing.T)
 		t.Errorf("held %d unwritten reports and %v records in flight; bound %d", maxHeld, maxInFlight, perStream)
 	}
 	line := streamLogLine(t, &logs)
-	if line["write_error"] != true || line["topic"] != "orders" {
-		t.Errorf("log line %v: want write_error true for the stream on orders", line)
+	if line["end"] != endNotReading || line["write_error"] != true || line["topic"] != "orders" {
+		t.Errorf("log line %v: want the stream on orders ended with write_error because %q", line, endNotReading)
 	}
 }
 
@@ -402,7 +402,6 @@ func TestFailure_ClientDisconnectsMidStream_RecordsDeliveredNoGoroutineLeft(t *t
 	for _, n := range codes {
 		accounted += n.(float64)
 	}
-	t.Logf("log line: %v", line)
 	if line["records"] != float64(sent) || accounted != sent || line["end"] != endClient {
 		t.Errorf("log line %v: want %d records read, each reported or counted unreported, ended by the client", line, sent)
 	}
