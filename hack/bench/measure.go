@@ -261,6 +261,7 @@ func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *t
 	brokerBefore, _ := readProcUsage(b.broker.pid())
 	storedBefore, storedErr := storedRecords(b.broker.addr, benchTopic, b.o.partitions)
 	var tl tally
+	selfBefore := selfCPU()
 	start := time.Now()
 	latencies := load(start.Add(b.o.duration), &tl)
 	end := time.Now()
@@ -273,6 +274,7 @@ func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *t
 	if res.OK+res.Failed != res.Sent && res.FirstFailure == "" {
 		res.FirstFailure = fmt.Sprintf("%d records sent, %d reports", res.Sent, res.OK+res.Failed)
 	}
+	res.LoadCPUSeconds = (selfCPU() - selfBefore).Seconds()
 	if brokerAfter, err := readProcUsage(b.broker.pid()); err == nil {
 		res.BrokerCPUSeconds = (brokerAfter.cpu - brokerBefore.cpu).Seconds()
 	}

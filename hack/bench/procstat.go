@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -89,6 +90,15 @@ func parseStatusBytes(status []byte, key string) (int64, error) {
 		return kb << 10, nil
 	}
 	return 0, fmt.Errorf("no %s line", key)
+}
+
+// selfCPU is the CPU time this process (the load generator) has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rssSampler polls a process's VmRSS while a mode runs: VmHWM only ever

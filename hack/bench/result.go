@@ -51,8 +51,12 @@ type Result struct {
 	// BrokerCPUSeconds: kfake serves every request on one goroutine, so a
 	// figure near Seconds means the broker was the limit of the mode.
 	BrokerCPUSeconds float64 `json:"brokerCpuSeconds"`
-	FirstFailure     string  `json:"firstFailure,omitempty"`
-	Note             string  `json:"note,omitempty"`
+	// LoadCPUSeconds is the benchmark process's own CPU time in the mode:
+	// the load generator (and, in the stalled mode, its broker and relay),
+	// which the proxy shares the machine with.
+	LoadCPUSeconds float64 `json:"loadCpuSeconds"`
+	FirstFailure   string  `json:"firstFailure,omitempty"`
+	Note           string  `json:"note,omitempty"`
 }
 
 func (r *Report) writeJSON(path string) error {
