@@ -156,12 +156,6 @@ func (st *stream) endResponse() {
 	if st.writeFailed || st.endReason == endInput || st.endReason == endClient {
 		return
 	}
-	// writeReports left the last reports in the response's buffer. The
-	// client may wait for them before it ends its input, and Hijack would
-	// drop them: send them first.
-	if st.rc.Flush() != nil {
-		return
-	}
 	if !st.body.isStopped() && st.drainBody() {
 		return
 	}
@@ -335,11 +329,7 @@ func (st *stream) writeReports() bool {
 			continue
 		}
 		if len(buf) > 0 {
-			// The last reports are not flushed: net/http sends them with
-			// the response's final chunk in one write when the handler
-			// returns, which halves the syscalls of a one-record request.
-			// endResponse flushes them itself when the stream ends early.
-			if !st.write(buf, !complete) {
+			if !st.write(buf, true) {
 				return false
 			}
 			buf = buf[:0]
