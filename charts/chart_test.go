@@ -161,3 +161,35 @@ func TestInstallYAMLDryRun(t *testing.T) {
 	}
 	serverSideApply(t, manifests, true)
 }
+
+// TestNotes: what helm prints after an install names the objects the chart
+// made and, in namespaced mode, a namespace the operator watches.
+func TestNotes(t *testing.T) {
+	for _, tc := range []struct {
+		v    variant
+		want []string
+	}{
+		{variant{name: "default"}, []string{
+			"rollout status deployment/rp-restproxy-operator",
+			"kubectl -n NAMESPACE wait --for=condition=Ready rp/orders",
+			"ClusterRole\nrp-restproxy-operator-metrics-reader",
+		}},
+		{variant{name: "namespaced", valuesFile: filepath.Join(chartDir, "ci", "namespaced-values.yaml")}, []string{
+			"reconciles RestProxies in: tenant-a, tenant-b",
+			"kubectl -n tenant-a wait --for=condition=Ready rp/orders",
+		}},
+	} {
+		t.Run(tc.v.name, func(t *testing.T) {
+			out := string(helm(t, append([]string{"install", "rp", chartDir, "--namespace", "restproxy-system", "--dry-run=client"}, tc.v.args()...)...))
+			_, notes, ok := strings.Cut(out, "\nNOTES:\n")
+			if !ok {
+				t.Fatalf("helm install printed no NOTES:\n%s", out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(notes, w) {
+					t.Errorf("NOTES lack %q:\n%s", w, notes)
+				}
+			}
+		})
+	}
+}

@@ -16,6 +16,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
@@ -66,6 +67,13 @@ func TestOperatorRunsWithChartRBAC(t *testing.T) {
 			if _, err := kubectl(nil, "apply", "--server-side", "--namespace", tc.tenant, "--filename", sample); err != nil {
 				t.Fatal(err)
 			}
+			// Gone before the manager stops (cleanups run last first), so
+			// a second run (-count=2) starts from a new RestProxy.
+			t.Cleanup(func() {
+				if _, err := kubectl(nil, "delete", "--namespace", tc.tenant, "--filename", sample, "--wait"); err != nil {
+					t.Error(err)
+				}
+			})
 			if op.leaderElect {
 				waitLeader(t, ns)
 			}
@@ -203,6 +211,8 @@ func waitReconciled(t *testing.T, key types.NamespacedName, image string) {
 		if meta.FindStatusCondition(rp.Status.Conditions, v1alpha1.ConditionReady) == nil {
 			return fmt.Errorf("no Ready condition in status %+v", rp.Status)
 		}
+		// envtest collects no garbage: a child left by an earlier
+		// RestProxy of the same name counts only once this one owns it.
 		for _, child := range []struct {
 			name string
 			obj  client.Object
@@ -213,6 +223,9 @@ func waitReconciled(t *testing.T, key types.NamespacedName, image string) {
 		} {
 			if err := k8s.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: child.name}, child.obj); err != nil {
 				return fmt.Errorf("child %T: %w", child.obj, err)
+			}
+			if owner := metav1.GetControllerOf(child.obj); owner == nil || owner.UID != rp.UID {
+				return fmt.Errorf("child %T %s is not controlled by RestProxy %s (uid %s): owner %+v", child.obj, child.name, key, rp.UID, owner)
 			}
 		}
 		var dep appsv1.Deployment
