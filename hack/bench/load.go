@@ -54,8 +54,7 @@ func pushStreams(t produceTarget, rs *recordSet, streams int, deadline time.Time
 
 // paceStreams sends records at a fixed total rate over streams, one chunk
 // per due batch, and returns every record's report latency: from the
-// moment the write that carried its last byte returned to the moment its
-// report was read.
+// write that carried its last byte to the moment its report was read.
 func paceStreams(t produceTarget, rs *recordSet, streams int, rate float64, deadline time.Time, tl *tally) []time.Duration {
 	perStream := rate / float64(streams)
 	interval := time.Duration(float64(time.Second) / perStream)
@@ -71,14 +70,16 @@ func paceStreams(t produceTarget, rs *recordSet, streams int, rate float64, dead
 			}
 			defer s.close()
 			_ = s.conn.SetDeadline(deadline.Add(drainLimit))
-			sentAt := make(chan int64, 1<<16)
+			// Times are offsets from base, so they use the monotonic clock.
+			base := time.Now()
+			sentAt := make(chan time.Duration, 1<<16)
 			read := make(chan error, 1)
 			var lat []time.Duration
 			go func() {
 				read <- s.readReports(func(ok bool, line []byte) {
-					arrived := time.Now().UnixNano()
+					arrived := time.Since(base)
 					tl.report(ok, line)
-					lat = append(lat, time.Duration(max(0, arrived-<-sentAt)))
+					lat = append(lat, arrived-<-sentAt)
 				})
 			}()
 			// Streams start spread over one interval, so their sends
@@ -100,13 +101,18 @@ func paceStreams(t produceTarget, rs *recordSet, streams int, rate float64, dead
 						chunk = append(append(chunk, rs.json[next%len(rs.json)]...), '\n')
 						next++
 					}
+					// Stamped before the write, which returns once the
+					// last byte is in the kernel: a stamp after it could
+					// come after the report when this goroutine is
+					// descheduled, so the latency errs by the write's own
+					// few microseconds on the long side.
+					at := time.Since(base)
+					for range due {
+						sentAt <- at
+					}
 					if err := s.writeChunk(chunk); err != nil {
 						tl.fail(err)
 						break
-					}
-					at := time.Now().UnixNano()
-					for range due {
-						sentAt <- at
 					}
 					sent += due
 					tl.sent.Add(int64(due))
