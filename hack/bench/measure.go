@@ -68,65 +68,22 @@ func (b *bench) runModes() error {
 	}
 	defer broker.stop()
 	b.broker, b.countStored = broker, true
-	o := b.o
 
-	if o.modes["direct"] {
+	if b.o.modes["direct"] {
 		b.add(b.measure(Result{Mode: "direct", Kind: "throughput"}, 0, func(deadline time.Time, tl *tally) []time.Duration {
 			writeDirect(broker.addr, benchTopic, b.o.proxyConfig, b.rs, deadline, tl)
 			return nil
 		}))
 	}
-
-	target := func(p *proxyProcess) produceTarget { return produceTarget{addr: p.addr, topic: benchTopic} }
-	if o.modes["stream"] {
-		for _, n := range o.streams {
-			err := b.withProxy(broker.addr, Result{Mode: fmt.Sprintf("stream-%d", n), Kind: "throughput", Streams: n},
-				func(p *proxyProcess, deadline time.Time, tl *tally) []time.Duration {
-					pushStreams(target(p), b.rs, n, deadline, tl)
-					return nil
-				})
-			if err != nil {
-				return err
-			}
+	for _, m := range b.proxyModes() {
+		if !b.o.modes[m.family] {
+			continue
 		}
-	}
-	if o.modes["single"] {
-		n := o.singleClients
-		err := b.withProxy(broker.addr, Result{Mode: fmt.Sprintf("single-%d", n), Kind: "throughput", Streams: n,
-			Note: "one record per POST on keep-alive connections; records/s = requests/s"},
-			func(p *proxyProcess, deadline time.Time, tl *tally) []time.Duration {
-				postSingles(target(p), b.rs, n, deadline, tl)
-				return nil
-			})
-		if err != nil {
+		if err := b.withProxy(broker.addr, m.res, m.load); err != nil {
 			return err
 		}
 	}
-	if o.modes["latency"] {
-		n := o.latencyStreams
-		err := b.withProxy(broker.addr, Result{Mode: fmt.Sprintf("latency-%s", rateName(o.latencyRate)), Kind: "latency", Streams: n,
-			OfferedPerSec: o.latencyRate,
-			Note:          fmt.Sprintf("%g records/s offered over %d streams; latency from a record's last byte sent to its report read", o.latencyRate, n)},
-			func(p *proxyProcess, deadline time.Time, tl *tally) []time.Duration {
-				return paceStreams(target(p), b.rs, n, o.latencyRate, deadline, tl)
-			})
-		if err != nil {
-			return err
-		}
-	}
-	if o.modes["open"] {
-		n := o.openStreams
-		err := b.withProxy(broker.addr, Result{Mode: fmt.Sprintf("open-%d", n), Kind: "memory", Streams: n,
-			Note: fmt.Sprintf("%d streams open at once, each sending one record every %s", n, o.trickleEvery)},
-			func(p *proxyProcess, deadline time.Time, tl *tally) []time.Duration {
-				trickleStreams(target(p), b.rs, n, o.trickleEvery, deadline, tl)
-				return nil
-			})
-		if err != nil {
-			return err
-		}
-	}
-	if o.modes["stalled"] {
+	if b.o.modes["stalled"] {
 		b.countStored = false // its records go to a broker of its own
 		if err := b.runStalled(); err != nil {
 			return err
@@ -135,12 +92,53 @@ func (b *bench) runModes() error {
 	return nil
 }
 
+// proxyMode is a mode measured on its own proxy against the main broker.
+type proxyMode struct {
+	family string // its name in --modes
+	res    Result // the row's name, kind and description
+	load   func(target produceTarget, deadline time.Time, tl *tally) []time.Duration
+}
+
+// proxyModes lists the modes that share the main broker, in run order.
+func (b *bench) proxyModes() []proxyMode {
+	o := b.o
+	var modes []proxyMode
+	for _, n := range o.streams {
+		modes = append(modes, proxyMode{"stream", Result{Mode: fmt.Sprintf("stream-%d", n), Kind: "throughput", Streams: n},
+			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+				pushStreams(t, b.rs, n, deadline, tl)
+				return nil
+			}})
+	}
+	modes = append(modes,
+		proxyMode{"single", Result{Mode: fmt.Sprintf("single-%d", o.singleClients), Kind: "throughput", Streams: o.singleClients,
+			Note: "one record per POST on keep-alive connections; records/s = requests/s"},
+			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+				postSingles(t, b.rs, o.singleClients, deadline, tl)
+				return nil
+			}},
+		proxyMode{"latency", Result{Mode: "latency-" + rateName(o.latencyRate), Kind: "latency", Streams: o.latencyStreams,
+			OfferedPerSec: o.latencyRate,
+			Note:          fmt.Sprintf("%g records/s offered over %d streams; latency from a record's last byte sent to its report read", o.latencyRate, o.latencyStreams)},
+			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+				return paceStreams(t, b.rs, o.latencyStreams, o.latencyRate, deadline, tl)
+			}},
+		proxyMode{"open", Result{Mode: fmt.Sprintf("open-%d", o.openStreams), Kind: "memory", Streams: o.openStreams,
+			Note: fmt.Sprintf("%d streams open at once, each sending one record every %s", o.openStreams, o.trickleEvery)},
+			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+				trickleStreams(t, b.rs, o.openStreams, o.trickleEvery, deadline, tl)
+				return nil
+			}},
+	)
+	return modes
+}
+
 // withProxy measures one mode on a proxy process of its own, so that no
 // mode inherits another's heap, goroutines or garbage, and the process's
 // VmHWM is the mode's peak RSS. The proxy is warmed up first: a fresh
 // process's first records wait for Kafka connections that a proxy in
 // service already has.
-func (b *bench) withProxy(bootstrap string, res Result, load func(p *proxyProcess, deadline time.Time, tl *tally) []time.Duration) error {
+func (b *bench) withProxy(bootstrap string, res Result, load func(t produceTarget, deadline time.Time, tl *tally) []time.Duration) error {
 	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, b.o.proxyConfig, b.dir, res.Mode, bootstrap)
 	if err != nil {
 		return err
@@ -153,8 +151,9 @@ func (b *bench) withProxy(bootstrap string, res Result, load func(p *proxyProces
 	if err := warmUp(p); err != nil {
 		return fmt.Errorf("%s: %w", res.Mode, err)
 	}
+	target := produceTarget{addr: p.addr, topic: benchTopic}
 	res = b.measure(res, p.pid(), func(deadline time.Time, tl *tally) []time.Duration {
-		return load(p, deadline, tl)
+		return load(target, deadline, tl)
 	})
 	b.add(b.withHWM(res, p.pid()))
 	return nil
@@ -260,13 +259,13 @@ func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *t
 	}
 	brokerBefore, _ := readProcUsage(b.broker.pid())
 	storedBefore, storedErr := storedRecords(b.broker.addr, benchTopic, b.o.partitions)
-	var tl tally
 	selfBefore := selfCPU()
 	start := time.Now()
+	tl := tally{start: start}
 	latencies := load(start.Add(b.o.duration), &tl)
-	end := time.Now()
+	elapsed := time.Since(start)
 	if last := tl.lastReport.Load(); last != 0 {
-		end = time.Unix(0, last)
+		elapsed = time.Duration(last)
 	}
 
 	res.Sent, res.OK, res.Failed = tl.sent.Load(), tl.ok.Load(), tl.failed.Load()
@@ -286,7 +285,7 @@ func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *t
 			}
 		}
 	}
-	res.Seconds = end.Sub(start).Seconds()
+	res.Seconds = elapsed.Seconds()
 	if res.Seconds > 0 {
 		res.RecordsPerSec = float64(res.OK) / res.Seconds
 		res.MBPerSec = res.RecordsPerSec * float64(b.rs.size) / 1e6

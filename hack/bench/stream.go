@@ -112,9 +112,10 @@ func (s *stream) close() { s.conn.Close() }
 // tally counts reports across goroutines and keeps the first failure's
 // text, which is what a reader of the table needs to see.
 type tally struct {
+	start            time.Time // of the mode
 	sent, ok, failed atomic.Int64
 	firstFailure     atomic.Pointer[string]
-	lastReport       atomic.Int64 // unix nanos of the latest report
+	lastReport       atomic.Int64 // time.Since(start) at the latest report, in ns
 }
 
 func (t *tally) report(ok bool, line []byte) {
@@ -125,7 +126,7 @@ func (t *tally) report(ok bool, line []byte) {
 		msg := string(bytes.TrimSpace(line))
 		t.firstFailure.CompareAndSwap(nil, &msg)
 	}
-	t.lastReport.Store(time.Now().UnixNano())
+	t.lastReport.Store(int64(time.Since(t.start)))
 }
 
 // reportN counts n acknowledgements of one batch, failed if err is not nil.
@@ -136,7 +137,7 @@ func (t *tally) reportN(n int, err error) {
 	} else {
 		t.ok.Add(int64(n))
 	}
-	t.lastReport.Store(time.Now().UnixNano())
+	t.lastReport.Store(int64(time.Since(t.start)))
 }
 
 func (t *tally) fail(err error) {
