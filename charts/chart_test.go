@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -51,7 +52,7 @@ func TestTemplateDryRun(t *testing.T) {
 			// Namespaced objects go to the release namespace, but for the
 			// manager's Roles in namespaced mode: those go to the watched
 			// namespaces, which users create before installing.
-			ensureNamespace(t, ns)
+			restrictedNamespace(t, ns)
 			for _, o := range objs {
 				if o.GetNamespace() != "" {
 					ensureNamespace(t, o.GetNamespace())
@@ -155,9 +156,11 @@ func TestInstallYAMLDryRun(t *testing.T) {
 		}
 	}
 	// A dry run creates nothing, so the objects in the Namespace it
-	// declares need that Namespace to exist already.
-	for _, ns := range find(objs, "Namespace") {
-		ensureNamespace(t, ns.GetName())
+	// declares need that Namespace, with its Pod Security labels, to exist.
+	for _, o := range find(objs, "Namespace") {
+		var ns corev1.Namespace
+		decode(t, o, &ns)
+		createNamespace(t, &ns)
 	}
 	serverSideApply(t, manifests, true)
 }

@@ -48,21 +48,27 @@ func (v variant) args() []string {
 
 // run runs a tool and returns its stdout, or an error with its stderr.
 func run(stdin []byte, name string, args ...string) ([]byte, error) {
-	var stdout, stderr bytes.Buffer
+	stdout, _, err := runWithStderr(stdin, name, args...)
+	return stdout, err
+}
+
+// runWithStderr is run that also returns what the tool warned about.
+func runWithStderr(stdin []byte, name string, args ...string) (stdout, stderr []byte, err error) {
+	var out, errOut bytes.Buffer
 	cmd := exec.Command(name, args...)
 	cmd.Stdin = bytes.NewReader(stdin)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdout, cmd.Stderr = &out, &errOut
 	// helm keeps its cache and config under HOME; keep the user's out of it.
 	home, err := os.MkdirTemp("", "chart-test-home-")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer os.RemoveAll(home)
 	cmd.Env = append(os.Environ(), "HOME="+home, "HELM_CACHE_HOME="+home, "HELM_CONFIG_HOME="+home, "HELM_DATA_HOME="+home)
 	if err := cmd.Run(); err != nil {
-		return stdout.Bytes(), fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, stderr.String())
+		return out.Bytes(), errOut.Bytes(), fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, errOut.String())
 	}
-	return stdout.Bytes(), nil
+	return out.Bytes(), errOut.Bytes(), nil
 }
 
 // helm runs helm and fails the test when it fails.
@@ -84,12 +90,17 @@ func render(t *testing.T, release, namespace string, v variant) []byte {
 
 // kubectl runs kubectl as admin against the suite's API server.
 func kubectl(stdin []byte, args ...string) ([]byte, error) {
+	stdout, _, err := kubectlWithStderr(stdin, args...)
+	return stdout, err
+}
+
+func kubectlWithStderr(stdin []byte, args ...string) (stdout, stderr []byte, err error) {
 	cacheDir, err := os.MkdirTemp("", "chart-test-kubectl-")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer os.RemoveAll(cacheDir)
-	return run(stdin, tools.kubectl, append([]string{"--kubeconfig", adminKub, "--cache-dir", cacheDir}, args...)...)
+	return runWithStderr(stdin, tools.kubectl, append([]string{"--kubeconfig", adminKub, "--cache-dir", cacheDir}, args...)...)
 }
 
 // serverSideApply applies manifests with server-side apply; dryRun asks the
@@ -100,9 +111,14 @@ func serverSideApply(t *testing.T, manifests []byte, dryRun bool) {
 	if dryRun {
 		args = append(args, "--dry-run=server")
 	}
-	out, err := kubectl(manifests, args...)
+	out, warnings, err := kubectlWithStderr(manifests, args...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The API server's warnings, e.g. a pod template the restricted Pod
+	// Security Standard would refuse in a restrictedNamespace.
+	if len(warnings) > 0 {
+		t.Errorf("kubectl apply warned:\n%s", warnings)
 	}
 	// One line per object: none may have been skipped.
 	if got, want := strings.Count(string(out), "serverside-applied"), len(objects(t, manifests)); got != want {
@@ -155,9 +171,25 @@ func decode(t *testing.T, obj *unstructured.Unstructured, into any) {
 // finishes deleting namespaces, so they are left behind.
 func ensureNamespace(t *testing.T, ns string) {
 	t.Helper()
-	err := k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+	createNamespace(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+}
+
+// restrictedNamespace is ensureNamespace for a namespace under the
+// restricted Pod Security Standard, where the operator is meant to run. The
+// API server warns about a Deployment whose pods it would refuse.
+func restrictedNamespace(t *testing.T, ns string) {
+	t.Helper()
+	createNamespace(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{
+		"pod-security.kubernetes.io/enforce": "restricted",
+		"pod-security.kubernetes.io/warn":    "restricted",
+	}}})
+}
+
+func createNamespace(t *testing.T, ns *corev1.Namespace) {
+	t.Helper()
+	err := k8s.Create(context.Background(), ns)
 	if err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatalf("create namespace %s: %v", ns, err)
+		t.Fatalf("create namespace %s: %v", ns.Name, err)
 	}
 }
 

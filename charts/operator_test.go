@@ -53,7 +53,7 @@ func TestOperatorRunsWithChartRBAC(t *testing.T) {
 			if len(op.namespaces) > 0 && !slices.Contains(op.namespaces, tc.tenant) {
 				t.Fatalf("the chart's operator watches %v, not the test's tenant %s", op.namespaces, tc.tenant)
 			}
-			ensureNamespace(t, ns)
+			restrictedNamespace(t, ns)
 			ensureNamespace(t, tc.tenant)
 			for _, w := range op.namespaces {
 				ensureNamespace(t, w)
