@@ -14,8 +14,8 @@ import (
 // Kafka) marks it done, and the writer takes done slots from the head. The
 // ring grows by doubling up to http.maxInFlightPerStream: when it is full at
 // that size the reader waits, which stops it reading the socket, which is
-// the back-pressure the client feels. A one-record request allocates a few
-// slots, a long stream its maximum once; slots and their callbacks are
+// the back-pressure the client feels. A one-record request allocates one
+// slot, a long stream its maximum once; slots and their callbacks are
 // reused from record to record.
 type reportQueue struct {
 	slots      []*slot // ring; a slot keeps its address when the ring grows
@@ -51,8 +51,11 @@ type slot struct {
 	onProduced func(producer.Result)
 }
 
-// initialSlots is the ring's size at the start of a stream.
-const initialSlots = 8
+// initialSlots is the ring's size at the start of a stream: one, because
+// most requests carry one record, and a slot with its callback is the
+// largest allocation of such a request; a stream doubles it in a few
+// records.
+const initialSlots = 1
 
 func newReportQueue(max int, onProduced func(*slot, producer.Result)) *reportQueue {
 	q := &reportQueue{
