@@ -13,9 +13,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/apimachinery/pkg/util/managedfields"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
 	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
@@ -27,21 +29,43 @@ import (
 // restart's pod-template annotation, an HPA's writes).
 const FieldOwner = "restproxy-operator"
 
-// applyChildren server-side applies each desired object, controlled by rp,
-// and returns the Deployment as the API server answered it (the freshest
-// view for status). Applying content identical to what is stored is a no-op
-// for the API server: no write, no new resourceVersion.
-func applyChildren(ctx context.Context, c client.Client, scheme *runtime.Scheme, rp *v1alpha1.RestProxy, desired []client.Object) (*appsv1.Deployment, error) {
+// applier server-side applies the desired children of a RestProxy, and
+// skips the request for each child whose stored state already is what the
+// apply would make it: a resync of unchanged RestProxies writes nothing.
+type applier struct {
+	// client reads children from the manager's cache and applies them.
+	client client.Client
+	scheme *runtime.Scheme
+	// types compares stored and desired objects as server-side apply does;
+	// nil applies every child every time.
+	types managedfields.TypeConverter
+}
+
+// applyChildren applies each desired object, controlled by rp, unless the
+// cache shows it unchanged, and returns the Deployment as the API server
+// answered it or as the cache holds it (the freshest view for status).
+func (a *applier) applyChildren(ctx context.Context, rp *v1alpha1.RestProxy, desired []client.Object) (*appsv1.Deployment, error) {
 	var dep *appsv1.Deployment
 	for _, obj := range desired {
-		u, err := applyConfiguration(scheme, rp, obj)
+		u, err := applyConfiguration(a.scheme, rp, obj)
 		if err != nil {
 			return nil, err
 		}
-		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
+		current, err := a.unchanged(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		isDeployment := u.GroupVersionKind() == appsv1.SchemeGroupVersion.WithKind("Deployment")
+		if current != nil {
+			if isDeployment {
+				dep = current.(*appsv1.Deployment)
+			}
+			continue
+		}
+		if err := a.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
 			return nil, &reconcileError{ReasonApplyFailed, fmt.Errorf("apply %s %s: %w", u.GetKind(), u.GetName(), err)}
 		}
-		if u.GroupVersionKind() == appsv1.SchemeGroupVersion.WithKind("Deployment") {
+		if isDeployment {
 			dep = &appsv1.Deployment{}
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, dep); err != nil {
 				return nil, fmt.Errorf("read applied Deployment %s: %w", u.GetName(), err)
@@ -49,6 +73,40 @@ func applyChildren(ctx context.Context, c client.Client, scheme *runtime.Scheme,
 		}
 	}
 	return dep, nil
+}
+
+// unchanged returns the cached object when applying u would change nothing,
+// and nil when u must be applied: the object is absent from the cache, of
+// a kind outside the scheme (the ServiceMonitor, always applied), or
+// differs in a field the operator owns. The cache may lag behind the API
+// server; a stale copy only costs an apply, and the watch event that
+// brings the cache up to date reconciles again.
+func (a *applier) unchanged(ctx context.Context, u *unstructured.Unstructured) (client.Object, error) {
+	if a.types == nil {
+		return nil, nil
+	}
+	typed, err := a.scheme.New(u.GroupVersionKind())
+	if err != nil {
+		return nil, nil
+	}
+	current := typed.(client.Object)
+	err = a.client.Get(ctx, client.ObjectKeyFromObject(u), current)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, &reconcileError{ReasonApplyFailed, fmt.Errorf("read %s %s from the cache: %w", u.GetKind(), u.GetName(), err)}
+	}
+	same, err := appliedUnchanged(a.types, current, u)
+	if err != nil {
+		// Comparing is an optimisation: when it cannot be done, apply.
+		log.FromContext(ctx).V(1).Info("Cannot compare with the stored object, applying", "kind", u.GetKind(), "name", u.GetName(), "error", err.Error())
+		return nil, nil
+	}
+	if !same {
+		return nil, nil
+	}
+	return current, nil
 }
 
 // applyConfiguration turns a desired object into the apply configuration

@@ -99,7 +99,7 @@ func waitCondition(t *testing.T, key types.NamespacedName, typ string, status me
 }
 
 // waitDeployment waits until rp's Deployment exists and satisfies check.
-func waitDeployment(t *testing.T, rp *v1alpha1.RestProxy, check func(*appsv1.Deployment) error) *appsv1.Deployment {
+func waitDeployment(t testing.TB, rp *v1alpha1.RestProxy, check func(*appsv1.Deployment) error) *appsv1.Deployment {
 	t.Helper()
 	dep := &appsv1.Deployment{}
 	eventually(t, func() error {

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -67,6 +68,10 @@ type RestProxyReconciler struct {
 	// the controller starts (a ServiceMonitor CRD installed later needs a
 	// restart of the operator).
 	served map[schema.GroupVersionKind]bool
+	// types lets a reconcile compare a child in the cache with its desired
+	// form and skip applying it when unchanged; set up with served. Without
+	// it every child is applied on every reconcile.
+	types managedfields.TypeConverter
 }
 
 // Reconcile runs the whole loop for one RestProxy: children first, then the
@@ -130,7 +135,8 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 	if err != nil {
 		return outcome{err: &reconcileError{ReasonBuildFailed, fmt.Errorf("build the objects of RestProxy %s: %w", rp.Name, err)}}, nil
 	}
-	dep, err := applyChildren(ctx, r.Client, r.Scheme, rp, desired)
+	a := &applier{client: r.Client, scheme: r.Scheme, types: r.types}
+	dep, err := a.applyChildren(ctx, rp, desired)
 	if err != nil {
 		return outcome{err: err}, nil
 	}

@@ -432,7 +432,7 @@ func TestAvailableDeploymentMakesReady(t *testing.T) {
 
 // markRolledOut writes the Deployment status a Deployment controller would
 // once every pod of the current template is available.
-func markRolledOut(t *testing.T, rp *v1alpha1.RestProxy) {
+func markRolledOut(t testing.TB, rp *v1alpha1.RestProxy) {
 	t.Helper()
 	dep := waitDeployment(t, rp, nil)
 	n := ptr.Deref(dep.Spec.Replicas, 1)
@@ -562,6 +562,49 @@ func TestDeletedChildIsRecreated(t *testing.T) {
 		}
 		if svc.UID == oldUID {
 			return fmt.Errorf("Service still the deleted one (uid %s)", oldUID)
+		}
+		return nil
+	})
+}
+
+// TestOwnedFieldDriftIsRestored: someone else's change to a field the
+// operator applies is reverted, although the operator skips applying
+// children it finds unchanged; a field only they set stays.
+func TestOwnedFieldDriftIsRestored(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ns := newNamespace(t)
+	rp := newRestProxy(ns, "p")
+	create(t, rp)
+	cm := waitConfig(t, rp, nil)
+	dep := waitDeployment(t, rp, nil)
+	wantConfig := cm.Data[manifests.ConfigFileKey]
+	poke(t, rp, "settle")
+
+	// kubectl edit of the config file, plus an annotation of their own.
+	patch(t, cm, func(cm *corev1.ConfigMap) {
+		cm.Data[manifests.ConfigFileKey] = "edited: by hand\n"
+		cm.Annotations = map[string]string{"team.example/owner": "payments"}
+	})
+	// kubectl set image.
+	setImage := client.RawPatch(types.StrategicMergePatchType,
+		[]byte(`{"spec":{"template":{"spec":{"containers":[{"name":"`+manifests.ContainerName+`","image":"registry.example/other:1"}]}}}}`))
+	if err := k8s.Patch(ctx, dep, setImage, client.FieldOwner("kubectl-set")); err != nil {
+		t.Fatalf("set image: %v", err)
+	}
+
+	cm = waitConfig(t, rp, func(cm *corev1.ConfigMap) error {
+		if got := cm.Data[manifests.ConfigFileKey]; got != wantConfig {
+			return fmt.Errorf("config file %q, want the operator's restored", got)
+		}
+		return nil
+	})
+	if got := cm.Annotations["team.example/owner"]; got != "payments" {
+		t.Errorf("annotation team.example/owner = %q after the restore, want the editor's value kept", got)
+	}
+	waitDeployment(t, rp, func(dep *appsv1.Deployment) error {
+		if got := dep.Spec.Template.Spec.Containers[0].Image; got != testImage {
+			return fmt.Errorf("image %q, want %q restored", got, testImage)
 		}
 		return nil
 	})

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/applyconfigurations"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -53,6 +54,7 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		return err
 	}
 	r.served = served
+	r.types = applyconfigurations.NewTypeConverter(r.Scheme)
 
 	err = mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.RestProxy{}, secretRefsIndex, func(obj client.Object) []string {
 		var names []string

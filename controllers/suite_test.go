@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -36,8 +37,14 @@ import (
 // runs no built-in controllers: no pods, no garbage collection, no
 // Deployment status; tests patch the Deployment status they need.
 var (
-	k8s       client.Client // uncached, for the tests' own reads and writes
-	seen      *seenReconciles
+	k8s    client.Client // uncached, for the tests' own reads and writes
+	seen   *seenReconciles
+	writes *writeCounter // the suite operator's writes
+	// operatorREST is how the suite's operator connects: as operatorUser.
+	operatorREST *rest.Config
+	// adminREST is the administrator's connection, for the API server's
+	// own metrics.
+	adminREST *rest.Config
 	testImage = "registry.example/restproxy:test"
 )
 
@@ -95,6 +102,7 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	operatorREST, adminREST = operatorCfg, cfg
 	ctx, cancel := context.WithCancel(context.Background())
 	done, err := startManager(ctx, operatorCfg, scheme)
 	if err != nil {
@@ -110,16 +118,59 @@ func runSuite(m *testing.M) int {
 	return code
 }
 
-// startManager runs the operator's manager as `restproxy operator` would,
-// with the reconciler wrapped so tests know which RestProxy version a
-// finished reconcile saw.
+// startManager runs the suite's operator: its manager as `restproxy
+// operator` would, watching every namespace, with the reconciler wrapped so
+// tests know which RestProxy version a finished reconcile saw, and its
+// writes counted.
 func startManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme) (<-chan error, error) {
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	op, err := startOperator(ctx, cfg, scheme, operatorOptions{concurrency: 4})
+	if err != nil {
+		return nil, err
+	}
+	seen, writes = op.seen, op.writes
+	return op.done, nil
+}
+
+// operatorOptions shape one manager the tests start.
+type operatorOptions struct {
+	// namespaces limits the manager's cache; empty watches all.
+	namespaces []string
+	// concurrency is MaxConcurrentReconciles.
+	concurrency int
+	// second: another manager runs the controller of the same name in
+	// this process (the suite's).
+	second bool
+}
+
+// runningOperator is a started manager, with what it reconciled and wrote.
+type runningOperator struct {
+	seen   *seenReconciles
+	writes *writeCounter
+	// done receives the manager's result once its context is cancelled.
+	done <-chan error
+}
+
+// startOperator starts a manager with the RestProxy controller as
+// `restproxy operator` sets it up, its client's writes counted.
+func startOperator(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, o operatorOptions) (*runningOperator, error) {
+	counts := newWriteCounter()
+	opts := ctrl.Options{
 		Scheme:                 scheme,
-		Cache:                  CacheOptions(scheme, nil),
+		Cache:                  CacheOptions(scheme, o.namespaces),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-	})
+		NewClient: func(cfg *rest.Config, opts client.Options) (client.Client, error) {
+			c, err := client.New(cfg, opts)
+			if err != nil {
+				return nil, err
+			}
+			return countWrites(c, counts), nil
+		},
+	}
+	if o.second {
+		opts.Controller.SkipNameValidation = ptr.To(true)
+	}
+	mgr, err := ctrl.NewManager(cfg, opts)
 	if err != nil {
 		return nil, fmt.Errorf("new manager: %w", err)
 	}
@@ -129,15 +180,15 @@ func startManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme)
 		Scheme:                  scheme,
 		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
 		DefaultImage:            testImage,
-		MaxConcurrentReconciles: 4,
+		MaxConcurrentReconciles: o.concurrency,
 	}
-	seen = &seenReconciles{inner: r, cache: mgr.GetClient(), versions: map[types.NamespacedName]string{}}
-	if err := r.setupWithManager(mgr, seen); err != nil {
+	tracked := &seenReconciles{inner: r, cache: mgr.GetClient(), versions: map[types.NamespacedName]string{}}
+	if err := r.setupWithManager(mgr, tracked); err != nil {
 		return nil, fmt.Errorf("set up controller: %w", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	return done, nil
+	return &runningOperator{seen: tracked, writes: counts, done: done}, nil
 }
 
 // serviceMonitorCRD is a minimal stand-in for the Prometheus operator's
@@ -270,9 +321,15 @@ func waitReconciled(t *testing.T, key types.NamespacedName, version string) {
 
 // eventually polls cond until it returns nil, and fails the test with its
 // last error after a timeout generous for a loaded machine.
-func eventually(t *testing.T, cond func() error) {
+func eventually(t testing.TB, cond func() error) {
 	t.Helper()
-	const timeout = 20 * time.Second
+	pollUntil(t, 20*time.Second, 50*time.Millisecond, cond)
+}
+
+// pollUntil polls cond every interval until it returns nil, and fails the
+// test with its last error after timeout.
+func pollUntil(t testing.TB, timeout, interval time.Duration, cond func() error) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		err := cond()
@@ -282,13 +339,13 @@ func eventually(t *testing.T, cond func() error) {
 		if time.Now().After(deadline) {
 			t.Fatalf("after %v: %v", timeout, err)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(interval)
 	}
 }
 
 // newNamespace creates a namespace of its own for one test. envtest never
 // finishes deleting namespaces, so they are left behind.
-func newNamespace(t *testing.T) string {
+func newNamespace(t testing.TB) string {
 	t.Helper()
 	prefix := strings.ToLower(strings.TrimPrefix(t.Name(), "Test"))
 	if len(prefix) > 40 {
