@@ -33,8 +33,12 @@ const FieldOwner = "restproxy-operator"
 // skips the request for each child whose stored state already is what the
 // apply would make it: a resync of unchanged RestProxies writes nothing.
 type applier struct {
-	// client reads children from the manager's cache and applies them.
+	// client applies and deletes children.
 	client client.Client
+	// cache reads them: the manager's cache, which the Owns watches fill,
+	// including the ServiceMonitors that client would read from the API
+	// server (the operator may only list and watch them).
+	cache  client.Reader
 	scheme *runtime.Scheme
 	// types compares stored and desired objects as server-side apply does;
 	// nil applies every child every time.
@@ -75,27 +79,32 @@ func (a *applier) applyChildren(ctx context.Context, rp *v1alpha1.RestProxy, des
 	return dep, nil
 }
 
-// unchanged returns the cached object when applying u would change nothing,
-// and nil when u must be applied: the object is absent from the cache, of
-// a kind outside the scheme (the ServiceMonitor, always applied), or
-// differs in a field the operator owns. The cache may lag behind the API
-// server; a stale copy only costs an apply, and the watch event that
-// brings the cache up to date reconciles again.
+// unchanged returns the stored object when applying u would change
+// nothing, and nil when u must be applied: the object is absent, or
+// differs in a field the operator owns. Kinds in the scheme are read from
+// the cache and compared field by field (appliedUnchanged); others (the
+// ServiceMonitor) are read from the API server and compared by the hash
+// of the operator's intent (hashUnchanged). A stale cache only costs an
+// apply: the watch event that brings it up to date reconciles again.
 func (a *applier) unchanged(ctx context.Context, u *unstructured.Unstructured) (client.Object, error) {
 	if a.types == nil {
 		return nil, nil
 	}
 	typed, err := a.scheme.New(u.GroupVersionKind())
 	if err != nil {
-		return nil, nil
+		if err := stampAppliedHash(u); err != nil {
+			return nil, err
+		}
+		current := &unstructured.Unstructured{}
+		current.SetGroupVersionKind(u.GroupVersionKind())
+		if ok, err := a.get(ctx, u, current); !ok || err != nil || !hashUnchanged(current, u) {
+			return nil, err
+		}
+		return current, nil
 	}
 	current := typed.(client.Object)
-	err = a.client.Get(ctx, client.ObjectKeyFromObject(u), current)
-	switch {
-	case apierrors.IsNotFound(err):
-		return nil, nil
-	case err != nil:
-		return nil, &reconcileError{ReasonApplyFailed, fmt.Errorf("read %s %s from the cache: %w", u.GetKind(), u.GetName(), err)}
+	if ok, err := a.get(ctx, u, current); !ok || err != nil {
+		return nil, err
 	}
 	same, err := appliedUnchanged(a.types, current, u)
 	if err != nil {
@@ -107,6 +116,18 @@ func (a *applier) unchanged(ctx context.Context, u *unstructured.Unstructured) (
 		return nil, nil
 	}
 	return current, nil
+}
+
+// get reads the stored version of u into obj; ok is false when there is none.
+func (a *applier) get(ctx context.Context, u *unstructured.Unstructured, obj client.Object) (ok bool, err error) {
+	err = a.cache.Get(ctx, client.ObjectKeyFromObject(u), obj)
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, &reconcileError{ReasonApplyFailed, fmt.Errorf("read %s %s: %w", u.GetKind(), u.GetName(), err)}
+	}
+	return true, nil
 }
 
 // applyConfiguration turns a desired object into the apply configuration
@@ -163,10 +184,10 @@ func dropNulls(v any) {
 // pruneChildren deletes the objects of the managed kinds that rp controls
 // but that are no longer desired: switching a feature off removes its
 // object. Kinds the cluster does not serve are skipped.
-func pruneChildren(ctx context.Context, c client.Client, scheme *runtime.Scheme, rp *v1alpha1.RestProxy, desired []client.Object, served func(schema.GroupVersionKind) bool) error {
+func (a *applier) pruneChildren(ctx context.Context, rp *v1alpha1.RestProxy, desired []client.Object, served func(schema.GroupVersionKind) bool) error {
 	keep := make(map[schema.GroupKind]map[string]bool)
 	for _, obj := range desired {
-		gvk, err := apiutil.GVKForObject(obj, scheme)
+		gvk, err := apiutil.GVKForObject(obj, a.scheme)
 		if err != nil {
 			return fmt.Errorf("kind of %T %s: %w", obj, obj.GetName(), err)
 		}
@@ -179,7 +200,7 @@ func pruneChildren(ctx context.Context, c client.Client, scheme *runtime.Scheme,
 		if !served(gvk) {
 			continue
 		}
-		children, err := listControlled(ctx, c, scheme, gvk, rp)
+		children, err := listControlled(ctx, a.cache, a.scheme, gvk, rp)
 		if err != nil {
 			return &reconcileError{ReasonPruneFailed, err}
 		}
@@ -188,7 +209,7 @@ func pruneChildren(ctx context.Context, c client.Client, scheme *runtime.Scheme,
 				continue
 			}
 			uid := obj.GetUID()
-			if err := c.Delete(ctx, obj, client.Preconditions{UID: &uid}); err != nil && !apierrors.IsNotFound(err) {
+			if err := a.client.Delete(ctx, obj, client.Preconditions{UID: &uid}); err != nil && !apierrors.IsNotFound(err) {
 				return &reconcileError{ReasonPruneFailed, fmt.Errorf("delete %s %s: %w", gvk.Kind, obj.GetName(), err)}
 			}
 		}
@@ -197,10 +218,10 @@ func pruneChildren(ctx context.Context, c client.Client, scheme *runtime.Scheme,
 }
 
 // listControlled lists the objects of one kind in rp's namespace that carry
-// its selector labels and that it controls. Kinds in the scheme are listed
-// typed, from the informers the controller's Owns watches already keep;
-// others (the ServiceMonitor) as unstructured.
-func listControlled(ctx context.Context, c client.Client, scheme *runtime.Scheme, gvk schema.GroupVersionKind, rp *v1alpha1.RestProxy) ([]client.Object, error) {
+// its selector labels and that it controls, from the informers the
+// controller's Owns watches keep: kinds in the scheme typed, others (the
+// ServiceMonitor) as unstructured.
+func listControlled(ctx context.Context, c client.Reader, scheme *runtime.Scheme, gvk schema.GroupVersionKind, rp *v1alpha1.RestProxy) ([]client.Object, error) {
 	listGVK := gvk.GroupVersion().WithKind(gvk.Kind + "List")
 	var list client.ObjectList
 	if typed, err := scheme.New(listGVK); err == nil {

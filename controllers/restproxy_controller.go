@@ -72,6 +72,10 @@ type RestProxyReconciler struct {
 	// form and skip applying it when unchanged; set up with served. Without
 	// it every child is applied on every reconcile.
 	types managedfields.TypeConverter
+	// cache is the manager's cache, which Client reads typed objects from;
+	// read directly, it serves unstructured ones too. Set up with served;
+	// without it, Client reads.
+	cache client.Reader
 }
 
 // Reconcile runs the whole loop for one RestProxy: children first, then the
@@ -135,13 +139,17 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 	if err != nil {
 		return outcome{err: &reconcileError{ReasonBuildFailed, fmt.Errorf("build the objects of RestProxy %s: %w", rp.Name, err)}}, nil
 	}
-	a := &applier{client: r.Client, scheme: r.Scheme, types: r.types}
+	reader := r.cache
+	if reader == nil {
+		reader = r.Client
+	}
+	a := &applier{client: r.Client, cache: reader, scheme: r.Scheme, types: r.types}
 	dep, err := a.applyChildren(ctx, rp, desired)
 	if err != nil {
 		return outcome{err: err}, nil
 	}
 	served := func(gvk schema.GroupVersionKind) bool { return r.served[gvk] }
-	if err := pruneChildren(ctx, r.Client, r.Scheme, rp, desired, served); err != nil {
+	if err := a.pruneChildren(ctx, rp, desired, served); err != nil {
 		return outcome{err: err}, dep
 	}
 	return outcome{}, dep

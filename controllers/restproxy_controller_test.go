@@ -574,10 +574,15 @@ func TestOwnedFieldDriftIsRestored(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	ns := newNamespace(t)
-	rp := newRestProxy(ns, "p")
+	rp := newRestProxy(ns, "p", func(rp *v1alpha1.RestProxy) {
+		rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: true, Interval: "15s"}}
+	})
 	create(t, rp)
 	cm := waitConfig(t, rp, nil)
 	dep := waitDeployment(t, rp, nil)
+	sm := &unstructured.Unstructured{}
+	sm.SetGroupVersionKind(manifests.ServiceMonitorGVK)
+	eventually(t, func() error { return k8s.Get(ctx, client.ObjectKeyFromObject(rp), sm) })
 	wantConfig := cm.Data[manifests.ConfigFileKey]
 	poke(t, rp, "settle")
 
@@ -592,6 +597,12 @@ func TestOwnedFieldDriftIsRestored(t *testing.T) {
 	if err := k8s.Patch(ctx, dep, setImage, client.FieldOwner("kubectl-set")); err != nil {
 		t.Fatalf("set image: %v", err)
 	}
+	// An edit of the ServiceMonitor, a kind the operator compares by the
+	// hash of what it applied rather than field by field.
+	slower := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"endpoints":[{"port":"management","interval":"5m"}]}}`))
+	if err := k8s.Patch(ctx, sm, slower, client.FieldOwner("kubectl-edit")); err != nil {
+		t.Fatalf("edit ServiceMonitor: %v", err)
+	}
 
 	cm = waitConfig(t, rp, func(cm *corev1.ConfigMap) error {
 		if got := cm.Data[manifests.ConfigFileKey]; got != wantConfig {
@@ -605,6 +616,16 @@ func TestOwnedFieldDriftIsRestored(t *testing.T) {
 	waitDeployment(t, rp, func(dep *appsv1.Deployment) error {
 		if got := dep.Spec.Template.Spec.Containers[0].Image; got != testImage {
 			return fmt.Errorf("image %q, want %q restored", got, testImage)
+		}
+		return nil
+	})
+	eventually(t, func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(rp), sm); err != nil {
+			return err
+		}
+		endpoints, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+		if len(endpoints) != 1 || endpoints[0].(map[string]any)["interval"] != "15s" || endpoints[0].(map[string]any)["path"] != "/metrics" {
+			return fmt.Errorf("ServiceMonitor endpoints %v, want the operator's restored (interval 15s, path /metrics)", endpoints)
 		}
 		return nil
 	})

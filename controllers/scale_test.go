@@ -3,8 +3,8 @@ package controllers
 import (
 	"context"
 	"flag"
-	"strconv"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +25,8 @@ import (
 // scaleRestProxy is the i-th RestProxy of a scale run, in one of three
 // shapes, so every child kind the builders make by default is exercised:
 // the smallest spec; a SASL password from Secret "creds"; two replicas with
-// a disruption budget, an autoscaler and a network policy.
+// a disruption budget, an autoscaler, a network policy and a
+// ServiceMonitor.
 func scaleRestProxy(ns string, i int) *v1alpha1.RestProxy {
 	name := fmt.Sprintf("p-%04d", i)
 	switch i % 3 {
@@ -37,6 +38,7 @@ func scaleRestProxy(ns string, i int) *v1alpha1.RestProxy {
 			rp.Spec.PodDisruptionBudget = &v1alpha1.PodDisruptionBudgetSpec{Enabled: ptr.To(true)}
 			rp.Spec.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 4}
 			rp.Spec.NetworkPolicy = &v1alpha1.NetworkPolicySpec{Enabled: true}
+			rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: true}}
 		})
 	}
 	return newRestProxy(ns, name)

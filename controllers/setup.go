@@ -55,6 +55,7 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 	}
 	r.served = served
 	r.types = applyconfigurations.NewTypeConverter(r.Scheme)
+	r.cache = mgr.GetCache()
 
 	err = mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.RestProxy{}, secretRefsIndex, func(obj client.Object) []string {
 		var names []string

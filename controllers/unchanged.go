@@ -1,6 +1,9 @@
 package controllers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -79,4 +82,44 @@ func ownedFields(obj client.Object) (set *fieldpath.Set, ok bool, err error) {
 		return set, true, nil
 	}
 	return nil, false, nil
+}
+
+// AppliedHashAnnotation holds, on children of a kind outside the
+// operator's scheme (the ServiceMonitor), a hash of the apply configuration
+// that wrote them: without the kind's schema, fields cannot be compared as
+// server-side apply compares them, so the operator compares its intent.
+const AppliedHashAnnotation = "kafka.restproxy.dev/applied-hash"
+
+// stampAppliedHash sets AppliedHashAnnotation on u to the hash of u.
+func stampAppliedHash(u *unstructured.Unstructured) error {
+	data, err := json.Marshal(u.Object) // map keys sorted: the same u, the same bytes
+	if err != nil {
+		return fmt.Errorf("encode %s %s: %w", u.GetKind(), u.GetName(), err)
+	}
+	sum := sha256.Sum256(data)
+	annotations := u.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[AppliedHashAnnotation] = hex.EncodeToString(sum[:])
+	u.SetAnnotations(annotations)
+	return nil
+}
+
+// hashUnchanged says whether applying desired, stamped by
+// stampAppliedHash, over current would change nothing: current carries the
+// same hash, so the operator's last apply sent the same content, and no
+// one but that apply has written it, so nothing has drifted since.
+func hashUnchanged(current client.Object, desired *unstructured.Unstructured) bool {
+	want := desired.GetAnnotations()[AppliedHashAnnotation]
+	if want == "" || current.GetAnnotations()[AppliedHashAnnotation] != want {
+		return false
+	}
+	entries := current.GetManagedFields()
+	for _, mf := range entries {
+		if mf.Manager != FieldOwner || mf.Operation != metav1.ManagedFieldsOperationApply || mf.Subresource != "" {
+			return false
+		}
+	}
+	return len(entries) > 0
 }

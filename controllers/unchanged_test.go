@@ -175,3 +175,51 @@ func managedEntry(t *testing.T, tc managedfields.TypeConverter, u *unstructured.
 	return metav1.ManagedFieldsEntry{Manager: manager, Operation: op, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: raw},
 		APIVersion: u.GetAPIVersion(), Time: ptr.To(metav1.Now())}
 }
+
+// TestHashUnchanged: a child of a kind outside the scheme is skipped only
+// when it carries the hash of the same intent and only the operator's
+// apply has written it.
+func TestHashUnchanged(t *testing.T) {
+	desired := func(interval string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{
+			"spec": map[string]any{"endpoints": []any{map[string]any{"port": "management", "interval": interval}}},
+		}}
+		u.SetAPIVersion("monitoring.coreos.com/v1")
+		u.SetKind("ServiceMonitor")
+		u.SetName("p")
+		if err := stampAppliedHash(u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	ours := metav1.ManagedFieldsEntry{Manager: FieldOwner, Operation: metav1.ManagedFieldsOperationApply}
+	stored := func(from *unstructured.Unstructured, entries ...metav1.ManagedFieldsEntry) *unstructured.Unstructured {
+		s := from.DeepCopy()
+		s.SetManagedFields(entries)
+		return s
+	}
+
+	if a, b := desired("15s"), desired("15s"); a.GetAnnotations()[AppliedHashAnnotation] != b.GetAnnotations()[AppliedHashAnnotation] {
+		t.Fatalf("the same intent hashed twice differs: %v, %v", a.GetAnnotations(), b.GetAnnotations())
+	}
+	tests := []struct {
+		name    string
+		stored  *unstructured.Unstructured
+		desired *unstructured.Unstructured
+		want    bool
+	}{
+		{"as applied", stored(desired("15s"), ours), desired("15s"), true},
+		{"intent changed", stored(desired("15s"), ours), desired("30s"), false},
+		{"edited by another manager", stored(desired("15s"), ours,
+			metav1.ManagedFieldsEntry{Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate}), desired("15s"), false},
+		{"written by the operator with an update", stored(desired("15s"),
+			metav1.ManagedFieldsEntry{Manager: FieldOwner, Operation: metav1.ManagedFieldsOperationUpdate}), desired("15s"), false},
+		{"no managed fields", stored(desired("15s")), desired("15s"), false},
+		{"no hash stored", stored(&unstructured.Unstructured{Object: map[string]any{}}, ours), desired("15s"), false},
+	}
+	for _, tt := range tests {
+		if got := hashUnchanged(tt.stored, tt.desired); got != tt.want {
+			t.Errorf("%s: hashUnchanged = %t, want %t", tt.name, got, tt.want)
+		}
+	}
+}
