@@ -131,6 +131,15 @@ func TestProduce_APIKeyAuth_401(t *testing.T) {
 			t.Errorf("%q: status %d body %s, want 200", auth, resp.StatusCode, body)
 		}
 	}
+
+	// Rotated without a restart: plain-key is revoked, new-key added.
+	writeCredentials(t, creds, "new-key\n"+string(hash)+"\n")
+	waitFor(t, "the rotated keys", func() bool {
+		resp, _ := produceAs(t, url, "Bearer new-key")
+		return resp.StatusCode == 200
+	})
+	resp, body := produceAs(t, url, "Bearer plain-key")
+	wantError(t, resp, body, 401, 40101, "Unauthorized: missing or invalid credentials.")
 }
 
 // Spec 4.1 (ours): authorization.topics admits the named topics and
