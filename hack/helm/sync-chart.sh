@@ -53,6 +53,7 @@ metadata:
   name: $crd
   labels:
     {{- include "$name.labels" . | nindent 4 }}
+  {{- if or .Values.crds.keep .Values.commonAnnotations }}
   annotations:
     {{- if .Values.crds.keep }}
     helm.sh/resource-policy: keep
@@ -60,6 +61,7 @@ metadata:
     {{- with .Values.commonAnnotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
+  {{- end }}
 HEADER
 		sed -n '/^spec:$/,$p' "$src"
 		echo '{{- end }}'
