@@ -1,6 +1,9 @@
 package record
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+)
 
 // Data types (spec 2.1). The first three are stored without a schema; the
 // others need a Schema Registry, which this proxy does not have.
@@ -193,14 +196,7 @@ func badData(data []byte, problem string) *Error {
 	return NewError(CodeBadRequest, "Bad Request: data=%s %s", appendCompact(nil, data), problem)
 }
 
-func hasEscape(tok []byte) bool {
-	for _, c := range tok {
-		if c == '\\' {
-			return true
-		}
-	}
-	return false
-}
+func hasEscape(tok []byte) bool { return bytes.IndexByte(tok, '\\') >= 0 }
 
 // enumOrNull reads a string that must be one of names, or null. It returns the
 // matching name (a constant: no allocation), or "" for null.

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 )
@@ -131,10 +132,8 @@ func (p *parser) headerValue(n int) ([]byte, *Error) {
 // complete ("YQ" and "YQ==" are fine, "YQ=" is not). Line breaks, which Go's
 // decoder would skip, are rejected: they are not part of the alphabet.
 func (p *parser) decodeBase64(s []byte, paddingRequired bool) ([]byte, bool) {
-	for _, c := range s {
-		if c == '\r' || c == '\n' {
-			return nil, false
-		}
+	if bytes.IndexByte(s, '\r') >= 0 || bytes.IndexByte(s, '\n') >= 0 {
+		return nil, false
 	}
 	enc := base64.StdEncoding
 	if !paddingRequired && len(s)%4 != 0 {
