@@ -59,7 +59,7 @@ func TestOperatorRunsWithChartRBAC(t *testing.T) {
 				ensureNamespace(t, w)
 			}
 			serverSideApply(t, manifests, false)
-			if _, err := kubectl(nil, "wait", "--for=condition=Established", "--timeout=60s", "crd/restproxies.kafka.restproxy.dev"); err != nil {
+			if _, err := kubectl(nil, "wait", "--for=condition=Established", "--timeout=60s", "crd/"+crdName); err != nil {
 				t.Fatal(err)
 			}
 
