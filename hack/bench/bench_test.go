@@ -250,6 +250,7 @@ func TestParseOptions_RefusesBadValuesByName(t *testing.T) {
 		{[]string{"--duration", "0s"}, "--duration 0s"},
 		{[]string{"--latency-rate", "-1"}, "--latency-rate -1"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--repeat", "0"}, "--repeat 0"},
 		{[]string{"--proxy-env", "GOGC"}, `--proxy-env: "GOGC" is not KEY=VALUE`},
 		{[]string{"--proxy-config", "/nonexistent.yaml"}, "--proxy-config: "},
 	} {
@@ -264,5 +265,31 @@ func TestParseOptions_RefusesBadValuesByName(t *testing.T) {
 	}
 	if len(o.modes) != len(allModes) || !reflect.DeepEqual(o.streams, []int{1, 8, 64}) || o.recordBytes != 200 {
 		t.Fatalf("defaults: modes %v streams %v record bytes %d", o.modes, o.streams, o.recordBytes)
+	}
+}
+
+func TestMedian_PicksTheMiddleRunByItsKindsFigure(t *testing.T) {
+	runs := []Result{
+		{Mode: "stream-8", Kind: "throughput", RecordsPerSec: 300_000, Seconds: 1},
+		{Mode: "stream-8", Kind: "throughput", RecordsPerSec: 1_100_000, Seconds: 2},
+		{Mode: "stream-8", Kind: "throughput", RecordsPerSec: 200_000, Seconds: 3},
+	}
+	runs[1].Failed, runs[1].FirstFailure = 4, "HTTP 503"
+	m := median(runs)
+	if m.Seconds != 1 || m.RecordsPerSec != 300_000 {
+		t.Fatalf("median run %+v, want the 300k records/s one", m)
+	}
+	if m.Note != "median of 3 runs by records/s, range 200k to 1.1M" {
+		t.Fatalf("note %q", m.Note)
+	}
+	if m.Failed != 4 || m.FirstFailure != "HTTP 503" {
+		t.Fatalf("a failure in another run was lost: %+v", m)
+	}
+	lat := median([]Result{{Kind: "latency", P99Ms: 9, Note: "n"}, {Kind: "latency", P99Ms: 3}})
+	if lat.P99Ms != 9 || lat.Note != "n; median of 2 runs by p99 ms, range 3.00 to 9.00" {
+		t.Fatalf("latency median %+v", lat)
+	}
+	if one := median([]Result{{Kind: "memory", PeakRSSMiB: 5, Note: "x"}}); one.Note != "x" {
+		t.Fatalf("one run got note %q", one.Note)
 	}
 }

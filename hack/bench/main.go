@@ -46,6 +46,7 @@ type options struct {
 	proxyEnv                               []string      // added to the proxy's environment
 
 	duration       time.Duration
+	repeat         int
 	recordBytes    int
 	partitions     int
 	modes          map[string]bool
@@ -68,6 +69,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.fromJSON, "from-json", "", "measure nothing: print and plot the results in `file` (from --out)")
 	fs.StringVar(&o.workDir, "work-dir", "", "`directory` for the proxy's config files and logs (default: a temporary one, removed unless a mode failed)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each mode sends")
+	fs.IntVar(&o.repeat, "repeat", 1, "run each mode this many times and report the median run (the figures shared machines make noisy)")
 	fs.IntVar(&o.recordBytes, "record-bytes", 200, "size of each record's JSON text")
 	fs.IntVar(&o.partitions, "partitions", 3, "partitions of the benchmark topic")
 	configPath := fs.String("proxy-config", "", "YAML proxy config `file` to start from instead of the defaults (listeners, bootstrap servers and log level are the benchmark's); the direct mode copies its producer settings")
@@ -120,6 +122,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case o.duration <= 0:
 		return nil, fmt.Errorf("--duration %s: want more than 0", o.duration)
+	case o.repeat < 1:
+		return nil, fmt.Errorf("--repeat %d: want at least 1", o.repeat)
 	case o.partitions < 1:
 		return nil, fmt.Errorf("--partitions %d: want at least 1", o.partitions)
 	case o.singleClients < 1, o.latencyStreams < 1, o.openStreams < 1, o.stallStreams < 1:
@@ -193,5 +197,6 @@ func newReport(o *options) *Report {
 		RecordBytes: o.recordBytes,
 		Partitions:  o.partitions,
 		Duration:    o.duration.String(),
+		Repeat:      o.repeat,
 	}
 }

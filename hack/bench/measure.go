@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -70,22 +72,27 @@ func (b *bench) runModes() error {
 	b.broker, b.countStored = broker, true
 
 	if b.o.modes["direct"] {
-		b.add(b.measure(Result{Mode: "direct", Kind: "throughput"}, 0, func(deadline time.Time, tl *tally) []time.Duration {
-			writeDirect(broker.addr, benchTopic, b.o.proxyConfig, b.rs, deadline, tl)
-			return nil
-		}))
+		err := b.repeat(func() (Result, error) {
+			return b.measure(Result{Mode: "direct", Kind: "throughput"}, 0, func(deadline time.Time, tl *tally) []time.Duration {
+				writeDirect(broker.addr, benchTopic, b.o.proxyConfig, b.rs, deadline, tl)
+				return nil
+			}), nil
+		})
+		if err != nil {
+			return err
+		}
 	}
 	for _, m := range b.proxyModes() {
 		if !b.o.modes[m.family] {
 			continue
 		}
-		if err := b.withProxy(broker.addr, m.res, m.load); err != nil {
+		if err := b.repeat(func() (Result, error) { return b.withProxy(broker.addr, m.res, m.load) }); err != nil {
 			return err
 		}
 	}
 	if b.o.modes["stalled"] {
 		b.countStored = false // its records go to a broker of its own
-		if err := b.runStalled(); err != nil {
+		if err := b.repeat(b.runStalled); err != nil {
 			return err
 		}
 	}
@@ -138,10 +145,10 @@ func (b *bench) proxyModes() []proxyMode {
 // VmHWM is the mode's peak RSS. The proxy is warmed up first: a fresh
 // process's first records wait for Kafka connections that a proxy in
 // service already has.
-func (b *bench) withProxy(bootstrap string, res Result, load func(t produceTarget, deadline time.Time, tl *tally) []time.Duration) error {
+func (b *bench) withProxy(bootstrap string, res Result, load func(t produceTarget, deadline time.Time, tl *tally) []time.Duration) (Result, error) {
 	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, b.o.proxyConfig, b.dir, res.Mode, bootstrap)
 	if err != nil {
-		return err
+		return Result{}, err
 	}
 	defer func() {
 		if err := p.stop(30 * time.Second); err != nil {
@@ -149,14 +156,13 @@ func (b *bench) withProxy(bootstrap string, res Result, load func(t produceTarge
 		}
 	}()
 	if err := warmUp(p); err != nil {
-		return fmt.Errorf("%s: %w", res.Mode, err)
+		return Result{}, fmt.Errorf("%s: %w", res.Mode, err)
 	}
 	target := produceTarget{addr: p.addr, topic: benchTopic}
 	res = b.measure(res, p.pid(), func(deadline time.Time, tl *tally) []time.Duration {
 		return load(target, deadline, tl)
 	})
-	b.add(b.withHWM(res, p.pid()))
-	return nil
+	return b.withHWM(res, p.pid()), nil
 }
 
 // warmUp sends one stream's worth of records through a fresh proxy and
@@ -178,21 +184,21 @@ func warmUp(p *proxyProcess) error {
 // between them stops forwarding) while clients push as fast as they can:
 // the proxy's memory must stay bounded by its in-flight limits. After the
 // stall the relay resumes and every record must still get its report.
-func (b *bench) runStalled() error {
+func (b *bench) runStalled() (Result, error) {
 	r, err := newRelay()
 	if err != nil {
-		return err
+		return Result{}, err
 	}
 	defer r.close()
 	broker, real, err := startAdvertisingBroker(benchTopic, b.o.partitions, r.addr())
 	if err != nil {
-		return err
+		return Result{}, err
 	}
 	defer broker.Close()
 	r.serve(real)
 	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, b.o.proxyConfig, b.dir, "stalled", r.addr())
 	if err != nil {
-		return err
+		return Result{}, err
 	}
 	defer p.stop(30 * time.Second)
 	target := produceTarget{addr: p.addr, topic: benchTopic}
@@ -200,7 +206,7 @@ func (b *bench) runStalled() error {
 	// Connect the producer to the broker before the stall, as a proxy in
 	// service would be.
 	if err := warmUp(p); err != nil {
-		return fmt.Errorf("stalled: through the relay: %w", err)
+		return Result{}, fmt.Errorf("stalled: through the relay: %w", err)
 	}
 
 	n := b.o.stallStreams
@@ -239,8 +245,7 @@ func (b *bench) runStalled() error {
 	// broker answers nothing, and the drain afterwards is throughput mode.
 	res.RecordsPerSec, res.MBPerSec, res.CPUMicrosPerRecord = 0, 0, 0
 	res.PeakRSSMiB = mib(stallRSS)
-	b.add(res)
-	return nil
+	return res, nil
 }
 
 // withHWM takes a fresh process's VmHWM as the row's peak, which catches
@@ -321,7 +326,55 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-func (b *bench) add(r Result) { b.report.Results = append(b.report.Results, r) }
+// repeat runs a mode --repeat times and adds the median run's row, by the
+// figure its kind is about, noting the range of that figure over the runs.
+func (b *bench) repeat(run func() (Result, error)) error {
+	var runs []Result
+	for range b.o.repeat {
+		res, err := run()
+		if err != nil {
+			return err
+		}
+		runs = append(runs, res)
+	}
+	b.report.Results = append(b.report.Results, median(runs))
+	return nil
+}
+
+// median returns the run with the median key figure: records/s for
+// throughput, p99 for latency, peak RSS for memory. With more than one run
+// its note gives the figure's range.
+func median(runs []Result) Result {
+	key := func(r Result) float64 {
+		switch r.Kind {
+		case "latency":
+			return r.P99Ms
+		case "memory":
+			return r.PeakRSSMiB
+		}
+		return r.RecordsPerSec
+	}
+	sort.SliceStable(runs, func(i, j int) bool { return key(runs[i]) < key(runs[j]) })
+	m := runs[len(runs)/2]
+	if len(runs) > 1 {
+		what, format := "records/s", formatCount
+		switch m.Kind {
+		case "latency":
+			what, format = "p99 ms", func(v float64) string { return fmt.Sprintf("%.2f", v) }
+		case "memory":
+			what, format = "peak RSS MiB", func(v float64) string { return fmt.Sprintf("%.1f", v) }
+		}
+		rng := fmt.Sprintf("median of %d runs by %s, range %s to %s", len(runs), what, format(key(runs[0])), format(key(runs[len(runs)-1])))
+		m.Note = strings.TrimPrefix(m.Note+"; "+rng, "; ")
+	}
+	for _, r := range runs { // a failure in any run shows
+		if m.FirstFailure == "" && r.FirstFailure != "" {
+			m.FirstFailure = r.FirstFailure
+		}
+		m.Failed = max(m.Failed, r.Failed)
+	}
+	return m
+}
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 func mib(n int64) float64        { return float64(n) / (1 << 20) }

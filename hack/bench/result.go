@@ -19,6 +19,7 @@ type Report struct {
 	RecordBytes int      `json:"recordBytes"`
 	Partitions  int      `json:"partitions"`
 	Duration    string   `json:"durationPerMode"`
+	Repeat      int      `json:"repeat,omitempty"` // runs per mode; each row is the median run
 	Results     []Result `json:"results"`
 }
 
@@ -103,8 +104,12 @@ func (r *Report) setRatios() {
 // printTable writes the report as an aligned text table followed by the
 // notes and failures of its rows.
 func (r *Report) printTable(w io.Writer) error {
-	fmt.Fprintf(w, "restproxy benchmark: %d-byte records, acks=all, %d partitions, %s per mode, %d CPUs, %s, started %s\n\n",
-		r.RecordBytes, r.Partitions, r.Duration, r.CPUs, r.GoVersion, r.Started)
+	runs := ""
+	if r.Repeat > 1 {
+		runs = fmt.Sprintf(" (median of %d runs)", r.Repeat)
+	}
+	fmt.Fprintf(w, "restproxy benchmark: %d-byte records, acks=all, %d partitions, %s per mode%s, %d CPUs, %s, started %s\n\n",
+		r.RecordBytes, r.Partitions, r.Duration, runs, r.CPUs, r.GoVersion, r.Started)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "mode\tstreams\trecords/s\tMB/s\tx direct\tp50 ms\tp99 ms\tp99.9 ms\tpeak RSS MiB\tCPU µs/rec\tfailed\t")
 	for _, res := range r.Results {
