@@ -293,3 +293,32 @@ func TestMedian_PicksTheMiddleRunByItsKindsFigure(t *testing.T) {
 		t.Fatalf("one run got note %q", one.Note)
 	}
 }
+
+// --from-json reprints and replots a saved run without measuring, and the
+// exit status still says whether any record failed.
+func TestRun_FromJSONPrintsPlotsAndReportsFailures(t *testing.T) {
+	dir := t.TempDir()
+	saved := filepath.Join(dir, "bench.json")
+	if err := sampleReport().writeJSON(saved); err != nil {
+		t.Fatal(err)
+	}
+	plot, out := filepath.Join(dir, "bench.png"), filepath.Join(dir, "again.json")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--from-json", saved, "--plot", plot, "--out", out}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "some records failed") {
+		t.Fatalf("exit %d, stderr %q; want 1 for the sample's failed single-64 records", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "latency-20k") {
+		t.Fatalf("no table printed:\n%s", stdout.String())
+	}
+	if _, err := os.Stat(plot); err != nil {
+		t.Fatalf("plot not written: %v", err)
+	}
+	again, err := readReport(out)
+	if err != nil || !reflect.DeepEqual(again, sampleReport()) {
+		t.Fatalf("--out after --from-json wrote %+v, %v; want the saved report", again, err)
+	}
+	if code := run([]string{"--bogus"}, &stdout, &stderr); code != 2 {
+		t.Fatalf("unknown flag: exit %d, want 2", code)
+	}
+}
