@@ -322,3 +322,30 @@ func TestRun_FromJSONPrintsPlotsAndReportsFailures(t *testing.T) {
 		t.Fatalf("unknown flag: exit %d, want 2", code)
 	}
 }
+
+func TestPrintComparison_ChangePerModeInBoth(t *testing.T) {
+	base := sampleReport()
+	now := sampleReport()
+	now.Results[1].RecordsPerSec = 300_000 // stream-8: 250k -> 300k
+	now.Results[1].PeakRSSMiB = 60         // 80 -> 60
+	now.Results = append(now.Results, Result{Mode: "stream-64", Kind: "throughput", RecordsPerSec: 1})
+	var out bytes.Buffer
+	if err := printComparison(&out, base, now); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	for line := range strings.Lines(out.String()) {
+		if f := strings.Fields(line); len(f) == 5 {
+			rows[f[0]] = f[1:]
+		}
+	}
+	if want := []string{"+20.0%", "-", "-25.0%", "+0.0%"}; !reflect.DeepEqual(rows["stream-8"], want) {
+		t.Errorf("stream-8 = %q, want %q\n%s", rows["stream-8"], want, out.String())
+	}
+	if want := []string{"+0.0%", "+0.0%", "-", "-"}; !reflect.DeepEqual(rows["latency-20k"], want) {
+		t.Errorf("latency-20k = %q, want %q\n%s", rows["latency-20k"], want, out.String())
+	}
+	if _, ok := rows["stream-64"]; ok {
+		t.Errorf("a mode missing from the baseline got a row:\n%s", out.String())
+	}
+}

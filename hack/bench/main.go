@@ -42,6 +42,7 @@ var allModes = []string{"direct", "stream", "single", "latency", "open", "stalle
 
 type options struct {
 	proxyBin, out, plot, fromJSON, workDir string
+	baseline                               string
 	proxyConfig                            config.Config // the base of every proxy's config
 	proxyEnv                               []string      // added to the proxy's environment
 
@@ -67,6 +68,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.out, "out", "", "write the results as JSON to `file`")
 	fs.StringVar(&o.plot, "plot", "", "render throughput and latency as a PNG to `file`")
 	fs.StringVar(&o.fromJSON, "from-json", "", "measure nothing: print and plot the results in `file` (from --out)")
+	fs.StringVar(&o.baseline, "baseline", "", "also print each mode's change from the run in `file` (from --out)")
 	fs.StringVar(&o.workDir, "work-dir", "", "`directory` for the proxy's config files and logs (default: a temporary one, removed unless a mode failed)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each mode sends")
 	fs.IntVar(&o.repeat, "repeat", 1, "run each mode this many times and report the median run (the figures shared machines make noisy)")
@@ -167,6 +169,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := report.printTable(stdout); err != nil {
 		fmt.Fprintf(stderr, "bench: %v\n", err)
 		return 1
+	}
+	if o.baseline != "" {
+		base, err := readReport(o.baseline)
+		if err == nil {
+			err = printComparison(stdout, base, report)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "bench: --baseline: %v\n", err)
+			return 1
+		}
 	}
 	if o.out != "" {
 		if err := report.writeJSON(o.out); err != nil {
