@@ -21,12 +21,19 @@ type bodyReader struct {
 	r    io.Reader
 	rc   *http.ResponseController
 	idle time.Duration
+	// beforeRead, when set, runs before every read of the body, on the
+	// reading goroutine: a read may wait for the client, so the stream
+	// hands the records it has checked to Kafka first.
+	beforeRead func()
 
 	mu      sync.Mutex
 	stopped bool
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.beforeRead != nil {
+		b.beforeRead()
+	}
 	b.mu.Lock()
 	if b.stopped {
 		b.mu.Unlock()

@@ -23,15 +23,30 @@ func newInFlightLimit(n int, gauge prometheus.Gauge) *inFlightLimit {
 
 // acquire takes a token, waiting for one unless abort is closed first.
 func (l *inFlightLimit) acquire(abort <-chan struct{}) bool {
+	if l.tryAcquire() {
+		return true
+	}
 	select {
 	case l.tokens <- struct{}{}:
-	default:
-		select {
-		case l.tokens <- struct{}{}:
-		case <-abort:
-			return false
-		}
+	case <-abort:
+		return false
 	}
+	l.taken()
+	return true
+}
+
+// tryAcquire takes a token if one is free now.
+func (l *inFlightLimit) tryAcquire() bool {
+	select {
+	case l.tokens <- struct{}{}:
+		l.taken()
+		return true
+	default:
+		return false
+	}
+}
+
+func (l *inFlightLimit) taken() {
 	n := l.count.Add(1)
 	for {
 		p := l.peak.Load()
@@ -40,7 +55,6 @@ func (l *inFlightLimit) acquire(abort <-chan struct{}) bool {
 		}
 	}
 	l.gauge.Inc()
-	return true
 }
 
 func (l *inFlightLimit) release() {

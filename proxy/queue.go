@@ -101,26 +101,33 @@ func (q *reportQueue) growLocked() bool {
 // stream.
 func (q *reportQueue) reserve(abort <-chan struct{}) *slot {
 	for {
-		q.mu.Lock()
-		if q.inputClosed {
-			q.mu.Unlock()
-			return nil
-		}
-		if q.tail-q.head < uint64(len(q.slots)) || q.growLocked() {
-			s := q.slots[q.tail%uint64(len(q.slots))]
-			s.index = q.tail
-			s.done, s.abandoned, s.result = false, false, producer.Result{}
-			q.tail++
-			q.mu.Unlock()
+		s, wait := q.tryReserve()
+		if !wait {
 			return s
 		}
-		q.mu.Unlock()
 		select {
 		case <-q.wakeReader:
 		case <-abort:
 			return nil
 		}
 	}
+}
+
+// tryReserve is reserve without waiting: wait is true when the ring is full.
+func (q *reportQueue) tryReserve() (s *slot, wait bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.inputClosed {
+		return nil, false
+	}
+	if q.tail-q.head >= uint64(len(q.slots)) && !q.growLocked() {
+		return nil, true
+	}
+	s = q.slots[q.tail%uint64(len(q.slots))]
+	s.index = q.tail
+	s.done, s.abandoned, s.result = false, false, producer.Result{}
+	q.tail++
+	return s, false
 }
 
 // finish records a slot's result. It is called once per slot, from the

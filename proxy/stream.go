@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
 	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
@@ -43,6 +44,10 @@ type stream struct {
 	abort     chan struct{}
 	abortOnce sync.Once
 	maxAgeHit atomic.Bool
+
+	// pending are the records the reader checked and has not handed to
+	// Kafka yet; see handOff.
+	pending []producer.Pending
 
 	// Written by the reader; read after it exits.
 	records, bytes int64
@@ -127,6 +132,7 @@ func (st *stream) serve(input io.Reader) {
 	}
 	st.w.WriteHeader(http.StatusOK)
 
+	st.body.beforeRead = st.handOff
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
@@ -218,14 +224,22 @@ func (st *stream) lingerClose() {
 // or straight to an error report.
 func (st *stream) read(dec *record.StreamDecoder) {
 	defer st.q.closeInput()
+	defer st.handOff()
 	for !st.isStopping() {
 		raw, err := dec.Next()
 		if err != nil {
+			st.handOff() // before endOfInput may wait for a slot
 			st.endOfInput(err)
 			return
 		}
 		now := time.Now()
-		s := st.q.reserve(st.abort)
+		s, wait := st.q.tryReserve()
+		if wait {
+			// The ring frees as records are reported, which needs the
+			// ones still pending to reach Kafka.
+			st.handOff()
+			s = st.q.reserve(st.abort)
+		}
 		if s == nil {
 			st.endReason = endClient
 			return
@@ -282,11 +296,35 @@ func (st *stream) produce(s *slot, raw []byte, now time.Time) {
 	if rec.Timestamp.IsZero() {
 		rec.Timestamp = now.UTC().Truncate(time.Millisecond)
 	}
-	if !st.srv.inFlight.acquire(st.abort) {
-		st.q.fail(s, reportUnconfirmed())
+	if !st.srv.inFlight.tryAcquire() {
+		st.handOff() // the pending records may hold the tokens
+		if !st.srv.inFlight.acquire(st.abort) {
+			st.q.fail(s, reportUnconfirmed())
+			return
+		}
+	}
+	st.pending = append(st.pending, producer.Pending{Rec: rec, Done: s.onProduced})
+	if len(st.pending) >= maxPending {
+		st.handOff()
+	}
+}
+
+// maxPending bounds the records handed to Kafka together.
+const maxPending = 256
+
+// handOff gives the pending records to Kafka in one call. The reader calls
+// it before anything that may wait (a read of the body, a full ring, the
+// in-flight bound) and when it ends, so checked records are never held
+// back waiting for the client: they go in groups of what one read of the
+// socket brought, which takes kafka-go's Writer lock and the delivery
+// timeouts' lock once per group instead of once per record.
+func (st *stream) handOff() {
+	if len(st.pending) == 0 {
 		return
 	}
-	st.srv.producer.Produce(st.topic, rec, s.onProduced)
+	st.srv.producer.ProduceAll(st.topic, st.pending)
+	clear(st.pending)
+	st.pending = st.pending[:0]
 }
 
 // endOfInput classifies why the decoder stopped. A fatal decoding error is

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/segmentio/kafka-go"
 )
 
 // Delivery states of a record. A record leaves statePending exactly once,
@@ -59,12 +61,32 @@ func (dl *deadlines) stamp(d *delivery) { d.deadline = time.Since(dl.start) + dl
 // add starts watching d, which kafka-go has queued for tp.
 func (dl *deadlines) add(tp topicPartition, d *delivery) {
 	dl.mu.Lock()
+	dl.queueLocked(tp).push(d)
+	dl.mu.Unlock()
+}
+
+func (dl *deadlines) queueLocked(tp topicPartition) *fifo {
 	q := dl.queues[tp]
 	if q == nil {
 		q = &fifo{}
 		dl.queues[tp] = q
 	}
-	q.push(d)
+	return q
+}
+
+// addAll starts watching the deliveries of msgs, which kafka-go has queued,
+// under one lock; the balancer noted each one's partition.
+func (dl *deadlines) addAll(topic string, msgs []kafka.Message) {
+	dl.mu.Lock()
+	var tp topicPartition
+	var q *fifo
+	for i := range msgs {
+		d := msgs[i].WriterData.(*delivery)
+		if next := (topicPartition{topic, d.partition}); q == nil || next != tp {
+			tp, q = next, dl.queueLocked(next)
+		}
+		q.push(d)
+	}
 	dl.mu.Unlock()
 }
 

@@ -173,46 +173,93 @@ func (p *Producer) Stats() kafka.WriterStats { return p.writer.Stats() }
 // few bytes under what Kafka counts, and kafka-go would fail a whole batch
 // for one oversized record.
 func (p *Producer) Produce(topic string, rec *record.Record, done func(Result)) {
-	if size := recordBytes(rec); size > p.maxRecordBytes {
-		done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp,
-			Err: mapError(fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, size, p.maxRecordBytes))})
-		return
+	p.ProduceAll(topic, []Pending{{Rec: rec, Done: done}})
+}
+
+// Pending is a record for ProduceAll and its done callback.
+type Pending struct {
+	Rec  *record.Record
+	Done func(Result)
+}
+
+// ProduceAll is Produce for several records of one topic, in order. They
+// reach kafka-go in one call: its Writer takes a lock and builds a map per
+// call, and the delivery timeouts take theirs, so a stream that hands over
+// what one read of its socket brought pays those once, not per record.
+// ProduceAll does not keep pending.
+func (p *Producer) ProduceAll(topic string, pending []Pending) {
+	msgs := make([]kafka.Message, 0, len(pending))
+	for _, pr := range pending {
+		rec := pr.Rec
+		if size := recordBytes(rec); size > p.maxRecordBytes {
+			pr.Done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp,
+				Err: mapError(fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, size, p.maxRecordBytes))})
+			continue
+		}
+		if p.backlog.Load() >= p.maxBacklog {
+			pr.Done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp, Err: mapError(errBacklog)})
+			continue
+		}
+		d := &delivery{want: rec.Partition, partition: rec.Partition, done: pr.Done}
+		p.deadlines.stamp(d)
+		msgs = append(msgs, kafka.Message{
+			Topic:      topic,
+			Key:        rec.Key.Bytes,
+			Value:      rec.Value.Bytes,
+			Headers:    kafkaHeaders(rec.Headers),
+			Time:       rec.Timestamp,
+			WriterData: d,
+		})
 	}
-	if p.backlog.Load() >= p.maxBacklog {
-		done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp, Err: mapError(errBacklog)})
+	if len(msgs) == 0 {
 		return
-	}
-	d := &delivery{want: rec.Partition, partition: rec.Partition, done: done}
-	p.deadlines.stamp(d)
-	msg := kafka.Message{
-		Topic:      topic,
-		Key:        rec.Key.Bytes,
-		Value:      rec.Value.Bytes,
-		Headers:    kafkaHeaders(rec.Headers),
-		Time:       rec.Timestamp,
-		WriterData: d,
 	}
 
 	p.closeMu.RLock()
 	if p.closed {
 		p.closeMu.RUnlock()
-		done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp, Err: mapError(errClosed)})
+		for i := range msgs {
+			d := msgs[i].WriterData.(*delivery)
+			d.done(Result{Partition: d.partition, Offset: -1, Timestamp: msgs[i].Time, Err: mapError(errClosed)})
+		}
 		return
 	}
-	p.inFlight.Add(1)
-	err := p.enqueue(topic, msg)
-	if err != nil {
-		p.finish(d, p.failure(topic, d.partition, rec.Timestamp, err))
-		return
+	p.inFlight.Add(len(msgs))
+	switch err := p.enqueue(topic, msgs); {
+	case err == nil:
+		p.deadlines.addAll(topic, msgs)
+	case len(msgs) == 1:
+		d := msgs[0].WriterData.(*delivery)
+		p.finish(d, p.failure(topic, d.partition, msgs[0].Time, err))
+	default:
+		// kafka-go checks every message before it queues any, so none
+		// of these is queued. Hand them over one by one, so that a
+		// record kafka-go refuses (too large once framed, say) fails
+		// alone, as it would have in a call of its own.
+		for i := range msgs {
+			p.closeMu.RLock()
+			p.enqueueOne(topic, msgs[i])
+		}
 	}
-	p.deadlines.add(topicPartition{topic, d.partition}, d)
 }
 
-// enqueue hands msg to the Writer and releases the close lock that Produce
-// took. A panic on the way (the balancer finding no partitions, or a bug)
-// becomes this record's error: the lock and the record's accounting must
-// not leak with it, or Close would wait for ever.
-func (p *Producer) enqueue(topic string, msg kafka.Message) (err error) {
+// enqueueOne hands one message to the Writer and watches its deadline, or
+// reports its failure. The caller holds the close lock shared; enqueue
+// releases it.
+func (p *Producer) enqueueOne(topic string, msg kafka.Message) {
+	d := msg.WriterData.(*delivery)
+	if err := p.enqueue(topic, []kafka.Message{msg}); err != nil {
+		p.finish(d, p.failure(topic, d.partition, msg.Time, err))
+		return
+	}
+	p.deadlines.addAll(topic, []kafka.Message{msg})
+}
+
+// enqueue hands msgs to the Writer and releases the close lock that its
+// caller took. A panic on the way (the balancer finding no partitions, or a
+// bug) becomes the records' error: the lock and the records' accounting
+// must not leak with it, or Close would wait for ever.
+func (p *Producer) enqueue(topic string, msgs []kafka.Message) (err error) {
 	defer p.closeMu.RUnlock()
 	defer func() {
 		switch r := recover(); {
@@ -227,7 +274,7 @@ func (p *Producer) enqueue(topic string, msg kafka.Message) (err error) {
 	// Async: returns once queued. It reads the transport's cached metadata,
 	// which waits only before the first metadata answer, and Partitions,
 	// which the server calls first, already waited for that.
-	return p.writer.WriteMessages(context.Background(), msg)
+	return p.writer.WriteMessages(context.Background(), msgs...)
 }
 
 // complete is the Writer's Completion: one call per batch of one partition.
