@@ -52,6 +52,7 @@ type bench struct {
 	dir         string
 	progress    io.Writer
 	report      *Report
+	run         int // 1-based run of the current mode, when --repeat > 1
 }
 
 func (b *bench) failed() bool {
@@ -152,7 +153,7 @@ func (b *bench) proxyModes() []proxyMode {
 // process's first records wait for Kafka connections that a proxy in
 // service already has.
 func (b *bench) withProxy(bootstrap string, res Result, load func(t produceTarget, deadline time.Time, tl *tally) []time.Duration) (Result, error) {
-	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, b.o.proxyConfig, b.dir, res.Mode, bootstrap)
+	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, b.o.proxyConfig, b.dir, b.fileName(res.Mode), bootstrap)
 	if err != nil {
 		return Result{}, err
 	}
@@ -169,6 +170,15 @@ func (b *bench) withProxy(bootstrap string, res Result, load func(t produceTarge
 		return load(target, deadline, tl)
 	})
 	return b.withHWM(res, p.pid()), nil
+}
+
+// fileName names a mode's proxy config and log in the work directory, one
+// pair per run.
+func (b *bench) fileName(mode string) string {
+	if b.o.repeat > 1 {
+		return fmt.Sprintf("%s.run%d", mode, b.run)
+	}
+	return mode
 }
 
 // warmUp sends one stream's worth of records through a fresh proxy and
@@ -202,7 +212,7 @@ func (b *bench) runStalled() (Result, error) {
 	}
 	defer broker.Close()
 	r.serve(real)
-	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, b.o.proxyConfig, b.dir, "stalled", r.addr())
+	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, b.o.proxyConfig, b.dir, b.fileName("stalled"), r.addr())
 	if err != nil {
 		return Result{}, err
 	}
@@ -336,7 +346,8 @@ func minTime(a, b time.Time) time.Time {
 // figure its kind is about, noting the range of that figure over the runs.
 func (b *bench) repeat(run func() (Result, error)) error {
 	var runs []Result
-	for range b.o.repeat {
+	for i := range b.o.repeat {
+		b.run = i + 1
 		res, err := run()
 		if err != nil {
 			return err
