@@ -87,6 +87,7 @@ func TestOperatorRunsWithChartRBAC(t *testing.T) {
 
 // chartOperator is how the chart's Deployment runs the operator.
 type chartOperator struct {
+	command        []string // the container's command and args
 	serviceAccount string
 	namespaces     []string // --watch-namespaces
 	leaderElect    bool     // --leader-elect
@@ -116,6 +117,7 @@ func operatorFromChart(t *testing.T, objs []*unstructured.Unstructured) chartOpe
 	if len(manager.Args) == 0 || manager.Args[0] != "operator" {
 		t.Fatalf("manager args %v do not run `restproxy operator`", manager.Args)
 	}
+	op.command = append(slices.Clone(manager.Command), manager.Args...)
 	for _, arg := range manager.Args[1:] {
 		switch name, value, _ := strings.Cut(arg, "="); name {
 		case "--watch-namespaces":

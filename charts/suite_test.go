@@ -97,6 +97,7 @@ func connect(env *envtest.Environment) error {
 // toolPaths are the binaries the tests run, built by `make test`.
 type toolPaths struct {
 	helm        string // HELM
+	restproxy   string // RESTPROXY: the binary of the image (make build)
 	assets      string // KUBEBUILDER_ASSETS: kube-apiserver, etcd, kubectl
 	kubectl     string
 	installYAML string // INSTALL_YAML: what `make build-installer` wrote
@@ -108,12 +109,13 @@ type toolPaths struct {
 func findTools() (toolPaths, error) {
 	t := toolPaths{
 		helm:        os.Getenv("HELM"),
+		restproxy:   os.Getenv("RESTPROXY"),
 		assets:      os.Getenv("KUBEBUILDER_ASSETS"),
 		installYAML: os.Getenv("INSTALL_YAML"),
 	}
 	var missing []error
 	for _, v := range []struct{ name, path string }{
-		{"HELM", t.helm}, {"KUBEBUILDER_ASSETS", t.assets}, {"INSTALL_YAML", t.installYAML},
+		{"HELM", t.helm}, {"RESTPROXY", t.restproxy}, {"KUBEBUILDER_ASSETS", t.assets}, {"INSTALL_YAML", t.installYAML},
 	} {
 		if v.path == "" {
 			missing = append(missing, fmt.Errorf("%s is not set", v.name))
@@ -122,7 +124,7 @@ func findTools() (toolPaths, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return t, fmt.Errorf("%w\nrun these tests with `make test`, which builds helm, the envtest binaries and dist/install.yaml and sets HELM, KUBEBUILDER_ASSETS and INSTALL_YAML", errors.Join(missing...))
+		return t, fmt.Errorf("%w\nrun these tests with `make test`, which builds helm, bin/restproxy, the envtest binaries and dist/install.yaml and sets HELM, RESTPROXY, KUBEBUILDER_ASSETS and INSTALL_YAML", errors.Join(missing...))
 	}
 	t.kubectl = filepath.Join(t.assets, "kubectl")
 	return t, nil
