@@ -255,8 +255,12 @@ func (b *bench) runStalled() (Result, error) {
 			<-done
 			return nil
 		})
-	res.Note = fmt.Sprintf("broker stalled for %s (%d bytes relayed meanwhile) while %d streams pushed; at the stall's end %.0f records in flight (bounds: %d per stream, %d per process); peak RSS including the drain after the stall %.1f MiB",
-		stalled.Round(time.Millisecond), forwarded, n, inFlight, limits.MaxInFlightPerStream, limits.MaxInFlightTotal, res.PeakRSSMiB)
+	res.Note = fmt.Sprintf("broker stalled for %s (%d bytes relayed meanwhile) while %d streams pushed; at the stall's end %.0f records in flight (bounds: %d per stream, %d per process)",
+		stalled.Round(time.Millisecond), forwarded, n, inFlight, limits.MaxInFlightPerStream, limits.MaxInFlightTotal)
+	if inFlight > 0 {
+		res.Note += fmt.Sprintf(", %.1f KiB of RSS each above the %.1f MiB before the stall", (mib(stallRSS)-res.StartRSSMiB)*1024/inFlight, res.StartRSSMiB)
+	}
+	res.Note += fmt.Sprintf("; peak RSS including the drain after the stall %.1f MiB", res.PeakRSSMiB)
 	// The row's figures are the stall's: a rate means nothing while the
 	// broker answers nothing, and the drain afterwards is throughput mode.
 	res.RecordsPerSec, res.MBPerSec, res.CPUMicrosPerRecord = 0, 0, 0
@@ -282,6 +286,7 @@ func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *t
 	var sampler *rssSampler
 	if pid != 0 {
 		before, _ = readProcUsage(pid)
+		res.StartRSSMiB = mib(before.rssBytes)
 		sampler = sampleRSS(pid, 20*time.Millisecond)
 	}
 	brokerBefore, _ := readProcUsage(b.broker.pid())

@@ -46,6 +46,9 @@ type Result struct {
 	P99Ms         float64 `json:"p99Ms,omitempty"`
 	P999Ms        float64 `json:"p999Ms,omitempty"`
 
+	// StartRSSMiB is the proxy's RSS when the mode started, after its
+	// warm-up: the base that the mode's peak grew from.
+	StartRSSMiB        float64 `json:"startRssMiB,omitempty"`
 	PeakRSSMiB         float64 `json:"peakRssMiB"`
 	CPUMicrosPerRecord float64 `json:"cpuMicrosPerRecord"`
 	ProxyCPUSeconds    float64 `json:"proxyCpuSeconds"`
