@@ -185,12 +185,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "bench: write --out: %v\n", err)
 			return 1
 		}
+		fmt.Fprintf(stderr, "bench: wrote %s\n", o.out)
 	}
 	if o.plot != "" {
 		if err := writePlot(report, o.plot); err != nil {
 			fmt.Fprintf(stderr, "bench: write --plot: %v\n", err)
 			return 1
 		}
+		fmt.Fprintf(stderr, "bench: wrote %s\n", o.plot)
 	}
 	for _, r := range report.Results {
 		if r.Failed > 0 || r.FirstFailure != "" {
