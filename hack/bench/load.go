@@ -3,11 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -213,19 +211,4 @@ func postSingles(t produceTarget, rs *recordSet, clients int, deadline time.Time
 		})
 	}
 	wg.Wait()
-}
-
-// percentiles returns the p-quantiles (0 < p <= 1) of ds by the
-// nearest-rank method, sorting ds.
-func percentiles(ds []time.Duration, ps ...float64) []time.Duration {
-	out := make([]time.Duration, len(ps))
-	if len(ds) == 0 {
-		return out
-	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	for i, p := range ps {
-		rank := int(math.Ceil(p * float64(len(ds))))
-		out[i] = ds[min(max(rank, 1), len(ds))-1]
-	}
-	return out
 }

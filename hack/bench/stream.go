@@ -8,8 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync/atomic"
-	"time"
 )
 
 // The load generator speaks HTTP/1.1 itself over a plain TCP connection
@@ -108,47 +106,3 @@ func (s *stream) readReports(onReport func(ok bool, line []byte)) error {
 }
 
 func (s *stream) close() { s.conn.Close() }
-
-// tally counts reports across goroutines and keeps the first failure's
-// text, which is what a reader of the table needs to see.
-type tally struct {
-	start            time.Time // of the mode
-	sent, ok, failed atomic.Int64
-	firstFailure     atomic.Pointer[string]
-	lastReport       atomic.Int64 // time.Since(start) at the latest report, in ns
-}
-
-func (t *tally) report(ok bool, line []byte) {
-	if ok {
-		t.ok.Add(1)
-	} else {
-		t.failed.Add(1)
-		msg := string(bytes.TrimSpace(line))
-		t.firstFailure.CompareAndSwap(nil, &msg)
-	}
-	t.lastReport.Store(int64(time.Since(t.start)))
-}
-
-// reportN counts n acknowledgements of one batch, failed if err is not nil.
-func (t *tally) reportN(n int, err error) {
-	if err != nil {
-		t.failed.Add(int64(n))
-		t.fail(err)
-	} else {
-		t.ok.Add(int64(n))
-	}
-	t.lastReport.Store(int64(time.Since(t.start)))
-}
-
-func (t *tally) fail(err error) {
-	msg := err.Error()
-	t.firstFailure.CompareAndSwap(nil, &msg)
-}
-
-// failure is the first failure seen, or "".
-func (t *tally) failure() string {
-	if p := t.firstFailure.Load(); p != nil {
-		return *p
-	}
-	return ""
-}
