@@ -82,14 +82,14 @@ vet: ## Run go vet.
 	$(GO) vet ./...
 
 .PHONY: verify
-verify: manifests generate kustomize ## Fail if generated files drift from their sources, config/default does not render, or the test API server's minor is not go.mod's.
+verify: manifests generate helm-crds kustomize ## Fail if generated files drift from their sources, config/default does not render, or the test API server's minor is not go.mod's.
 	@[[ "$(K8S_API_MINOR)" == "$(K8S_MINOR)" ]] || { \
 		echo "verify: hack/k8s builds Kubernetes $(K8S_VERSION) but go.mod has k8s.io/api minor $(K8S_API_MINOR): run hack/bump-k8s.sh with a 1.$(K8S_API_MINOR) release"; exit 1; }
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 		drift=$$(git status --porcelain --untracked-files=all -- $(GENERATED_PATHS)); \
 		if [[ -n $$drift ]]; then \
 			echo "$$drift"; git --no-pager diff --stat -- $(GENERATED_PATHS); \
-			echo "verify: generated files differ from git: run 'make manifests generate' and commit the result"; \
+			echo "verify: generated files differ from git: run 'make manifests generate helm-crds' and commit the result"; \
 			exit 1; \
 		fi; \
 	else echo "verify: not a git work tree, skipping the drift check"; fi
@@ -101,8 +101,8 @@ verify: manifests generate kustomize ## Fail if generated files drift from their
 	else echo "verify: no CRD in config/crd/bases yet, skipping kustomize build"; fi
 
 .PHONY: test
-test: envtest verify vet fmt-check ## Run the whole test suite (envtest against a real kube-apiserver and etcd).
-	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test -count=1 ./...
+test: envtest helm build build-installer verify vet fmt-check ## Run the whole test suite (envtest against a real kube-apiserver and etcd).
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) HELM=$(HELM) RESTPROXY=$(BIN)/restproxy INSTALL_YAML=$(CURDIR)/dist/install.yaml $(GO) test -count=1 ./...
 
 ##@ Build
 
@@ -117,7 +117,7 @@ run: ## Run the operator against the cluster of the current kubeconfig.
 .PHONY: build-installer
 build-installer: manifests kustomize ## Render config/default with IMG into dist/install.yaml.
 	@mkdir -p dist
-	@$(MAKE) -s --no-print-directory render-default > dist/install.yaml
+	@{ $(RENDER_DEFAULT); } > dist/install.yaml.tmp && mv dist/install.yaml.tmp dist/install.yaml
 	@echo "wrote dist/install.yaml"
 
 ##@ Deployment
@@ -136,25 +136,28 @@ uninstall: manifests kustomize kubectl ## Remove the CRD (and with it every Rest
 
 .PHONY: deploy
 deploy: manifests kustomize kubectl ## Deploy the operator with image IMG to the cluster of the current kubeconfig.
-	@$(MAKE) -s --no-print-directory render-default | $(KUBECTL) apply --server-side -f -
+	@{ $(RENDER_DEFAULT); } | $(KUBECTL) apply --server-side -f -
 
 .PHONY: undeploy
 undeploy: kustomize kubectl ## Remove the operator. ignore-not-found=true to ignore missing objects.
-	@$(MAKE) -s --no-print-directory render-default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+	@{ $(RENDER_DEFAULT); } | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
 
-# render-default prints config/default with the manager image set to IMG. It
-# edits a temporary copy of config/, so deploying never dirties the tree.
-.PHONY: render-default
-render-default: kustomize
-	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+# RENDER_DEFAULT prints config/default with the manager image set to IMG. It
+# edits a temporary copy of config/, so deploying never dirties the tree. It is
+# a recipe snippet, not a recursive make, so `make -n` prints it and runs nothing.
+RENDER_DEFAULT = tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	cp -R config "$$tmp/"; \
-	(cd "$$tmp/config/manager" && $(KUSTOMIZE) edit set image controller=$(IMG)); \
+	(cd "$$tmp/config/manager" && $(KUSTOMIZE) edit set image controller=$(IMG)) && \
 	$(KUSTOMIZE) build "$$tmp/config/default"
+
+.PHONY: render-default
+render-default: kustomize ## Print config/default with the manager image set to IMG.
+	@$(RENDER_DEFAULT)
 
 ##@ Dependencies
 
 .PHONY: tools
-tools: controller-gen kustomize envtest ## Build every tool into bin/.
+tools: controller-gen kustomize envtest helm ## Build every tool into bin/.
 
 .PHONY: controller-gen
 controller-gen: ## Build bin/controller-gen (sigs.k8s.io/controller-tools, pinned in hack/tools).
@@ -174,3 +177,55 @@ envtest: ## Build kube-apiserver, etcd and kubectl into bin/k8s/<version> and pr
 	@$(BUILD_TOOL) hack/etcd $(ENVTEST_DIR)/etcd . "$(TOOL_LDFLAGS)"
 	@$(MAKE) -s --no-print-directory kubectl
 	@echo $(ENVTEST_DIR)
+
+##@ Helm chart and image
+
+## The chart in charts/restproxy-operator. Its CRD template and the rules of its
+## manager (Cluster)Role are copied from controller-gen's output by helm-crds,
+## so `make verify` fails when they drift from the Go types and RBAC markers.
+CHART := charts/restproxy-operator
+HELM ?= $(BIN)/helm
+HELM_VERSION := $(shell sed -nE 's,^(require)?[[:space:]]*helm\.sh/helm/v4 (v[^[:space:]]+).*,\2,p' hack/helm/go.mod)
+## Without the version stamp `helm version` reports v4.3, not the pinned release.
+HELM_LDFLAGS := $(TOOL_LDFLAGS) -X helm.sh/helm/v4/internal/version.version=$(HELM_VERSION) -X helm.sh/helm/v4/internal/version.gitTreeState=clean
+GENERATED_PATHS += $(CHART)/templates/crd $(CHART)/templates/rbac/_manager-rules.tpl
+CONTAINER_TOOL ?= docker
+
+.PHONY: helm
+helm: ## Build bin/helm (helm.sh/helm/v4, pinned in hack/helm).
+	@$(BUILD_TOOL) hack/helm $(HELM) helm.sh/helm/v4/cmd/helm "$(HELM_LDFLAGS)"
+
+.PHONY: helm-crds
+helm-crds: manifests ## Copy the CRD and the manager's RBAC rules from controller-gen's output into the chart.
+	@hack/helm/sync-chart.sh $(CHART)
+
+.PHONY: helm-lint
+helm-lint: helm ## helm lint the chart with its default values and with each ci/*-values.yaml.
+	$(HELM) lint --strict $(CHART)
+	@for f in $(CHART)/ci/*-values.yaml; do echo "$(HELM) lint --strict $(CHART) -f $$f"; $(HELM) lint --strict $(CHART) -f "$$f"; done
+
+.PHONY: docker-build
+docker-build: ## Build the image IMG (operator and proxy, one binary) with CONTAINER_TOOL (docker).
+	$(CONTAINER_TOOL) build -t $(IMG) .
+
+##@ Benchmarks
+
+## make bench writes $(BENCH_OUT).json and $(BENCH_OUT).png; BENCH_OUT=docs/bench
+## refreshes the README's figures. BENCH_ARGS go to hack/bench, e.g.
+## BENCH_ARGS='--duration 10s --record-bytes 1000' (go run ./hack/bench --help).
+BENCH_OUT ?= $(BIN)/bench
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: build ## Measure the proxy binary against a kfake broker: records/s per mode vs kafka-go direct, latency, RSS, CPU per record.
+	@mkdir -p $(dir $(BENCH_OUT))
+	$(GO) run ./hack/bench --proxy-bin $(BIN)/restproxy --out $(BENCH_OUT).json --plot $(BENCH_OUT).png $(BENCH_ARGS)
+
+##@ Fuzzing (engineer B: security inputs)
+
+FUZZTIME ?= 30s
+
+.PHONY: fuzz-security
+fuzz-security: ## Fuzz the config loader and the credentials-file parser for FUZZTIME each; make test runs their seed corpora.
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./proxy/config
+	$(GO) test -run '^$$' -fuzz '^FuzzParseCredentials$$' -fuzztime $(FUZZTIME) ./proxy
