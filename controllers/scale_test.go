@@ -94,6 +94,9 @@ func allReconciled(ns string, n int) error {
 	pending := 0
 	var first string
 	for _, rp := range list.Items {
+		if c := meta.FindStatusCondition(rp.Status.Conditions, v1alpha1.ConditionDegraded); c != nil && c.Status == metav1.ConditionTrue {
+			return hopeless(fmt.Errorf("RestProxy %s is Degraded (%s): %s", rp.Name, c.Reason, c.Message))
+		}
 		if err := reconciledWithReadyInputs(&rp); err != nil {
 			if pending == 0 {
 				first = err.Error()
@@ -281,7 +284,7 @@ var testWrites = []string{"POST restproxies", "PATCH restproxies", "PUT deployme
 // MaxConcurrentReconciles 4. Times depend on the machine and its load;
 // write counts do not.
 //
-//	go test -run '^$' -bench BenchmarkOperatorScale -benchtime 1x ./controllers/
+//	go test -run '^$' -bench BenchmarkOperatorScale -benchtime 1x -timeout 30m ./controllers/
 func BenchmarkOperatorScale(b *testing.B) {
 	n := *scaleN
 	b.ReportMetric(0, "ns/op") // one iteration's wall time says nothing; the phases below do
@@ -291,7 +294,7 @@ func BenchmarkOperatorScale(b *testing.B) {
 
 		start := time.Now()
 		createRestProxies(b, ns, n)
-		pollUntil(b, 30*time.Minute, 200*time.Millisecond, func() error { return allReconciled(ns, n) })
+		pollUntil(b, 10*time.Minute, 200*time.Millisecond, func() error { return allReconciled(ns, n) })
 		toReconciled := time.Since(start)
 		settle(b, ns)
 		clientCounts, clientTotal := writes.in(ns)
@@ -302,7 +305,7 @@ func BenchmarkOperatorScale(b *testing.B) {
 		server = apiserverWrites(b, adminREST)
 		start = time.Now()
 		markAllRolledOut(b, ns, n)
-		pollUntil(b, 30*time.Minute, 200*time.Millisecond, func() error { return allReady(ns) })
+		pollUntil(b, 10*time.Minute, 200*time.Millisecond, func() error { return allReady(ns) })
 		toReady := time.Since(start)
 		settle(b, ns)
 		_, readyTotal := writes.in(ns)

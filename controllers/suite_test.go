@@ -76,6 +76,9 @@ func runSuite(m *testing.M) int {
 	// that blocks the owner's deletion needs update on restproxies/finalizers,
 	// so the suite proves the RBAC marker that grants it is needed and enough.
 	env.ControlPlane.GetAPIServer().Configure().Append("enable-admission-plugins", "OwnerReferencesPermissionEnforcement")
+	// envtest's default /24 holds 254 Service IPs; BenchmarkOperatorScale
+	// makes a Service per RestProxy, 500 of them.
+	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.0.0.0/16")
 	cfg, err := env.Start()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "start envtest (assets %s): %v\n", assets, err)
@@ -327,7 +330,8 @@ func eventually(t testing.TB, cond func() error) {
 }
 
 // pollUntil polls cond every interval until it returns nil, and fails the
-// test with its last error after timeout.
+// test with its last error after timeout, or at once when the error is
+// hopeless (see hopeless).
 func pollUntil(t testing.TB, timeout, interval time.Duration, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -336,12 +340,23 @@ func pollUntil(t testing.TB, timeout, interval time.Duration, cond func() error)
 		if err == nil {
 			return
 		}
+		var h hopelessError
+		if errors.As(err, &h) {
+			t.Fatal(err)
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("after %v: %v", timeout, err)
 		}
 		time.Sleep(interval)
 	}
 }
+
+// hopeless marks an error of a polled condition that waiting cannot cure.
+func hopeless(err error) error { return hopelessError{err} }
+
+type hopelessError struct{ error }
+
+func (e hopelessError) Unwrap() error { return e.error }
 
 // newNamespace creates a namespace of its own for one test. envtest never
 // finishes deleting namespaces, so they are left behind.
