@@ -221,7 +221,15 @@ bench: build ## Measure the proxy binary against a kfake broker: records/s per m
 	@mkdir -p $(dir $(BENCH_OUT))
 	$(GO) run ./hack/bench --proxy-bin $(BIN)/restproxy --out $(BENCH_OUT).json --plot $(BENCH_OUT).png $(BENCH_ARGS)
 
-##@ Fuzzing (engineer B: security inputs)
+## RestProxies BenchmarkOperatorScale creates (500 by default). Separate from
+## `make bench`, which needs no kube-apiserver build.
+OPERATOR_SCALE ?= 500
+
+.PHONY: bench-operator
+bench-operator: envtest ## Benchmark the operator in envtest: time until OPERATOR_SCALE RestProxies are reconciled and Ready, API writes per RestProxy, and a full resync's writes (must be 0).
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test -count=1 -run '^$$' -bench BenchmarkOperatorScale -benchtime 1x -timeout 30m ./controllers/ -args -operator-scale=$(OPERATOR_SCALE)
+
+##@ Fuzzing
 
 FUZZTIME ?= 30s
 
