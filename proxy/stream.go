@@ -463,6 +463,11 @@ func (st *stream) write(buf []byte, flush bool) bool {
 
 // logEnd writes the stream's one log line.
 func (st *stream) logEnd() {
+	// The line's attributes cost a few allocations per request even when
+	// slog drops the line, as it does at level warn.
+	if !st.srv.log.Enabled(st.req.Context(), slog.LevelInfo) {
+		return
+	}
 	codes := make([]any, 0, len(st.counts))
 	for i, n := range st.counts {
 		if n == 0 {
