@@ -37,7 +37,6 @@ type slot struct {
 	q     *reportQueue
 	index uint64
 
-	raw    []byte        // the record's JSON text, reused from record to record
 	rec    record.Record // kept for the report's key and value types and sizes
 	readAt time.Time
 	size   int

@@ -271,11 +271,10 @@ func (st *stream) produce(s *slot, raw []byte, now time.Time) {
 			st.q.fail(s, record.NewError(500, "Internal Server Error"))
 		}
 	}()
-	// The decoder reuses raw; the slot keeps its own copy for as long as
-	// Kafka may read the record.
-	s.raw = append(s.raw[:0], raw...)
+	// Parse copies what the record keeps, so raw, which the decoder
+	// reuses, need not outlive this call.
 	var perr *record.Error
-	if s.rec, perr = record.Parse(s.raw); perr != nil {
+	if s.rec, perr = record.Parse(raw); perr != nil {
 		st.q.fail(s, perr)
 		return
 	}
