@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -299,7 +300,10 @@ func TestFailure_ClientNeverReadsReports_BoundedThenCutWithLogLine(t *testing.T)
 		maxInFlight = max(maxInFlight, testCounter(t, ts.metrics.inFlight))
 	}
 	waitFor(t, "the report queue to fill to its bound", func() bool { sample(); return heldReports(ts) == perStream })
-	waitFor(t, "the stream to be cut", func() bool { sample(); return ts.streams.len() == 0 })
+	waitFor(t, "the stream to be cut", func() bool {
+		sample()
+		return ts.streams.len() == 0 && testCounter(t, ts.metrics.activeStreams) == 0
+	})
 	sc.w.CloseWithError(errors.New("test done"))
 	if n := <-sent; n >= toSend {
 		t.Errorf("the client sent all %d records: the server never stopped reading", n)
@@ -415,5 +419,26 @@ func TestFailure_ClientDisconnectsMidStream_RecordsDeliveredNoGoroutineLeft(t *t
 	if end := kafkatest.EndOffset(t, b.Addr(), "gone", 0); end != sent {
 		t.Errorf("%d records stored, %d read", end, sent)
 	}
-	waitFor(t, "the stream's goroutines to end", func() bool { return len(streamGoroutines()) <= before })
+	deadline := time.Now().Add(10 * time.Second)
+	for left := streamGoroutines(); len(left) > before; left = streamGoroutines() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines of the stream or its connection left, %d before it:\n%s", len(left), before, strings.Join(left, "\n\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// streamGoroutines returns the stacks of goroutines serving produce streams
+// in this process.
+func streamGoroutines() []string {
+	buf := make([]byte, 8<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "proxy.(*stream)") || strings.Contains(g, "proxy.(*Server).handleProduce") ||
+			strings.Contains(g, "proxy.(*reportQueue)") {
+			out = append(out, g)
+		}
+	}
+	return out
 }

@@ -3,7 +3,6 @@ package proxy
 import (
 	"bytes"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -137,22 +136,4 @@ func TestHostileBodies_ValidValuesStoredUnchanged(t *testing.T) {
 			t.Errorf("%s: stored %.80q (%d bytes), want %.80q (%d bytes)", c.name, m.Value, len(m.Value), c.stored, len(c.stored))
 		}
 	}
-}
-
-// produceStream sends body as a chunked stream and returns the reports of
-// a 200 answer. The body is read as the transport sends it, so a server
-// that stops reading leaves the rest unsent.
-func produceStream(t testing.TB, url string, body io.Reader) []report {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.TransferEncoding = []string{"chunked"}
-	resp, raw := do(t, req)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %s (chunked): status %d, body %.300s", url, resp.StatusCode, raw)
-	}
-	return parseReports(t, raw)
 }

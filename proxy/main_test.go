@@ -216,8 +216,8 @@ func produce(t testing.TB, url, body string) []report {
 	return parseReports(t, raw)
 }
 
-// wantError checks an HTTP-level error: status, the exact JSON body and, if
-// given, the Retry-After header.
+// wantError checks an HTTP-level error: status, the exact JSON body and its
+// Content-Type. Callers check Retry-After and WWW-Authenticate themselves.
 func wantError(t testing.TB, resp *http.Response, body []byte, status, code int, message string) {
 	t.Helper()
 	if resp.StatusCode != status {
@@ -398,7 +398,15 @@ func testCounter(t testing.TB, c prometheus.Collector) float64 {
 // Transfer-Encoding: chunked: the streaming mode.
 func produceChunked(t testing.TB, url, body string) []report {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, io.MultiReader(strings.NewReader(body)))
+	return produceStream(t, url, io.MultiReader(strings.NewReader(body)))
+}
+
+// produceStream sends body as a chunked stream and returns the reports of
+// a 200 answer. The body is read as the transport sends it, so a server
+// that stops reading leaves the rest unsent.
+func produceStream(t testing.TB, url string, body io.Reader) []report {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +414,7 @@ func produceChunked(t testing.TB, url, body string) []report {
 	req.TransferEncoding = []string{"chunked"}
 	resp, raw := do(t, req)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %s (chunked): status %d, body %s", url, resp.StatusCode, raw)
+		t.Fatalf("POST %s (chunked): status %d, body %.300s", url, resp.StatusCode, raw)
 	}
 	return parseReports(t, raw)
 }
