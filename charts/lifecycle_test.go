@@ -3,6 +3,7 @@ package charts
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,7 +34,7 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 		return string(helm(t, append(args, "--kubeconfig", adminKub, "--namespace", ns)...))
 	}
 
-	helmRelease("install", release, chartDir, "--set", "image.tag=v1")
+	helmRelease("install", release, chartDir, "--set", "image.tag=v1", "--set", "maxConcurrentReconciles=3")
 	operator := types.NamespacedName{Namespace: ns, Name: release + "-restproxy-operator"}
 	wantImage(t, operator, "ghcr.io/restproxy-dev/restproxy:v1")
 	if _, err := kubectl(nil, "wait", "--for=condition=Established", "--timeout=60s", "crd/"+crdName); err != nil {
@@ -43,8 +44,11 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	helmRelease("upgrade", release, chartDir, "--reuse-values", "--set", "image.tag=v2")
+	// --reset-then-reuse-values, not --reuse-values: the latter also reuses the
+	// old chart's defaults, so values a newer chart adds would be missing.
+	helmRelease("upgrade", release, chartDir, "--reset-then-reuse-values", "--set", "image.tag=v2")
 	wantImage(t, operator, "ghcr.io/restproxy-dev/restproxy:v2")
+	wantArg(t, operator, "--max-concurrent-reconciles=3") // kept from the install
 
 	out := helmRelease("uninstall", release)
 	if !strings.Contains(out, crdName) {
@@ -77,6 +81,18 @@ func wantImage(t *testing.T, key types.NamespacedName, image string) {
 	}
 	if got := dep.Spec.Template.Spec.Containers[0].Image; got != image {
 		t.Fatalf("operator image %q, want %q", got, image)
+	}
+}
+
+// wantArg checks the operator Deployment passes arg to the operator.
+func wantArg(t *testing.T, key types.NamespacedName, arg string) {
+	t.Helper()
+	var dep appsv1.Deployment
+	if err := k8s.Get(context.Background(), key, &dep); err != nil {
+		t.Fatalf("operator Deployment: %v", err)
+	}
+	if args := dep.Spec.Template.Spec.Containers[0].Args; !slices.Contains(args, arg) {
+		t.Fatalf("operator args %v lack %s", args, arg)
 	}
 }
 
