@@ -236,31 +236,67 @@ func eventVersions(t *testing.T, ns string) map[string]string {
 	return versions
 }
 
-func TestSecretRotationRollsPods(t *testing.T) {
+// TestSecretRotation: the proxy re-reads its credentials file, HTTPS
+// certificate and SASL password when kubelet updates the mounted files, so
+// rotating those Secrets must leave the pod template alone (a roll would
+// drain every open stream); it reads the Kafka TLS CA and client certificate
+// only at start, so rotating those must roll the pods.
+func TestSecretRotation(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
-	secret := newSecret(ns, "creds", map[string]string{"password": "old"})
-	create(t, secret)
-	rp := newRestProxy(ns, "p", withSASL("creds", "password"))
-	create(t, rp)
-	dep := waitDeployment(t, rp, func(dep *appsv1.Deployment) error {
-		if podAnnotation(dep, manifests.SecretsHashAnnotation) == "" {
-			return fmt.Errorf("no secrets-hash annotation yet")
-		}
-		return nil
+	secrets := map[string]*corev1.Secret{
+		"credentials": newSecret(ns, "credentials", map[string]string{"users": "alice:old"}),
+		"https":       newSecret(ns, "https", map[string]string{"tls.crt": "CERT", "tls.key": "KEY"}),
+		"sasl":        newSecret(ns, "sasl", map[string]string{"password": "old"}),
+		"kafka-ca":    newSecret(ns, "kafka-ca", map[string]string{"ca.crt": "CA"}),
+		"kafka-cert":  newSecret(ns, "kafka-cert", map[string]string{"tls.crt": "CERT", "tls.key": "KEY"}),
+	}
+	for _, s := range secrets {
+		create(t, s)
+	}
+	rp := newRestProxy(ns, "p", withSASL("sasl", "password"), func(rp *v1alpha1.RestProxy) {
+		rp.Spec.Authentication = &v1alpha1.AuthenticationSpec{Type: v1alpha1.AuthenticationBasic,
+			SecretRef: &v1alpha1.SecretKeySelector{Name: "credentials", Key: "users"}}
+		rp.Spec.HTTP = &v1alpha1.HTTPSpec{TLS: &v1alpha1.HTTPTLSSpec{SecretName: "https"}}
+		rp.Spec.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true,
+			CASecretRef:   &v1alpha1.SecretKeySelector{Name: "kafka-ca", Key: "ca.crt"},
+			CertSecretRef: &v1alpha1.SecretReference{Name: "kafka-cert"}}
 	})
-	oldHash := podAnnotation(dep, manifests.SecretsHashAnnotation)
+	create(t, rp)
+	rp = waitCondition(t, client.ObjectKeyFromObject(rp), v1alpha1.ConditionDegraded, metav1.ConditionFalse, ReasonReconciled)
+	before := waitDeployment(t, rp, nil)
+	if podAnnotation(before, manifests.SecretsHashAnnotation) == "" {
+		t.Fatalf("no secrets-hash annotation on the pod template: %v", before.Spec.Template.Annotations)
+	}
 	// Reconciles the creation queued (the children's own events) are over,
-	// so only the Secret's watch can bring the rotation to the Deployment.
+	// so only the Secrets' watch can bring a rotation to the Deployment.
 	poke(t, rp, "settle")
 
-	patch(t, secret, func(s *corev1.Secret) { s.Data["password"] = []byte("rotated") })
-	waitDeployment(t, rp, func(dep *appsv1.Deployment) error {
-		if h := podAnnotation(dep, manifests.SecretsHashAnnotation); h == oldHash {
-			return fmt.Errorf("secrets-hash annotation still %q after the Secret was rotated", h)
+	for _, rotate := range []struct{ secret, key string }{
+		{"credentials", "users"}, {"https", "tls.crt"}, {"https", "tls.key"}, {"sasl", "password"},
+	} {
+		patch(t, secrets[rotate.secret], func(s *corev1.Secret) { s.Data[rotate.key] = []byte("rotated") })
+		// The reconcile that handles the poke starts after the rotation and
+		// reads Secrets uncached: it has seen the rotated contents.
+		poke(t, rp, "after "+rotate.secret+"/"+rotate.key)
+		after := waitDeployment(t, rp, nil)
+		if after.Generation != before.Generation || !reflect.DeepEqual(after.Spec.Template, before.Spec.Template) {
+			t.Errorf("rotating Secret %s key %s changed the Deployment (generation %d -> %d, secrets-hash %s -> %s); want no roll, the proxy re-reads the file",
+				rotate.secret, rotate.key, before.Generation, after.Generation,
+				podAnnotation(before, manifests.SecretsHashAnnotation), podAnnotation(after, manifests.SecretsHashAnnotation))
 		}
-		return nil
-	})
+	}
+
+	for _, rotate := range []struct{ secret, key string }{{"kafka-ca", "ca.crt"}, {"kafka-cert", "tls.key"}} {
+		oldHash := podAnnotation(waitDeployment(t, rp, nil), manifests.SecretsHashAnnotation)
+		patch(t, secrets[rotate.secret], func(s *corev1.Secret) { s.Data[rotate.key] = []byte("rotated") })
+		waitDeployment(t, rp, func(dep *appsv1.Deployment) error {
+			if h := podAnnotation(dep, manifests.SecretsHashAnnotation); h == oldHash {
+				return fmt.Errorf("secrets-hash annotation still %q after Secret %s key %s was rotated", h, rotate.secret, rotate.key)
+			}
+			return nil
+		})
+	}
 }
 
 func TestTurningFeaturesOffDeletesTheirObjects(t *testing.T) {

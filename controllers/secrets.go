@@ -17,39 +17,62 @@ import (
 )
 
 // hashSecrets reads every Secret key the RestProxy references and returns a
-// hash of names, keys and contents. The hash goes on the pod template, so a
-// rotated Secret rolls the pods; its contents go nowhere else (never logged,
-// never in an error).
+// hash of the names, keys and contents of those the proxy reads only at
+// start (manifests.RestartSecretRefs: the Kafka TLS CA and client
+// certificate). The hash goes on the pod template, so rotating one of those
+// rolls the pods; the proxy re-reads the others (SASL password, HTTPS
+// certificate and client CA, credentials file) from their mounted files, so
+// rotating them changes nothing here and drains no stream. Contents go
+// nowhere else (never logged, never in an error).
 //
-// A missing Secret or key is a *reconcileError whose reason
-// (SecretNotFound, SecretKeyNotFound) and message name it. The reader should
-// be uncached: the operator keeps only the metadata of Secrets in memory.
+// Every referenced key is checked, hashed or not: a missing Secret or key is
+// a *reconcileError whose reason (SecretNotFound, SecretKeyNotFound) and
+// message name it. The reader should be uncached: the operator keeps only
+// the metadata of Secrets in memory.
 func hashSecrets(ctx context.Context, reader client.Reader, rp *v1alpha1.RestProxy) (string, error) {
+	values, err := readSecrets(ctx, reader, rp)
+	if err != nil {
+		return "", err
+	}
 	h := sha256.New()
-	// SecretRefs is sorted by name with sorted keys, so the hash does not
-	// depend on where in the spec a Secret is referenced.
+	// RestartSecretRefs is sorted by name with sorted keys, so the hash does
+	// not depend on where in the spec a Secret is referenced.
+	for _, ref := range manifests.RestartSecretRefs(rp) {
+		writeField(h, ref.Name)
+		for _, key := range ref.Keys {
+			writeField(h, key)
+			writeField(h, string(values[ref.Name][key]))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readSecrets reads the keys manifests.SecretRefs lists, by Secret name and
+// key, or fails naming the first Secret or key missing.
+func readSecrets(ctx context.Context, reader client.Reader, rp *v1alpha1.RestProxy) (map[string]map[string][]byte, error) {
+	values := map[string]map[string][]byte{}
 	for _, ref := range manifests.SecretRefs(rp) {
 		var s corev1.Secret
 		err := reader.Get(ctx, client.ObjectKey{Namespace: rp.Namespace, Name: ref.Name}, &s)
 		switch {
 		case apierrors.IsNotFound(err):
-			return "", &reconcileError{ReasonSecretNotFound,
+			return nil, &reconcileError{ReasonSecretNotFound,
 				fmt.Errorf("Secret %q (namespace %s) referenced by the RestProxy does not exist", ref.Name, rp.Namespace)}
 		case err != nil:
-			return "", &reconcileError{ReasonSecretReadFailed, fmt.Errorf("read Secret %q: %w", ref.Name, err)}
+			return nil, &reconcileError{ReasonSecretReadFailed, fmt.Errorf("read Secret %q: %w", ref.Name, err)}
 		}
-		writeField(h, ref.Name)
+		keys := map[string][]byte{}
 		for _, key := range ref.Keys {
 			value, ok := s.Data[key]
 			if !ok {
-				return "", &reconcileError{ReasonSecretKeyNotFound,
+				return nil, &reconcileError{ReasonSecretKeyNotFound,
 					fmt.Errorf("Secret %q (namespace %s) has no key %q", ref.Name, rp.Namespace, key)}
 			}
-			writeField(h, key)
-			writeField(h, string(value))
+			keys[key] = value
 		}
+		values[ref.Name] = keys
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return values, nil
 }
 
 // writeField writes s length-prefixed, so no two different lists of fields

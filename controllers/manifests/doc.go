@@ -26,5 +26,6 @@
 //
 // Pod-template annotations that roll the pods when they change:
 // kafka.restproxy.dev/config-hash (sha256 of the rendered config file) and
-// kafka.restproxy.dev/secrets-hash (Input.SecretsHash, verbatim).
+// kafka.restproxy.dev/secrets-hash (Input.SecretsHash, verbatim: a hash of
+// the Secret keys in RestartSecretRefs, those the proxy reads only at start).
 package manifests

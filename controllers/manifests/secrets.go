@@ -65,15 +65,36 @@ type secretFile struct {
 type secretVolume struct {
 	name, dir string
 	files     []secretFile
+	// reloaded says the proxy re-reads these files when they change, so a
+	// rotated Secret needs no new pod (see secretVolumes for where).
+	reloaded bool
 }
 
 // secretVolumes lists the Secret-backed volumes rp needs, in a fixed order
 // (kafka-tls, kafka-sasl, http-tls, auth), so the pod template is stable.
+//
+// Which of them the running proxy re-reads decides what a rotation costs.
+// kubelet rewrites a mounted Secret volume in place (new files in a new
+// directory, then an atomic swap of the ..data symlink the file names point
+// through) unless it is mounted with subPath, which these never are. The
+// proxy stats each reloaded file by path at most once a second and re-reads
+// it when its modification time or size changed, so it follows the swap:
+//
+//   - kafka-sasl: the password, per new Kafka connection
+//     (proxy/producer/saslfile.go, passwordFileMechanism);
+//   - http-tls: certificate, key and client CA, per handshake
+//     (proxy/tls.go, tlsFiles);
+//   - auth: the credentials file, per request (proxy/credentials.go,
+//     credentialsFile).
+//
+// kafka-tls (the CA and the client certificate) is read once, when the
+// producer's transport is built (proxy/producer/transport.go); only a new
+// pod picks up a rotation, so only it is in RestartSecretRefs.
 func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 	var vols []secretVolume
-	add := func(name, dir string, files ...secretFile) {
+	add := func(name, dir string, reloaded bool, files ...secretFile) {
 		if len(files) > 0 {
-			vols = append(vols, secretVolume{name: name, dir: dir, files: files})
+			vols = append(vols, secretVolume{name: name, dir: dir, files: files, reloaded: reloaded})
 		}
 	}
 	spec := rp.Spec
@@ -89,10 +110,10 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 				secretFile{t.CertSecretRef.Name, corev1.TLSPrivateKeyKey, path.Base(KafkaKeyFile)})
 		}
 	}
-	add(volumeKafkaTLS, KafkaTLSDir, kafkaTLS...)
+	add(volumeKafkaTLS, KafkaTLSDir, false, kafkaTLS...)
 
 	if s := spec.Kafka.SASL; s != nil && s.Mechanism != "" && s.PasswordSecretRef != nil {
-		add(volumeKafkaSASL, KafkaSASLDir, secretFile{s.PasswordSecretRef.Name, s.PasswordSecretRef.Key, path.Base(KafkaPasswordFile)})
+		add(volumeKafkaSASL, KafkaSASLDir, true, secretFile{s.PasswordSecretRef.Name, s.PasswordSecretRef.Key, path.Base(KafkaPasswordFile)})
 	}
 
 	var httpTLS []secretFile
@@ -104,10 +125,10 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 			httpTLS = append(httpTLS, secretFile{ca.Name, ca.Key, path.Base(HTTPClientCAFile)})
 		}
 	}
-	add(volumeHTTPTLS, HTTPTLSDir, httpTLS...)
+	add(volumeHTTPTLS, HTTPTLSDir, true, httpTLS...)
 
 	if a := authSecretRef(rp); a != nil {
-		add(volumeAuth, AuthDir, secretFile{a.Name, a.Key, a.Key})
+		add(volumeAuth, AuthDir, true, secretFile{a.Name, a.Key, a.Key})
 	}
 	return vols
 }
@@ -133,10 +154,33 @@ func authCredentialsFile(ref *v1alpha1.SecretKeySelector) string {
 
 // SecretRefs lists the Secrets and keys rp's pods mount, sorted by name with
 // sorted, distinct keys: exactly what the reconciler must read (to check the
-// keys exist and to hash their contents) and watch.
+// keys exist before it applies anything) and watch.
 func SecretRefs(rp *v1alpha1.RestProxy) []SecretRef {
-	keys := map[string][]string{}
+	return secretRefs(secretVolumes(rp))
+}
+
+// RestartSecretRefs is the part of SecretRefs the proxy reads only when it
+// starts (the Kafka TLS CA and client certificate), in the same order: the
+// Secret keys whose contents Input.SecretsHash covers. Rotating one of them
+// changes the pod template and rolls the pods; rotating any other Secret
+// key does not, since the running proxy re-reads it (see secretVolumes), and
+// rolling would only drain every open stream for nothing. A key mounted
+// both ways (one CA for Kafka and for HTTPS clients) is listed.
+func RestartSecretRefs(rp *v1alpha1.RestProxy) []SecretRef {
+	var vols []secretVolume
 	for _, v := range secretVolumes(rp) {
+		if !v.reloaded {
+			vols = append(vols, v)
+		}
+	}
+	return secretRefs(vols)
+}
+
+// secretRefs gathers the files of vols by Secret, sorted by name with
+// sorted, distinct keys.
+func secretRefs(vols []secretVolume) []SecretRef {
+	keys := map[string][]string{}
+	for _, v := range vols {
 		for _, f := range v.files {
 			keys[f.secret] = append(keys[f.secret], f.key)
 		}

@@ -54,6 +54,85 @@ func TestSecretRefs(t *testing.T) {
 	}
 }
 
+// TestRestartSecretRefs: only the Secrets the proxy reads once, at start
+// (Kafka TLS CA and client certificate), feed the pod template's secrets
+// hash; the SASL password, the HTTPS files and the credentials file are
+// re-read by the running proxy, and rotating them must not roll the pods.
+func TestRestartSecretRefs(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*v1alpha1.RestProxySpec)
+		want   []SecretRef
+	}{
+		{"none", func(*v1alpha1.RestProxySpec) {}, []SecretRef{}},
+		{"full: the Kafka CA and client certificate only", func(s *v1alpha1.RestProxySpec) { *s = full().Spec }, []SecretRef{
+			{Name: "kafka-ca", Keys: []string{"ca.pem"}},
+			{Name: "kafka-client", Keys: []string{"tls.crt", "tls.key"}},
+		}},
+		{"kafka CA", func(s *v1alpha1.RestProxySpec) {
+			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true, CASecretRef: &v1alpha1.SecretKeySelector{Name: "kca", Key: "bundle.pem"}}
+		}, []SecretRef{{Name: "kca", Keys: []string{"bundle.pem"}}}},
+		{"kafka client certificate", func(s *v1alpha1.RestProxySpec) {
+			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true, CertSecretRef: &v1alpha1.SecretReference{Name: "kc"}}
+		}, []SecretRef{{Name: "kc", Keys: []string{"tls.crt", "tls.key"}}}},
+		{"kafka TLS off: nothing", func(s *v1alpha1.RestProxySpec) {
+			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: false, CASecretRef: &v1alpha1.SecretKeySelector{Name: "ca", Key: "ca.crt"}}
+		}, []SecretRef{}},
+		{"sasl password is reloaded", func(s *v1alpha1.RestProxySpec) {
+			s.Kafka.SASL = full().Spec.Kafka.SASL
+		}, []SecretRef{}},
+		{"https certificate and client CA are reloaded", func(s *v1alpha1.RestProxySpec) {
+			s.HTTP = full().Spec.HTTP
+		}, []SecretRef{}},
+		{"basic credentials file is reloaded", func(s *v1alpha1.RestProxySpec) {
+			s.Authentication = full().Spec.Authentication
+		}, []SecretRef{}},
+		{"apiKey credentials file is reloaded", func(s *v1alpha1.RestProxySpec) {
+			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "apiKey", SecretRef: &v1alpha1.SecretKeySelector{Name: "keys", Key: "k"}}
+		}, []SecretRef{}},
+		{"one Secret for everything: only the keys Kafka TLS reads", func(s *v1alpha1.RestProxySpec) {
+			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true,
+				CASecretRef:   &v1alpha1.SecretKeySelector{Name: "all", Key: "ca.crt"},
+				CertSecretRef: &v1alpha1.SecretReference{Name: "all"}}
+			s.HTTP = &v1alpha1.HTTPSpec{TLS: &v1alpha1.HTTPTLSSpec{SecretName: "all",
+				ClientCASecretRef: &v1alpha1.SecretKeySelector{Name: "all", Key: "client-ca.crt"}}}
+			s.Kafka.SASL = &v1alpha1.KafkaSASLSpec{Mechanism: "PLAIN", Username: "u",
+				PasswordSecretRef: &v1alpha1.SecretKeySelector{Name: "all", Key: "password"}}
+			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "basic", SecretRef: &v1alpha1.SecretKeySelector{Name: "all", Key: "users"}}
+		}, []SecretRef{{Name: "all", Keys: []string{"ca.crt", "tls.crt", "tls.key"}}}},
+		{"a CA shared by Kafka and HTTPS clients is hashed", func(s *v1alpha1.RestProxySpec) {
+			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true, CASecretRef: &v1alpha1.SecretKeySelector{Name: "ca", Key: "ca.crt"}}
+			s.HTTP = &v1alpha1.HTTPSpec{TLS: &v1alpha1.HTTPTLSSpec{SecretName: "srv",
+				ClientCASecretRef: &v1alpha1.SecretKeySelector{Name: "ca", Key: "ca.crt"}}}
+		}, []SecretRef{{Name: "ca", Keys: []string{"ca.crt"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rp := minimal()
+			tt.mutate(&rp.Spec)
+			got := RestartSecretRefs(rp)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("RestartSecretRefs = %+v; want %+v", got, tt.want)
+			}
+			// The reconciler reads SecretRefs and hashes these from what it
+			// read: every one must be among them.
+			all := map[string]bool{}
+			for _, ref := range SecretRefs(rp) {
+				for _, k := range ref.Keys {
+					all[ref.Name+"/"+k] = true
+				}
+			}
+			for _, ref := range got {
+				for _, k := range ref.Keys {
+					if !all[ref.Name+"/"+k] {
+						t.Errorf("RestartSecretRefs has %s/%s, which SecretRefs (%+v) lacks", ref.Name, k, SecretRefs(rp))
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestSecretMounts: every Secret reference becomes a read-only mount whose
 // files are exactly the needed keys, at the paths the config names, with no
 // more than group-read permission.
