@@ -24,8 +24,9 @@ func TestLint(t *testing.T) {
 }
 
 // TestTemplateDryRun renders each variant and has the API server validate
-// and admit every object (schemas, CEL rules, RBAC escalation checks)
-// without storing it.
+// and admit every object (schemas, CEL rules, Pod Security admission)
+// without storing it. It applies as system:masters, so it cannot tell
+// whether the chart's RBAC is enough: TestOperatorRunsWithChartRBAC does.
 func TestTemplateDryRun(t *testing.T) {
 	// What distinguishes each variant, so a values file that stopped
 	// working would not pass by rendering the defaults.
