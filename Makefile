@@ -208,6 +208,10 @@ helm-lint: helm ## helm lint the chart with its default values and with each ci/
 docker-build: ## Build the image IMG (operator and proxy, one binary) with CONTAINER_TOOL (docker).
 	$(CONTAINER_TOOL) build -t $(IMG) .
 
+.PHONY: docker-push
+docker-push: ## Push the image IMG with CONTAINER_TOOL.
+	$(CONTAINER_TOOL) push $(IMG)
+
 ##@ Benchmarks
 
 ## make bench writes $(BENCH_OUT).json and $(BENCH_OUT).png; BENCH_OUT=docs/bench
