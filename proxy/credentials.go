@@ -3,9 +3,9 @@ package proxy
 import (
 	"bytes"
 	"crypto/sha256"
-	"crypto/subtle"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -19,78 +19,44 @@ import (
 // rotated Kubernetes Secret), checked at most once per reloadEvery, so
 // credentials change without a restart. A file that cannot be read keeps
 // the last good credentials and is logged, never its content.
+//
+// Plain secrets are held as SHA-256 digests: comparing digests takes the
+// same time whatever the secret's length, and memory holds no secret.
 type credentialsFile struct {
 	path     string
 	withUser bool // basic: "user:secret"; apiKey: the key alone
+
+	// compare is bcrypt.CompareHashAndPassword; tests replace it to see
+	// when a bcrypt run starts and to hold it there.
+	compare func(hash, secret []byte) error
+	// bcryptSlots bounds the bcrypt runs in progress, so that guessing
+	// clients get at most every core, never more, and wait for a slot.
+	bcryptSlots chan struct{}
 
 	mu       sync.Mutex
 	checked  time.Time
 	modTime  time.Time
 	size     int64
-	plain    map[string][]byte   // user (or key) → secret (or key)
-	hashed   map[string][][]byte // user (or "" for apiKey) → bcrypt hashes
-	verified map[[sha256.Size]byte]bool
+	version  uint64                       // counts the reads that changed the credentials
+	plain    map[string][sha256.Size]byte // user (or keyDigest of the key) → SHA-256 of the secret
+	hashed   map[string][][]byte          // user (or "" for apiKey) → bcrypt hashes
+	decoy    []byte                       // the costliest hash of the file, for checks that would run none
+	verified map[[sha256.Size]byte]bool   // bcrypt verdicts of this version
 }
 
 const reloadEvery = time.Second
 
 func newCredentialsFile(path string, withUser bool) (*credentialsFile, error) {
-	f := &credentialsFile{path: path, withUser: withUser}
+	f := &credentialsFile{
+		path:        path,
+		withUser:    withUser,
+		compare:     bcrypt.CompareHashAndPassword,
+		bcryptSlots: make(chan struct{}, runtime.GOMAXPROCS(0)),
+	}
 	if err := f.reloadLocked(time.Now()); err != nil {
 		return nil, err
 	}
 	return f, nil
-}
-
-// check reports whether user and secret match a line of the file (user is
-// empty for apiKey).
-func (f *credentialsFile) check(user, secret string) (bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var reloadErr error
-	if now := time.Now(); now.Sub(f.checked) >= reloadEvery {
-		reloadErr = f.reloadLocked(now)
-	}
-	if want, ok := f.plain[f.lookupKey(user, secret)]; ok && subtle.ConstantTimeCompare(want, []byte(secret)) == 1 {
-		return true, reloadErr
-	}
-	// bcrypt costs tens of milliseconds: remember what matched, per file
-	// version, so a client's every request does not pay it.
-	sum := sha256.Sum256([]byte(user + "\x00" + secret))
-	if ok, seen := f.verified[sum]; seen {
-		return ok, reloadErr
-	}
-	ok := false
-	for _, h := range f.hashed[user] {
-		if bcrypt.CompareHashAndPassword(h, []byte(secret)) == nil {
-			ok = true
-			break
-		}
-	}
-	if len(f.verified) < maxVerified {
-		f.verified[sum] = ok
-	}
-	return ok, reloadErr
-}
-
-// maxVerified bounds the cache of bcrypt verdicts, failures included, so
-// guessing clients cannot grow it without bound.
-const maxVerified = 4096
-
-// lookupKey is the plain map's key: the user for basic, and for apiKey the
-// key's SHA-256, so that the map lookup's timing depends on a digest, never
-// on how much of a guessed key matches; the secret is then compared in
-// constant time.
-func (f *credentialsFile) lookupKey(user, secret string) string {
-	if f.withUser {
-		return user
-	}
-	return keyDigest(secret)
-}
-
-func keyDigest(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return string(sum[:])
 }
 
 // reloadLocked reads the file if its modification time or size changed.
@@ -111,19 +77,35 @@ func (f *credentialsFile) reloadLocked(now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("authentication.credentialsFile %s: %w", f.path, err)
 	}
-	f.plain, f.hashed = plain, hashed
+	f.plain, f.hashed, f.decoy = plain, hashed, costliest(hashed)
 	f.verified = map[[sha256.Size]byte]bool{}
+	f.version++
 	f.modTime, f.size = info.ModTime(), info.Size()
 	return nil
 }
 
+// costliest returns the hash of the highest bcrypt cost, or nil.
+func costliest(hashed map[string][][]byte) []byte {
+	var best []byte
+	bestCost := -1
+	for _, hashes := range hashed {
+		for _, h := range hashes {
+			if cost, err := bcrypt.Cost(h); err == nil && cost > bestCost {
+				best, bestCost = h, cost
+			}
+		}
+	}
+	return best
+}
+
 // parseCredentials reads a credentials file: blank lines and lines starting
 // with # are skipped, others are "user:secret" (withUser) or a key, where a
-// bcrypt hash may stand in for the secret or key. It returns the plain
-// secrets by user (or by keyDigest of the key) and the hashes by user ("" for keys). An
-// error names the line by number only: the line holds a secret.
-func parseCredentials(data []byte, withUser bool) (plain map[string][]byte, hashed map[string][][]byte, err error) {
-	plain, hashed = map[string][]byte{}, map[string][][]byte{}
+// bcrypt hash may stand in for the secret or key. It returns the SHA-256 of
+// each plain secret by user (or by keyDigest of the key) and the hashes by
+// user ("" for keys). An error names the line by number only: the line
+// holds a secret.
+func parseCredentials(data []byte, withUser bool) (plain map[string][sha256.Size]byte, hashed map[string][][]byte, err error) {
+	plain, hashed = map[string][sha256.Size]byte{}, map[string][][]byte{}
 	for i, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -141,12 +123,17 @@ func parseCredentials(data []byte, withUser bool) (plain map[string][]byte, hash
 			continue
 		}
 		if withUser {
-			plain[user] = []byte(secret)
+			plain[user] = sha256.Sum256([]byte(secret))
 		} else {
-			plain[keyDigest(secret)] = []byte(secret)
+			plain[keyDigest(secret)] = sha256.Sum256([]byte(secret))
 		}
 	}
 	return plain, hashed, nil
+}
+
+func keyDigest(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return string(sum[:])
 }
 
 func isBcrypt(s string) bool {

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/sha256"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,8 +13,9 @@ var lineError = regexp.MustCompile(`^line [0-9]+ is not user:secret$`)
 
 // FuzzParseCredentials: the credentials-file parser never panics, never
 // quotes the file in an error, and admits nothing the file does not say:
-// every plain entry is one of the file's lines, and every hash is a bcrypt
-// hash of the file. Run as a normal test it checks the seeds; `go test
+// every plain entry is the SHA-256 of a secret (or key) of the file's
+// lines, filed under that line's user (or, for keys, under the digest
+// itself), and every hash is a bcrypt hash of the file. Run as a normal test it checks the seeds; `go test
 // -fuzz FuzzParseCredentials ./proxy` explores further.
 func FuzzParseCredentials(f *testing.F) {
 	for _, seed := range []struct {
@@ -41,20 +43,32 @@ func FuzzParseCredentials(f *testing.F) {
 			}
 			return
 		}
-		lines := map[string]bool{}
+		// What the file's lines allow: user → digests of their secrets
+		// ("" for keys), skipping comments.
+		allowed := map[string]map[[sha256.Size]byte]bool{}
 		for _, line := range strings.Split(string(data), "\n") {
-			lines[strings.TrimSpace(line)] = true
-		}
-		for user, secret := range plain {
-			line := user + ":" + string(secret)
-			if !withUser {
-				line = string(secret)
-				if user != keyDigest(line) {
-					t.Errorf("key %q is filed under %x, want its digest", secret, user)
-				}
+			line = strings.TrimSpace(line)
+			if strings.HasPrefix(line, "#") {
+				continue
 			}
-			if !lines[line] || strings.HasPrefix(line, "#") {
-				t.Errorf("entry %q is not a line of the file", line)
+			user, secret := "", line
+			if withUser {
+				user, secret, _ = strings.Cut(line, ":")
+			}
+			if allowed[user] == nil {
+				allowed[user] = map[[sha256.Size]byte]bool{}
+			}
+			allowed[user][sha256.Sum256([]byte(secret))] = true
+		}
+		for user, digest := range plain {
+			if !withUser {
+				if user != string(digest[:]) {
+					t.Errorf("key digest %x is filed under %x, want the digest itself", digest, user)
+				}
+				user = ""
+			}
+			if !allowed[user][digest] {
+				t.Errorf("entry of %q with digest %x is not a line of the file", user, digest)
 			}
 		}
 		for user, hashes := range hashed {
