@@ -56,8 +56,8 @@ func (ac *accessControl) authenticate(c echo.Context) *requestError {
 			return errUnauthenticated(`Basic realm="restproxy"`)
 		}
 	case config.AuthAPIKey:
-		key, ok := strings.CutPrefix(req.Header.Get(echo.HeaderAuthorization), "Bearer ")
-		if !ok || key == "" || !ac.check("", key) {
+		key, ok := bearerToken(req.Header.Get(echo.HeaderAuthorization))
+		if !ok || !ac.check("", key) {
 			return errUnauthenticated("Bearer")
 		}
 	case config.AuthMTLS:
@@ -71,6 +71,18 @@ func (ac *accessControl) authenticate(c echo.Context) *requestError {
 		}
 	}
 	return nil
+}
+
+// bearerToken returns the token of an "Authorization: Bearer <token>"
+// header. The scheme name is case-insensitive (RFC 7235 section 2.1), as
+// net/http's BasicAuth treats "Basic": clients that send "bearer" are
+// right.
+func bearerToken(header string) (token string, ok bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
 }
 
 func (ac *accessControl) check(user, secret string) bool {

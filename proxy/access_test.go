@@ -52,7 +52,7 @@ func writeCredentials(t *testing.T, path, content string) {
 
 // Spec 4.1 (ours): with authentication.type basic, a missing or wrong
 // credential is 401/40101 before any other check, a right one (plain or
-// bcrypt) produces; the file is re-read when it changes, without a
+// bcrypt, the scheme name in any case) produces; the file is re-read when it changes, without a
 // restart; no secret reaches a log line.
 func TestProduce_BasicAuth_401(t *testing.T) {
 	t.Parallel()
@@ -79,7 +79,10 @@ func TestProduce_BasicAuth_401(t *testing.T) {
 	// Before the other checks: an unauthenticated client learns nothing.
 	resp, body := produceAs(t, ts.url("c", "no-such-topic"), "")
 	wantError(t, resp, body, 401, 40101, "Unauthorized: missing or invalid credentials.")
-	for _, auth := range []string{basic("alice", "plain-secret"), basic("bob", "hashed-secret")} {
+	// The scheme name is case-insensitive (RFC 7235).
+	lower := "basic " + strings.TrimPrefix(basic("alice", "plain-secret"), "Basic ")
+	upper := "BASIC " + strings.TrimPrefix(basic("bob", "hashed-secret"), "Basic ")
+	for _, auth := range []string{basic("alice", "plain-secret"), basic("bob", "hashed-secret"), lower, upper} {
 		resp, body := produceAs(t, url, auth)
 		if reports := parseReports(t, body); resp.StatusCode != 200 || len(reports) != 1 || reports[0].ErrorCode != 200 {
 			t.Errorf("%q: status %d body %s, want one success", auth, resp.StatusCode, body)
@@ -106,7 +109,8 @@ func TestProduce_BasicAuth_401(t *testing.T) {
 }
 
 // Spec 4.1 (ours): with authentication.type apiKey, "Authorization: Bearer
-// <key>" with a listed key (plain or bcrypt) produces; others are 401.
+// <key>" with a listed key (plain or bcrypt) produces, whatever the case of
+// the scheme name; others are 401.
 func TestProduce_APIKeyAuth_401(t *testing.T) {
 	t.Parallel()
 	hash, err := bcrypt.GenerateFromPassword([]byte("hashed-key"), bcrypt.MinCost)
@@ -119,14 +123,15 @@ func TestProduce_APIKeyAuth_401(t *testing.T) {
 		c.Authentication = config.Authentication{Type: config.AuthAPIKey, CredentialsFile: creds}
 	})
 	url := ts.url("c", "orders")
-	for _, auth := range []string{"", "Bearer ", "Bearer wrong", "Bearer # comment", basic("plain-key", "plain-key"), "bearer plain-key"} {
+	for _, auth := range []string{"", "Bearer ", "Bearer wrong", "Bearer # comment", basic("plain-key", "plain-key"), "Bearerplain-key", "Token plain-key"} {
 		resp, body := produceAs(t, url, auth)
 		wantError(t, resp, body, 401, 40101, "Unauthorized: missing or invalid credentials.")
 		if got := resp.Header.Get("WWW-Authenticate"); got != "Bearer" {
 			t.Errorf("%q: WWW-Authenticate %q", auth, got)
 		}
 	}
-	for _, auth := range []string{"Bearer plain-key", "Bearer hashed-key"} {
+	// The scheme name is case-insensitive (RFC 7235).
+	for _, auth := range []string{"Bearer plain-key", "Bearer hashed-key", "bearer plain-key", "BEARER hashed-key"} {
 		if resp, body := produceAs(t, url, auth); resp.StatusCode != 200 {
 			t.Errorf("%q: status %d body %s, want 200", auth, resp.StatusCode, body)
 		}
@@ -312,5 +317,29 @@ func TestManagement_UnauthenticatedWithAuthOn(t *testing.T) {
 		}
 		resp, body := get(t, ts.base+path)
 		wantError(t, resp, body, 404, 404, "HTTP 404 Not Found")
+	}
+}
+
+// The Bearer scheme name is matched without regard to case (RFC 7235
+// section 2.1); the token is what follows the first space.
+func TestBearerToken(t *testing.T) {
+	for _, c := range []struct {
+		header, token string
+		ok            bool
+	}{
+		{"Bearer k1", "k1", true},
+		{"bearer k1", "k1", true},
+		{"BEARER k1", "k1", true},
+		{"Bearer k1 with spaces", "k1 with spaces", true},
+		{"", "", false},
+		{"Bearer", "", false},
+		{"Bearer ", "", false},
+		{"Bearerk1", "", false},
+		{"Basic k1", "", false},
+		{"Bearer-x k1", "", false},
+	} {
+		if token, ok := bearerToken(c.header); token != c.token || ok != c.ok {
+			t.Errorf("bearerToken(%q) = %q, %v; want %q, %v", c.header, token, ok, c.token, c.ok)
+		}
 	}
 }
