@@ -44,8 +44,9 @@ func runSuite(m *testing.M) int {
 	}
 	env := &envtest.Environment{
 		// As in a cluster running the Prometheus operator, so the
-		// ServiceMonitor the chart can render is validated too.
-		CRDDirectoryPaths:     []string{filepath.Join("testdata", "servicemonitor-crd.yaml")},
+		// ServiceMonitor the chart can render is validated too. The
+		// controllers suite serves the same stand-in.
+		CRDDirectoryPaths:     []string{filepath.Join("..", "hack", "testdata", "servicemonitor-crd.yaml")},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: tools.assets,
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -65,11 +64,14 @@ func runSuite(m *testing.M) int {
 		log.SetLogger(logr.Discard())
 	}
 	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
+		CRDDirectoryPaths: []string{
+			filepath.Join("..", "config", "crd", "bases"),
+			// Served from the start, as in a cluster with the Prometheus
+			// operator, so the optional kind's watch and pruning are
+			// exercised; the chart tests serve the same stand-in.
+			filepath.Join("..", "hack", "testdata", "servicemonitor-crd.yaml"),
+		},
 		ErrorIfCRDPathMissing: true,
-		// Served from the start, as in a cluster with the Prometheus
-		// operator, so the optional kind's watch and pruning are exercised.
-		CRDs:                  []*apiextensionsv1.CustomResourceDefinition{serviceMonitorCRD()},
 		BinaryAssetsDirectory: assets,
 	}
 	// As in clusters that enforce it (OpenShift): setting an owner reference
@@ -192,32 +194,6 @@ func startOperator(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
 	return &runningOperator{seen: tracked, writes: counts, done: done}, nil
-}
-
-// serviceMonitorCRD is a minimal stand-in for the Prometheus operator's
-// ServiceMonitor CRD: the same group, version, kind and scope, with an
-// open schema.
-func serviceMonitorCRD() *apiextensionsv1.CustomResourceDefinition {
-	open := true
-	return &apiextensionsv1.CustomResourceDefinition{
-		ObjectMeta: metav1.ObjectMeta{Name: "servicemonitors.monitoring.coreos.com"},
-		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
-			Group: "monitoring.coreos.com",
-			Names: apiextensionsv1.CustomResourceDefinitionNames{
-				Plural: "servicemonitors", Singular: "servicemonitor", Kind: "ServiceMonitor", ListKind: "ServiceMonitorList",
-			},
-			Scope: apiextensionsv1.NamespaceScoped,
-			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{
-				Name: "v1", Served: true, Storage: true,
-				Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{
-					Type: "object",
-					Properties: map[string]apiextensionsv1.JSONSchemaProps{
-						"spec": {Type: "object", XPreserveUnknownFields: &open},
-					},
-				}},
-			}},
-		},
-	}
 }
 
 // operatorUser is who the manager runs as in the suite: a user bound to
