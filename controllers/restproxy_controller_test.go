@@ -236,11 +236,11 @@ func eventVersions(t *testing.T, ns string) map[string]string {
 	return versions
 }
 
-// TestSecretRotation: the proxy re-reads its credentials file, HTTPS
-// certificate and SASL password when kubelet updates the mounted files, so
-// rotating those Secrets must leave the pod template alone (a roll would
-// drain every open stream); it reads the Kafka TLS CA and client certificate
-// only at start, so rotating those must roll the pods.
+// TestSecretRotation: rotating the credentials Secret must leave the pod
+// template alone (the proxy re-reads that file, and a roll would drain every
+// open stream); rotating any Kafka or TLS Secret (SASL password, HTTPS
+// certificate and key, Kafka CA and client certificate) must roll the pods,
+// through the Secrets' watch, not a resync.
 func TestSecretRotation(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -272,22 +272,20 @@ func TestSecretRotation(t *testing.T) {
 	// so only the Secrets' watch can bring a rotation to the Deployment.
 	poke(t, rp, "settle")
 
-	for _, rotate := range []struct{ secret, key string }{
-		{"credentials", "users"}, {"https", "tls.crt"}, {"https", "tls.key"}, {"sasl", "password"},
-	} {
-		patch(t, secrets[rotate.secret], func(s *corev1.Secret) { s.Data[rotate.key] = []byte("rotated") })
-		// The reconcile that handles the poke starts after the rotation and
-		// reads Secrets uncached: it has seen the rotated contents.
-		poke(t, rp, "after "+rotate.secret+"/"+rotate.key)
-		after := waitDeployment(t, rp, nil)
-		if after.Generation != before.Generation || !reflect.DeepEqual(after.Spec.Template, before.Spec.Template) {
-			t.Errorf("rotating Secret %s key %s changed the Deployment (generation %d -> %d, secrets-hash %s -> %s); want no roll, the proxy re-reads the file",
-				rotate.secret, rotate.key, before.Generation, after.Generation,
-				podAnnotation(before, manifests.SecretsHashAnnotation), podAnnotation(after, manifests.SecretsHashAnnotation))
-		}
+	patch(t, secrets["credentials"], func(s *corev1.Secret) { s.Data["users"] = []byte("alice:rotated") })
+	// The reconcile that handles the poke starts after the rotation and reads
+	// Secrets uncached: it has seen the rotated contents.
+	poke(t, rp, "after credentials/users")
+	after := waitDeployment(t, rp, nil)
+	if after.Generation != before.Generation || !reflect.DeepEqual(after.Spec.Template, before.Spec.Template) {
+		t.Errorf("rotating the credentials Secret changed the Deployment (generation %d -> %d, secrets-hash %s -> %s); want no roll, the proxy re-reads the file",
+			before.Generation, after.Generation,
+			podAnnotation(before, manifests.SecretsHashAnnotation), podAnnotation(after, manifests.SecretsHashAnnotation))
 	}
 
-	for _, rotate := range []struct{ secret, key string }{{"kafka-ca", "ca.crt"}, {"kafka-cert", "tls.key"}} {
+	for _, rotate := range []struct{ secret, key string }{
+		{"sasl", "password"}, {"https", "tls.crt"}, {"https", "tls.key"}, {"kafka-ca", "ca.crt"}, {"kafka-cert", "tls.key"},
+	} {
 		oldHash := podAnnotation(waitDeployment(t, rp, nil), manifests.SecretsHashAnnotation)
 		patch(t, secrets[rotate.secret], func(s *corev1.Secret) { s.Data[rotate.key] = []byte("rotated") })
 		waitDeployment(t, rp, func(dep *appsv1.Deployment) error {

@@ -17,13 +17,13 @@ import (
 )
 
 // hashSecrets reads every Secret key the RestProxy references and returns a
-// hash of the names, keys and contents of those the proxy reads only at
-// start (manifests.RestartSecretRefs: the Kafka TLS CA and client
-// certificate). The hash goes on the pod template, so rotating one of those
-// rolls the pods; the proxy re-reads the others (SASL password, HTTPS
-// certificate and client CA, credentials file) from their mounted files, so
-// rotating them changes nothing here and drains no stream. Contents go
-// nowhere else (never logged, never in an error).
+// hash of the names, keys and contents of the Kafka and TLS ones
+// (manifests.RollingSecretRefs: Kafka CA, client certificate and SASL
+// password; HTTPS certificate, key and client CA). The hash goes on the pod
+// template, so rotating one of those rolls the pods, as the operator spec
+// asks. The credentials Secret is left out: the proxy re-reads that file
+// (issue 5), so rotating it drains no stream. Contents go nowhere else
+// (never logged, never in an error).
 //
 // Every referenced key is checked, hashed or not: a missing Secret or key is
 // a *reconcileError whose reason (SecretNotFound, SecretKeyNotFound) and
@@ -35,9 +35,9 @@ func hashSecrets(ctx context.Context, reader client.Reader, rp *v1alpha1.RestPro
 		return "", err
 	}
 	h := sha256.New()
-	// RestartSecretRefs is sorted by name with sorted keys, so the hash does
+	// RollingSecretRefs is sorted by name with sorted keys, so the hash does
 	// not depend on where in the spec a Secret is referenced.
-	for _, ref := range manifests.RestartSecretRefs(rp) {
+	for _, ref := range manifests.RollingSecretRefs(rp) {
 		writeField(h, ref.Name)
 		for _, key := range ref.Keys {
 			writeField(h, key)

@@ -25,9 +25,10 @@ type Input struct {
 	RestProxy *v1alpha1.RestProxy
 	// DefaultImage is the operator's --proxy-image, used when spec.image is empty.
 	DefaultImage string
-	// SecretsHash is a hash of the contents of every key RestartSecretRefs
-	// lists, computed by the reconciler from what it read. Secrets the proxy
-	// re-reads while running are left out, so rotating them rolls no pod.
+	// SecretsHash is a hash of the contents of every key RollingSecretRefs
+	// lists (the Kafka and TLS Secrets), computed by the reconciler from what
+	// it read. The credentials Secret is left out: the proxy re-reads it, so
+	// rotating it rolls no pod.
 	SecretsHash string
 	// ServiceMonitorCRD says monitoring.coreos.com/v1 ServiceMonitor is served.
 	ServiceMonitorCRD bool

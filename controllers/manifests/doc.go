@@ -27,5 +27,5 @@
 // Pod-template annotations that roll the pods when they change:
 // kafka.restproxy.dev/config-hash (sha256 of the rendered config file) and
 // kafka.restproxy.dev/secrets-hash (Input.SecretsHash, verbatim: a hash of
-// the Secret keys in RestartSecretRefs, those the proxy reads only at start).
+// the Secret keys in RollingSecretRefs: Kafka and TLS, not credentials).
 package manifests

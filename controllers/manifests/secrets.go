@@ -65,36 +65,25 @@ type secretFile struct {
 type secretVolume struct {
 	name, dir string
 	files     []secretFile
-	// reloaded says the proxy re-reads these files when they change, so a
-	// rotated Secret needs no new pod (see secretVolumes for where).
-	reloaded bool
+	// rollsPods says rotating these files rolls the pods: their contents
+	// feed the pod template's secrets hash (see secretVolumes for why).
+	rollsPods bool
 }
 
 // secretVolumes lists the Secret-backed volumes rp needs, in a fixed order
 // (kafka-tls, kafka-sasl, http-tls, auth), so the pod template is stable.
 //
-// Which of them the running proxy re-reads decides what a rotation costs.
-// kubelet rewrites a mounted Secret volume in place (new files in a new
-// directory, then an atomic swap of the ..data symlink the file names point
-// through) unless it is mounted with subPath, which these never are. The
-// proxy stats each reloaded file by path at most once a second and re-reads
-// it when its modification time or size changed, so it follows the swap:
-//
-//   - kafka-sasl: the password, per new Kafka connection
-//     (proxy/producer/saslfile.go, passwordFileMechanism);
-//   - http-tls: certificate, key and client CA, per handshake
-//     (proxy/tls.go, tlsFiles);
-//   - auth: the credentials file, per request (proxy/credentials.go,
-//     credentialsFile).
-//
-// kafka-tls (the CA and the client certificate) is read once, when the
-// producer's transport is built (proxy/producer/transport.go); only a new
-// pod picks up a rotation, so only it is in RestartSecretRefs.
+// Rotating a Kafka or TLS Secret (kafka-tls, kafka-sasl, http-tls) rolls the
+// pods within seconds, as the operator spec asks; rotating the credentials
+// Secret (auth) does not, since the proxy re-reads that file (issue 5), API
+// keys rotate often and a roll drains every open stream. The proxy re-reads
+// the SASL password and HTTPS files too: that serves a proxy outside
+// Kubernetes, and old pods while a roll proceeds, once kubelet updates them.
 func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 	var vols []secretVolume
-	add := func(name, dir string, reloaded bool, files ...secretFile) {
+	add := func(name, dir string, rollsPods bool, files ...secretFile) {
 		if len(files) > 0 {
-			vols = append(vols, secretVolume{name: name, dir: dir, files: files, reloaded: reloaded})
+			vols = append(vols, secretVolume{name: name, dir: dir, files: files, rollsPods: rollsPods})
 		}
 	}
 	spec := rp.Spec
@@ -110,7 +99,7 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 				secretFile{t.CertSecretRef.Name, corev1.TLSPrivateKeyKey, path.Base(KafkaKeyFile)})
 		}
 	}
-	add(volumeKafkaTLS, KafkaTLSDir, false, kafkaTLS...)
+	add(volumeKafkaTLS, KafkaTLSDir, true, kafkaTLS...)
 
 	if s := spec.Kafka.SASL; s != nil && s.Mechanism != "" && s.PasswordSecretRef != nil {
 		add(volumeKafkaSASL, KafkaSASLDir, true, secretFile{s.PasswordSecretRef.Name, s.PasswordSecretRef.Key, path.Base(KafkaPasswordFile)})
@@ -128,7 +117,8 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 	add(volumeHTTPTLS, HTTPTLSDir, true, httpTLS...)
 
 	if a := authSecretRef(rp); a != nil {
-		add(volumeAuth, AuthDir, true, secretFile{a.Name, a.Key, a.Key})
+		// Mounted without subPath, so kubelet updates the file in place.
+		add(volumeAuth, AuthDir, false, secretFile{a.Name, a.Key, a.Key})
 	}
 	return vols
 }
@@ -159,17 +149,16 @@ func SecretRefs(rp *v1alpha1.RestProxy) []SecretRef {
 	return secretRefs(secretVolumes(rp))
 }
 
-// RestartSecretRefs is the part of SecretRefs the proxy reads only when it
-// starts (the Kafka TLS CA and client certificate), in the same order: the
-// Secret keys whose contents Input.SecretsHash covers. Rotating one of them
-// changes the pod template and rolls the pods; rotating any other Secret
-// key does not, since the running proxy re-reads it (see secretVolumes), and
-// rolling would only drain every open stream for nothing. A key mounted
-// both ways (one CA for Kafka and for HTTPS clients) is listed.
-func RestartSecretRefs(rp *v1alpha1.RestProxy) []SecretRef {
+// RollingSecretRefs is the part of SecretRefs whose contents
+// Input.SecretsHash covers, in the same order: every Kafka and TLS Secret
+// key, so rotating one changes the pod template and rolls the pods, but not
+// the credentials Secret key, which the running proxy re-reads (see
+// secretVolumes). A key mounted both as credentials and for Kafka or TLS is
+// listed.
+func RollingSecretRefs(rp *v1alpha1.RestProxy) []SecretRef {
 	var vols []secretVolume
 	for _, v := range secretVolumes(rp) {
-		if !v.reloaded {
+		if v.rollsPods {
 			vols = append(vols, v)
 		}
 	}

@@ -54,20 +54,24 @@ func TestSecretRefs(t *testing.T) {
 	}
 }
 
-// TestRestartSecretRefs: only the Secrets the proxy reads once, at start
-// (Kafka TLS CA and client certificate), feed the pod template's secrets
-// hash; the SASL password, the HTTPS files and the credentials file are
-// re-read by the running proxy, and rotating them must not roll the pods.
-func TestRestartSecretRefs(t *testing.T) {
+// TestRollingSecretRefs: every Kafka and TLS Secret key (Kafka CA, client
+// certificate and SASL password; HTTPS certificate, key and client CA) feeds
+// the pod template's secrets hash, so rotating it rolls the pods; the
+// credentials Secret (basic, apiKey) does not, since the proxy re-reads it
+// and rotating API keys must not drain every stream.
+func TestRollingSecretRefs(t *testing.T) {
 	tests := []struct {
 		name   string
 		mutate func(*v1alpha1.RestProxySpec)
 		want   []SecretRef
 	}{
 		{"none", func(*v1alpha1.RestProxySpec) {}, []SecretRef{}},
-		{"full: the Kafka CA and client certificate only", func(s *v1alpha1.RestProxySpec) { *s = full().Spec }, []SecretRef{
+		{"full: everything but the credentials", func(s *v1alpha1.RestProxySpec) { *s = full().Spec }, []SecretRef{
+			{Name: "clients-ca", Keys: []string{"ca.crt"}},
 			{Name: "kafka-ca", Keys: []string{"ca.pem"}},
 			{Name: "kafka-client", Keys: []string{"tls.crt", "tls.key"}},
+			{Name: "kafka-user", Keys: []string{"password"}},
+			{Name: "orders-https", Keys: []string{"tls.crt", "tls.key"}},
 		}},
 		{"kafka CA", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true, CASecretRef: &v1alpha1.SecretKeySelector{Name: "kca", Key: "bundle.pem"}}
@@ -78,19 +82,22 @@ func TestRestartSecretRefs(t *testing.T) {
 		{"kafka TLS off: nothing", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: false, CASecretRef: &v1alpha1.SecretKeySelector{Name: "ca", Key: "ca.crt"}}
 		}, []SecretRef{}},
-		{"sasl password is reloaded", func(s *v1alpha1.RestProxySpec) {
+		{"sasl password", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.SASL = full().Spec.Kafka.SASL
-		}, []SecretRef{}},
-		{"https certificate and client CA are reloaded", func(s *v1alpha1.RestProxySpec) {
+		}, []SecretRef{{Name: "kafka-user", Keys: []string{"password"}}}},
+		{"https certificate, key and client CA", func(s *v1alpha1.RestProxySpec) {
 			s.HTTP = full().Spec.HTTP
-		}, []SecretRef{}},
-		{"basic credentials file is reloaded", func(s *v1alpha1.RestProxySpec) {
+		}, []SecretRef{
+			{Name: "clients-ca", Keys: []string{"ca.crt"}},
+			{Name: "orders-https", Keys: []string{"tls.crt", "tls.key"}},
+		}},
+		{"basic credentials file: not hashed", func(s *v1alpha1.RestProxySpec) {
 			s.Authentication = full().Spec.Authentication
 		}, []SecretRef{}},
-		{"apiKey credentials file is reloaded", func(s *v1alpha1.RestProxySpec) {
+		{"apiKey credentials file: not hashed", func(s *v1alpha1.RestProxySpec) {
 			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "apiKey", SecretRef: &v1alpha1.SecretKeySelector{Name: "keys", Key: "k"}}
 		}, []SecretRef{}},
-		{"one Secret for everything: only the keys Kafka TLS reads", func(s *v1alpha1.RestProxySpec) {
+		{"one Secret for everything: every key but the credentials", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true,
 				CASecretRef:   &v1alpha1.SecretKeySelector{Name: "all", Key: "ca.crt"},
 				CertSecretRef: &v1alpha1.SecretReference{Name: "all"}}
@@ -99,20 +106,20 @@ func TestRestartSecretRefs(t *testing.T) {
 			s.Kafka.SASL = &v1alpha1.KafkaSASLSpec{Mechanism: "PLAIN", Username: "u",
 				PasswordSecretRef: &v1alpha1.SecretKeySelector{Name: "all", Key: "password"}}
 			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "basic", SecretRef: &v1alpha1.SecretKeySelector{Name: "all", Key: "users"}}
-		}, []SecretRef{{Name: "all", Keys: []string{"ca.crt", "tls.crt", "tls.key"}}}},
-		{"a CA shared by Kafka and HTTPS clients is hashed", func(s *v1alpha1.RestProxySpec) {
-			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true, CASecretRef: &v1alpha1.SecretKeySelector{Name: "ca", Key: "ca.crt"}}
-			s.HTTP = &v1alpha1.HTTPSpec{TLS: &v1alpha1.HTTPTLSSpec{SecretName: "srv",
-				ClientCASecretRef: &v1alpha1.SecretKeySelector{Name: "ca", Key: "ca.crt"}}}
-		}, []SecretRef{{Name: "ca", Keys: []string{"ca.crt"}}}},
+		}, []SecretRef{{Name: "all", Keys: []string{"ca.crt", "client-ca.crt", "password", "tls.crt", "tls.key"}}}},
+		{"a key used as credentials and as the SASL password is hashed", func(s *v1alpha1.RestProxySpec) {
+			s.Kafka.SASL = &v1alpha1.KafkaSASLSpec{Mechanism: "PLAIN", Username: "u",
+				PasswordSecretRef: &v1alpha1.SecretKeySelector{Name: "shared", Key: "k"}}
+			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "apiKey", SecretRef: &v1alpha1.SecretKeySelector{Name: "shared", Key: "k"}}
+		}, []SecretRef{{Name: "shared", Keys: []string{"k"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rp := minimal()
 			tt.mutate(&rp.Spec)
-			got := RestartSecretRefs(rp)
+			got := RollingSecretRefs(rp)
 			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("RestartSecretRefs = %+v; want %+v", got, tt.want)
+				t.Errorf("RollingSecretRefs = %+v; want %+v", got, tt.want)
 			}
 			// The reconciler reads SecretRefs and hashes these from what it
 			// read: every one must be among them.
@@ -125,7 +132,7 @@ func TestRestartSecretRefs(t *testing.T) {
 			for _, ref := range got {
 				for _, k := range ref.Keys {
 					if !all[ref.Name+"/"+k] {
-						t.Errorf("RestartSecretRefs has %s/%s, which SecretRefs (%+v) lacks", ref.Name, k, SecretRefs(rp))
+						t.Errorf("RollingSecretRefs has %s/%s, which SecretRefs (%+v) lacks", ref.Name, k, SecretRefs(rp))
 					}
 				}
 			}
