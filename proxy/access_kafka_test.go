@@ -68,7 +68,7 @@ func TestProduce_KafkaACLs_40301(t *testing.T) {
 	resp, body := post(t, ts.url("c", "hidden"), "application/json", oneRecord)
 	wantError(t, resp, body, 404, 40401, "Topic hidden cannot be found.")
 	for _, topic := range []string{"readonly", "hidden"} {
-		if n := endOffsetWith(t, admin, b.Addr(), topic); n != 0 {
+		if n := kafkatest.EndOffsetWith(t, admin, b.Addr(), topic, 0); n != 0 {
 			t.Errorf("topic %s holds %d records, want 0", topic, n)
 		}
 	}
@@ -114,7 +114,7 @@ func TestProduce_KafkaTLS(t *testing.T) {
 			if n := strings.Count(logs.String(), "TLS handshake with Kafka failed"); n != 1 || !strings.Contains(logs.String(), c.logged) {
 				t.Errorf("want one log line naming %q; got %d:\n%s", c.logged, n, logs.String())
 			}
-			if n := endOffsetWith(t, reader, b.Addr(), "tls"); n != 0 {
+			if n := kafkatest.EndOffsetWith(t, reader, b.Addr(), "tls", 0); n != 0 {
 				t.Errorf("topic holds %d records, want 0", n)
 			}
 		})

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,7 +68,7 @@ func TestProduce_KafkaSASLWrongPassword_401ThenRotated(t *testing.T) {
 			if m := scrape(t, ts.mgmt); m[`restproxy_streams_rejected_total{reason="kafka_unauthenticated"}`] != 1 {
 				t.Errorf("kafka_unauthenticated refusals = %v, want 1", m[`restproxy_streams_rejected_total{reason="kafka_unauthenticated"}`])
 			}
-			if n := endOffsetWith(t, dialer, b.Addr(), "sasl"); n != 0 {
+			if n := kafkatest.EndOffsetWith(t, dialer, b.Addr(), "sasl", 0); n != 0 {
 				t.Fatalf("topic holds %d records after the refusal, want 0", n)
 			}
 
@@ -89,21 +88,4 @@ func TestProduce_KafkaSASLWrongPassword_401ThenRotated(t *testing.T) {
 			}
 		})
 	}
-}
-
-// endOffsetWith is kafkatest.EndOffset through an authenticating dialer.
-func endOffsetWith(t *testing.T, d *kafka.Dialer, addr, topic string) int64 {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	conn, err := d.DialLeader(ctx, "tcp", addr, topic, 0)
-	if err != nil {
-		t.Fatalf("dial leader of %s: %v", topic, err)
-	}
-	defer conn.Close()
-	n, err := conn.ReadLastOffset()
-	if err != nil {
-		t.Fatalf("end offset of %s: %v", topic, err)
-	}
-	return n
 }

@@ -37,9 +37,16 @@ const waitLimit = 20 * time.Second
 // when it started empty.
 func EndOffset(t testing.TB, addr, topic string, partition int) int64 {
 	t.Helper()
+	return EndOffsetWith(t, kafka.DefaultDialer, addr, topic, partition)
+}
+
+// EndOffsetWith is EndOffset through d, which carries the TLS or SASL
+// settings a secured broker requires.
+func EndOffsetWith(t testing.TB, d *kafka.Dialer, addr, topic string, partition int) int64 {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	conn, err := kafka.DialLeader(ctx, "tcp", addr, topic, partition)
+	conn, err := d.DialLeader(ctx, "tcp", addr, topic, partition)
 	if err != nil {
 		t.Fatalf("dial leader of %s/%d at %s: %v", topic, partition, addr, err)
 	}
