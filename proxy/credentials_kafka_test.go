@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,9 +41,10 @@ func saslMechanism(t *testing.T, name, user, password string) sasl.Mechanism {
 // Issue 5: with SASL PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 against a broker
 // that knows the proxy's user, a wrong password in kafka.sasl.passwordFile
 // is answered 401/40101 naming the proxy's credentials (not a 503 or a bare
-// "unexpected EOF"), logged once in a clear line without the password, and
-// nothing is produced; once the file holds the right password, without a
-// restart, the same request produces, as a separate SASL client reads back.
+// "unexpected EOF"), logged once in a clear line naming the mechanism and
+// the user but not the password, and nothing is produced; once the file
+// holds the right password, without a restart, the same request produces,
+// as a separate SASL client reads back.
 func TestProduce_KafkaSASLWrongPassword_401ThenRotated(t *testing.T) {
 	for _, mechanism := range []string{config.SASLPlain, config.SASLScramSHA256, config.SASLScramSHA512} {
 		t.Run(mechanism, func(t *testing.T) {
@@ -62,8 +64,22 @@ func TestProduce_KafkaSASLWrongPassword_401ThenRotated(t *testing.T) {
 			if got := resp.Header.Get("WWW-Authenticate"); got != "" {
 				t.Errorf("WWW-Authenticate %q: the client's credentials are not the problem", got)
 			}
-			if n := strings.Count(logs.String(), "Kafka refused the proxy's SASL credentials"); n != 1 {
-				t.Errorf("the refusal is logged %d times, want once:\n%s", n, logs.String())
+			var refusals []string
+			for _, l := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(l, "Kafka refused the proxy's SASL credentials") {
+					refusals = append(refusals, l)
+				}
+			}
+			if len(refusals) != 1 {
+				t.Fatalf("the refusal is logged %d times, want once:\n%s", len(refusals), logs.String())
+			}
+			var line map[string]any
+			if err := json.Unmarshal([]byte(refusals[0]), &line); err != nil {
+				t.Fatalf("log line %q: %v", refusals[0], err)
+			}
+			// The line says which credentials to fix, never the password.
+			if line["mechanism"] != mechanism || line["username"] != user || strings.Contains(refusals[0], wrong) {
+				t.Errorf("log line %s: want mechanism %q and username %q, and not the password", refusals[0], mechanism, user)
 			}
 			if m := scrape(t, ts.mgmt); m[`restproxy_streams_rejected_total{reason="kafka_unauthenticated"}`] != 1 {
 				t.Errorf("kafka_unauthenticated refusals = %v, want 1", m[`restproxy_streams_rejected_total{reason="kafka_unauthenticated"}`])
