@@ -23,6 +23,12 @@ type metadata struct {
 	mu     sync.RWMutex
 	counts map[string]cachedCount
 
+	fetches flightGroup // one count fetch per topic at a time
+	checks  flightGroup // one live round trip to the cluster at a time
+	// liveChecks counts the round trips made, for tests asserting that
+	// callers share them.
+	liveChecks atomic.Int64
+
 	refreshMu sync.Mutex // one forced refresh at a time; waiters reuse its result
 	refreshed time.Time
 
@@ -39,6 +45,13 @@ func newMetadata(client *kafka.Client, wait time.Duration) *metadata {
 }
 
 // partitions implements Producer.Partitions.
+//
+// A count older than metadataTTL is still served while one fetch, shared by
+// every caller, renews it in the background: a partition count rarely
+// changes, and the live check of a fetch is what a busy proxy's callers
+// would otherwise all wait on at once. Only a missing count, never fetched
+// or forgotten after an error (see fetch and invalidate), makes callers wait
+// for the fetch and get its failure.
 func (m *metadata) partitions(ctx context.Context, topic string) (int, error) {
 	m.mu.RLock()
 	c, ok := m.counts[topic]
@@ -46,9 +59,44 @@ func (m *metadata) partitions(ctx context.Context, topic string) (int, error) {
 	if ok && time.Since(c.at) < metadataTTL {
 		return c.n, nil
 	}
+	f := m.fetches.start(topic, func() (int, error) { return m.fetch(topic) })
+	if ok {
+		return c.n, nil
+	}
+	return f.wait(ctx)
+}
 
-	ctx, cancel := context.WithTimeout(ctx, m.wait)
+// fetch reads topic's count from the transport and checks the cluster is
+// live, caching the count if both succeed and forgetting it if not, so the
+// next caller waits for a fetch of its own and gets the failure. It is shared
+// by callers and so bound by the metadata wait rather than by any one
+// request.
+func (m *metadata) fetch(topic string) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), m.wait)
 	defer cancel()
+	n, err := m.count(ctx, topic)
+	if err == nil {
+		// kafka-go serves the layout count read from its cache however
+		// long no broker has answered: without a live round trip, a stream
+		// opened while Kafka is down would get a 200 and a 50003 for every
+		// record instead of a 503 the client can retry.
+		if err = m.check(ctx); err != nil {
+			err = fmt.Errorf("topic %q: %w", topic, err)
+		}
+	}
+	m.mu.Lock()
+	if err != nil {
+		delete(m.counts, topic)
+	} else {
+		m.counts[topic] = cachedCount{n: n, at: time.Now()}
+	}
+	m.mu.Unlock()
+	return n, err
+}
+
+// count reads topic's partition count from the transport's layout, asking the
+// broker for a fresh layout if the cached one does not know the topic.
+func (m *metadata) count(ctx context.Context, topic string) (int, error) {
 	asked := time.Now()
 	n, err := m.lookup(ctx, topic)
 	if errors.Is(err, ErrUnknownTopic) {
@@ -58,21 +106,7 @@ func (m *metadata) partitions(ctx context.Context, topic string) (int, error) {
 		}
 		n, err = m.lookup(ctx, topic)
 	}
-	if err != nil {
-		return 0, err
-	}
-	// kafka-go serves the layout above from its cache however long no
-	// broker has answered: without a live round trip, a stream opened while
-	// Kafka is down would get a 200 and a 50003 for every record instead of
-	// a 503 the client can retry. Once per topic and metadataTTL (or after
-	// a connection failure), so the hot path stays on the cached count.
-	if err := m.ready(ctx); err != nil {
-		return 0, fmt.Errorf("topic %q: %w", topic, err)
-	}
-	m.mu.Lock()
-	m.counts[topic] = cachedCount{n: n, at: time.Now()}
-	m.mu.Unlock()
-	return n, nil
+	return n, err
 }
 
 // lookup reads topic from the transport's cached layout, waiting for the
@@ -145,8 +179,21 @@ func (m *metadata) invalidate(topic string) {
 // ready is a live round trip to the cluster, for readiness probes: cached
 // metadata would keep answering while the cluster is gone.
 func (m *metadata) ready(ctx context.Context) error {
-	if _, err := m.client.ApiVersions(ctx, &kafka.ApiVersionsRequest{}); err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	return nil
+	return m.check(ctx)
+}
+
+// check makes a live round trip to the cluster, or shares the one under way:
+// any answer that arrives after the call is as live as one of our own.
+func (m *metadata) check(ctx context.Context) error {
+	f := m.checks.start("", func() (int, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), m.wait)
+		defer cancel()
+		m.liveChecks.Add(1)
+		if _, err := m.client.ApiVersions(ctx, &kafka.ApiVersionsRequest{}); err != nil {
+			return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		return 0, nil
+	})
+	_, err := f.wait(ctx)
+	return err
 }
