@@ -107,15 +107,24 @@ func TestProduce_StreamMaxAge_408(t *testing.T) {
 	})
 	before := kafkatest.EndOffset(t, testBroker.Addr(), "maxage", 0)
 	sc := openStream(t, ts.url("c", "maxage"))
-	sc.send(oneRecord)
-	if r := sc.next(); r.ErrorCode != 200 {
-		t.Fatalf("first record: %v", r)
-	}
-	time.Sleep(400 * time.Millisecond) // past the maximum age: the condition under test is time itself
-	sc.send(oneRecord)
-	r := sc.next()
-	if r.ErrorCode != 408 || r.Message != "Streaming connection open for longer than allowed: Connection will be closed." {
-		t.Fatalf("record after max age: %v, want 408", r)
+	// The first record is stored if the server reads it within the
+	// maximum age; on a loaded machine it may read it later, and then the
+	// first record is the one answered 408.
+	produced := 0
+	for {
+		sc.send(oneRecord)
+		r := sc.next()
+		if r.ErrorCode == 408 {
+			if r.Message != "Streaming connection open for longer than allowed: Connection will be closed." {
+				t.Fatalf("408 report %v: wrong message", r)
+			}
+			break
+		}
+		if r.ErrorCode != 200 || produced > 0 {
+			t.Fatalf("record %d: %v, want 200 for the first record at most, then 408", produced, r)
+		}
+		produced++
+		time.Sleep(400 * time.Millisecond) // past the maximum age: the condition under test is time itself
 	}
 	// The stream ends: no more reports, whatever the client still sends.
 	go func() {
@@ -128,8 +137,8 @@ func TestProduce_StreamMaxAge_408(t *testing.T) {
 	if rest := sc.rest(); len(rest) != 0 {
 		t.Errorf("reports after the 408: %v", rest)
 	}
-	if n := kafkatest.EndOffset(t, testBroker.Addr(), "maxage", 0); n != before+1 {
-		t.Errorf("topic grew by %d records, want 1: the 408 record must not be produced", n-before)
+	if n := kafkatest.EndOffset(t, testBroker.Addr(), "maxage", 0); n != before+int64(produced) {
+		t.Errorf("topic grew by %d records, want %d: the 408 record must not be produced", n-before, produced)
 	}
 }
 
