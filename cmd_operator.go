@@ -13,9 +13,6 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/restproxy-dev/restproxy-operator/controllers"
 )
@@ -26,20 +23,14 @@ import (
 // upgrade together.
 const defaultProxyImage = "ghcr.io/restproxy-dev/restproxy:latest"
 
-// operatorOptions are the flags of `restproxy operator`.
+// operatorOptions are the flags of `restproxy operator`: the manager's
+// settings, and how to connect and log.
 type operatorOptions struct {
-	kubeconfig              string
-	metricsAddr             string
-	metricsSecure           bool
-	probeAddr               string
-	leaderElect             bool
-	leaderElectionID        string
-	leaderElectionNamespace string
-	proxyImage              string
-	watchNamespaces         string
-	maxConcurrentReconciles int
-	logLevel                string
-	logFormat               string
+	manager         controllers.ManagerOptions
+	watchNamespaces string // comma-separated: manager.WatchNamespaces
+	kubeconfig      string
+	logLevel        string
+	logFormat       string
 }
 
 // runOperator runs the controller manager until ctx ends (SIGTERM).
@@ -47,15 +38,16 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var o operatorOptions
 	fs := newFlagSet("operator", "[flags]", stderr)
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig `file` to reach the API server; empty: KUBECONFIG, then the in-cluster service account")
-	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "`address` of the metrics endpoint; \"0\" disables it")
-	fs.BoolVar(&o.metricsSecure, "metrics-secure", true, "serve metrics over HTTPS, only to callers the API server authenticates and authorises (get /metrics)")
-	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "`address` of /healthz and /readyz; \"0\" disables them")
-	fs.BoolVar(&o.leaderElect, "leader-elect", false, "elect a leader, so only one of several operator replicas reconciles")
-	fs.StringVar(&o.leaderElectionID, "leader-election-id", "restproxy-operator.kafka.restproxy.dev", "`name` of the Lease the replicas compete for")
-	fs.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "`namespace` of the Lease; empty: the operator's own namespace (in cluster)")
-	fs.StringVar(&o.proxyImage, "proxy-image", envOr("RESTPROXY_PROXY_IMAGE", defaultProxyImage), "proxy `image` for RestProxies that name none; RESTPROXY_PROXY_IMAGE, when set, changes this default")
+	m := &o.manager
+	fs.StringVar(&m.MetricsAddr, "metrics-bind-address", ":8080", "`address` of the metrics endpoint; \"0\" disables it")
+	fs.BoolVar(&m.MetricsSecure, "metrics-secure", true, "serve metrics over HTTPS, only to callers the API server authenticates and authorises (get /metrics)")
+	fs.StringVar(&m.ProbeAddr, "health-probe-bind-address", ":8081", "`address` of /healthz and /readyz; \"0\" disables them")
+	fs.BoolVar(&m.LeaderElect, "leader-elect", false, "elect a leader, so only one of several operator replicas reconciles")
+	fs.StringVar(&m.LeaderElectionID, "leader-election-id", controllers.DefaultLeaderElectionID, "`name` of the Lease the replicas compete for")
+	fs.StringVar(&m.LeaderElectionNamespace, "leader-election-namespace", "", "`namespace` of the Lease; empty: the operator's own namespace (in cluster)")
+	fs.StringVar(&m.ProxyImage, "proxy-image", envOr("RESTPROXY_PROXY_IMAGE", defaultProxyImage), "proxy `image` for RestProxies that name none; RESTPROXY_PROXY_IMAGE, when set, changes this default")
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "comma-separated `namespaces` to watch; empty: all")
-	fs.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 2, "RestProxies reconciled at once")
+	fs.IntVar(&m.MaxConcurrentReconciles, "max-concurrent-reconciles", 2, "RestProxies reconciled at once")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "json", "log `format`: json or text")
 	if err := parseFlags(fs, args); err != nil {
@@ -65,12 +57,13 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if o.proxyImage == "" {
+	if m.ProxyImage == "" {
 		return fmt.Errorf("--proxy-image is empty: RestProxies without spec.image would have no image")
 	}
-	if o.maxConcurrentReconciles < 1 {
-		return fmt.Errorf("--max-concurrent-reconciles %d: need at least 1", o.maxConcurrentReconciles)
+	if m.MaxConcurrentReconciles < 1 {
+		return fmt.Errorf("--max-concurrent-reconciles %d: need at least 1", m.MaxConcurrentReconciles)
 	}
+	m.WatchNamespaces = splitList(o.watchNamespaces)
 	ctrl.SetLogger(logger)
 	klog.SetLogger(logger) // client-go's own logs, e.g. leader election
 
@@ -78,61 +71,15 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	mgr, err := newManager(cfg, o)
+	mgr, err := controllers.NewManager(cfg, o.manager)
 	if err != nil {
 		return err
 	}
-	logger.Info("Starting operator", "proxyImage", o.proxyImage, "watchNamespaces", o.watchNamespaces, "leaderElect", o.leaderElect)
+	logger.Info("Starting operator", "proxyImage", m.ProxyImage, "watchNamespaces", m.WatchNamespaces, "leaderElect", m.LeaderElect)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run manager: %w", err)
 	}
 	return nil
-}
-
-// newManager is the controller manager with the RestProxy controller and
-// its health checks registered.
-func newManager(cfg *rest.Config, o operatorOptions) (ctrl.Manager, error) {
-	scheme, err := controllers.NewScheme()
-	if err != nil {
-		return nil, err
-	}
-	metrics := metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.metricsSecure}
-	if o.metricsSecure {
-		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
-	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                  scheme,
-		Cache:                   controllers.CacheOptions(scheme, splitList(o.watchNamespaces)),
-		Metrics:                 metrics,
-		HealthProbeBindAddress:  o.probeAddr,
-		LeaderElection:          o.leaderElect,
-		LeaderElectionID:        o.leaderElectionID,
-		LeaderElectionNamespace: o.leaderElectionNamespace,
-		// The process exits right after the manager stops, so handing the
-		// Lease over at once is safe and speeds up a rolling upgrade.
-		LeaderElectionReleaseOnCancel: true,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create manager: %w", err)
-	}
-	r := &controllers.RestProxyReconciler{
-		Client:                  mgr.GetClient(),
-		APIReader:               mgr.GetAPIReader(),
-		Scheme:                  scheme,
-		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
-		DefaultImage:            o.proxyImage,
-		MaxConcurrentReconciles: o.maxConcurrentReconciles,
-	}
-	if err := r.SetupWithManager(mgr); err != nil {
-		return nil, fmt.Errorf("set up RestProxy controller: %w", err)
-	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return nil, fmt.Errorf("add health check: %w", err)
-	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		return nil, fmt.Errorf("add readiness check: %w", err)
-	}
-	return mgr, nil
 }
 
 // restConfig reaches the API server through kubeconfig when given, else as

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,10 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
 	"github.com/restproxy-dev/restproxy-operator/controllers"
@@ -50,12 +48,13 @@ func TestOperatorRunsWithChartRBAC(t *testing.T) {
 			release, ns := "op-"+tc.variant.name, "restproxy-"+tc.variant.name
 			manifests := render(t, release, ns, tc.variant)
 			op := operatorFromChart(t, objects(t, manifests))
-			if len(op.namespaces) > 0 && !slices.Contains(op.namespaces, tc.tenant) {
-				t.Fatalf("the chart's operator watches %v, not the test's tenant %s", op.namespaces, tc.tenant)
+			watched := op.manager.WatchNamespaces
+			if len(watched) > 0 && !slices.Contains(watched, tc.tenant) {
+				t.Fatalf("the chart's operator watches %v, not the test's tenant %s", watched, tc.tenant)
 			}
 			restrictedNamespace(t, ns)
 			ensureNamespace(t, tc.tenant)
-			for _, w := range op.namespaces {
+			for _, w := range watched {
 				ensureNamespace(t, w)
 			}
 			serverSideApply(t, manifests, false)
@@ -63,7 +62,10 @@ func TestOperatorRunsWithChartRBAC(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			logs := runOperator(t, op, serviceAccountConfig(ns, op.serviceAccount), ns)
+			if op.manager.LeaderElectionNamespace == "" {
+				op.manager.LeaderElectionNamespace = ns // the pod's own, as in the cluster
+			}
+			logs := runOperator(t, op, serviceAccountConfig(ns, op.serviceAccount))
 			if _, err := kubectl(nil, "apply", "--server-side", "--namespace", tc.tenant, "--filename", sample); err != nil {
 				t.Fatal(err)
 			}
@@ -74,8 +76,8 @@ func TestOperatorRunsWithChartRBAC(t *testing.T) {
 					t.Error(err)
 				}
 			})
-			if op.leaderElect {
-				waitLeader(t, ns)
+			if op.manager.LeaderElect {
+				waitLeader(t, types.NamespacedName{Namespace: op.manager.LeaderElectionNamespace, Name: op.manager.LeaderElectionID})
 			}
 			waitReconciled(t, types.NamespacedName{Namespace: tc.tenant, Name: "orders-minimal"}, op.proxyImage)
 			if strings.Contains(logs.String(), "forbidden") {
@@ -89,9 +91,11 @@ func TestOperatorRunsWithChartRBAC(t *testing.T) {
 type chartOperator struct {
 	command        []string // the container's command and args
 	serviceAccount string
-	namespaces     []string // --watch-namespaces
-	leaderElect    bool     // --leader-elect
-	proxyImage     string   // RESTPROXY_PROXY_IMAGE
+	proxyImage     string // RESTPROXY_PROXY_IMAGE
+	// manager is what the Deployment's flags and environment set, for
+	// the settings that decide what the operator asks the API server:
+	// watched namespaces, leader election, concurrency, proxy image.
+	manager controllers.ManagerOptions
 }
 
 // operatorFromChart reads the operator's settings from the rendered
@@ -118,21 +122,35 @@ func operatorFromChart(t *testing.T, objs []*unstructured.Unstructured) chartOpe
 		t.Fatalf("manager args %v do not run `restproxy operator`", manager.Args)
 	}
 	op.command = append(slices.Clone(manager.Command), manager.Args...)
+	m := &op.manager
 	for _, arg := range manager.Args[1:] {
 		switch name, value, _ := strings.Cut(arg, "="); name {
 		case "--watch-namespaces":
-			op.namespaces = strings.Split(value, ",")
+			m.WatchNamespaces = strings.Split(value, ",")
 		case "--leader-elect":
-			op.leaderElect = value == "" || value == "true"
+			m.LeaderElect = value == "" || value == "true"
+		case "--leader-election-id":
+			m.LeaderElectionID = value
+		case "--leader-election-namespace":
+			m.LeaderElectionNamespace = value
+		case "--max-concurrent-reconciles":
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				t.Fatalf("manager arg %s: %v", arg, err)
+			}
+			m.MaxConcurrentReconciles = n
 		}
 	}
 	for _, e := range manager.Env {
 		if e.Name == "RESTPROXY_PROXY_IMAGE" {
-			op.proxyImage = e.Value
+			op.proxyImage, m.ProxyImage = e.Value, e.Value
 		}
 	}
 	if op.serviceAccount == "" || op.proxyImage == "" {
 		t.Fatalf("the rendered Deployment sets no ServiceAccount or RESTPROXY_PROXY_IMAGE: %+v", op)
+	}
+	if m.LeaderElectionID == "" {
+		m.LeaderElectionID = controllers.DefaultLeaderElectionID
 	}
 	return op
 }
@@ -148,41 +166,22 @@ func serviceAccountConfig(ns, name string) *rest.Config {
 	return cfg
 }
 
-// runOperator runs the manager with the RestProxy controller as `restproxy
-// operator` sets it up, until the test ends, and returns its logs.
-func runOperator(t *testing.T, op chartOperator, cfg *rest.Config, releaseNamespace string) *syncBuffer {
+// runOperator runs the operator's manager, built by the same
+// controllers.NewManager as `restproxy operator` builds it, with the
+// chart's settings, until the test ends, and returns its logs. Metrics and
+// probes stay off, as they would bind ports; so the RBAC the secure metrics
+// endpoint needs (TokenReviews, SubjectAccessReviews) is not exercised here.
+func runOperator(t *testing.T, op chartOperator, cfg *rest.Config) *syncBuffer {
 	t.Helper()
-	scheme, err := controllers.NewScheme()
-	if err != nil {
-		t.Fatal(err)
-	}
 	logs := &syncBuffer{}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                        scheme,
-		Logger:                        logr.FromSlogHandler(slog.NewTextHandler(logs, nil)),
-		Cache:                         controllers.CacheOptions(scheme, op.namespaces),
-		Metrics:                       metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress:        "0",
-		LeaderElection:                op.leaderElect,
-		LeaderElectionID:              "restproxy-operator.kafka.restproxy.dev",
-		LeaderElectionNamespace:       releaseNamespace,
-		LeaderElectionReleaseOnCancel: true,
-		// Each subtest runs a manager of its own in this one process.
-		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
-	})
+	o := op.manager
+	o.MetricsAddr, o.MetricsSecure, o.ProbeAddr = "0", false, "0"
+	o.Logger = logr.FromSlogHandler(slog.NewTextHandler(logs, nil))
+	// Each subtest runs a manager of its own in this one process.
+	o.SkipNameValidation = true
+	mgr, err := controllers.NewManager(cfg, o)
 	if err != nil {
 		t.Fatalf("new manager: %v", err)
-	}
-	r := &controllers.RestProxyReconciler{
-		Client:                  mgr.GetClient(),
-		APIReader:               mgr.GetAPIReader(),
-		Scheme:                  scheme,
-		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
-		DefaultImage:            op.proxyImage,
-		MaxConcurrentReconciles: 2,
-	}
-	if err := r.SetupWithManager(mgr); err != nil {
-		t.Fatalf("set up controller: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -241,13 +240,12 @@ func waitReconciled(t *testing.T, key types.NamespacedName, image string) {
 	})
 }
 
-// waitLeader waits until a replica holds the Lease in the release
-// namespace: the chart's leader-election Role is enough.
-func waitLeader(t *testing.T, ns string) {
+// waitLeader waits until a replica holds the Lease key: the chart's
+// leader-election Role is enough.
+func waitLeader(t *testing.T, key types.NamespacedName) {
 	t.Helper()
 	eventually(t, func() error {
 		var lease coordinationv1.Lease
-		key := types.NamespacedName{Namespace: ns, Name: "restproxy-operator.kafka.restproxy.dev"}
 		if err := k8s.Get(context.Background(), key, &lease); err != nil {
 			return err
 		}

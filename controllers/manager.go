@@ -1,0 +1,105 @@
+package controllers
+
+import (
+	"fmt"
+
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+)
+
+// DefaultLeaderElectionID is the name of the Lease operator replicas
+// compete for, unless told otherwise.
+const DefaultLeaderElectionID = "restproxy-operator.kafka.restproxy.dev"
+
+// ManagerOptions are the settings of the operator's manager: what the
+// flags of `restproxy operator` say. They live here, not in main, so the
+// chart's tests run the operator wired exactly as the binary is.
+type ManagerOptions struct {
+	// MetricsAddr is the metrics endpoint's address; "0" disables it.
+	MetricsAddr string
+	// MetricsSecure serves metrics over HTTPS, only to callers the API
+	// server authenticates and authorises.
+	MetricsSecure bool
+	// ProbeAddr is the address of /healthz and /readyz; "0" disables them.
+	ProbeAddr string
+
+	LeaderElect bool
+	// LeaderElectionID names the Lease; empty: DefaultLeaderElectionID.
+	LeaderElectionID string
+	// LeaderElectionNamespace holds the Lease; empty: the operator's own
+	// namespace (in cluster).
+	LeaderElectionNamespace string
+
+	// ProxyImage runs RestProxies that name no image.
+	ProxyImage string
+	// WatchNamespaces limits what the operator sees; empty watches all.
+	WatchNamespaces []string
+	// MaxConcurrentReconciles is how many RestProxies reconcile at once.
+	MaxConcurrentReconciles int
+
+	// Logger is the manager's; unset: controller-runtime's global one.
+	Logger logr.Logger
+	// SkipNameValidation lets one process run several managers (tests):
+	// otherwise the controller's name must be unique in the process.
+	SkipNameValidation bool
+}
+
+// NewManager is the operator's controller manager: the RestProxy
+// controller and the health checks registered, not yet started.
+func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
+	scheme, err := NewScheme()
+	if err != nil {
+		return nil, err
+	}
+	metrics := metricsserver.Options{BindAddress: o.MetricsAddr, SecureServing: o.MetricsSecure}
+	if o.MetricsSecure {
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	leaderElectionID := o.LeaderElectionID
+	if leaderElectionID == "" {
+		leaderElectionID = DefaultLeaderElectionID
+	}
+	opts := ctrl.Options{
+		Scheme:                  scheme,
+		Logger:                  o.Logger,
+		Cache:                   CacheOptions(scheme, o.WatchNamespaces),
+		Metrics:                 metrics,
+		HealthProbeBindAddress:  o.ProbeAddr,
+		LeaderElection:          o.LeaderElect,
+		LeaderElectionID:        leaderElectionID,
+		LeaderElectionNamespace: o.LeaderElectionNamespace,
+		// The process exits right after the manager stops, so handing the
+		// Lease over at once is safe and speeds up a rolling upgrade.
+		LeaderElectionReleaseOnCancel: true,
+	}
+	if o.SkipNameValidation {
+		opts.Controller.SkipNameValidation = ptr.To(true)
+	}
+	mgr, err := ctrl.NewManager(cfg, opts)
+	if err != nil {
+		return nil, fmt.Errorf("create manager: %w", err)
+	}
+	r := &RestProxyReconciler{
+		Client:                  mgr.GetClient(),
+		APIReader:               mgr.GetAPIReader(),
+		Scheme:                  scheme,
+		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
+		DefaultImage:            o.ProxyImage,
+		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("set up RestProxy controller: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("add health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("add readiness check: %w", err)
+	}
+	return mgr, nil
+}
