@@ -95,8 +95,12 @@ func renderPlot(r *Report) *image.RGBA {
 		}
 	}
 	drawBarChart(img, image.Rect(800, 20, 1180, 500), latTitle, lat)
-	drawText(img, 20, 540, fmt.Sprintf("restproxy bench: %d-byte records, acks=all, %d partitions, %s per mode, %d CPUs shared by load generator, broker and proxy; %s, %s",
-		r.RecordBytes, r.Partitions, r.Duration, r.CPUs, r.GoVersion, r.Started), ink, 1)
+	runs := ""
+	if r.Repeat > 1 {
+		runs = fmt.Sprintf(" (median of %d runs)", r.Repeat)
+	}
+	drawText(img, 20, 540, fmt.Sprintf("restproxy bench: %d-byte records, acks=all, %d partitions, %s per mode%s, %d CPUs shared by load generator, broker and proxy; %s, %s",
+		r.RecordBytes, r.Partitions, r.Duration, runs, r.CPUs, r.GoVersion, r.Started), ink, 1)
 	return img
 }
 
