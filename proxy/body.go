@@ -17,6 +17,11 @@ var errStopped = errors.New("stream stopped reading")
 // sets the connection's read deadline to now, which wakes a blocked Read.
 // The lock makes "check stopped, then move the deadline" atomic against
 // stop, so a Read can never push the deadline past a stop.
+//
+// Once the body has returned io.EOF the deadline is left alone: net/http
+// then runs its own background read on the connection, and a deadline that
+// fires under it cancels the connection's context, so every later request
+// on that keep-alive connection would start with a dead context.
 type bodyReader struct {
 	r    io.Reader
 	rc   *http.ResponseController
@@ -28,6 +33,7 @@ type bodyReader struct {
 
 	mu      sync.Mutex
 	stopped bool
+	eof     bool
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
@@ -35,13 +41,22 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		b.beforeRead()
 	}
 	b.mu.Lock()
-	if b.stopped {
+	switch {
+	case b.stopped:
 		b.mu.Unlock()
 		return 0, errStopped
+	case b.eof:
+		b.mu.Unlock()
+		return 0, io.EOF
 	}
 	_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
 	b.mu.Unlock()
 	n, err := b.r.Read(p)
+	if err == io.EOF {
+		b.mu.Lock()
+		b.eof = true
+		b.mu.Unlock()
+	}
 	if err != nil && b.isStopped() {
 		err = errStopped
 	}
@@ -53,7 +68,9 @@ func (b *bodyReader) stop() {
 	defer b.mu.Unlock()
 	if !b.stopped {
 		b.stopped = true
-		_ = b.rc.SetReadDeadline(time.Now())
+		if !b.eof { // after EOF there is no read to wake
+			_ = b.rc.SetReadDeadline(time.Now())
+		}
 	}
 }
 
