@@ -141,9 +141,12 @@ func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
 	return p, nil
 }
 
-// Partitions returns the topic's partition count from cached metadata. On a
-// miss it refreshes, waiting at most producer.metadataWaitMs. Errors wrap
-// ErrUnknownTopic, ErrTopicAuthorization or ErrUnavailable.
+// Partitions returns the topic's partition count from cached metadata. A
+// count that is only stale is returned at once while one background fetch
+// renews it; a missing one (never fetched, or forgotten after a failed
+// fetch) is fetched, waiting at most producer.metadataWaitMs, and callers
+// that miss together share that fetch. Errors wrap ErrUnknownTopic,
+// ErrTopicAuthorization or ErrUnavailable.
 func (p *Producer) Partitions(ctx context.Context, topic string) (int, error) {
 	n, err := p.meta.partitions(ctx, topic)
 	if errors.Is(err, ErrUnavailable) {
