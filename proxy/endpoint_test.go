@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -222,10 +223,22 @@ func TestProduce_KafkaUnavailable_503(t *testing.T) {
 // waitFor polls cond until it holds, failing after 10s.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waitForWithin(t, what, 10*time.Second, cond, nil)
+}
+
+// waitForWithin polls cond until it holds, failing after within; the
+// failure message ends with state(), when state is not nil, so that a
+// timeout says what the server was doing instead of only that it was late.
+func waitForWithin(t testing.TB, what string, within time.Duration, cond func() bool, state func() string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			msg := fmt.Sprintf("timed out after %v waiting for %s", within, what)
+			if state != nil {
+				msg += "; " + state()
+			}
+			t.Fatal(msg)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -280,6 +280,13 @@ func TestFailure_StreamRefusedWhileBodyOpen_AnsweredAtOnce(t *testing.T) {
 // cannot send all it wants), and neither the queue nor the in-flight gauge
 // ever exceeds the bound. The write deadline (http.idleTimeoutMs) then
 // cuts the stream, and its log line says its reports could not be written.
+//
+// Both ends' socket buffers are small. Linux grows a loopback sender's
+// buffer up to net.ipv4.tcp_wmem's maximum (4 MiB), which took ~23000
+// reports to fill, so on a loaded machine the Kafka round trips before the
+// write deadline even started counting outlasted the test's wait; and
+// grown buffers in the other direction could take in megabytes of records
+// the server never read, nearing what the client tries to send.
 func TestFailure_ClientNeverReadsReports_BoundedThenCutWithLogLine(t *testing.T) {
 	t.Parallel()
 	const perStream, toSend = 64, 200000
@@ -288,10 +295,14 @@ func TestFailure_ClientNeverReadsReports_BoundedThenCutWithLogLine(t *testing.T)
 	cfg.HTTP.IdleTimeoutMs = 1000
 	cfg.HTTP.MaxInFlightPerStream = perStream
 	cfg.Logging.Level = "info"
-	ts := startServerConfig(t, cfg, &logs)
-	sc := openStreamWith(t, smallReceiveBufferClient(), ts.url("c", "orders"))
-	sent := make(chan int, 1)
-	go func() { sent <- sendUntilRefused(sc, `{"partition_id":0}`, toSend) }()
+	ts := startServerWrapped(t, cfg, &logs, smallBufferListener)
+	sc := openStreamWith(t, smallBufferClient(), ts.url("c", "orders"))
+	var sent atomic.Int64
+	sendDone := make(chan struct{})
+	go func() {
+		defer close(sendDone)
+		sendCounting(sc, `{"partition_id":0}`, toSend, &sent)
+	}()
 	sc.response() // the reports are never read
 
 	maxHeld, maxInFlight := 0, 0.0
@@ -299,13 +310,23 @@ func TestFailure_ClientNeverReadsReports_BoundedThenCutWithLogLine(t *testing.T)
 		maxHeld = max(maxHeld, heldReports(ts))
 		maxInFlight = max(maxInFlight, testCounter(t, ts.metrics.inFlight))
 	}
-	waitFor(t, "the report queue to fill to its bound", func() bool { sample(); return heldReports(ts) == perStream })
-	waitFor(t, "the stream to be cut", func() bool {
+	state := func() string {
+		return fmt.Sprintf("active streams %d, reports held %d, records in flight %v, records sent %d, reports written %v; stream goroutines:\n%s",
+			ts.streams.len(), heldReports(ts), testCounter(t, ts.metrics.inFlight), sent.Load(),
+			testCounter(t, ts.metrics.reportsByCode[codeIndex(200)]), strings.Join(streamGoroutines(), "\n\n"))
+	}
+	waitForWithin(t, "the report queue to fill to its bound", 10*time.Second,
+		func() bool { sample(); return heldReports(ts) == perStream }, state)
+	// Once the sockets are full, the write deadline cuts the stream after
+	// the idle timeout; the slack is for a loaded machine under -race.
+	cutWithin := 2*time.Duration(cfg.HTTP.IdleTimeoutMs)*time.Millisecond + 15*time.Second
+	waitForWithin(t, "the stream to be cut by the write deadline", cutWithin, func() bool {
 		sample()
 		return ts.streams.len() == 0 && testCounter(t, ts.metrics.activeStreams) == 0
-	})
+	}, state)
 	sc.w.CloseWithError(errors.New("test done"))
-	if n := <-sent; n >= toSend {
+	<-sendDone
+	if n := sent.Load(); n >= toSend {
 		t.Errorf("the client sent all %d records: the server never stopped reading", n)
 	}
 	if maxHeld > perStream || maxInFlight > perStream {
@@ -329,26 +350,65 @@ func heldReports(ts *testServer) int {
 	return n
 }
 
-// smallReceiveBufferClient is an HTTP client whose sockets have a 4 KiB
-// receive buffer, so reports it does not read fill it quickly.
-func smallReceiveBufferClient() *http.Client {
-	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
-		return errors.Join(err, serr)
-	}}
+// smallBuffers fixes a socket's send and receive buffers at 4 KiB, which
+// also turns off Linux's growing of them.
+func smallBuffers(c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		serr = errors.Join(
+			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096),
+			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF, 4096))
+	})
+	return errors.Join(err, serr)
+}
+
+// smallBufferClient is an HTTP client whose sockets have small buffers, so
+// reports it does not read fill them quickly, and records the server does
+// not read back up into it quickly.
+func smallBufferClient() *http.Client {
+	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error { return smallBuffers(c) }}
 	return &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext, DisableKeepAlives: true}}
+}
+
+// smallBufferListener gives the server's side of every accepted connection
+// small buffers, as smallBufferClient does the client's.
+func smallBufferListener(l net.Listener) net.Listener { return smallBufferAccepter{l} }
+
+type smallBufferAccepter struct{ net.Listener }
+
+func (l smallBufferAccepter) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	rc, err := c.(*net.TCPConn).SyscallConn()
+	if err == nil {
+		err = smallBuffers(rc)
+	}
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("shrink the buffers of an accepted connection: %w", err)
+	}
+	return c, nil
 }
 
 // sendUntilRefused writes rec up to n times, until the body is refused,
 // and returns how many were written.
 func sendUntilRefused(sc *streamClient, rec string, n int) int {
-	for i := range n {
+	var sent atomic.Int64
+	sendCounting(sc, rec, n, &sent)
+	return int(sent.Load())
+}
+
+// sendCounting is sendUntilRefused counting in sent, as it goes, the
+// records written, for a test to say how far the client got.
+func sendCounting(sc *streamClient, rec string, n int, sent *atomic.Int64) {
+	for range n {
 		if _, err := io.WriteString(sc.w, rec); err != nil {
-			return i
+			return
 		}
+		sent.Add(1)
 	}
-	return n
 }
 
 // streamLogLine waits for the one "stream finished" log line in logs and

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -94,9 +95,20 @@ func startServer(t testing.TB, mutate func(*config.Config)) *testServer {
 
 func startServerConfig(t testing.TB, cfg config.Config, logOut io.Writer) *testServer {
 	t.Helper()
+	return startServerWrapped(t, cfg, logOut, nil)
+}
+
+// startServerWrapped is startServerConfig with the produce listener
+// replaced by wrap(listener), when wrap is not nil, before the server
+// serves: for tests that shape the server's side of its connections.
+func startServerWrapped(t testing.TB, cfg config.Config, logOut io.Writer, wrap func(net.Listener) net.Listener) *testServer {
+	t.Helper()
 	srv, err := New(cfg, NewLogger(cfg.Logging, logOut))
 	if err != nil {
 		t.Fatalf("New: %v", err)
+	}
+	if wrap != nil {
+		srv.apiListener = wrap(srv.apiListener)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ts := &testServer{
