@@ -88,14 +88,14 @@ func TestFailure_BrokerStopsMidStream_50003ThenRecovers(t *testing.T) {
 	t.Parallel()
 	sb := startStoppableBroker(t, map[string]int32{"stops": 1})
 	cfg := testConfig(sb.addr)
-	cfg.Producer.DeliveryTimeoutMs = 1500
+	// Long enough that the held records are still in flight when the test
+	// looks, and that a record to a live broker is delivered, on a loaded
+	// machine; the broker's fall answers the held records sooner.
+	cfg.Producer.DeliveryTimeoutMs = 5000
 	ts := startServerConfig(t, cfg, io.Discard)
 
 	sc := openStream(t, ts.url("c", "stops"))
-	sc.send(oneRecord)
-	if r := sc.next(); r.ErrorCode != 200 {
-		t.Fatalf("record before the broker stops: %v", r)
-	}
+	sc.sendUntil(oneRecord, 200, 50003, "the broker storing records before it stops")
 	sb.holdProduce()
 	const held = 5
 	for range held {
@@ -124,11 +124,7 @@ func TestFailure_BrokerStopsMidStream_50003ThenRecovers(t *testing.T) {
 	sb.restart()
 	postUntil(t, ts.url("c", "stops"), stillDown, "the broker's return", 200)
 	sc = openStream(t, ts.url("c", "stops"))
-	sc.send(`{"value":{"type":"STRING","data":"back"}}`)
-	r := sc.next()
-	if r.ErrorCode != 200 {
-		t.Fatalf("record after recovery: %v", r)
-	}
+	r := sc.sendUntil(`{"value":{"type":"STRING","data":"back"}}`, 200, 50003, "a new stream's record stored after recovery")
 	sc.closeSend()
 	if rest := sc.rest(); len(rest) != 0 {
 		t.Errorf("extra reports: %v", rest)
@@ -186,9 +182,8 @@ func TestFailure_BrokerDownAtRequestStart_503(t *testing.T) {
 	cfg.Producer.MetadataWaitMs = 300
 	ts := startServerConfig(t, cfg, io.Discard)
 	url := ts.url("c", "down")
-	if reports := produce(t, url, oneRecord); reports[0].ErrorCode != 200 {
-		t.Fatalf("before the broker stops: %v", reports)
-	}
+	// A loaded machine can outlast the short metadata wait the first time.
+	postUntil(t, url, stillDown, "the proxy serving the topic before the broker stops", 200)
 
 	sb.stop()
 	resp, body := postUntil(t, url, func(status int, reports []report) bool {
@@ -212,9 +207,6 @@ func TestFailure_BrokerDownAtRequestStart_503(t *testing.T) {
 	sb.restart()
 	_, body = postUntil(t, url, stillDown, "the broker's return", 200)
 	r := parseReports(t, body)[0]
-	if r.ErrorCode != 200 {
-		t.Fatalf("after the broker is back: %v", r)
-	}
 	rc := kafka.ReaderConfig{Brokers: []string{sb.addr}, Topic: "down"}
 	if m := kafkatest.Read(t, rc, r.Offset, 1)[0]; string(m.Value) != "hello" {
 		t.Errorf("restarted broker holds %q at offset %d, want \"hello\"", m.Value, r.Offset)
@@ -227,21 +219,22 @@ func stillDown(status int, reports []report) bool {
 	return status == 503 || (status == 200 && len(reports) == 1 && reports[0].ErrorCode == 50003)
 }
 
-// postUntil posts oneRecord to url until the answer has HTTP status want,
-// failing on any answer interim does not accept or after 20 s; what names
-// the change awaited. It returns the last response and body.
+// postUntil posts oneRecord to url until the answer has HTTP status want
+// (for 200: with a 200 report, since a stream's status says nothing of its
+// record), failing on any answer interim does not accept or after 20 s;
+// what names the change awaited. It returns the last response and body.
 func postUntil(t *testing.T, url string, interim func(status int, reports []report) bool, what string, want int) (*http.Response, []byte) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for i := 0; ; i++ {
 		resp, body := post(t, url, "application/json", oneRecord)
-		if resp.StatusCode == want {
-			t.Logf("%s after %d requests", what, i+1)
-			return resp, body
-		}
 		var reports []report
 		if resp.StatusCode == 200 {
 			reports = parseReports(t, body)
+		}
+		if resp.StatusCode == want && (want != 200 || len(reports) == 1 && reports[0].ErrorCode == 200) {
+			t.Logf("%s after %d requests", what, i+1)
+			return resp, body
 		}
 		if !interim(resp.StatusCode, reports) {
 			t.Fatalf("request %d: status %d, body %s; want %d, or the answer before %s", i, resp.StatusCode, body, want, what)

@@ -315,17 +315,18 @@ func (sc *streamClient) send(s string) {
 }
 
 // closeSend ends the request body.
-// sendUntil sends rec one at a time until a report has code want, failing
-// on any code but interim (what the stream reports until the change the test
-// waits for has happened) or after 20 s. what names that change.
-func (sc *streamClient) sendUntil(rec string, want, interim int, what string) {
+// sendUntil sends rec one at a time until a report has code want, and
+// returns that report, failing on any code but interim (what the stream
+// reports until the change the test waits for has happened) or after 20 s.
+// what names that change.
+func (sc *streamClient) sendUntil(rec string, want, interim int, what string) report {
 	sc.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for i := 0; ; i++ {
 		sc.send(rec)
 		r := sc.next()
 		if r.ErrorCode == want {
-			return
+			return r
 		}
 		if r.ErrorCode != interim {
 			sc.t.Fatalf("record %d: %v, want %d, or %d until %s", i, r, want, interim, what)
