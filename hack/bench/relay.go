@@ -16,10 +16,11 @@ type relay struct {
 
 	forwarded atomic.Int64 // bytes written to either side
 
-	mu     sync.Mutex
-	paused bool
-	resume *sync.Cond
-	conns  []net.Conn
+	mu      sync.Mutex
+	paused  bool
+	writing int        // pipes between their paused check and the end of their write
+	changed *sync.Cond // paused or writing changed
+	conns   []net.Conn
 }
 
 func newRelay() (*relay, error) {
@@ -28,7 +29,7 @@ func newRelay() (*relay, error) {
 		return nil, err
 	}
 	r := &relay{ln: ln}
-	r.resume = sync.NewCond(&r.mu)
+	r.changed = sync.NewCond(&r.mu)
 	return r, nil
 }
 
@@ -66,11 +67,16 @@ func (r *relay) pipe(dst, src net.Conn) {
 		if n > 0 {
 			r.mu.Lock()
 			for r.paused {
-				r.resume.Wait()
+				r.changed.Wait()
 			}
+			r.writing++
 			r.mu.Unlock()
 			w, werr := dst.Write(buf[:n])
 			r.forwarded.Add(int64(w))
+			r.mu.Lock()
+			r.writing--
+			r.mu.Unlock()
+			r.changed.Broadcast()
 			if werr != nil {
 				return
 			}
@@ -81,11 +87,16 @@ func (r *relay) pipe(dst, src net.Conn) {
 	}
 }
 
+// setPaused stops or resumes forwarding. Pausing returns once no write is
+// under way, so nothing is forwarded after it returns until the resume.
 func (r *relay) setPaused(p bool) {
 	r.mu.Lock()
 	r.paused = p
+	for p && r.writing > 0 {
+		r.changed.Wait()
+	}
 	r.mu.Unlock()
-	r.resume.Broadcast()
+	r.changed.Broadcast()
 }
 
 // close stops accepting, resumes, and closes every relayed connection.
