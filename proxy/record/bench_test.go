@@ -12,17 +12,28 @@ import (
 const typicalRecord = `{"headers":[{"name":"trace-id","value":"MDEyMzQ1Njc4OWFiY2RlZg=="}],"key":{"type":"STRING","data":"customer-00042"},"value":{"type":"JSON","data":{"order":1234567,"item":"widget","qty":3,"price":19.99}}}`
 
 func BenchmarkParseEncode(b *testing.B) {
-	raw := []byte(typicalRecord)
-	b.SetBytes(int64(len(raw)))
+	benchParseEncode(b, typicalRecord, nil)
+}
+
+// benchParseEncode parses, validates and encodes raw once per iteration,
+// then runs check, when set, on the result.
+func benchParseEncode(b *testing.B, raw string, check func(*Record) error) {
+	data := []byte(raw)
+	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	cpu := processCPU()
 	for b.Loop() {
-		rec, err := Parse(raw)
+		rec, err := Parse(data)
 		if err != nil {
 			b.Fatal(err)
 		}
 		if err := rec.Encode(); err != nil {
 			b.Fatal(err)
+		}
+		if check != nil {
+			if err := check(&rec); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	reportCPU(b, cpu, 1, "op")

@@ -3,6 +3,7 @@ package record
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -19,21 +20,10 @@ func BenchmarkParseEncode_BinaryValue(b *testing.B) {
 	if len(benchProgramRecord) != 200 {
 		b.Fatalf("record is %d bytes, want 200", len(benchProgramRecord))
 	}
-	raw := []byte(benchProgramRecord)
-	b.SetBytes(int64(len(raw)))
-	b.ReportAllocs()
-	cpu := processCPU()
-	for b.Loop() {
-		rec, err := Parse(raw)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := rec.Encode(); err != nil {
-			b.Fatal(err)
-		}
+	benchParseEncode(b, benchProgramRecord, func(rec *Record) error {
 		if len(rec.Value.Bytes) != 90 || !strings.HasPrefix(string(rec.Key.Bytes), "k00") {
-			b.Fatalf("decoded key %q and a %d-byte value, want k00000042 and 90 bytes", rec.Key.Bytes, len(rec.Value.Bytes))
+			return fmt.Errorf("decoded key %q and a %d-byte value, want k00000042 and 90 bytes", rec.Key.Bytes, len(rec.Value.Bytes))
 		}
-	}
-	reportCPU(b, cpu, 1, "op")
+		return nil
+	})
 }
