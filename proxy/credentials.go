@@ -35,8 +35,7 @@ type credentialsFile struct {
 
 	mu       sync.Mutex
 	checked  time.Time
-	modTime  time.Time
-	size     int64
+	digest   [sha256.Size]byte            // of the content the credentials were read from
 	version  uint64                       // counts the reads that changed the credentials
 	plain    map[string][sha256.Size]byte // user (or keyDigest of the key) → SHA-256 of the secret
 	hashed   map[string][][]byte          // user (or "" for apiKey) → bcrypt hashes
@@ -59,19 +58,17 @@ func newCredentialsFile(path string, withUser bool) (*credentialsFile, error) {
 	return f, nil
 }
 
-// reloadLocked reads the file if its modification time or size changed.
+// reloadLocked reads the file and parses it again if its content changed
+// (see filedigest for why content, not modification time and size).
 func (f *credentialsFile) reloadLocked(now time.Time) error {
 	f.checked = now
-	info, err := os.Stat(f.path)
-	if err != nil {
-		return fmt.Errorf("authentication.credentialsFile: %w", err)
-	}
-	if f.plain != nil && info.ModTime().Equal(f.modTime) && info.Size() == f.size {
-		return nil
-	}
 	data, err := os.ReadFile(f.path)
 	if err != nil {
 		return fmt.Errorf("authentication.credentialsFile: %w", err)
+	}
+	digest := sha256.Sum256(data)
+	if f.plain != nil && digest == f.digest {
+		return nil
 	}
 	plain, hashed, err := parseCredentials(data, f.withUser)
 	if err != nil {
@@ -80,7 +77,7 @@ func (f *credentialsFile) reloadLocked(now time.Time) error {
 	f.plain, f.hashed, f.decoy = plain, hashed, costliest(hashed)
 	f.verified = map[[sha256.Size]byte]bool{}
 	f.version++
-	f.modTime, f.size = info.ModTime(), info.Size()
+	f.digest = digest
 	return nil
 }
 

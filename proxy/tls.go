@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/filedigest"
 )
 
 // tlsFiles serves the produce listener's HTTPS from http.tls's files and
@@ -25,8 +26,8 @@ type tlsFiles struct {
 
 	mu      sync.Mutex
 	checked time.Time
-	stamp   fileStamps  // of the files that current was built from
-	current *tls.Config // what a handshake uses
+	digest  filedigest.Digest // of the files current was built from
+	current *tls.Config       // what a handshake uses
 }
 
 // newTLSFiles loads http.tls; nil when HTTPS is off. With a client CA,
@@ -43,14 +44,14 @@ func newTLSFiles(h config.HTTPTLS, authType string, log func(string, ...any)) (*
 	if authType == config.AuthMTLS {
 		f.clientAuth = tls.VerifyClientCertIfGiven
 	}
-	stamp, err := f.stat()
+	digest, err := f.read()
 	if err != nil {
 		return nil, err
 	}
 	if f.current, err = f.load(); err != nil {
 		return nil, err
 	}
-	f.stamp, f.checked = stamp, time.Now()
+	f.digest, f.checked = digest, time.Now()
 	return f, nil
 }
 
@@ -73,12 +74,12 @@ func (f *tlsFiles) config() *tls.Config {
 		return f.current
 	}
 	f.checked = now
-	stamp, err := f.stat()
+	digest, err := f.read()
 	if err != nil {
 		f.log("re-read http.tls files; keeping the last good certificate", "error", err)
 		return f.current
 	}
-	if stamp == f.stamp {
+	if digest == f.digest {
 		return f.current
 	}
 	c, err := f.load()
@@ -86,7 +87,7 @@ func (f *tlsFiles) config() *tls.Config {
 		f.log("re-read http.tls files; keeping the last good certificate", "error", err)
 		return f.current
 	}
-	f.current, f.stamp = c, stamp
+	f.current, f.digest = c, digest
 	return c
 }
 
@@ -118,21 +119,12 @@ func (f *tlsFiles) load() (*tls.Config, error) {
 	return c, nil
 }
 
-// fileStamps identify one version of the certificate, key and client CA
-// files by modification time and size, as the credentials file does.
-type fileStamps [3]struct{ modTime, size int64 }
-
-func (f *tlsFiles) stat() (fileStamps, error) {
-	var s fileStamps
-	for i, path := range []string{f.cfg.CertFile, f.cfg.KeyFile, f.cfg.ClientCAFile} {
-		if path == "" {
-			continue
-		}
-		info, err := os.Stat(path)
-		if err != nil {
-			return s, fmt.Errorf("http.tls: %w", err)
-		}
-		s[i].modTime, s[i].size = info.ModTime().UnixNano(), info.Size()
+// read identifies the current version of the certificate, key and client
+// CA files by their content.
+func (f *tlsFiles) read() (filedigest.Digest, error) {
+	d, err := filedigest.Of(f.cfg.CertFile, f.cfg.KeyFile, f.cfg.ClientCAFile)
+	if err != nil {
+		return d, fmt.Errorf("http.tls: %w", err)
 	}
-	return s, nil
+	return d, nil
 }

@@ -3,13 +3,13 @@ package producer
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go/sasl"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/filedigest"
 )
 
 // passwordFileMechanism is the SASL mechanism of kafka.sasl, re-reading
@@ -23,8 +23,7 @@ type passwordFileMechanism struct {
 
 	mu      sync.Mutex
 	checked time.Time
-	modTime time.Time
-	size    int64
+	digest  filedigest.Digest // of the file current was built from
 	current sasl.Mechanism
 }
 
@@ -57,20 +56,20 @@ func (m *passwordFileMechanism) mechanism() sasl.Mechanism {
 
 func (m *passwordFileMechanism) reloadLocked(now time.Time) error {
 	m.checked = now
-	info, err := os.Stat(m.cfg.PasswordFile)
+	digest, err := filedigest.Of(m.cfg.PasswordFile)
 	if err != nil {
 		if m.current == nil {
 			return fmt.Errorf("kafka.sasl.passwordFile: %w", err)
 		}
 		return nil
 	}
-	if m.current != nil && info.ModTime().Equal(m.modTime) && info.Size() == m.size {
+	if m.current != nil && digest == m.digest {
 		return nil
 	}
 	mech, err := newSASL(m.cfg)
 	if err != nil {
 		return err
 	}
-	m.current, m.modTime, m.size = mech, info.ModTime(), info.Size()
+	m.current, m.digest = mech, digest
 	return nil
 }
