@@ -23,31 +23,41 @@ func pushStreams(t produceTarget, rs *recordSet, streams int, deadline time.Time
 	var wg sync.WaitGroup
 	for range streams {
 		wg.Go(func() {
-			s, err := openStream(t)
-			if err != nil {
-				tl.fail(err)
-				return
-			}
-			defer s.close()
-			_ = s.conn.SetDeadline(deadline.Add(drainLimit))
-			read := make(chan error, 1)
-			go func() { read <- s.readReports(tl.report) }()
-			// At least one chunk: a stream opened after the deadline must
-			// not end as an empty body, which the proxy rightly refuses.
-			for first := true; first || time.Now().Before(deadline); first = false {
-				if err := s.writeChunk(rs.stream); err != nil {
-					tl.fail(err)
-					break
+			withStream(t, deadline, tl, tl.report, func(s *stream) {
+				// At least one chunk: a stream opened after the deadline must
+				// not end as an empty body, which the proxy rightly refuses.
+				for first := true; first || time.Now().Before(deadline); first = false {
+					if err := s.writeChunk(rs.stream); err != nil {
+						tl.fail(err)
+						return
+					}
+					tl.sent.Add(int64(len(rs.json)))
 				}
-				tl.sent.Add(int64(len(rs.json)))
-			}
-			_ = s.closeSend()
-			if err := <-read; err != nil {
-				tl.fail(err)
-			}
+			})
 		})
 	}
 	wg.Wait()
+}
+
+// withStream opens a stream to t and reads its reports with onReport while
+// send writes its body; then it ends the body and waits for every report.
+// The connection's deadline turns a hang past deadline+drainLimit into an
+// error.
+func withStream(t produceTarget, deadline time.Time, tl *tally, onReport func(ok bool, line []byte), send func(*stream)) {
+	s, err := openStream(t)
+	if err != nil {
+		tl.fail(err)
+		return
+	}
+	defer s.close()
+	_ = s.conn.SetDeadline(deadline.Add(drainLimit))
+	read := make(chan error, 1)
+	go func() { read <- s.readReports(onReport) }()
+	send(s)
+	_ = s.closeSend()
+	if err := <-read; err != nil {
+		tl.fail(err)
+	}
 }
 
 // paceStreams sends records at a fixed total rate over streams, one chunk
@@ -61,66 +71,54 @@ func paceStreams(t produceTarget, rs *recordSet, streams int, rate float64, dead
 	var wg sync.WaitGroup
 	for i := range streams {
 		wg.Go(func() {
-			s, err := openStream(t)
-			if err != nil {
-				tl.fail(err)
-				return
-			}
-			defer s.close()
-			_ = s.conn.SetDeadline(deadline.Add(drainLimit))
 			// Times are offsets from base, so they use the monotonic clock.
 			base := time.Now()
 			sentAt := make(chan time.Duration, 1<<16)
-			read := make(chan error, 1)
 			var lat []time.Duration
-			go func() {
-				read <- s.readReports(func(ok bool, line []byte) {
-					arrived := time.Since(base)
-					tl.report(ok, line)
-					lat = append(lat, arrived-<-sentAt)
-				})
-			}()
-			// Streams start spread over one interval, so their sends
-			// interleave rather than arrive together.
-			start := time.Now().Add(time.Duration(i) * interval / time.Duration(streams))
-			time.Sleep(time.Until(start))
-			var chunk []byte
-			next := i * 7919 // a different key sequence per stream
-			sent := 0
-			for {
-				now := time.Now()
-				if !now.Before(deadline) {
-					break
-				}
-				due := int(now.Sub(start).Seconds()*perStream) + 1 - sent
-				if due > 0 {
-					chunk = chunk[:0]
-					for range due {
-						chunk = append(append(chunk, rs.json[next%len(rs.json)]...), '\n')
-						next++
-					}
-					// Stamped before the write, which returns once the
-					// last byte is in the kernel: a stamp after it could
-					// come after the report when this goroutine is
-					// descheduled, so the latency errs by the write's own
-					// few microseconds on the long side.
-					at := time.Since(base)
-					for range due {
-						sentAt <- at
-					}
-					if err := s.writeChunk(chunk); err != nil {
-						tl.fail(err)
-						break
-					}
-					sent += due
-					tl.sent.Add(int64(due))
-				}
-				time.Sleep(time.Until(start.Add(time.Duration(sent) * interval)))
+			onReport := func(ok bool, line []byte) {
+				arrived := time.Since(base)
+				tl.report(ok, line)
+				lat = append(lat, arrived-<-sentAt)
 			}
-			_ = s.closeSend()
-			if err := <-read; err != nil {
-				tl.fail(err)
-			}
+			withStream(t, deadline, tl, onReport, func(s *stream) {
+				// Streams start spread over one interval, so their sends
+				// interleave rather than arrive together.
+				start := time.Now().Add(time.Duration(i) * interval / time.Duration(streams))
+				time.Sleep(time.Until(start))
+				var chunk []byte
+				next := i * 7919 // a different key sequence per stream
+				sent := 0
+				for {
+					now := time.Now()
+					if !now.Before(deadline) {
+						return
+					}
+					due := int(now.Sub(start).Seconds()*perStream) + 1 - sent
+					if due > 0 {
+						chunk = chunk[:0]
+						for range due {
+							chunk = append(append(chunk, rs.json[next%len(rs.json)]...), '\n')
+							next++
+						}
+						// Stamped before the write, which returns once the
+						// last byte is in the kernel: a stamp after it could
+						// come after the report when this goroutine is
+						// descheduled, so the latency errs by the write's own
+						// few microseconds on the long side.
+						at := time.Since(base)
+						for range due {
+							sentAt <- at
+						}
+						if err := s.writeChunk(chunk); err != nil {
+							tl.fail(err)
+							return
+						}
+						sent += due
+						tl.sent.Add(int64(due))
+					}
+					time.Sleep(time.Until(start.Add(time.Duration(sent) * interval)))
+				}
+			})
 			mu.Lock()
 			all = append(all, lat...)
 			mu.Unlock()
@@ -136,31 +134,20 @@ func trickleStreams(t produceTarget, rs *recordSet, streams int, every time.Dura
 	var wg sync.WaitGroup
 	for i := range streams {
 		wg.Go(func() {
-			s, err := openStream(t)
-			if err != nil {
-				tl.fail(err)
-				return
-			}
-			defer s.close()
-			_ = s.conn.SetDeadline(deadline.Add(drainLimit))
-			read := make(chan error, 1)
-			go func() { read <- s.readReports(tl.report) }()
-			rec := append(bytes.Clone(rs.json[i%len(rs.json)]), '\n')
-			time.Sleep(rand.N(every))
-			tick := time.NewTicker(every)
-			defer tick.Stop()
-			for time.Now().Before(deadline) {
-				if err := s.writeChunk(rec); err != nil {
-					tl.fail(err)
-					break
+			withStream(t, deadline, tl, tl.report, func(s *stream) {
+				rec := append(bytes.Clone(rs.json[i%len(rs.json)]), '\n')
+				time.Sleep(rand.N(every))
+				tick := time.NewTicker(every)
+				defer tick.Stop()
+				for time.Now().Before(deadline) {
+					if err := s.writeChunk(rec); err != nil {
+						tl.fail(err)
+						return
+					}
+					tl.sent.Add(1)
+					<-tick.C
 				}
-				tl.sent.Add(1)
-				<-tick.C
-			}
-			_ = s.closeSend()
-			if err := <-read; err != nil {
-				tl.fail(err)
-			}
+			})
 		})
 	}
 	wg.Wait()
