@@ -178,6 +178,39 @@ envtest: ## Build kube-apiserver, etcd and kubectl into bin/k8s/<version> and pr
 	@$(MAKE) -s --no-print-directory kubectl
 	@echo $(ENVTEST_DIR)
 
+##@ End to end on a real cluster
+
+## make e2e brings up a real single-node cluster on this machine and runs the
+## scenarios of hack/e2e against the operator installed with its chart. It
+## needs root; the node's components are built like envtest's, containerd,
+## runc and the CNI plugins come from Debian. E2E_ARGS go to the harness, e.g.
+## E2E_ARGS=-keep to leave the cluster up after the scenarios.
+E2E_DIR ?= $(BIN)/e2e
+E2E_ARGS ?=
+MKIMG ?= $(BIN)/mkimg
+K8S_NODE_COMPONENTS := kube-controller-manager kube-scheduler kubelet kube-proxy
+
+.PHONY: e2e
+e2e: envtest k8s-node helm mkimg e2e-packages ## Run the real-cluster end-to-end scenarios (root; see hack/e2e).
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(TOOL_LDFLAGS)' -o $(E2E_DIR)/image/restproxy .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(TOOL_LDFLAGS)' -o $(E2E_DIR)/image/pause ./hack/e2e/pause
+	$(GO) build -o $(E2E_DIR)/harness ./hack/e2e
+	$(E2E_DIR)/harness -work $(E2E_DIR) -k8s-bin $(ENVTEST_DIR) -helm $(HELM) -mkimg $(MKIMG) \
+		-restproxy $(E2E_DIR)/image/restproxy -pause $(E2E_DIR)/image/pause $(E2E_ARGS)
+
+.PHONY: k8s-node
+k8s-node: ## Build kube-controller-manager, kube-scheduler, kubelet and kube-proxy into bin/k8s/<version> (pinned in hack/k8s).
+	@for c in $(K8S_NODE_COMPONENTS); do \
+		$(BUILD_TOOL) hack/k8s $(ENVTEST_DIR)/$$c k8s.io/kubernetes/cmd/$$c "$(K8S_LDFLAGS)"; done
+
+.PHONY: mkimg
+mkimg: ## Build bin/mkimg, which writes an image tarball without a container engine (hack/mkimg).
+	@$(BUILD_TOOL) hack/mkimg $(MKIMG) . "$(TOOL_LDFLAGS)"
+
+.PHONY: e2e-packages
+e2e-packages: ## Install containerd, runc, the CNI plugins, iptables, conntrack and nftables from Debian when missing.
+	@hack/e2e/install-packages.sh
+
 ##@ Helm chart and image
 
 ## The chart in charts/restproxy-operator. Its CRD template and the rules of its
