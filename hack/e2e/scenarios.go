@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -182,7 +183,19 @@ func (s *suite) serviceURL(ctx context.Context, ns, name, topic string) (string,
 	if !ok || ip == "" || port == "" {
 		return "", fmt.Errorf("service %s/%s: no cluster IP and http port in %q", ns, name, out)
 	}
-	return fmt.Sprintf("http://%s:%s/v3/clusters/e2e/topics/%s/records", ip, port, topic), nil
+	// kube-proxy programs a Service's endpoints a moment after its pods are
+	// Ready; until then a connection is refused.
+	addr := net.JoinHostPort(ip, port)
+	if err := poll(ctx, 60*time.Second, func() error {
+		conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err == nil {
+			conn.Close()
+		}
+		return err
+	}); err != nil {
+		return "", fmt.Errorf("service %s/%s: %w", ns, name, err)
+	}
+	return fmt.Sprintf("http://%s/v3/clusters/e2e/topics/%s/records", addr, topic), nil
 }
 
 // scale scales the RestProxy through its scale subresource.
@@ -206,10 +219,17 @@ func (s *suite) scale(ctx context.Context) error {
 // deleteCollects deletes the RestProxy and waits for the garbage collector
 // to remove what it owned.
 func (s *suite) deleteCollects(ctx context.Context) error {
+	owned := []string{"deployment/" + minimalName, "service/" + minimalName, "configmap/" + minimalName + "-config"}
+	out, err := s.c.kubectl(ctx, append([]string{"get", "-n", tenantNS, "-o", "jsonpath={range .items[*]}{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name} {end}"}, owned...)...)
+	if err != nil {
+		return err
+	}
+	if want := strings.Repeat("RestProxy/"+minimalName+" ", len(owned)); out+" " != want {
+		return fmt.Errorf("owners of %s before the delete: %q, want each owned by RestProxy/%s", strings.Join(owned, ", "), out, minimalName)
+	}
 	if _, err := s.c.kubectl(ctx, "delete", "-n", tenantNS, "rp/"+minimalName, "--wait=true", "--timeout=60s"); err != nil {
 		return err
 	}
-	owned := []string{"deployment/" + minimalName, "service/" + minimalName, "configmap/" + minimalName + "-config"}
 	return poll(ctx, 120*time.Second, func() error {
 		out, err := s.c.kubectl(ctx, append([]string{"get", "-n", tenantNS, "--ignore-not-found", "-o", "name"}, owned...)...)
 		if err != nil {
