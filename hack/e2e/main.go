@@ -144,8 +144,8 @@ func (r *runner) step(ctx context.Context, name string, f func(context.Context) 
 	}
 	r.always(name, func() error {
 		err := f(ctx)
-		if err == nil && ctx.Err() != nil {
-			err = errors.New("interrupted")
+		if ctx.Err() != nil {
+			err = errors.Join(errors.New("interrupted"), err)
 		}
 		return err
 	})
