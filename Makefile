@@ -2,7 +2,8 @@
 #
 # Everything a target needs is built from Go sources or installed into bin/
 # (gitignored) on first use and reused after: controller-gen and kustomize from
-# hack/tools, kube-apiserver and kubectl from hack/k8s, etcd from hack/etcd.
+# hack/tools, kube-apiserver, kubectl and the node components from hack/k8s,
+# etcd from hack/etcd, helm from hack/helm, mkimg from hack/mkimg.
 # Each of those is its own Go module, so the project's go.mod never carries
 # their dependencies. hack/build-tool.sh rebuilds a tool only when its module's
 # go.mod/go.sum (the pinned versions) or its build flags change.
@@ -197,6 +198,11 @@ e2e: envtest k8s-node helm mkimg e2e-packages ## Run the real-cluster end-to-end
 	$(GO) build -o $(E2E_DIR)/harness ./hack/e2e
 	$(E2E_DIR)/harness -work $(E2E_DIR) -k8s-bin $(ENVTEST_DIR) -helm $(HELM) -mkimg $(MKIMG) \
 		-restproxy $(E2E_DIR)/image/restproxy -pause $(E2E_DIR)/image/pause $(E2E_ARGS)
+
+.PHONY: e2e-restore
+e2e-restore: ## Undo what a killed make e2e left on the host (the next make e2e also does this first).
+	$(GO) build -o $(E2E_DIR)/harness ./hack/e2e
+	$(E2E_DIR)/harness -work $(E2E_DIR) -restore
 
 .PHONY: k8s-node
 k8s-node: ## Build kube-controller-manager, kube-scheduler, kubelet and kube-proxy into bin/k8s/<version> (pinned in hack/k8s).

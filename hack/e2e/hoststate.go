@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -393,33 +392,4 @@ func restoreSysctls(before, now hostState) (restored []string, err error) {
 	}
 	sort.Strings(restored)
 	return restored, errors.Join(errs...)
-}
-
-// save writes the snapshot as JSON, so that a later run can restore the
-// host after this run was killed.
-func (h hostState) save(path string) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(h); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-// loadHostState reads a snapshot written by save.
-func loadHostState(path string) (hostState, error) {
-	var h hostState
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return h, err
-	}
-	if err := json.Unmarshal(data, &h); err != nil {
-		return h, fmt.Errorf("%s: %w", path, err)
-	}
-	return h, nil
 }

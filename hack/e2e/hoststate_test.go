@@ -209,23 +209,27 @@ func TestHostMountsParse(t *testing.T) {
 	}
 }
 
-func TestHostStateSaveLoad(t *testing.T) {
-	h := baseHost()
-	h.Notes = []string{"a note"}
-	h.Sysctls["net.ipv4.ip_local_port_range"] = "32768\t60999"
-	p := filepath.Join(t.TempDir(), "host-before.json")
-	if err := h.save(p); err != nil {
-		t.Fatal(err)
+// TestPreRunSurvivesTheRun checks what a killed run leaves for the next:
+// the host's state saved before the run reads back whole, and a run that
+// ended cleanly leaves nothing to restore.
+func TestPreRunSurvivesTheRun(t *testing.T) {
+	c := &cluster{work: t.TempDir()}
+	if pre, err := c.leftover(); pre != nil || err != nil {
+		t.Fatalf("leftover of a fresh directory = %v, %v; want nothing", pre, err)
 	}
-	got, err := loadHostState(p)
+	saved, err := c.recordHost()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, h) {
-		t.Errorf("round trip:\n got %+v\nwant %+v", got, h)
+	got, err := c.leftover()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := loadHostState(filepath.Join(t.TempDir(), "missing.json")); !os.IsNotExist(err) {
-		t.Errorf("loadHostState of a missing file: %v, want a not-exist error", err)
+	if !reflect.DeepEqual(got, saved) {
+		t.Errorf("leftover after recordHost:\n got %+v\nwant %+v", got, saved)
+	}
+	if len(saved.Host.Sysctls) == 0 || len(saved.Links) == 0 || len(saved.Host.Mounts) == 0 {
+		t.Errorf("recordHost saved no sysctls, links or mounts: %+v", saved)
 	}
 }
 

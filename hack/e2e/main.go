@@ -35,6 +35,7 @@ type options struct {
 	chart     string
 	samples   string // config/samples
 	keep      bool
+	restore   bool
 }
 
 func main() {
@@ -48,8 +49,9 @@ func main() {
 	flag.StringVar(&o.chart, "chart", "charts/restproxy-operator", "the operator's Helm chart `directory`")
 	flag.StringVar(&o.samples, "samples", "config/samples", "RestProxy samples `directory`")
 	flag.BoolVar(&o.keep, "keep", false, "after the scenarios, keep the cluster running until Ctrl-C (KUBECONFIG=<work>/pki/admin.kubeconfig)")
+	flag.BoolVar(&o.restore, "restore", false, "only restore the host after a run that was killed (kill -9, a lost session), then exit")
 	flag.Parse()
-	if o.k8sBin == "" || o.restproxy == "" || o.pause == "" {
+	if !o.restore && (o.k8sBin == "" || o.restproxy == "" || o.pause == "") {
 		fmt.Fprintln(os.Stderr, "e2e: -k8s-bin, -restproxy and -pause are required (make e2e sets them)")
 		os.Exit(2)
 	}
@@ -87,6 +89,10 @@ func runE2E(o options) int {
 			fmt.Fprintf(os.Stderr, "e2e: restoring after the earlier run failed: %v\n", err)
 			return 1
 		}
+	}
+	if o.restore {
+		fmt.Println("e2e: the host holds nothing of an earlier run")
+		return 0
 	}
 	if err := os.RemoveAll(c.path("logs")); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
