@@ -31,9 +31,10 @@ etcd=$(awk '$1 == "go.etcd.io/etcd/server/v3" { print $2; exit }' "$upstream")
 [[ -n $etcd ]] || { echo "$0: k8s.io/kubernetes@$version does not require go.etcd.io/etcd/server/v3" >&2; exit 1; }
 
 {
-	echo '// Module k8s builds kube-apiserver and kubectl from k8s.io/kubernetes sources, for'
-	echo '// envtest (KUBEBUILDER_ASSETS) and for make install/deploy. It is a separate module so'
-	echo '// that the project go.mod never requires k8s.io/kubernetes.'
+	echo '// Module k8s builds the Kubernetes commands from k8s.io/kubernetes sources:'
+	echo '// kube-apiserver for envtest (KUBEBUILDER_ASSETS), kubectl for make install/deploy,'
+	echo '// and the node components for make e2e. It is a separate module so that the'
+	echo '// project go.mod never requires k8s.io/kubernetes.'
 	echo 'module github.com/restproxy-dev/restproxy-operator/hack/k8s'
 	echo
 	echo "go $goversion"

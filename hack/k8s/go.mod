@@ -1,6 +1,7 @@
-// Module k8s builds kube-apiserver and kubectl from k8s.io/kubernetes sources, for
-// envtest (KUBEBUILDER_ASSETS) and for make install/deploy. It is a separate module so
-// that the project go.mod never requires k8s.io/kubernetes.
+// Module k8s builds the Kubernetes commands from k8s.io/kubernetes sources:
+// kube-apiserver for envtest (KUBEBUILDER_ASSETS), kubectl for make install/deploy,
+// and the node components for make e2e. It is a separate module so that the
+// project go.mod never requires k8s.io/kubernetes.
 module github.com/restproxy-dev/restproxy-operator/hack/k8s
 
 go 1.26.0
