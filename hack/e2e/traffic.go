@@ -256,8 +256,11 @@ func (s *suite) rolloutWhileStreaming(ctx context.Context) error {
 							}
 						}
 					}
-					if res.err != nil && len(res.reports) == 0 {
-						refused = append(refused, res.err.Error())
+					// A stream may end early (a draining pod stops
+					// reading), but not break: the reports of records
+					// already read would be lost.
+					if res.err != nil {
+						unclean = append(unclean, fmt.Sprintf("stream broken after %d reports: %v", len(res.reports), res.err))
 					}
 				}
 				mu.Unlock()
