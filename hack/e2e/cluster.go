@@ -107,25 +107,19 @@ func (c *cluster) up(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := c.start("kube-controller-manager", c.bin("kube-controller-manager"),
-		"--kubeconfig="+c.path("pki", "controller-manager.kubeconfig"),
-		"--authentication-kubeconfig="+c.path("pki", "controller-manager.kubeconfig"),
-		"--authorization-kubeconfig="+c.path("pki", "controller-manager.kubeconfig"),
+	if err := c.start("kube-controller-manager", c.bin("kube-controller-manager"), append(c.kubeconfigFlags("controller-manager"),
 		"--bind-address=127.0.0.1", "--leader-elect=false",
 		"--service-account-private-key-file="+pki("sa.key"), "--root-ca-file="+pki("ca.crt"),
 		"--cluster-signing-cert-file="+pki("ca.crt"), "--cluster-signing-key-file="+pki("ca.key"),
 		"--use-service-account-credentials=true",
 		"--service-cluster-ip-range="+serviceCIDR, "--allocate-node-cidrs=true",
 		"--cluster-cidr="+clusterCIDR, "--node-cidr-mask-size=24",
-	); err != nil {
+	)...); err != nil {
 		return err
 	}
-	if err := c.start("kube-scheduler", c.bin("kube-scheduler"),
-		"--kubeconfig="+c.path("pki", "scheduler.kubeconfig"),
-		"--authentication-kubeconfig="+c.path("pki", "scheduler.kubeconfig"),
-		"--authorization-kubeconfig="+c.path("pki", "scheduler.kubeconfig"),
+	if err := c.start("kube-scheduler", c.bin("kube-scheduler"), append(c.kubeconfigFlags("scheduler"),
 		"--bind-address=127.0.0.1", "--leader-elect=false",
-	); err != nil {
+	)...); err != nil {
 		return err
 	}
 	if err := c.start("kubelet", c.bin("kubelet"),
@@ -157,6 +151,13 @@ func (c *cluster) up(ctx context.Context) error {
 }
 
 func (c *cluster) bin(name string) string { return filepath.Join(c.k8sBin, name) }
+
+// kubeconfigFlags are a controller's kubeconfig flags: one identity for its
+// API client and for checking who calls its own secure port.
+func (c *cluster) kubeconfigFlags(component string) []string {
+	kc := c.path("pki", component+".kubeconfig")
+	return []string{"--kubeconfig=" + kc, "--authentication-kubeconfig=" + kc, "--authorization-kubeconfig=" + kc}
+}
 
 // start runs a component in its own process group (a Ctrl-C at the terminal
 // reaches only the harness, which stops the components in order), logging
