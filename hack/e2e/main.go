@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 )
@@ -160,7 +161,15 @@ func (r *runner) step(ctx context.Context, name string, f func(context.Context) 
 func (r *runner) always(name string, f func() error) {
 	fmt.Printf("=== STEP %s\n", name)
 	start := time.Now()
-	err := f()
+	err := func() (err error) {
+		// A panic in a scenario fails its step; the teardown still runs.
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+			}
+		}()
+		return f()
+	}()
 	took := time.Since(start).Round(100 * time.Millisecond)
 	if err != nil {
 		fmt.Printf("--- FAIL %s (%s)\n    %v\n", name, took, err)
