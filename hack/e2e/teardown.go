@@ -166,27 +166,24 @@ func (c *cluster) removePods(ctx context.Context) error {
 	if _, err := c.kubectl(ctx, "delete", "pods", "--all", "--all-namespaces", "--grace-period=1", "--wait=false"); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(90 * time.Second)
-	for {
+	if err := poll(ctx, 90*time.Second, func() error {
 		out, err := c.kubectl(ctx, "get", "pods", "--all-namespaces", "-o", "name")
-		if err == nil && out == "" {
-			break
+		if err == nil && out != "" {
+			err = fmt.Errorf("pods still there: %s", strings.ReplaceAll(out, "\n", ", "))
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("pods still there after 90s: %s", out)
-		}
-		time.Sleep(500 * time.Millisecond)
+		return err
+	}); err != nil {
+		return err
 	}
 	// A deleted pod's sandbox is stopped right after its containers; wait
 	// for containerd to run nothing.
-	for time.Now().Before(deadline) {
+	return poll(ctx, 60*time.Second, func() error {
 		out, err := exec.CommandContext(ctx, "ctr", "--address", c.containerdSock(), "-n", "k8s.io", "tasks", "ls", "-q").Output()
-		if err == nil && strings.TrimSpace(string(out)) == "" {
-			return nil
+		if err == nil && strings.TrimSpace(string(out)) != "" {
+			err = fmt.Errorf("containerd still runs tasks %s", strings.Fields(string(out)))
 		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	return errors.New("containerd still runs tasks 90s after the pods were deleted")
+		return err
+	})
 }
 
 // killPidFiles stops the processes a killed run left, named by pids/.
@@ -208,16 +205,11 @@ func (c *cluster) killPidFiles() error {
 	return nil
 }
 
-// isOurs tells whether pid is a process of the run: its command line names
-// the run's directory or one of its binaries (a pid can be reused).
+// isOurs tells whether pid is still a process of the run (a pid can be
+// reused): every component's command line names the run's directory.
 func isOurs(pid int, work string) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return false
-	}
-	cmdline := strings.ReplaceAll(string(b), "\x00", " ")
-	return strings.Contains(cmdline, work) || strings.Contains(cmdline, "containerd") ||
-		strings.Contains(cmdline, "kube") || strings.Contains(cmdline, "etcd")
+	return err == nil && strings.Contains(string(b), work)
 }
 
 // killStrays kills containerd shims of the run's containerd and every
@@ -240,22 +232,17 @@ func killStrays(work string) error {
 			}
 		}
 	}
-	// Wait for them to be gone, so their mounts and namespaces can go.
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
-		alive := 0
+	// Wait for them to be gone (or zombies), so their mounts and
+	// namespaces can go.
+	return poll(context.Background(), 10*time.Second, func() error {
 		for _, pid := range killed {
-			if syscall.Kill(pid, 0) == nil {
-				if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); !strings.Contains(string(b), ") Z ") {
-					alive++
-				}
+			stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+			if err == nil && !strings.Contains(string(stat), ") Z ") {
+				return fmt.Errorf("process %d survives SIGKILL", pid)
 			}
 		}
-		if alive == 0 {
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("processes %v survive SIGKILL", killed)
+		return nil
+	})
 }
 
 // unmountUnder unmounts every mount point under the given directories,

@@ -180,10 +180,11 @@ func (s *suite) stream10k(ctx context.Context) error {
 	return nil
 }
 
-// cleanErrors are the in-stream error codes a record may get while its pod
-// is replaced: Kafka unreachable or timed out (50003), the stream closed
-// for its age (408), overload (429). Anything else during a rollout is a bug.
-var cleanErrors = map[int]bool{200: true, 408: true, 429: true, 50003: true}
+// cleanCodes are the report codes a record may get while its pod is
+// replaced: 200, or a clean error: Kafka unreachable or timed out (50003),
+// the stream closed for its age (408), overload (429). Anything else during
+// a rollout is a bug.
+var cleanCodes = map[int]bool{200: true, 408: true, 429: true, 50003: true}
 
 // rolloutWhileStreaming changes producer.lingerMs, which rolls the pods,
 // while four clients keep opening short streams through the Service. Every
@@ -246,7 +247,7 @@ func (s *suite) rolloutWhileStreaming(ctx context.Context) error {
 						cut++
 					}
 					for j, r := range res.reports {
-						if !cleanErrors[r.ErrorCode] {
+						if !cleanCodes[r.ErrorCode] {
 							unclean = append(unclean, fmt.Sprintf("%s: %+v", values[j], r))
 						}
 						if r.ErrorCode == 200 {
