@@ -114,12 +114,18 @@ func waitDeployment(t testing.TB, rp *v1alpha1.RestProxy, check func(*appsv1.Dep
 	return dep
 }
 
-// waitConfig waits until rp's ConfigMap exists and satisfies check.
+// waitConfig waits until the ConfigMap rp's Deployment mounts exists and
+// satisfies check.
 func waitConfig(t *testing.T, rp *v1alpha1.RestProxy, check func(*corev1.ConfigMap) error) *corev1.ConfigMap {
 	t.Helper()
 	cm := &corev1.ConfigMap{}
 	eventually(t, func() error {
-		if err := k8s.Get(context.Background(), types.NamespacedName{Namespace: rp.Namespace, Name: manifests.ConfigMapName(rp)}, cm); err != nil {
+		dep := &appsv1.Deployment{}
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(rp), dep); err != nil {
+			return err
+		}
+		name := manifests.MountedConfigMap(&dep.Spec.Template.Spec)
+		if err := k8s.Get(context.Background(), types.NamespacedName{Namespace: rp.Namespace, Name: name}, cm); err != nil {
 			return err
 		}
 		if check == nil {

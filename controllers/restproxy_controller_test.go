@@ -15,6 +15,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -44,8 +45,8 @@ func TestChildrenAreOwnedLabelledAndComplete(t *testing.T) {
 	svc := &corev1.Service{}
 	sa := &corev1.ServiceAccount{}
 	named := func(name string) types.NamespacedName { return types.NamespacedName{Namespace: ns, Name: name} }
-	get(t, named(manifests.ConfigMapName(rp)), cm)
 	get(t, named(rp.Name), dep)
+	get(t, named(manifests.MountedConfigMap(&dep.Spec.Template.Spec)), cm)
 	get(t, named(rp.Name), svc)
 	get(t, named(rp.Name), sa)
 
@@ -620,9 +621,14 @@ func TestOwnedFieldDriftIsRestored(t *testing.T) {
 	wantConfig := cm.Data[manifests.ConfigFileKey]
 	poke(t, rp, "settle")
 
-	// kubectl edit of the config file, plus an annotation of their own.
+	// The config file cannot be edited by hand: the ConfigMap is immutable.
+	edit := cm.DeepCopy()
+	edit.Data[manifests.ConfigFileKey] = "edited: by hand\n"
+	if err := k8s.Update(ctx, edit); !apierrors.IsInvalid(err) {
+		t.Errorf("editing the config file: error %v, want Invalid (the ConfigMap is immutable)", err)
+	}
+	// An annotation of someone else's may be added.
 	patch(t, cm, func(cm *corev1.ConfigMap) {
-		cm.Data[manifests.ConfigFileKey] = "edited: by hand\n"
 		cm.Annotations = map[string]string{"team.example/owner": "payments"}
 	})
 	// kubectl set image.
@@ -640,7 +646,7 @@ func TestOwnedFieldDriftIsRestored(t *testing.T) {
 
 	cm = waitConfig(t, rp, func(cm *corev1.ConfigMap) error {
 		if got := cm.Data[manifests.ConfigFileKey]; got != wantConfig {
-			return fmt.Errorf("config file %q, want the operator's restored", got)
+			return fmt.Errorf("config file %q, want the operator's unchanged", got)
 		}
 		return nil
 	})

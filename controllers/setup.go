@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -17,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	ctrlevent "sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -75,6 +78,14 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		For(&v1alpha1.RestProxy{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		// Only the metadata of Secrets is cached: enough to notice a change.
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.restProxiesForSecret)).
+		// A deleted ReplicaSet may free the last use of an old config
+		// ConfigMap, which the reconcile then prunes (configMapsInUse).
+		Watches(&appsv1.ReplicaSet{}, handler.EnqueueRequestsFromMapFunc(restProxyOfReplicaSet),
+			builder.WithPredicates(predicate.Funcs{
+				CreateFunc:  func(ctrlevent.CreateEvent) bool { return false },
+				UpdateFunc:  func(ctrlevent.UpdateEvent) bool { return false },
+				GenericFunc: func(ctrlevent.GenericEvent) bool { return false },
+			})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles})
 	for _, gvk := range manifests.ManagedKinds() {
 		if !served[gvk] {
@@ -84,6 +95,16 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		b = b.Owns(newObject(r.Scheme, gvk))
 	}
 	return b.Complete(rec)
+}
+
+// restProxyOfReplicaSet maps a ReplicaSet of a proxy Deployment to its
+// RestProxy: the Deployment and the RestProxy share the name.
+func restProxyOfReplicaSet(_ context.Context, rs client.Object) []reconcile.Request {
+	owner := metav1.GetControllerOf(rs)
+	if owner == nil || owner.Kind != "Deployment" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: rs.GetNamespace(), Name: owner.Name}}}
 }
 
 // restProxiesForSecret maps a Secret to the RestProxies in its namespace
@@ -142,6 +163,8 @@ func CacheOptions(scheme *runtime.Scheme, namespaces []string) cache.Options {
 			opts.ByObject[obj.(client.Object)] = cache.ByObject{Label: labels.SelectorFromSet(childLabels)}
 		}
 	}
+	// The proxy Deployments' ReplicaSets carry the pod template's labels.
+	opts.ByObject[&appsv1.ReplicaSet{}] = cache.ByObject{Label: labels.SelectorFromSet(childLabels)}
 	if len(namespaces) > 0 {
 		opts.DefaultNamespaces = make(map[string]cache.Config, len(namespaces))
 		for _, ns := range namespaces {

@@ -91,7 +91,7 @@ func podTemplate(in Input, config []byte) corev1.PodTemplateSpec {
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
 		Containers: []corev1.Container{container(in)},
-		Volumes:    volumes(rp),
+		Volumes:    volumes(rp, ConfigMapName(rp, ConfigHash(config))),
 	}
 	if t := rp.Spec.Template; t != nil && t.Pod != nil {
 		p := t.Pod
@@ -183,11 +183,11 @@ func httpGet(path string) corev1.ProbeHandler {
 
 // volumes are the config file first, then the Secret volumes in their fixed
 // order.
-func volumes(rp *v1alpha1.RestProxy) []corev1.Volume {
+func volumes(rp *v1alpha1.RestProxy, configMap string) []corev1.Volume {
 	vols := []corev1.Volume{{
 		Name: volumeConfig,
 		VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(rp)},
+			LocalObjectReference: corev1.LocalObjectReference{Name: configMap},
 			Items:                []corev1.KeyToPath{{Key: ConfigFileKey, Path: ConfigFileKey}},
 		}},
 	}}

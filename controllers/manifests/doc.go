@@ -16,7 +16,7 @@
 // Files in the pod (each directory one read-only projected volume, mode 0440,
 // readable through the pod's fsGroup; only the needed keys are projected):
 //
-//	/etc/restproxy/config/restproxy.yaml    ConfigMap <name>-config
+//	/etc/restproxy/config/restproxy.yaml    ConfigMap <name>-config-<hash>
 //	/etc/restproxy/kafka-tls/ca.crt         spec.kafka.tls.caSecretRef (its key)
 //	/etc/restproxy/kafka-tls/tls.{crt,key}  spec.kafka.tls.certSecretRef
 //	/etc/restproxy/kafka-sasl/password      spec.kafka.sasl.passwordSecretRef

@@ -259,7 +259,8 @@ func TestVolumeOrderIsFixed(t *testing.T) {
 		t.Errorf("mounts = %v; want %v", mounts, want)
 	}
 	cm := d.Spec.Template.Spec.Volumes[0].ConfigMap
-	if cm == nil || cm.Name != "orders-config" || len(cm.Items) != 1 || cm.Items[0].Key != "restproxy.yaml" {
-		t.Errorf("config volume = %+v; want orders-config's restproxy.yaml", cm)
+	wantCM := ConfigMapName(full(), d.Spec.Template.Annotations[ConfigHashAnnotation])
+	if cm == nil || cm.Name != wantCM || len(cm.Items) != 1 || cm.Items[0].Key != "restproxy.yaml" {
+		t.Errorf("config volume = %+v; want %s's restproxy.yaml", cm, wantCM)
 	}
 }

@@ -35,6 +35,13 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   - patch
   - watch
 - apiGroups:
+  - apps
+  resources:
+  - replicasets
+  verbs:
+  - list
+  - watch
+- apiGroups:
   - autoscaling
   resources:
   - horizontalpodautoscalers
