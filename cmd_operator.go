@@ -6,9 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
@@ -28,6 +30,8 @@ const defaultProxyImage = "ghcr.io/restproxy-dev/restproxy:latest"
 type operatorOptions struct {
 	manager         controllers.ManagerOptions
 	watchNamespaces string // comma-separated: manager.WatchNamespaces
+	// maxConcurrentRollouts: manager.MaxConcurrentRollouts, "3" or "5%"
+	maxConcurrentRollouts string
 	kubeconfig      string
 	logLevel        string
 	logFormat       string
@@ -48,6 +52,8 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&m.ProxyImage, "proxy-image", envOr("RESTPROXY_PROXY_IMAGE", defaultProxyImage), "proxy `image` for RestProxies that name none; RESTPROXY_PROXY_IMAGE, when set, changes this default")
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "comma-separated `namespaces` to watch; empty: all")
 	fs.IntVar(&m.MaxConcurrentReconciles, "max-concurrent-reconciles", 2, "RestProxies reconciled at once")
+	fs.StringVar(&o.maxConcurrentRollouts, "max-concurrent-rollouts", controllers.DefaultMaxConcurrentRollouts.String(),
+		"RestProxies that roll to a new --proxy-image at once: a `count` or a percentage of all RestProxies (rounded down, at least 1); the next starts when one is available")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "json", "log `format`: json or text")
 	if err := parseFlags(fs, args); err != nil {
@@ -62,6 +68,9 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if m.MaxConcurrentReconciles < 1 {
 		return fmt.Errorf("--max-concurrent-reconciles %d: need at least 1", m.MaxConcurrentReconciles)
+	}
+	if m.MaxConcurrentRollouts, err = parseRollouts(o.maxConcurrentRollouts); err != nil {
+		return err
 	}
 	m.WatchNamespaces = splitList(o.watchNamespaces)
 	ctrl.SetLogger(logger)
@@ -113,6 +122,24 @@ func newLogger(w io.Writer, level, format string) (logr.Logger, error) {
 		return logr.FromSlogHandler(slog.NewTextHandler(w, opts)), nil
 	}
 	return logr.Logger{}, fmt.Errorf("--log-format %q: want json or text", format)
+}
+
+// parseRollouts reads --max-concurrent-rollouts: a positive count, or a
+// percentage from 1% to 100%.
+func parseRollouts(s string) (intstr.IntOrString, error) {
+	bad := fmt.Errorf("--max-concurrent-rollouts %q: want a count of at least 1 or a percentage such as 5%%", s)
+	if pct, ok := strings.CutSuffix(s, "%"); ok {
+		n, err := strconv.Atoi(pct)
+		if err != nil || n < 1 || n > 100 {
+			return intstr.IntOrString{}, bad
+		}
+		return intstr.FromString(s), nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return intstr.IntOrString{}, bad
+	}
+	return intstr.FromInt(n), nil
 }
 
 // splitList splits a comma-separated flag value, dropping blanks.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -41,6 +42,10 @@ type ManagerOptions struct {
 	WatchNamespaces []string
 	// MaxConcurrentReconciles is how many RestProxies reconcile at once.
 	MaxConcurrentReconciles int
+	// MaxConcurrentRollouts is how many RestProxies roll to a changed
+	// ProxyImage at once: a count or a percentage of all RestProxies
+	// (rounded down, at least 1). Zero value: DefaultMaxConcurrentRollouts.
+	MaxConcurrentRollouts intstr.IntOrString
 
 	// Logger is the manager's; unset: controller-runtime's global one.
 	Logger logr.Logger
@@ -91,6 +96,7 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
 		DefaultImage:            o.ProxyImage,
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		MaxConcurrentRollouts:   o.MaxConcurrentRollouts,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up RestProxy controller: %w", err)

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -64,6 +65,14 @@ type RestProxyReconciler struct {
 	DefaultImage string
 	// MaxConcurrentReconciles of different RestProxies; 0 means 1.
 	MaxConcurrentReconciles int
+	// MaxConcurrentRollouts bounds how many RestProxies roll to a changed
+	// DefaultImage at once: a count or a percentage of all RestProxies.
+	// Zero value: DefaultMaxConcurrentRollouts.
+	MaxConcurrentRollouts intstr.IntOrString
+
+	// pace admits RestProxies to roll to a changed DefaultImage; set up
+	// with served. Without it they all roll at once.
+	pace *rolloutPace
 
 	// served says which managed kinds the cluster serves; set up once, when
 	// the controller starts (a ServiceMonitor CRD installed later needs a
@@ -84,6 +93,9 @@ type RestProxyReconciler struct {
 func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	rp := &v1alpha1.RestProxy{}
 	if err := r.Client.Get(ctx, req.NamespacedName, rp); err != nil {
+		if apierrors.IsNotFound(err) && r.pace != nil {
+			r.pace.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !rp.DeletionTimestamp.IsZero() {
@@ -94,6 +106,9 @@ func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	obs, err := r.observe(ctx, rp, dep)
 	if err != nil {
 		return ctrl.Result{}, err
+	}
+	if !out.paused {
+		r.observeRollout(rp, obs.deployment)
 	}
 	status := computeStatus(rp, obs, out, metav1.NewTime(time.Now().Truncate(time.Second)))
 	if err := r.writeStatus(ctx, rp, status); err != nil {
@@ -111,6 +126,9 @@ func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	if out.err != nil {
 		log.FromContext(ctx).Info("RestProxy cannot be reconciled until its input changes", "reason", reasonOf(out.err), "message", out.err.Error())
+	}
+	if out.upgradeHeld {
+		return ctrl.Result{RequeueAfter: heldRetry}, nil
 	}
 	return ctrl.Result{}, nil
 }
@@ -131,9 +149,14 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 	if err != nil {
 		return outcome{err: err}, nil
 	}
+	pinned, held, err := r.pinnedImage(ctx, rp)
+	if err != nil {
+		return outcome{err: err}, nil
+	}
 	desired, err := manifests.Build(manifests.Input{
 		RestProxy:         rp.DeepCopy(),
 		DefaultImage:      r.DefaultImage,
+		PinnedImage:       pinned,
 		SecretsHash:       secretsHash,
 		ServiceMonitorCRD: r.served[manifests.ServiceMonitorGVK],
 	})
@@ -153,7 +176,7 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 	if err := a.pruneChildren(ctx, rp, desired, served); err != nil {
 		return outcome{err: err}, dep
 	}
-	return outcome{}, dep
+	return outcome{upgradeHeld: held}, dep
 }
 
 // observe gathers what status needs besides the RestProxy: the Deployment

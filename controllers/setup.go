@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/applyconfigurations"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -23,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
 	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
@@ -59,6 +61,14 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 	r.served = served
 	r.types = applyconfigurations.NewTypeConverter(r.Scheme)
 	r.cache = mgr.GetCache()
+	maxRollouts := r.MaxConcurrentRollouts
+	if maxRollouts == (intstr.IntOrString{}) {
+		maxRollouts = DefaultMaxConcurrentRollouts
+	}
+	if _, err := limitFor(maxRollouts, 1); err != nil {
+		return err
+	}
+	r.pace = newRolloutPace(maxRollouts)
 
 	err = mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.RestProxy{}, secretRefsIndex, func(obj client.Object) []string {
 		var names []string
@@ -86,6 +96,8 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 				UpdateFunc:  func(ctrlevent.UpdateEvent) bool { return false },
 				GenericFunc: func(ctrlevent.GenericEvent) bool { return false },
 			})).
+		// RestProxies waiting for a rollout slot, woken when one frees up.
+		WatchesRawSource(source.Channel(r.pace.wake, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles})
 	for _, gvk := range manifests.ManagedKinds() {
 		if !served[gvk] {

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
 )
 
 // Condition reasons. They are part of the API: users and alerts match on them.
@@ -44,6 +45,9 @@ type outcome struct {
 	// they were applied and pruned. A *reconcileError carries the condition
 	// reason.
 	err error
+	// upgradeHeld: the operator's proxy image changed, and the RestProxy
+	// keeps its pods' image until rolloutPace admits it.
+	upgradeHeld bool
 }
 
 // reconcileError is a failure with the condition reason users see for it.
@@ -92,6 +96,11 @@ func computeStatus(rp *v1alpha1.RestProxy, obs observation, out outcome, now met
 		st.Replicas = dep.Status.Replicas
 		st.ReadyReplicas = dep.Status.ReadyReplicas
 		st.UpdatedReplicas = dep.Status.UpdatedReplicas
+		// During a rollout the pods run two versions: the last complete
+		// one stands until every pod runs the new one.
+		if rolledOut(dep) {
+			st.ProxyVersion = manifests.ImageVersion(manifests.RunningImage(dep))
+		}
 	}
 
 	set := func(c metav1.Condition) {

@@ -28,6 +28,19 @@ type RestProxySpec struct {
 	// +optional
 	Image string `json:"image,omitempty"`
 
+	// UpgradePolicy says how a RestProxy without spec.image follows a new
+	// operator proxy image (--proxy-image): Automatic (the default) rolls
+	// it, at the pace the operator's --max-concurrent-rollouts allows
+	// across all RestProxies; Manual keeps the image its pods run until its
+	// spec changes.
+	//
+	// No CRD default: the operator tells a spec change from an operator
+	// upgrade by a hash of the spec, which a default added by a newer CRD
+	// would change for every RestProxy at once. New fields follow suit.
+	// +kubebuilder:validation:Enum=Automatic;Manual
+	// +optional
+	UpgradePolicy string `json:"upgradePolicy,omitempty"`
+
 	// Kafka says how the proxy reaches and authenticates to the brokers.
 	// +required
 	Kafka KafkaSpec `json:"kafka"`
@@ -285,6 +298,12 @@ type HTTPTLSSpec struct {
 	// +optional
 	ClientCASecretRef *SecretKeySelector `json:"clientCASecretRef,omitempty"`
 }
+
+// Upgrade policies: how a RestProxy follows the operator's proxy image.
+const (
+	UpgradePolicyAutomatic = "Automatic"
+	UpgradePolicyManual    = "Manual"
+)
 
 // Authentication types of produce clients.
 const (
@@ -588,6 +607,11 @@ type RestProxyStatus struct {
 	// URL of the produce API inside the cluster.
 	// +optional
 	URL string `json:"url,omitempty"`
+
+	// ProxyVersion is the version of the proxy every pod runs: the tag of
+	// its image (or its digest, shortened), set once a rollout completes.
+	// +optional
+	ProxyVersion string `json:"proxyVersion,omitempty"`
 }
 
 // RestProxy is one tenant's HTTP produce proxy in front of Kafka.
@@ -599,6 +623,7 @@ type RestProxyStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Replicas",type=integer,JSONPath=`.spec.replicas`,description="Proxy pods wanted (kubectl scale and the autoscaler set it)"
 // +kubebuilder:printcolumn:name="Ready Replicas",type=integer,JSONPath=`.status.readyReplicas`,description="Proxy pods ready to serve"
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.proxyVersion`,description="Proxy version every pod runs"
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type RestProxy struct {

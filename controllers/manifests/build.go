@@ -25,6 +25,10 @@ type Input struct {
 	RestProxy *v1alpha1.RestProxy
 	// DefaultImage is the operator's --proxy-image, used when spec.image is empty.
 	DefaultImage string
+	// PinnedImage, when set, replaces DefaultImage: the image the pods run
+	// now, kept by spec.upgradePolicy Manual or while the RestProxy waits
+	// for a rollout slot after the operator's image changed.
+	PinnedImage string
 	// SecretsHash is a hash of the contents of every key RollingSecretRefs
 	// lists (the Kafka and TLS Secrets), computed by the reconciler from what
 	// it read. The credentials Secret is left out: the proxy re-reads it, so

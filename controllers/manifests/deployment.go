@@ -42,9 +42,11 @@ func deployment(in Input, config []byte) *appsv1.Deployment {
 	replicas := Replicas(rp)
 	maxUnavailable := intstr.FromInt32(0)
 	maxSurge := intstr.FromInt32(1)
+	meta := objectMeta(rp, rp.Name)
+	meta.Annotations = map[string]string{SpecHashAnnotation: SpecHash(rp)}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: objectMeta(rp, rp.Name),
+		ObjectMeta: meta,
 		Spec: appsv1.DeploymentSpec{
 			Replicas: &replicas,
 			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(rp)},
@@ -126,13 +128,9 @@ func terminationGracePeriod(in Input) int64 {
 
 func container(in Input) corev1.Container {
 	rp := in.RestProxy
-	image := rp.Spec.Image
-	if image == "" {
-		image = in.DefaultImage
-	}
 	c := corev1.Container{
 		Name:  ContainerName,
-		Image: image,
+		Image: proxyImage(in),
 		Args:  []string{"proxy", "--config", ConfigFilePath},
 		Ports: []corev1.ContainerPort{
 			{Name: PortNameHTTP, ContainerPort: httpPort(rp), Protocol: corev1.ProtocolTCP},

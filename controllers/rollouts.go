@@ -1,0 +1,218 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlevent "sigs.k8s.io/controller-runtime/pkg/event"
+
+	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
+)
+
+// DefaultMaxConcurrentRollouts is the share of RestProxies that may roll to
+// a new operator proxy image at once.
+var DefaultMaxConcurrentRollouts = intstr.FromString("5%")
+
+// heldRetry is how often a RestProxy waiting for a rollout slot tries
+// again, should the wake-up when a slot frees be lost.
+const heldRetry = time.Minute
+
+// rolloutPace bounds how many RestProxies roll to the operator's proxy
+// image at once after it changed (an operator upgrade), so an upgrade does
+// not surge every tenant's pods and drain every open stream together. A
+// RestProxy holds a slot from the moment its Deployment is moved to the
+// operator's image until that rollout is complete (every pod updated and
+// available); a rollout that never completes (an image that cannot start)
+// keeps its slot, which stops the upgrade from spreading through the fleet.
+//
+// A slot is also held by any RestProxy whose Deployment runs the
+// operator's image and is still rolling out (a new tenant, a spec change,
+// or an upgrade a previous leader started), so the bound holds across a
+// restart of the operator.
+type rolloutPace struct {
+	// max is --max-concurrent-rollouts: a count, or a percentage of the
+	// RestProxies the operator watches (rounded down), at least 1.
+	max intstr.IntOrString
+	// wake receives the RestProxies to reconcile again when slots free up.
+	wake chan ctrlevent.GenericEvent
+
+	mu      sync.Mutex
+	rolling map[types.NamespacedName]bool
+	// waiting is first come, first served: when a slot frees up, the
+	// RestProxy that has waited longest is woken, and the slot is reserved
+	// for it until its reconcile takes it.
+	waiting  []types.NamespacedName
+	reserved map[types.NamespacedName]bool
+	// limit as last computed, for waking as many as there are free slots.
+	limit int
+}
+
+func newRolloutPace(limit intstr.IntOrString) *rolloutPace {
+	return &rolloutPace{
+		max:      limit,
+		wake:     make(chan ctrlevent.GenericEvent, 1024),
+		rolling:  map[types.NamespacedName]bool{},
+		reserved: map[types.NamespacedName]bool{},
+	}
+}
+
+// limitFor is how many may roll at once among total RestProxies.
+func limitFor(limit intstr.IntOrString, total int) (int, error) {
+	n, err := intstr.GetScaledValueFromIntOrPercent(&limit, total, false)
+	if err != nil {
+		return 0, fmt.Errorf("--max-concurrent-rollouts %s: %w", limit.String(), err)
+	}
+	return max(n, 1), nil
+}
+
+// admit says whether key may start rolling to the operator's image now,
+// among total RestProxies; if not, key waits in line to be woken.
+func (p *rolloutPace) admit(key types.NamespacedName, total int) (bool, error) {
+	limit, err := limitFor(p.max, total)
+	if err != nil {
+		return false, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.limit = limit
+	if p.rolling[key] {
+		return true, nil
+	}
+	if p.reserved[key] {
+		delete(p.reserved, key)
+		p.rolling[key] = true
+		return true, nil
+	}
+	if p.free() > 0 && (len(p.waiting) == 0 || p.waiting[0] == key) {
+		p.dropWaiting(key)
+		p.rolling[key] = true
+		return true, nil
+	}
+	if !slices.Contains(p.waiting, key) {
+		p.waiting = append(p.waiting, key)
+	}
+	// The limit may have grown with the number of RestProxies.
+	p.wakeFree()
+	return false, nil
+}
+
+// free is how many slots are neither taken nor reserved.
+func (p *rolloutPace) free() int {
+	return p.limit - len(p.rolling) - len(p.reserved)
+}
+
+// observe records whether key is rolling to the operator's image after a
+// reconcile; a slot that frees up wakes the longest waiting RestProxy.
+func (p *rolloutPace) observe(key types.NamespacedName, rolling bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if rolling {
+		p.rolling[key] = true
+		return
+	}
+	if p.rolling[key] {
+		delete(p.rolling, key)
+		p.wakeFree()
+	}
+}
+
+// forget drops a deleted RestProxy, freeing its slot.
+func (p *rolloutPace) forget(key types.NamespacedName) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.dropWaiting(key)
+	delete(p.reserved, key)
+	delete(p.rolling, key)
+	p.wakeFree()
+}
+
+// wakeFree wakes as many waiting RestProxies as there are free slots and
+// reserves a slot for each.
+func (p *rolloutPace) wakeFree() {
+	for p.free() > 0 && len(p.waiting) > 0 {
+		key := p.waiting[0]
+		p.waiting = p.waiting[1:]
+		p.reserved[key] = true
+		obj := &v1alpha1.RestProxy{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+		select {
+		case p.wake <- ctrlevent.GenericEvent{Object: obj}:
+		default:
+			// The controller is far behind; the waiter's periodic retry
+			// (heldRetry) brings it back.
+		}
+	}
+}
+
+func (p *rolloutPace) dropWaiting(key types.NamespacedName) {
+	for i, w := range p.waiting {
+		if w == key {
+			p.waiting = append(p.waiting[:i], p.waiting[i+1:]...)
+			return
+		}
+	}
+}
+
+// pinnedImage decides the image of a RestProxy that names none: "" follows
+// the operator's DefaultImage, anything else is the image its pods run,
+// kept. held says the RestProxy waits for a rollout slot.
+//
+//   - No Deployment yet, or it already runs the default image: follow.
+//   - The spec changed since the Deployment was applied (SpecHash): the
+//     pods roll for the change anyway, so they take the new image with it.
+//   - upgradePolicy Manual: keep the image the pods run.
+//   - Automatic: roll when rolloutPace admits it, keep the image until then.
+func (r *RestProxyReconciler) pinnedImage(ctx context.Context, rp *v1alpha1.RestProxy) (image string, held bool, err error) {
+	if rp.Spec.Image != "" {
+		return "", false, nil
+	}
+	dep := &appsv1.Deployment{}
+	err = r.Client.Get(ctx, client.ObjectKeyFromObject(rp), dep)
+	switch {
+	case client.IgnoreNotFound(err) != nil:
+		return "", false, fmt.Errorf("read Deployment %s: %w", rp.Name, err)
+	case err != nil || !metav1.IsControlledBy(dep, rp):
+		return "", false, nil
+	}
+	running := manifests.RunningImage(dep)
+	if running == "" || running == r.DefaultImage {
+		return "", false, nil
+	}
+	if applied := dep.Annotations[manifests.SpecHashAnnotation]; applied != "" && applied != manifests.SpecHash(rp) {
+		return "", false, nil
+	}
+	if rp.Spec.UpgradePolicy == v1alpha1.UpgradePolicyManual {
+		return running, false, nil
+	}
+	if r.pace == nil {
+		return "", false, nil
+	}
+	var all v1alpha1.RestProxyList
+	if err := r.Client.List(ctx, &all, client.UnsafeDisableDeepCopy); err != nil {
+		return "", false, fmt.Errorf("count RestProxies: %w", err)
+	}
+	admitted, err := r.pace.admit(client.ObjectKeyFromObject(rp), len(all.Items))
+	if err != nil || admitted {
+		return "", false, err
+	}
+	return running, true, nil
+}
+
+// observeRollout tells the pace whether rp is rolling to the operator's
+// image now that its Deployment is dep.
+func (r *RestProxyReconciler) observeRollout(rp *v1alpha1.RestProxy, dep *appsv1.Deployment) {
+	if r.pace == nil {
+		return
+	}
+	rolling := rp.Spec.Image == "" && dep != nil &&
+		manifests.RunningImage(dep) == r.DefaultImage && !rolledOut(dep)
+	r.pace.observe(client.ObjectKeyFromObject(rp), rolling)
+}
