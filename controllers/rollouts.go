@@ -34,10 +34,11 @@ const heldRetry = time.Minute
 // available); a rollout that never completes (an image that cannot start)
 // keeps its slot, which stops the upgrade from spreading through the fleet.
 //
-// A slot is also held by any RestProxy whose Deployment runs the
-// operator's image and is still rolling out (a new tenant, a spec change,
-// or an upgrade a previous leader started), so the bound holds across a
-// restart of the operator.
+// Only rollouts the pace admitted hold slots: a new tenant or a spec change
+// rolls at once and takes none, so tenants failing for their own reasons
+// cannot stall an upgrade. The slots live in memory: after a restart of the
+// operator (or a new leader) mid-upgrade, up to another limit's worth may
+// start while the previous leader's last rollouts finish.
 type rolloutPace struct {
 	// max is --max-concurrent-rollouts: a count, or a percentage of the
 	// RestProxies the operator watches (rounded down), at least 1.
@@ -110,16 +111,13 @@ func (p *rolloutPace) free() int {
 	return p.limit - len(p.rolling) - len(p.reserved)
 }
 
-// observe records whether key is rolling to the operator's image after a
-// reconcile; a slot that frees up wakes the longest waiting RestProxy.
+// observe records whether key, if admitted, is still rolling to the
+// operator's image after a reconcile; a slot that frees up wakes the
+// longest waiting RestProxy.
 func (p *rolloutPace) observe(key types.NamespacedName, rolling bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if rolling {
-		p.rolling[key] = true
-		return
-	}
-	if p.rolling[key] {
+	if !rolling && p.rolling[key] {
 		delete(p.rolling, key)
 		p.wakeFree()
 	}
@@ -165,6 +163,9 @@ func (p *rolloutPace) dropWaiting(key types.NamespacedName) {
 // the operator's DefaultImage, anything else is the image its pods run,
 // kept. held says the RestProxy waits for a rollout slot.
 //
+// The image the pods run is the one the operator last applied
+// (manifests.AppliedImage), so a hand-set image is drift, restored as any.
+//
 //   - No Deployment yet, or it already runs the default image: follow.
 //   - The spec changed since the Deployment was applied (SpecHash): the
 //     pods roll for the change anyway, so they take the new image with it.
@@ -182,7 +183,7 @@ func (r *RestProxyReconciler) pinnedImage(ctx context.Context, rp *v1alpha1.Rest
 	case err != nil || !metav1.IsControlledBy(dep, rp):
 		return "", false, nil
 	}
-	running := manifests.RunningImage(dep)
+	running := manifests.AppliedImage(dep)
 	if running == "" || running == r.DefaultImage {
 		return "", false, nil
 	}
@@ -206,8 +207,8 @@ func (r *RestProxyReconciler) pinnedImage(ctx context.Context, rp *v1alpha1.Rest
 	return running, true, nil
 }
 
-// observeRollout tells the pace whether rp is rolling to the operator's
-// image now that its Deployment is dep.
+// observeRollout tells the pace whether rp is still rolling to the
+// operator's image now that its Deployment is dep.
 func (r *RestProxyReconciler) observeRollout(rp *v1alpha1.RestProxy, dep *appsv1.Deployment) {
 	if r.pace == nil {
 		return

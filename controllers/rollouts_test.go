@@ -73,6 +73,7 @@ func TestRolloutPaceAdmitsInOrderAndWakesOnCompletion(t *testing.T) {
 		t.Error("a RestProxy holding a slot was refused it on its next reconcile")
 	}
 	p.observe(key("a"), true) // still rolling
+	p.observe(key("z"), true) // rolling, not for an upgrade: holds no slot
 	if got := woken(); len(got) != 0 {
 		t.Errorf("woke %v while no slot freed", got)
 	}
@@ -86,6 +87,10 @@ func TestRolloutPaceAdmitsInOrderAndWakesOnCompletion(t *testing.T) {
 	p.forget(key("b"))
 	if got := woken(); len(got) != 1 || got[0] != "d" {
 		t.Errorf("woke %v after b was deleted, want [d]", got)
+	}
+	p.observe(key("z"), false)
+	if got := woken(); len(got) != 0 {
+		t.Errorf("woke %v when a rollout that held no slot completed", got)
 	}
 }
 

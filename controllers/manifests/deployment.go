@@ -43,7 +43,7 @@ func deployment(in Input, config []byte) *appsv1.Deployment {
 	maxUnavailable := intstr.FromInt32(0)
 	maxSurge := intstr.FromInt32(1)
 	meta := objectMeta(rp, rp.Name)
-	meta.Annotations = map[string]string{SpecHashAnnotation: SpecHash(rp)}
+	meta.Annotations = map[string]string{SpecHashAnnotation: SpecHash(rp), ProxyImageAnnotation: proxyImage(in)}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: meta,

@@ -19,6 +19,21 @@ import (
 // and under Automatic waits for a rollout slot).
 const SpecHashAnnotation = "kafka.restproxy.dev/spec-hash"
 
+// ProxyImageAnnotation, on the Deployment, is the proxy image the operator
+// applied: the image its pods run unless someone set another by hand,
+// which the operator reverts as any drift.
+const ProxyImageAnnotation = "kafka.restproxy.dev/proxy-image"
+
+// AppliedImage is the proxy image the operator last applied to dep: its
+// ProxyImageAnnotation, or for a Deployment an older operator wrote
+// without it, the image of its proxy container.
+func AppliedImage(dep *appsv1.Deployment) string {
+	if image := dep.Annotations[ProxyImageAnnotation]; image != "" {
+		return image
+	}
+	return RunningImage(dep)
+}
+
 // SpecHash is a hash of rp's spec without replicas: scaling, by hand or by
 // an autoscaler, is not a change of the spec that upgrades the proxy.
 func SpecHash(rp *v1alpha1.RestProxy) string {

@@ -54,3 +54,18 @@ func TestImageVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestAppliedImageIgnoresAHandSetImage: the image the operator applied is
+// on the Deployment, so `kubectl set image` is drift to revert, not an
+// image an upgrade policy keeps.
+func TestAppliedImageIgnoresAHandSetImage(t *testing.T) {
+	d := mustDeployment(t, input(minimal()))
+	d.Spec.Template.Spec.Containers[0].Image = "reg/by-hand:1"
+	if got := AppliedImage(d); got != testImage {
+		t.Errorf("AppliedImage = %q, want the operator's %q", got, testImage)
+	}
+	delete(d.Annotations, ProxyImageAnnotation) // written by an older operator
+	if got := AppliedImage(d); got != "reg/by-hand:1" {
+		t.Errorf("AppliedImage without the annotation = %q, want the container's", got)
+	}
+}
