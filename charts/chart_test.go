@@ -31,10 +31,11 @@ func TestTemplateDryRun(t *testing.T) {
 	// What distinguishes each variant, so a values file that stopped
 	// working would not pass by rendering the defaults.
 	wantKinds := map[string]map[string]int{
-		"default":        {"CustomResourceDefinition": 1, "ClusterRole": 5, "Role": 0, "ServiceMonitor": 0, "NetworkPolicy": 0, "Service": 1},
+		// One Role everywhere: the leader election's Lease (on by default).
+		"default":        {"CustomResourceDefinition": 1, "ClusterRole": 5, "Role": 1, "ServiceMonitor": 0, "NetworkPolicy": 0, "Service": 1},
 		"namespaced":     {"CustomResourceDefinition": 1, "ClusterRole": 0, "Role": 3, "ServiceMonitor": 0, "NetworkPolicy": 1, "Service": 1},
-		"crds-off":       {"CustomResourceDefinition": 0, "ClusterRole": 3, "Role": 0, "ServiceMonitor": 0, "NetworkPolicy": 0, "Service": 0},
-		"servicemonitor": {"CustomResourceDefinition": 1, "ClusterRole": 5, "Role": 0, "ServiceMonitor": 1, "NetworkPolicy": 0, "Service": 1},
+		"crds-off":       {"CustomResourceDefinition": 0, "ClusterRole": 3, "Role": 1, "ServiceMonitor": 0, "NetworkPolicy": 0, "Service": 0},
+		"servicemonitor": {"CustomResourceDefinition": 1, "ClusterRole": 5, "Role": 1, "ServiceMonitor": 1, "NetworkPolicy": 0, "Service": 1},
 	}
 	for _, v := range variants(t) {
 		t.Run(v.name, func(t *testing.T) {
