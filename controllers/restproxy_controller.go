@@ -33,7 +33,8 @@ import (
 // and children are read from the cache (list, watch), never with a get; only
 // Secrets are read one by one from the API server. Children are written only
 // by server-side apply (patch; create when absent) and pruned by delete,
-// never updated. restproxies/finalizers update lets the owner references
+// never updated; while a Secret is missing, a Deployment is scaled through
+// its scale subresource (patch). restproxies/finalizers update lets the owner references
 // block deletion where OwnerReferencesPermissionEnforcement is on. The
 // envtest suite runs the manager with the role generated from these markers
 // and that admission plugin on, so a missing verb fails it.
@@ -44,6 +45,7 @@ import (
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=configmaps;services;serviceaccounts,verbs=list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=deployments/scale,verbs=patch
 // +kubebuilder:rbac:groups=apps,resources=replicasets,verbs=list;watch
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=list;watch;create;patch;delete
@@ -137,17 +139,18 @@ func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 // them and prunes the rest. It returns what happened and the Deployment as
 // applied (nil when nothing was applied).
 //
-// A missing Secret or key applies nothing: the children stay as the last
-// good input made them, so the running pods keep serving with a config and
-// Secrets that agree (applying the ConfigMap alone would change the config
-// under running pods without rolling them).
+// A missing Secret or key holds back only what needs it: the Deployment
+// and its config keep the last good input, so the running pods keep
+// serving with a config and Secrets that agree, while every other child is
+// applied (the Service's labels, the autoscaler, the budget) and the
+// Deployment still follows spec.replicas. Status names each missing object.
 func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha1.RestProxy) (outcome, *appsv1.Deployment) {
 	if rp.Annotations[v1alpha1.PausedAnnotation] == "true" {
 		return outcome{paused: true}, nil
 	}
-	secretsHash, err := hashSecrets(ctx, r.APIReader, rp)
-	if err != nil {
-		return outcome{err: err}, nil
+	secretsHash, secretsErr := hashSecrets(ctx, r.APIReader, rp)
+	if secretsErr != nil && !missingSecrets(secretsErr) {
+		return outcome{err: secretsErr}, nil
 	}
 	pinned, held, err := r.pinnedImage(ctx, rp)
 	if err != nil {
@@ -168,15 +171,24 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 		reader = r.Client
 	}
 	a := &applier{client: r.Client, cache: reader, scheme: r.Scheme, types: r.types}
-	dep, err := a.applyChildren(ctx, rp, desired)
+	toApply := desired
+	if secretsErr != nil {
+		toApply = withoutSecretDependents(desired)
+	}
+	dep, err := a.applyChildren(ctx, rp, toApply)
 	if err != nil {
 		return outcome{err: err}, nil
+	}
+	if secretsErr != nil {
+		if dep, err = r.scaleDeployment(ctx, rp); err != nil {
+			return outcome{err: err}, nil
+		}
 	}
 	served := func(gvk schema.GroupVersionKind) bool { return r.served[gvk] }
 	if err := a.pruneChildren(ctx, rp, desired, served); err != nil {
 		return outcome{err: err}, dep
 	}
-	return outcome{upgradeHeld: held}, dep
+	return outcome{err: secretsErr, upgradeHeld: held}, dep
 }
 
 // observe gathers what status needs besides the RestProxy: the Deployment

@@ -37,6 +37,12 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
 - apiGroups:
   - apps
   resources:
+  - deployments/scale
+  verbs:
+  - patch
+- apiGroups:
+  - apps
+  resources:
   - replicasets
   verbs:
   - list
