@@ -39,7 +39,10 @@ type applier struct {
 	// cache reads them: the manager's cache, which the Owns watches fill,
 	// including the ServiceMonitors that client would read from the API
 	// server (the operator may only list and watch them).
-	cache  client.Reader
+	cache client.Reader
+	// reader reads from the API server what the cache cannot hold: objects
+	// without the operator's labels, whose names a child would take.
+	reader client.Reader
 	scheme *runtime.Scheme
 	// types compares stored and desired objects as server-side apply does;
 	// nil applies every child every time.

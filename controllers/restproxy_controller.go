@@ -30,8 +30,9 @@ import (
 )
 
 // Least privilege: exactly what Reconcile and its watches use. RestProxies
-// and children are read from the cache (list, watch), never with a get; only
-// Secrets are read one by one from the API server. Children are written only
+// and children are read from the cache (list, watch); Secrets are read one
+// by one from the API server, and so is a child the cache lacks (get), to
+// be sure its name is not taken by an object of someone else's. Children are written only
 // by server-side apply (patch; create when absent) and pruned by delete,
 // never updated; while a Secret is missing, a Deployment is scaled through
 // its scale subresource (patch). restproxies/finalizers update lets the owner references
@@ -43,14 +44,14 @@ import (
 // +kubebuilder:rbac:groups=kafka.restproxy.dev,resources=restproxies/status,verbs=patch
 // +kubebuilder:rbac:groups=kafka.restproxy.dev,resources=restproxies/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=configmaps;services;serviceaccounts,verbs=list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=list;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=configmaps;services;serviceaccounts,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=apps,resources=deployments/scale,verbs=patch
 // +kubebuilder:rbac:groups=apps,resources=replicasets,verbs=list;watch
-// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // RestProxyReconciler brings each RestProxy's children to its spec.
@@ -129,6 +130,9 @@ func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if out.err != nil {
 		log.FromContext(ctx).Info("RestProxy cannot be reconciled until its input changes", "reason", reasonOf(out.err), "message", out.err.Error())
 	}
+	if reasonOf(out.err) == ReasonNameConflict {
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
+	}
 	if out.upgradeHeld {
 		return ctrl.Result{RequeueAfter: heldRetry}, nil
 	}
@@ -170,7 +174,12 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 	if reader == nil {
 		reader = r.Client
 	}
-	a := &applier{client: r.Client, cache: reader, scheme: r.Scheme, types: r.types}
+	a := &applier{client: r.Client, cache: reader, reader: r.APIReader, scheme: r.Scheme, types: r.types}
+	// Nothing is applied while a name is taken: the children belong
+	// together (the pods would run as someone else's ServiceAccount).
+	if err := a.nameConflicts(ctx, rp, desired); err != nil {
+		return outcome{err: err}, nil
+	}
 	toApply := desired
 	if secretsErr != nil {
 		toApply = withoutSecretDependents(desired)
@@ -243,7 +252,7 @@ func retryable(err error) bool {
 		return true
 	}
 	switch re.reason {
-	case ReasonSecretNotFound, ReasonSecretKeyNotFound, ReasonBuildFailed:
+	case ReasonSecretNotFound, ReasonSecretKeyNotFound, ReasonBuildFailed, ReasonNameConflict:
 		return false
 	}
 	return true

@@ -24,6 +24,7 @@ const (
 	ReasonBuildFailed              = "BuildFailed"
 	ReasonApplyFailed              = "ApplyFailed"
 	ReasonPruneFailed              = "PruneFailed"
+	ReasonNameConflict             = "NameConflict"
 	ReasonReconcileFailed          = "ReconcileFailed"
 	ReasonDeploymentNotFound       = "DeploymentNotFound"
 	ReasonDeploymentAvailable      = "DeploymentAvailable"

@@ -620,6 +620,7 @@ type RestProxyStatus struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
 // +kubebuilder:resource:shortName=rp,categories=kafka
+// +kubebuilder:validation:XValidation:rule="!(self.metadata.name in ['default', 'kubernetes'])",message="metadata.name must not be default or kubernetes: the proxy's ServiceAccount and Service take the RestProxy's name, and these are the names of every namespace's default ServiceAccount and of the API server's Service"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Replicas",type=integer,JSONPath=`.spec.replicas`,description="Proxy pods wanted (kubectl scale and the autoscaler set it)"
 // +kubebuilder:printcolumn:name="Ready Replicas",type=integer,JSONPath=`.status.readyReplicas`,description="Proxy pods ready to serve"

@@ -481,3 +481,25 @@ func TestRulesApplyToUpdates(t *testing.T) {
 	assertInvalid(t, err, "spec.authentication.secretRef",
 		"spec.authentication.secretRef is required when spec.authentication.type is basic or apiKey")
 }
+
+// TestWellKnownNamesRefused: a RestProxy may not take a name whose
+// ServiceAccount or Service every namespace (or the default one) already
+// has; the operator would refuse to adopt them anyway, but the API server
+// says so at once.
+func TestWellKnownNamesRefused(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	for _, name := range []string{"default", "kubernetes"} {
+		rp := minimal(ns)
+		rp.GenerateName, rp.Name = "", name
+		err := k8s.Create(context.Background(), rp)
+		if err == nil || !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "metadata.name must not be default or kubernetes") {
+			t.Errorf("create RestProxy %q: %v; want Invalid naming the reserved names", name, err)
+		}
+	}
+	ok := minimal(ns)
+	ok.GenerateName, ok.Name = "", "default-orders"
+	if err := k8s.Create(context.Background(), ok); err != nil {
+		t.Errorf("create RestProxy default-orders: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   verbs:
   - create
   - delete
+  - get
   - list
   - patch
   - watch
@@ -31,6 +32,7 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   verbs:
   - create
   - delete
+  - get
   - list
   - patch
   - watch
@@ -54,6 +56,7 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   verbs:
   - create
   - delete
+  - get
   - list
   - patch
   - watch
@@ -90,6 +93,7 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   verbs:
   - create
   - delete
+  - get
   - list
   - patch
   - watch
@@ -100,6 +104,7 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   verbs:
   - create
   - delete
+  - get
   - list
   - patch
   - watch
@@ -110,6 +115,7 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   verbs:
   - create
   - delete
+  - get
   - list
   - patch
   - watch
