@@ -48,6 +48,7 @@ import (
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=apps,resources=deployments/scale,verbs=patch
 // +kubebuilder:rbac:groups=apps,resources=replicasets,verbs=list;watch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=list;watch
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch;delete
@@ -215,8 +216,16 @@ func (r *RestProxyReconciler) observe(ctx context.Context, rp *v1alpha1.RestProx
 			dep = nil // someone else's Deployment of the same name says nothing about us
 		}
 	}
+	var problems string
+	if dep != nil && !rolledOut(dep) {
+		var err error
+		if problems, err = readPodProblems(ctx, r.Client, rp); err != nil {
+			return observation{}, err
+		}
+	}
 	return observation{
-		deployment: dep,
+		podProblems: problems,
+		deployment:  dep,
 		url:        manifests.ServiceURL(rp),
 		selector:   labels.SelectorFromSet(manifests.SelectorLabels(rp)).String(),
 	}, nil

@@ -96,6 +96,8 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 				UpdateFunc:  func(ctrlevent.UpdateEvent) bool { return false },
 				GenericFunc: func(ctrlevent.GenericEvent) bool { return false },
 			})).
+		// What keeps a proxy pod from running, for the conditions' messages.
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(restProxyOfPod), builder.WithPredicates(podProblemChanged)).
 		// RestProxies waiting for a rollout slot, woken when one frees up.
 		WatchesRawSource(source.Channel(r.pace.wake, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles})
@@ -175,8 +177,9 @@ func CacheOptions(scheme *runtime.Scheme, namespaces []string) cache.Options {
 			opts.ByObject[obj.(client.Object)] = cache.ByObject{Label: labels.SelectorFromSet(childLabels)}
 		}
 	}
-	// The proxy Deployments' ReplicaSets carry the pod template's labels.
+	// The proxy Deployments' ReplicaSets and pods carry the pod template's labels.
 	opts.ByObject[&appsv1.ReplicaSet{}] = cache.ByObject{Label: labels.SelectorFromSet(childLabels)}
+	opts.ByObject[&corev1.Pod{}] = cache.ByObject{Label: labels.SelectorFromSet(childLabels)}
 	if len(namespaces) > 0 {
 		opts.DefaultNamespaces = make(map[string]cache.Config, len(namespaces))
 		for _, ns := range namespaces {

@@ -78,6 +78,9 @@ type observation struct {
 	// url is the produce API's in-cluster URL and selector the pods' label
 	// selector in string form (for the scale subresource).
 	url, selector string
+	// podProblems says what keeps pods from running while a rollout is
+	// not complete (podProblems); "" when nothing visible does.
+	podProblems string
 }
 
 // computeStatus is the one place status is decided: a pure function of the
@@ -116,8 +119,8 @@ func computeStatus(rp *v1alpha1.RestProxy, obs observation, out outcome, now met
 		set(degradedCondition(out))
 	}
 	set(availableCondition(dep))
-	set(progressingCondition(dep))
-	set(readyCondition(out, dep, obs.url))
+	set(progressingCondition(dep, obs.podProblems))
+	set(readyCondition(out, dep, obs.url, obs.podProblems))
 
 	if !out.paused && out.err == nil {
 		st.ObservedGeneration = gen
@@ -163,26 +166,34 @@ func availableCondition(dep *appsv1.Deployment) metav1.Condition {
 	return c
 }
 
-func progressingCondition(dep *appsv1.Deployment) metav1.Condition {
+func progressingCondition(dep *appsv1.Deployment, problems string) metav1.Condition {
 	c := metav1.Condition{Type: v1alpha1.ConditionProgressing}
 	switch {
 	case dep == nil:
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, ReasonDeploymentNotFound, "the proxy's Deployment does not exist"
 	case stalled(dep):
 		c.Status, c.Reason = metav1.ConditionFalse, ReasonProgressDeadlineExceeded
-		c.Message = deploymentCondition(dep, appsv1.DeploymentProgressing).Message
+		c.Message = withPodProblems(deploymentCondition(dep, appsv1.DeploymentProgressing).Message, problems)
 	case rolledOut(dep):
 		c.Status, c.Reason = metav1.ConditionFalse, ReasonRolloutComplete
 		c.Message = fmt.Sprintf("%d of %d pods run the current template", dep.Status.UpdatedReplicas, desiredReplicas(dep))
 	default:
-		c.Status, c.Reason, c.Message = metav1.ConditionTrue, ReasonRolloutInProgress, rolloutProgress(dep)
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, ReasonRolloutInProgress, withPodProblems(rolloutProgress(dep), problems)
 	}
 	return c
 }
 
+// withPodProblems adds to a rollout's message what keeps its pods back.
+func withPodProblems(msg, problems string) string {
+	if problems == "" {
+		return msg
+	}
+	return msg + "; pods: " + problems
+}
+
 // readyCondition summarises: the spec was brought about and every desired
 // pod of the current template is available.
-func readyCondition(out outcome, dep *appsv1.Deployment, url string) metav1.Condition {
+func readyCondition(out outcome, dep *appsv1.Deployment, url, problems string) metav1.Condition {
 	c := metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse}
 	switch {
 	case out.paused:
@@ -192,9 +203,9 @@ func readyCondition(out outcome, dep *appsv1.Deployment, url string) metav1.Cond
 	case dep == nil:
 		c.Reason, c.Message = ReasonDeploymentNotFound, "the proxy's Deployment does not exist"
 	case stalled(dep):
-		c.Reason, c.Message = ReasonProgressDeadlineExceeded, deploymentCondition(dep, appsv1.DeploymentProgressing).Message
+		c.Reason, c.Message = ReasonProgressDeadlineExceeded, withPodProblems(deploymentCondition(dep, appsv1.DeploymentProgressing).Message, problems)
 	case !rolledOut(dep):
-		c.Reason, c.Message = ReasonRolloutInProgress, rolloutProgress(dep)
+		c.Reason, c.Message = ReasonRolloutInProgress, withPodProblems(rolloutProgress(dep), problems)
 	default:
 		c.Status, c.Reason = metav1.ConditionTrue, ReasonReady
 		c.Message = fmt.Sprintf("%d of %d pods ready, serving at %s", dep.Status.ReadyReplicas, desiredReplicas(dep), url)

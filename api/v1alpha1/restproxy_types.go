@@ -41,6 +41,15 @@ type RestProxySpec struct {
 	// +optional
 	UpgradePolicy string `json:"upgradePolicy,omitempty"`
 
+	// ProgressDeadlineSeconds is how long a rollout may go without progress
+	// before the Deployment, and the RestProxy's Progressing and Ready
+	// conditions, report ProgressDeadlineExceeded. Absent: 180 (set by the
+	// operator, not as a CRD default; see upgradePolicy).
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=86400
+	// +optional
+	ProgressDeadlineSeconds *int32 `json:"progressDeadlineSeconds,omitempty"`
+
 	// Kafka says how the proxy reaches and authenticates to the brokers.
 	// +required
 	Kafka KafkaSpec `json:"kafka"`

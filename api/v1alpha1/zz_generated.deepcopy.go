@@ -549,6 +549,11 @@ func (in *RestProxySpec) DeepCopyInto(out *RestProxySpec) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.ProgressDeadlineSeconds != nil {
+		in, out := &in.ProgressDeadlineSeconds, &out.ProgressDeadlineSeconds
+		*out = new(int32)
+		**out = **in
+	}
 	in.Kafka.DeepCopyInto(&out.Kafka)
 	if in.Producer != nil {
 		in, out := &in.Producer, &out.Producer

@@ -60,9 +60,23 @@ func deployment(in Input, config []byte) *appsv1.Deployment {
 					MaxSurge:       &maxSurge,
 				},
 			},
-			Template: podTemplate(in, config),
+			Template:                podTemplate(in, config),
+			ProgressDeadlineSeconds: ptrTo(progressDeadline(rp)),
 		},
 	}
+}
+
+// DefaultProgressDeadlineSeconds: a proxy pod is ready within seconds once
+// scheduled and pulled, so three minutes without progress is a rollout
+// that is stuck (an image that cannot be pulled, a pod that crashes or
+// cannot be scheduled), reported long before the Deployment's own 600.
+const DefaultProgressDeadlineSeconds int32 = 180
+
+func progressDeadline(rp *v1alpha1.RestProxy) int32 {
+	if d := rp.Spec.ProgressDeadlineSeconds; d != nil {
+		return *d
+	}
+	return DefaultProgressDeadlineSeconds
 }
 
 // ConfigHash is the value of ConfigHashAnnotation for a rendered config.

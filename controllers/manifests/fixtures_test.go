@@ -31,8 +31,10 @@ func minimal() *v1alpha1.RestProxy {
 func full() *v1alpha1.RestProxy {
 	rp := minimal()
 	rp.Spec = v1alpha1.RestProxySpec{
-		Replicas: ptrTo[int32](3),
-		Image:    "registry.example/restproxy:custom",
+		Replicas:                ptrTo[int32](3),
+		Image:                   "registry.example/restproxy:custom",
+		UpgradePolicy:           v1alpha1.UpgradePolicyManual,
+		ProgressDeadlineSeconds: ptrTo[int32](300),
 		Kafka: v1alpha1.KafkaSpec{
 			BootstrapServers: []string{"kafka-0.kafka:9093"},
 			ClientID:         "orders-proxy",

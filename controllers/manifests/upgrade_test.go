@@ -69,3 +69,12 @@ func TestAppliedImageIgnoresAHandSetImage(t *testing.T) {
 		t.Errorf("AppliedImage without the annotation = %q, want the container's", got)
 	}
 }
+
+func TestProgressDeadline(t *testing.T) {
+	if got := mustDeployment(t, input(minimal())).Spec.ProgressDeadlineSeconds; got == nil || *got != 180 {
+		t.Errorf("progressDeadlineSeconds = %v, want the default 180", got)
+	}
+	if got := mustDeployment(t, input(full())).Spec.ProgressDeadlineSeconds; got == nil || *got != 300 {
+		t.Errorf("progressDeadlineSeconds = %v, want the spec's 300", got)
+	}
+}

@@ -20,6 +20,13 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
 - apiGroups:
   - ""
   resources:
+  - pods
+  verbs:
+  - list
+  - watch
+- apiGroups:
+  - ""
+  resources:
   - secrets
   verbs:
   - get
