@@ -237,11 +237,11 @@ func eventVersions(t *testing.T, ns string) map[string]string {
 	return versions
 }
 
-// TestSecretRotation: rotating the credentials Secret must leave the pod
-// template alone (the proxy re-reads that file, and a roll would drain every
-// open stream); rotating any Kafka or TLS Secret (SASL password, HTTPS
-// certificate and key, Kafka CA and client certificate) must roll the pods,
-// through the Secrets' watch, not a resync.
+// TestSecretRotation: rotating a Secret the proxy re-reads (credentials,
+// SASL password, HTTPS certificate and key) must leave the pod template
+// alone, since a roll would drain every open stream; rotating a Kafka TLS
+// Secret (CA, client certificate), which the proxy reads only at start-up,
+// must roll the pods, through the Secrets' watch, not a resync.
 func TestSecretRotation(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -273,19 +273,23 @@ func TestSecretRotation(t *testing.T) {
 	// so only the Secrets' watch can bring a rotation to the Deployment.
 	poke(t, rp, "settle")
 
-	patch(t, secrets["credentials"], func(s *corev1.Secret) { s.Data["users"] = []byte("alice:rotated") })
-	// The reconcile that handles the poke starts after the rotation and reads
-	// Secrets uncached: it has seen the rotated contents.
-	poke(t, rp, "after credentials/users")
-	after := waitDeployment(t, rp, nil)
-	if after.Generation != before.Generation || !reflect.DeepEqual(after.Spec.Template, before.Spec.Template) {
-		t.Errorf("rotating the credentials Secret changed the Deployment (generation %d -> %d, secrets-hash %s -> %s); want no roll, the proxy re-reads the file",
-			before.Generation, after.Generation,
-			podAnnotation(before, manifests.SecretsHashAnnotation), podAnnotation(after, manifests.SecretsHashAnnotation))
+	for _, rotate := range []struct{ secret, key string }{
+		{"credentials", "users"}, {"sasl", "password"}, {"https", "tls.crt"}, {"https", "tls.key"},
+	} {
+		patch(t, secrets[rotate.secret], func(s *corev1.Secret) { s.Data[rotate.key] = []byte("rotated") })
+		// The reconcile that handles the poke starts after the rotation and
+		// reads Secrets uncached: it has seen the rotated contents.
+		poke(t, rp, "after "+rotate.secret+"/"+rotate.key)
+		after := waitDeployment(t, rp, nil)
+		if after.Generation != before.Generation || !reflect.DeepEqual(after.Spec.Template, before.Spec.Template) {
+			t.Errorf("rotating Secret %s key %s changed the Deployment (generation %d -> %d, secrets-hash %s -> %s); want no roll, the proxy re-reads the file",
+				rotate.secret, rotate.key, before.Generation, after.Generation,
+				podAnnotation(before, manifests.SecretsHashAnnotation), podAnnotation(after, manifests.SecretsHashAnnotation))
+		}
 	}
 
 	for _, rotate := range []struct{ secret, key string }{
-		{"sasl", "password"}, {"https", "tls.crt"}, {"https", "tls.key"}, {"kafka-ca", "ca.crt"}, {"kafka-cert", "tls.key"},
+		{"kafka-ca", "ca.crt"}, {"kafka-cert", "tls.key"},
 	} {
 		oldHash := podAnnotation(waitDeployment(t, rp, nil), manifests.SecretsHashAnnotation)
 		patch(t, secrets[rotate.secret], func(s *corev1.Secret) { s.Data[rotate.key] = []byte("rotated") })

@@ -23,13 +23,12 @@ import (
 )
 
 // hashSecrets reads every Secret key the RestProxy references and returns a
-// hash of the names, keys and contents of the Kafka and TLS ones
-// (manifests.RollingSecretRefs: Kafka CA, client certificate and SASL
-// password; HTTPS certificate, key and client CA). The hash goes on the pod
-// template, so rotating one of those rolls the pods, as the operator spec
-// asks. The credentials Secret is left out: the proxy re-reads that file
-// (issue 5), so rotating it drains no stream. Contents go nowhere else
-// (never logged, never in an error).
+// hash of the names, keys and contents of those the proxy reads only at
+// start-up (manifests.RollingSecretRefs: the Kafka CA and client
+// certificate). The hash goes on the pod template, so rotating one of those
+// rolls the pods. The SASL password, HTTPS files and credentials are left
+// out: the proxy re-reads them, so rotating them drains no stream. Contents
+// go nowhere else (never logged, never in an error).
 //
 // Every referenced key is checked, hashed or not: missing Secrets or keys
 // are a *reconcileError whose reason is SecretNotFound (a whole Secret is

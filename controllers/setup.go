@@ -163,6 +163,18 @@ func newObject(scheme *runtime.Scheme, gvk schema.GroupVersionKind) client.Objec
 	return u
 }
 
+// stripSecretMetadata drops from a cached Secret's metadata what can be
+// large and what the operator never reads: annotations (kubectl's
+// last-applied-configuration holds the whole Secret, data included) and
+// managed fields.
+func stripSecretMetadata(in any) (any, error) {
+	if obj, err := meta.Accessor(in); err == nil {
+		obj.SetAnnotations(nil)
+		obj.SetManagedFields(nil)
+	}
+	return in, nil
+}
+
 // childLabels select the children of every RestProxy: the selector label
 // they all share (the instance label differs per RestProxy).
 var childLabels = labels.Set{"app.kubernetes.io/name": "restproxy"}
@@ -177,6 +189,9 @@ func CacheOptions(scheme *runtime.Scheme, namespaces []string) cache.Options {
 			opts.ByObject[obj.(client.Object)] = cache.ByObject{Label: labels.SelectorFromSet(childLabels)}
 		}
 	}
+	// Secrets are watched as metadata only (their names find the RestProxies
+	// that use them); of that, only what the watch needs is kept.
+	opts.ByObject[&corev1.Secret{}] = cache.ByObject{Transform: stripSecretMetadata}
 	// The proxy Deployments' ReplicaSets and pods carry the pod template's labels.
 	opts.ByObject[&appsv1.ReplicaSet{}] = cache.ByObject{Label: labels.SelectorFromSet(childLabels)}
 	opts.ByObject[&corev1.Pod{}] = cache.ByObject{Label: labels.SelectorFromSet(childLabels)}

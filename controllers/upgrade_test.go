@@ -63,6 +63,7 @@ func TestOldConfigMapKeptWhileAReplicaSetMountsIt(t *testing.T) {
 		t.Errorf("new ConfigMap %s has the old file", newCM.Name)
 	}
 	// Every event so far handled: the old ConfigMap survived a prune.
+	waitCondition(t, client.ObjectKeyFromObject(rp), v1alpha1.ConditionDegraded, metav1.ConditionFalse, ReasonReconciled)
 	poke(t, rp, "after-change")
 	get(t, client.ObjectKeyFromObject(oldCM), &corev1.ConfigMap{})
 

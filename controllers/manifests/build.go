@@ -30,9 +30,9 @@ type Input struct {
 	// for a rollout slot after the operator's image changed.
 	PinnedImage string
 	// SecretsHash is a hash of the contents of every key RollingSecretRefs
-	// lists (the Kafka and TLS Secrets), computed by the reconciler from what
-	// it read. The credentials Secret is left out: the proxy re-reads it, so
-	// rotating it rolls no pod.
+	// lists (the Kafka TLS Secrets), computed by the reconciler from what it
+	// read. The Secrets the proxy re-reads are left out, so rotating them
+	// rolls no pod.
 	SecretsHash string
 	// ServiceMonitorCRD says monitoring.coreos.com/v1 ServiceMonitor is served.
 	ServiceMonitorCRD bool

@@ -27,5 +27,6 @@
 // Pod-template annotations that roll the pods when they change:
 // kafka.restproxy.dev/config-hash (sha256 of the rendered config file) and
 // kafka.restproxy.dev/secrets-hash (Input.SecretsHash, verbatim: a hash of
-// the Secret keys in RollingSecretRefs: Kafka and TLS, not credentials).
+// the Secret keys in RollingSecretRefs: the Kafka TLS ones, which the proxy
+// reads only at start-up; it re-reads the others).
 package manifests
