@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -46,6 +47,10 @@ type ManagerOptions struct {
 	// ProxyImage at once: a count or a percentage of all RestProxies
 	// (rounded down, at least 1). Zero value: DefaultMaxConcurrentRollouts.
 	MaxConcurrentRollouts intstr.IntOrString
+
+	// KindPollInterval is how often to look for an optional kind (the
+	// ServiceMonitor CRD) installed after the start; 0: the default, 30 s.
+	KindPollInterval time.Duration
 
 	// Logger is the manager's; unset: controller-runtime's global one.
 	Logger logr.Logger
@@ -97,6 +102,7 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		DefaultImage:            o.ProxyImage,
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 		MaxConcurrentRollouts:   o.MaxConcurrentRollouts,
+		KindPollInterval:        o.KindPollInterval,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up RestProxy controller: %w", err)

@@ -78,10 +78,14 @@ type RestProxyReconciler struct {
 	// with served. Without it they all roll at once.
 	pace *rolloutPace
 
-	// served says which managed kinds the cluster serves; set up once, when
-	// the controller starts (a ServiceMonitor CRD installed later needs a
-	// restart of the operator).
-	served map[schema.GroupVersionKind]bool
+	// KindPollInterval is how often the operator looks for an optional kind
+	// (the ServiceMonitor CRD) installed after it started; 0 means
+	// DefaultKindPollInterval.
+	KindPollInterval time.Duration
+
+	// kinds says which managed kinds the cluster serves; set up when the
+	// controller starts, and by lateKinds when a CRD is installed later.
+	kinds *servedKinds
 	// types lets a reconcile compare a child in the cache with its desired
 	// form and skip applying it when unchanged; set up with served. Without
 	// it every child is applied on every reconcile.
@@ -166,7 +170,7 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 		DefaultImage:      r.DefaultImage,
 		PinnedImage:       pinned,
 		SecretsHash:       secretsHash,
-		ServiceMonitorCRD: r.served[manifests.ServiceMonitorGVK],
+		ServiceMonitorCRD: r.served(manifests.ServiceMonitorGVK),
 	})
 	if err != nil {
 		return outcome{err: &reconcileError{ReasonBuildFailed, fmt.Errorf("build the objects of RestProxy %s: %w", rp.Name, err)}}, nil
@@ -194,11 +198,26 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 			return outcome{err: err}, nil
 		}
 	}
-	served := func(gvk schema.GroupVersionKind) bool { return r.served[gvk] }
-	if err := a.pruneChildren(ctx, rp, desired, served); err != nil {
+	if err := a.pruneChildren(ctx, rp, desired, r.served); err != nil {
 		return outcome{err: err}, dep
 	}
-	return outcome{err: secretsErr, upgradeHeld: held}, dep
+	return outcome{err: secretsErr, upgradeHeld: held, notInstalled: r.notInstalled(rp)}, dep
+}
+
+// notInstalled describes what rp asks for but the cluster cannot hold yet.
+func (r *RestProxyReconciler) notInstalled(rp *v1alpha1.RestProxy) []string {
+	if m := rp.Spec.Metrics; m == nil || m.ServiceMonitor == nil || !m.ServiceMonitor.Enabled || r.served(manifests.ServiceMonitorGVK) {
+		return nil
+	}
+	gvk := manifests.ServiceMonitorGVK
+	return []string{fmt.Sprintf("spec.metrics.serviceMonitor is enabled, but the cluster does not serve %s %s (its CRD, from the Prometheus operator, is not installed): "+
+		"the ServiceMonitor is created once it is, without a restart of the operator", gvk.Kind, gvk.GroupVersion())}
+}
+
+// served says whether the cluster serves gvk, as far as the set-up and
+// lateKinds found out; before set-up, nothing.
+func (r *RestProxyReconciler) served(gvk schema.GroupVersionKind) bool {
+	return r.kinds != nil && r.kinds.has(gvk)
 }
 
 // observe gathers what status needs besides the RestProxy: the Deployment

@@ -54,11 +54,11 @@ func (r *RestProxyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 // setupWithManager lets tests wrap the reconciler the controller runs.
 func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.Reconciler) error {
-	served, err := servedKinds(mgr.GetRESTMapper())
+	served, err := lookupServedKinds(mgr.GetRESTMapper())
 	if err != nil {
 		return err
 	}
-	r.served = served
+	r.kinds = &servedKinds{served: served}
 	r.types = applyconfigurations.NewTypeConverter(r.Scheme)
 	r.cache = mgr.GetCache()
 	maxRollouts := r.MaxConcurrentRollouts
@@ -81,6 +81,7 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		return fmt.Errorf("index RestProxies by Secret: %w", err)
 	}
 
+	resync := make(chan ctrlevent.GenericEvent)
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("restproxy").
 		// Status writes change neither generation nor annotations, so the
@@ -100,6 +101,8 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(restProxyOfPod), builder.WithPredicates(podProblemChanged)).
 		// RestProxies waiting for a rollout slot, woken when one frees up.
 		WatchesRawSource(source.Channel(r.pace.wake, &handler.EnqueueRequestForObject{})).
+		// Every RestProxy, once a kind installed after the start is served.
+		WatchesRawSource(source.Channel(resync, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles})
 	for _, gvk := range manifests.ManagedKinds() {
 		if !served[gvk] {
@@ -108,7 +111,18 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		// No predicate: a Deployment's status changes drive readiness.
 		b = b.Owns(newObject(r.Scheme, gvk))
 	}
-	return b.Complete(rec)
+	c, err := b.Build(rec)
+	if err != nil {
+		return err
+	}
+	interval := r.KindPollInterval
+	if interval <= 0 {
+		interval = DefaultKindPollInterval
+	}
+	return mgr.Add(&lateKinds{
+		kinds: r.kinds, mapper: mgr.GetRESTMapper(), controller: c, cache: mgr.GetCache(),
+		scheme: r.Scheme, reader: r.Client, resync: resync, interval: interval,
+	})
 }
 
 // restProxyOfReplicaSet maps a ReplicaSet of a proxy Deployment to its
@@ -136,9 +150,9 @@ func (r *RestProxyReconciler) restProxiesForSecret(ctx context.Context, secret c
 	return reqs
 }
 
-// servedKinds asks the API server which managed kinds it serves; only the
-// optional ones (the ServiceMonitor CRD) may be missing.
-func servedKinds(mapper meta.RESTMapper) (map[schema.GroupVersionKind]bool, error) {
+// lookupServedKinds asks the API server which managed kinds it serves;
+// only the optional ones (the ServiceMonitor CRD) may be missing.
+func lookupServedKinds(mapper meta.RESTMapper) (map[schema.GroupVersionKind]bool, error) {
 	served := make(map[schema.GroupVersionKind]bool)
 	for _, gvk := range manifests.ManagedKinds() {
 		_, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)

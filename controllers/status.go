@@ -3,6 +3,7 @@ package controllers
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -25,6 +26,7 @@ const (
 	ReasonApplyFailed              = "ApplyFailed"
 	ReasonPruneFailed              = "PruneFailed"
 	ReasonNameConflict             = "NameConflict"
+	ReasonKindNotInstalled         = "KindNotInstalled"
 	ReasonReconcileFailed          = "ReconcileFailed"
 	ReasonDeploymentNotFound       = "DeploymentNotFound"
 	ReasonDeploymentAvailable      = "DeploymentAvailable"
@@ -49,6 +51,10 @@ type outcome struct {
 	// upgradeHeld: the operator's proxy image changed, and the RestProxy
 	// keeps its pods' image until rolloutPace admits it.
 	upgradeHeld bool
+	// notInstalled describes each object the spec asks for whose kind the
+	// cluster does not serve (its CRD is not installed): everything else
+	// was applied, and the object follows once the kind appears.
+	notInstalled []string
 }
 
 // reconcileError is a failure with the condition reason users see for it.
@@ -140,6 +146,10 @@ func pausedCondition(out outcome) metav1.Condition {
 func degradedCondition(out outcome) metav1.Condition {
 	if out.err != nil {
 		return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionTrue, Reason: reasonOf(out.err), Message: out.err.Error()}
+	}
+	if len(out.notInstalled) > 0 {
+		return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionTrue, Reason: ReasonKindNotInstalled,
+			Message: strings.Join(out.notInstalled, "; ")}
 	}
 	return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionFalse, Reason: ReasonReconciled,
 		Message: "every object of the RestProxy matches its spec"}
