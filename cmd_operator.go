@@ -30,6 +30,8 @@ const defaultProxyImage = "ghcr.io/restproxy-dev/restproxy:latest"
 type operatorOptions struct {
 	manager         controllers.ManagerOptions
 	watchNamespaces string // comma-separated: manager.WatchNamespaces
+	// proxyPullSecrets is comma-separated: manager.ProxyImagePullSecrets
+	proxyPullSecrets string
 	// maxConcurrentRollouts: manager.MaxConcurrentRollouts, "3" or "5%"
 	maxConcurrentRollouts string
 	kubeconfig      string
@@ -51,6 +53,7 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&m.LeaderElectionNamespace, "leader-election-namespace", "", "`namespace` of the Lease; empty: the operator's own namespace (in cluster)")
 	fs.StringVar(&m.ProxyImage, "proxy-image", envOr("RESTPROXY_PROXY_IMAGE", defaultProxyImage), "proxy `image` for RestProxies that name none; RESTPROXY_PROXY_IMAGE, when set, changes this default")
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "comma-separated `namespaces` to watch; empty: all")
+	fs.StringVar(&o.proxyPullSecrets, "proxy-image-pull-secrets", "", "comma-separated `names` of Secrets, in each RestProxy's namespace, that pull proxy images when spec.template.pod.imagePullSecrets names none")
 	fs.IntVar(&m.MaxConcurrentReconciles, "max-concurrent-reconciles", 2, "RestProxies reconciled at once")
 	fs.StringVar(&o.maxConcurrentRollouts, "max-concurrent-rollouts", controllers.DefaultMaxConcurrentRollouts.String(),
 		"RestProxies that roll to a new --proxy-image at once: a `count` or a percentage of all RestProxies (rounded down, at least 1); the next starts when one is available")
@@ -73,6 +76,7 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	m.WatchNamespaces = splitList(o.watchNamespaces)
+	m.ProxyImagePullSecrets = splitList(o.proxyPullSecrets)
 	ctrl.SetLogger(logger)
 	klog.SetLogger(logger) // client-go's own logs, e.g. leader election
 

@@ -60,6 +60,11 @@ func TestDeploymentValues(t *testing.T) {
 				t.Errorf("leaderElection.enabled false still elects a leader: args %v", r.manager.Args)
 			}
 		}},
+		{"proxy pull secrets", "proxyImagePullSecrets: [fleet-registry, mirror]\n", func(t *testing.T, r rendered) {
+			if !r.hasArg("--proxy-image-pull-secrets=fleet-registry,mirror") {
+				t.Errorf("proxyImagePullSecrets not passed on: args %v", r.manager.Args)
+			}
+		}},
 		{"rolling update asked for", "strategy:\n  type: RollingUpdate\n", func(t *testing.T, r rendered) {
 			if got := r.dep.Spec.Strategy.Type; got != appsv1.RollingUpdateDeploymentStrategyType {
 				t.Errorf("strategy %q, want RollingUpdate", got)

@@ -39,6 +39,9 @@ type ManagerOptions struct {
 
 	// ProxyImage runs RestProxies that name no image.
 	ProxyImage string
+	// ProxyImagePullSecrets name the Secrets, in each RestProxy's namespace,
+	// that pull proxy images when the RestProxy names none of its own.
+	ProxyImagePullSecrets []string
 	// WatchNamespaces limits what the operator sees; empty watches all.
 	WatchNamespaces []string
 	// MaxConcurrentReconciles is how many RestProxies reconcile at once.
@@ -100,6 +103,7 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		Scheme:                  scheme,
 		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
 		DefaultImage:            o.ProxyImage,
+		ImagePullSecrets:        o.ProxyImagePullSecrets,
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 		MaxConcurrentRollouts:   o.MaxConcurrentRollouts,
 		KindPollInterval:        o.KindPollInterval,

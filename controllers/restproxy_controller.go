@@ -11,6 +11,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -67,6 +68,9 @@ type RestProxyReconciler struct {
 	Recorder events.EventRecorder
 	// DefaultImage is the proxy image when spec.image is empty.
 	DefaultImage string
+	// ImagePullSecrets name the pull Secrets of the proxy pods when
+	// spec.template.pod.imagePullSecrets names none.
+	ImagePullSecrets []string
 	// MaxConcurrentReconciles of different RestProxies; 0 means 1.
 	MaxConcurrentReconciles int
 	// MaxConcurrentRollouts bounds how many RestProxies roll to a changed
@@ -169,6 +173,7 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 		RestProxy:         rp.DeepCopy(),
 		DefaultImage:      r.DefaultImage,
 		PinnedImage:       pinned,
+		ImagePullSecrets:  localRefs(r.ImagePullSecrets),
 		SecretsHash:       secretsHash,
 		ServiceMonitorCRD: r.served(manifests.ServiceMonitorGVK),
 	})
@@ -212,6 +217,14 @@ func (r *RestProxyReconciler) notInstalled(rp *v1alpha1.RestProxy) []string {
 	gvk := manifests.ServiceMonitorGVK
 	return []string{fmt.Sprintf("spec.metrics.serviceMonitor is enabled, but the cluster does not serve %s %s (its CRD, from the Prometheus operator, is not installed): "+
 		"the ServiceMonitor is created once it is, without a restart of the operator", gvk.Kind, gvk.GroupVersion())}
+}
+
+func localRefs(names []string) []corev1.LocalObjectReference {
+	var refs []corev1.LocalObjectReference
+	for _, n := range names {
+		refs = append(refs, corev1.LocalObjectReference{Name: n})
+	}
+	return refs
 }
 
 // served says whether the cluster serves gvk, as far as the set-up and

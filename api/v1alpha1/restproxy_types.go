@@ -546,6 +546,46 @@ type PodTemplate struct {
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+
+	// SecurityContext replaces, as a whole, the operator's pod security
+	// context (runAsNonRoot, runAsUser, runAsGroup and fsGroup 65532,
+	// seccomp RuntimeDefault). On OpenShift's restricted SCC, set only
+	// runAsNonRoot and seccompProfile and leave the IDs unset, so the SCC
+	// assigns them.
+	// +optional
+	SecurityContext *corev1.PodSecurityContext `json:"securityContext,omitempty"`
+
+	// Volumes added to the pods, for the container's volumeMounts. The
+	// operator's own volume names (config, kafka-tls, kafka-sasl, http-tls,
+	// auth) are reserved.
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.all(v, !(v.name in ['config', 'kafka-tls', 'kafka-sasl', 'http-tls', 'auth']))",message="spec.template.pod.volumes: the names config, kafka-tls, kafka-sasl, http-tls and auth are the operator's"
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Volumes []Volume `json:"volumes,omitempty"`
+}
+
+// Volume is an extra volume of the proxy pods, from the sources a proxy
+// plausibly needs: files from a ConfigMap or Secret (an extra CA bundle),
+// or scratch space. The full Kubernetes volume would more than double the
+// size of the CRD.
+//
+// +kubebuilder:validation:XValidation:rule="[has(self.configMap), has(self.secret), has(self.emptyDir)].filter(x, x).size() == 1",message="each spec.template.pod.volumes entry must set exactly one of configMap, secret or emptyDir"
+type Volume struct {
+	// Name of the volume, for volumeMounts.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +required
+	Name string `json:"name"`
+
+	// +optional
+	ConfigMap *corev1.ConfigMapVolumeSource `json:"configMap,omitempty"`
+	// +optional
+	Secret *corev1.SecretVolumeSource `json:"secret,omitempty"`
+	// +optional
+	EmptyDir *corev1.EmptyDirVolumeSource `json:"emptyDir,omitempty"`
 }
 
 // ContainerTemplate customises the proxy container.
@@ -553,6 +593,24 @@ type ContainerTemplate struct {
 	// Env adds environment variables.
 	// +optional
 	Env []corev1.EnvVar `json:"env,omitempty"`
+
+	// EnvFrom adds environment variables from ConfigMaps and Secrets.
+	// +kubebuilder:validation:MaxItems=32
+	// +optional
+	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
+
+	// VolumeMounts of spec.template.pod.volumes into the container; the
+	// operator's own files live under /etc/restproxy, which is reserved.
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.all(m, m.mountPath != '/etc/restproxy' && !m.mountPath.startsWith('/etc/restproxy/'))",message="spec.template.container.volumeMounts: /etc/restproxy is the operator's"
+	// +optional
+	VolumeMounts []corev1.VolumeMount `json:"volumeMounts,omitempty"`
+
+	// SecurityContext replaces, as a whole, the operator's container
+	// security context (runAsNonRoot, no privilege escalation, read-only
+	// root filesystem, every capability dropped).
+	// +optional
+	SecurityContext *corev1.SecurityContext `json:"securityContext,omitempty"`
 }
 
 // ServiceTemplate customises the Service.

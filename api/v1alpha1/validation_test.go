@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -206,6 +207,53 @@ func TestCELRules(t *testing.T) {
 				}},
 				{"no min", func(s *v1alpha1.RestProxySpec) {
 					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 1}
+				}},
+			},
+		},
+		{
+			rule:    "extra volumes keep off the operator's names",
+			message: "spec.template.pod.volumes: the names config, kafka-tls, kafka-sasl, http-tls and auth are the operator's",
+			field:   "spec.template.pod.volumes",
+			bad: []specCase{
+				{"a volume named config", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Pod: &v1alpha1.PodTemplate{Volumes: []v1alpha1.Volume{{Name: "config", EmptyDir: &corev1.EmptyDirVolumeSource{}}}}}
+				}},
+			},
+			good: []specCase{
+				{"a volume of its own", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Pod: &v1alpha1.PodTemplate{Volumes: []v1alpha1.Volume{{Name: "scratch", EmptyDir: &corev1.EmptyDirVolumeSource{}}}}}
+				}},
+			},
+		},
+		{
+			rule:    "one source per extra volume",
+			message: "each spec.template.pod.volumes entry must set exactly one of configMap, secret or emptyDir",
+			field:   "spec.template.pod.volumes[0]",
+			bad: []specCase{
+				{"no source", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Pod: &v1alpha1.PodTemplate{Volumes: []v1alpha1.Volume{{Name: "x"}}}}
+				}},
+				{"two sources", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Pod: &v1alpha1.PodTemplate{Volumes: []v1alpha1.Volume{{Name: "x",
+						EmptyDir: &corev1.EmptyDirVolumeSource{}, Secret: &corev1.SecretVolumeSource{SecretName: "s"}}}}}
+				}},
+			},
+		},
+		{
+			rule:    "extra mounts keep off /etc/restproxy",
+			message: "spec.template.container.volumeMounts: /etc/restproxy is the operator's",
+			field:   "spec.template.container.volumeMounts",
+			bad: []specCase{
+				{"over the config", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Container: &v1alpha1.ContainerTemplate{VolumeMounts: []corev1.VolumeMount{{Name: "x", MountPath: "/etc/restproxy/config"}}}}
+				}},
+				{"the directory itself", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Container: &v1alpha1.ContainerTemplate{VolumeMounts: []corev1.VolumeMount{{Name: "x", MountPath: "/etc/restproxy"}}}}
+				}},
+			},
+			good: []specCase{
+				{"elsewhere", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Container: &v1alpha1.ContainerTemplate{VolumeMounts: []corev1.VolumeMount{{Name: "x", MountPath: "/etc/restproxy-extra"}}}}
 				}},
 			},
 		},

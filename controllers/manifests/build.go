@@ -34,6 +34,10 @@ type Input struct {
 	// read. The Secrets the proxy re-reads are left out, so rotating them
 	// rolls no pod.
 	SecretsHash string
+	// ImagePullSecrets are the operator's default pull secrets for proxy
+	// images (--proxy-image-pull-secrets), used when the spec's template
+	// names none.
+	ImagePullSecrets []corev1.LocalObjectReference
 	// ServiceMonitorCRD says monitoring.coreos.com/v1 ServiceMonitor is served.
 	ServiceMonitorCRD bool
 }

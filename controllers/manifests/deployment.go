@@ -121,6 +121,15 @@ func podTemplate(in Input, config []byte) corev1.PodTemplateSpec {
 		spec.TopologySpreadConstraints = deepCopySlice(p.TopologySpreadConstraints, (*corev1.TopologySpreadConstraint).DeepCopy)
 		spec.PriorityClassName = p.PriorityClassName
 		spec.ImagePullSecrets = deepCopySlice(p.ImagePullSecrets, (*corev1.LocalObjectReference).DeepCopy)
+		if p.SecurityContext != nil {
+			spec.SecurityContext = p.SecurityContext.DeepCopy()
+		}
+		for _, v := range p.Volumes {
+			spec.Volumes = append(spec.Volumes, extraVolume(v))
+		}
+	}
+	if len(spec.ImagePullSecrets) == 0 {
+		spec.ImagePullSecrets = deepCopySlice(in.ImagePullSecrets, (*corev1.LocalObjectReference).DeepCopy)
 	}
 	return corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: annotations},
@@ -178,7 +187,13 @@ func container(in Input) corev1.Container {
 		c.Resources = *rp.Spec.Resources.DeepCopy()
 	}
 	if t := rp.Spec.Template; t != nil && t.Container != nil {
-		c.Env = deepCopySlice(t.Container.Env, (*corev1.EnvVar).DeepCopy)
+		tc := t.Container
+		c.Env = deepCopySlice(tc.Env, (*corev1.EnvVar).DeepCopy)
+		c.EnvFrom = deepCopySlice(tc.EnvFrom, (*corev1.EnvFromSource).DeepCopy)
+		c.VolumeMounts = append(c.VolumeMounts, deepCopySlice(tc.VolumeMounts, (*corev1.VolumeMount).DeepCopy)...)
+		if tc.SecurityContext != nil {
+			c.SecurityContext = tc.SecurityContext.DeepCopy()
+		}
 	}
 	return c
 }
@@ -215,6 +230,16 @@ func volumeMounts(rp *v1alpha1.RestProxy) []corev1.VolumeMount {
 		mounts = append(mounts, v.mount())
 	}
 	return mounts
+}
+
+// extraVolume is a spec.template.pod.volumes entry as a pod volume.
+func extraVolume(v v1alpha1.Volume) corev1.Volume {
+	v = *v.DeepCopy()
+	return corev1.Volume{Name: v.Name, VolumeSource: corev1.VolumeSource{
+		ConfigMap: v.ConfigMap,
+		Secret:    v.Secret,
+		EmptyDir:  v.EmptyDir,
+	}}
 }
 
 // deepCopySlice copies items with their generated DeepCopy, so no object

@@ -129,8 +129,24 @@ func full() *v1alpha1.RestProxy {
 				PriorityClassName:             "tenant-high",
 				ImagePullSecrets:              []corev1.LocalObjectReference{{Name: "registry-creds"}},
 				TerminationGracePeriodSeconds: ptrTo[int64](90),
+				SecurityContext: &corev1.PodSecurityContext{
+					RunAsNonRoot:   ptrTo(true),
+					SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+				},
+				Volumes: []v1alpha1.Volume{{Name: "extra-ca", ConfigMap: &corev1.ConfigMapVolumeSource{
+					LocalObjectReference: corev1.LocalObjectReference{Name: "orders-extra-ca"}}}},
 			},
-			Container: &v1alpha1.ContainerTemplate{Env: []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "400MiB"}}},
+			Container: &v1alpha1.ContainerTemplate{
+				Env:          []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "400MiB"}},
+				EnvFrom:      []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "orders-env"}}}},
+				VolumeMounts: []corev1.VolumeMount{{Name: "extra-ca", MountPath: "/etc/ssl/extra", ReadOnly: true}},
+				SecurityContext: &corev1.SecurityContext{
+					RunAsNonRoot:             ptrTo(true),
+					AllowPrivilegeEscalation: ptrTo(false),
+					ReadOnlyRootFilesystem:   ptrTo(true),
+					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+				},
+			},
 			Service: &v1alpha1.ServiceTemplate{
 				Metadata: &v1alpha1.EmbeddedMetadata{
 					Labels:      map[string]string{"exposed": "internal"},

@@ -234,7 +234,9 @@ func TestSecretMounts(t *testing.T) {
 // TestVolumeOrderIsFixed: volumes and mounts appear config first, then the
 // Secret directories in one order, whatever the spec's field order.
 func TestVolumeOrderIsFixed(t *testing.T) {
-	d := mustDeployment(t, input(full()))
+	rp := full()
+	rp.Spec.Template.Pod.Volumes, rp.Spec.Template.Container.VolumeMounts = nil, nil
+	d := mustDeployment(t, input(rp))
 	var vols, mounts []string
 	for _, v := range d.Spec.Template.Spec.Volumes {
 		vols = append(vols, v.Name)
