@@ -34,9 +34,9 @@ type operatorOptions struct {
 	proxyPullSecrets string
 	// maxConcurrentRollouts: manager.MaxConcurrentRollouts, "3" or "5%"
 	maxConcurrentRollouts string
-	kubeconfig      string
-	logLevel        string
-	logFormat       string
+	kubeconfig            string
+	logLevel              string
+	logFormat             string
 }
 
 // runOperator runs the controller manager until ctx ends (SIGTERM).

@@ -48,7 +48,9 @@ func TestObjectOfAnotherOwnerIsNotAdopted(t *testing.T) {
 	}
 	// No watch sees the unlabelled Service go; a change of the RestProxy
 	// (or the periodic retry) brings the reconcile.
-	patch(t, rp, func(rp *v1alpha1.RestProxy) { rp.Annotations = map[string]string{"test.restproxy.dev/poke": "after-delete"} })
+	patch(t, rp, func(rp *v1alpha1.RestProxy) {
+		rp.Annotations = map[string]string{"test.restproxy.dev/poke": "after-delete"}
+	})
 	waitCondition(t, key, v1alpha1.ConditionDegraded, metav1.ConditionFalse, ReasonReconciled)
 	waitDeployment(t, rp, nil)
 }

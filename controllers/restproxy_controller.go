@@ -258,8 +258,8 @@ func (r *RestProxyReconciler) observe(ctx context.Context, rp *v1alpha1.RestProx
 	return observation{
 		podProblems: problems,
 		deployment:  dep,
-		url:        manifests.ServiceURL(rp),
-		selector:   labels.SelectorFromSet(manifests.SelectorLabels(rp)).String(),
+		url:         manifests.ServiceURL(rp),
+		selector:    labels.SelectorFromSet(manifests.SelectorLabels(rp)).String(),
 	}, nil
 }
 
