@@ -32,6 +32,8 @@ type operatorOptions struct {
 	watchNamespaces string // comma-separated: manager.WatchNamespaces
 	// proxyPullSecrets is comma-separated: manager.ProxyImagePullSecrets
 	proxyPullSecrets string
+	// managementNamespaces is comma-separated: manager.ManagementNamespaces
+	managementNamespaces string
 	// maxConcurrentRollouts: manager.MaxConcurrentRollouts, "3" or "5%"
 	maxConcurrentRollouts string
 	kubeconfig            string
@@ -53,6 +55,8 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&m.LeaderElectionNamespace, "leader-election-namespace", "", "`namespace` of the Lease; empty: the operator's own namespace (in cluster)")
 	fs.StringVar(&m.ProxyImage, "proxy-image", envOr("RESTPROXY_PROXY_IMAGE", defaultProxyImage), "proxy `image` for RestProxies that name none; RESTPROXY_PROXY_IMAGE, when set, changes this default")
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "comma-separated `namespaces` to watch; empty: all")
+	fs.StringVar(&o.managementNamespaces, "management-namespaces", defaultManagementNamespaces(),
+		"comma-separated `namespaces` whose pods may reach the proxies' management port (metrics) under a RestProxy's NetworkPolicy without managementFrom; default: the operator's own (POD_NAMESPACE) and monitoring")
 	fs.StringVar(&o.proxyPullSecrets, "proxy-image-pull-secrets", "", "comma-separated `names` of Secrets, in each RestProxy's namespace, that pull proxy images when spec.template.pod.imagePullSecrets names none")
 	fs.IntVar(&m.MaxConcurrentReconciles, "max-concurrent-reconciles", 2, "RestProxies reconciled at once")
 	fs.StringVar(&o.maxConcurrentRollouts, "max-concurrent-rollouts", controllers.DefaultMaxConcurrentRollouts.String(),
@@ -77,6 +81,7 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	m.WatchNamespaces = splitList(o.watchNamespaces)
 	m.ProxyImagePullSecrets = splitList(o.proxyPullSecrets)
+	m.ManagementNamespaces = splitList(o.managementNamespaces)
 	ctrl.SetLogger(logger)
 	klog.SetLogger(logger) // client-go's own logs, e.g. leader election
 
@@ -155,6 +160,15 @@ func splitList(s string) []string {
 		}
 	}
 	return items
+}
+
+// defaultManagementNamespaces is the operator's own namespace (the
+// manifests set POD_NAMESPACE) and monitoring, where Prometheus usually runs.
+func defaultManagementNamespaces() string {
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" && ns != "monitoring" {
+		return ns + ",monitoring"
+	}
+	return "monitoring"
 }
 
 func envOr(name, fallback string) string {

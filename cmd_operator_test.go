@@ -23,7 +23,7 @@ func TestOperatorFlags(t *testing.T) {
 			"-leader-elect", "-leader-election-id", "-leader-election-namespace",
 			"-proxy-image", "RESTPROXY_PROXY_IMAGE", "-watch-namespaces", "empty: all",
 			"-kubeconfig", "-max-concurrent-reconciles", "-log-level", "-log-format",
-			"-max-concurrent-rollouts", `(default "5%")`, "-proxy-image-pull-secrets",
+			"-max-concurrent-rollouts", `(default "5%")`, "-proxy-image-pull-secrets", "-management-namespaces",
 		}},
 		{name: "unknown flag", args: []string{"--metrics-addr=:8080"}, wantCode: 2, wantStderr: []string{"-metrics-addr"}},
 		{name: "bad boolean", args: []string{"--leader-elect=maybe"}, wantCode: 2, wantStderr: []string{"-leader-elect", "maybe"}},

@@ -39,6 +39,9 @@ type ManagerOptions struct {
 
 	// ProxyImage runs RestProxies that name no image.
 	ProxyImage string
+	// ManagementNamespaces may reach the proxies' management port when a
+	// RestProxy's NetworkPolicy names no managementFrom; empty: everyone.
+	ManagementNamespaces []string
 	// ProxyImagePullSecrets name the Secrets, in each RestProxy's namespace,
 	// that pull proxy images when the RestProxy names none of its own.
 	ProxyImagePullSecrets []string
@@ -104,6 +107,7 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
 		DefaultImage:            o.ProxyImage,
 		ImagePullSecrets:        o.ProxyImagePullSecrets,
+		ManagementNamespaces:    o.ManagementNamespaces,
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 		MaxConcurrentRollouts:   o.MaxConcurrentRollouts,
 		KindPollInterval:        o.KindPollInterval,

@@ -71,6 +71,9 @@ type RestProxyReconciler struct {
 	// ImagePullSecrets name the pull Secrets of the proxy pods when
 	// spec.template.pod.imagePullSecrets names none.
 	ImagePullSecrets []string
+	// ManagementNamespaces may reach the management port of proxies whose
+	// NetworkPolicy names no managementFrom.
+	ManagementNamespaces []string
 	// MaxConcurrentReconciles of different RestProxies; 0 means 1.
 	MaxConcurrentReconciles int
 	// MaxConcurrentRollouts bounds how many RestProxies roll to a changed
@@ -170,12 +173,13 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 		return outcome{err: err}, nil
 	}
 	desired, err := manifests.Build(manifests.Input{
-		RestProxy:         rp.DeepCopy(),
-		DefaultImage:      r.DefaultImage,
-		PinnedImage:       pinned,
-		ImagePullSecrets:  localRefs(r.ImagePullSecrets),
-		SecretsHash:       secretsHash,
-		ServiceMonitorCRD: r.served(manifests.ServiceMonitorGVK),
+		RestProxy:            rp.DeepCopy(),
+		DefaultImage:         r.DefaultImage,
+		PinnedImage:          pinned,
+		ImagePullSecrets:     localRefs(r.ImagePullSecrets),
+		ManagementNamespaces: r.ManagementNamespaces,
+		SecretsHash:          secretsHash,
+		ServiceMonitorCRD:    r.served(manifests.ServiceMonitorGVK),
 	})
 	if err != nil {
 		return outcome{err: &reconcileError{ReasonBuildFailed, fmt.Errorf("build the objects of RestProxy %s: %w", rp.Name, err)}}, nil

@@ -454,11 +454,19 @@ type NetworkPolicySpec struct {
 	// +optional
 	Enabled bool `json:"enabled"`
 
-	// AllowedFrom may reach the produce port. Empty: everyone. The management
-	// port is open to all, so scrapers and probes keep working.
+	// AllowedFrom may reach the produce port. Empty: everyone.
 	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	AllowedFrom []networkingv1.NetworkPolicyPeer `json:"allowedFrom,omitempty"`
+
+	// ManagementFrom may reach the management port (/metrics, /livez,
+	// /readyz). Empty: the namespaces the operator's
+	// --management-namespaces names (by default its own and monitoring).
+	// Kubelet probes come from the node, which common network plugins
+	// admit whatever the policy says.
+	// +kubebuilder:validation:MaxItems=64
+	// +optional
+	ManagementFrom []networkingv1.NetworkPolicyPeer `json:"managementFrom,omitempty"`
 }
 
 // MetricsSpec configures metrics exposure.

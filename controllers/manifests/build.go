@@ -38,6 +38,10 @@ type Input struct {
 	// images (--proxy-image-pull-secrets), used when the spec's template
 	// names none.
 	ImagePullSecrets []corev1.LocalObjectReference
+	// ManagementNamespaces may reach the proxies' management port when a
+	// RestProxy's NetworkPolicy names no managementFrom (the operator's
+	// --management-namespaces); empty: everyone.
+	ManagementNamespaces []string
 	// ServiceMonitorCRD says monitoring.coreos.com/v1 ServiceMonitor is served.
 	ServiceMonitorCRD bool
 }

@@ -97,6 +97,9 @@ func full() *v1alpha1.RestProxy {
 			AllowedFrom: []networkingv1.NetworkPolicyPeer{{
 				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "orders"}},
 			}},
+			ManagementFrom: []networkingv1.NetworkPolicyPeer{{
+				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "monitoring"}},
+			}},
 		},
 		Metrics: &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{
 			Enabled:  true,
