@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -40,6 +41,11 @@ func withSASL(name, key string) func(*v1alpha1.RestProxy) {
 			PasswordSecretRef: &v1alpha1.SecretKeySelector{Name: name, Key: key},
 		}
 	}
+}
+
+// cpuRequests are the requests CPU autoscaling needs (a CEL rule says so).
+func cpuRequests() *corev1.ResourceRequirements {
+	return &corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}}
 }
 
 func newSecret(ns, name string, data map[string]string) *corev1.Secret {

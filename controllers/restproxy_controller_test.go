@@ -171,6 +171,7 @@ func TestUnchangedRestProxyIsNotWritten(t *testing.T) {
 		rp.Spec.PodDisruptionBudget = &v1alpha1.PodDisruptionBudgetSpec{Enabled: ptr.To(true)}
 		rp.Spec.NetworkPolicy = &v1alpha1.NetworkPolicySpec{Enabled: true}
 		rp.Spec.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 4}
+		rp.Spec.Resources = cpuRequests()
 	})
 	create(t, rp)
 	key := client.ObjectKeyFromObject(rp)
@@ -308,6 +309,7 @@ func TestTurningFeaturesOffDeletesTheirObjects(t *testing.T) {
 	on := func(rp *v1alpha1.RestProxy) {
 		rp.Spec.PodDisruptionBudget = &v1alpha1.PodDisruptionBudgetSpec{Enabled: ptr.To(true)}
 		rp.Spec.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3}
+		rp.Spec.Resources = cpuRequests()
 		rp.Spec.NetworkPolicy = &v1alpha1.NetworkPolicySpec{Enabled: true}
 	}
 	rp := newRestProxy(ns, "p", on)
@@ -706,6 +708,7 @@ func TestDisruptionBudgetFollowsReplicasByDefault(t *testing.T) {
 	rp := newRestProxy(ns, "p", func(rp *v1alpha1.RestProxy) {
 		rp.Spec.Replicas = ptr.To[int32](2)
 		rp.Spec.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 4}
+		rp.Spec.Resources = cpuRequests()
 	})
 	create(t, rp)
 	pdb := &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: rp.Name}}

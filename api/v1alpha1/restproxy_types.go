@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,6 +16,8 @@ const PausedAnnotation = "kafka.restproxy.dev/paused"
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication.type != 'mtls' || (has(self.http) && has(self.http.tls) && has(self.http.tls.clientCASecretRef))",message="spec.http.tls.clientCASecretRef is required when spec.authentication.type is mtls",fieldPath=".authentication.type"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.minReplicas) || self.autoscaling.minReplicas <= self.autoscaling.maxReplicas",message="spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas",fieldPath=".autoscaling.minReplicas"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !(has(self.autoscaling.targetCPUUtilizationPercentage) || !(has(self.autoscaling.targetMemoryUtilizationPercentage) || has(self.autoscaling.targetActiveStreamsPerPod) || has(self.autoscaling.targetInFlightRecordsPerPod))) || (has(self.resources) && has(self.resources.requests) && 'cpu' in self.resources.requests)",message="spec.resources.requests.cpu is required when spec.autoscaling targets CPU (targetCPUUtilizationPercentage is set, or no other target is): utilization is a share of the request",fieldPath=".autoscaling"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.targetMemoryUtilizationPercentage) || (has(self.resources) && has(self.resources.requests) && 'memory' in self.resources.requests)",message="spec.resources.requests.memory is required when spec.autoscaling.targetMemoryUtilizationPercentage is set",fieldPath=".autoscaling.targetMemoryUtilizationPercentage"
 type RestProxySpec struct {
 	// Replicas is the number of proxy pods. It is the scale subresource's
 	// target: scale the RestProxy (kubectl scale, an HPA), never its Deployment.
@@ -424,12 +427,47 @@ type AutoscalingSpec struct {
 	// +required
 	MaxReplicas int32 `json:"maxReplicas"`
 
-	// TargetCPUUtilizationPercentage of the proxy pods' CPU requests.
+	// TargetCPUUtilizationPercentage of the proxy pods' CPU requests
+	// (spec.resources.requests.cpu must be set). Absent: 80, unless another
+	// target below is set, in which case CPU is not a target.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100
-	// +kubebuilder:default=80
 	// +optional
 	TargetCPUUtilizationPercentage *int32 `json:"targetCPUUtilizationPercentage,omitempty"`
+
+	// TargetMemoryUtilizationPercentage of the proxy pods' memory requests
+	// (spec.resources.requests.memory must be set).
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	TargetMemoryUtilizationPercentage *int32 `json:"targetMemoryUtilizationPercentage,omitempty"`
+
+	// TargetActiveStreamsPerPod is the average of the proxy's
+	// restproxy_active_streams gauge per pod to aim for. It is a pods
+	// metric: a metrics adapter (such as prometheus-adapter) must serve it
+	// through the custom metrics API.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	TargetActiveStreamsPerPod *int32 `json:"targetActiveStreamsPerPod,omitempty"`
+
+	// TargetInFlightRecordsPerPod is the average of the proxy's
+	// restproxy_in_flight_records gauge per pod to aim for; a pods metric,
+	// as TargetActiveStreamsPerPod.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	TargetInFlightRecordsPerPod *int32 `json:"targetInFlightRecordsPerPod,omitempty"`
+
+	// Behavior is the autoscaler's scaling behaviour (stabilisation windows
+	// and rate policies), as on a HorizontalPodAutoscaler.
+	// +optional
+	Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
+}
+
+// CPUTargeted says the autoscaler targets CPU: the target is set, or no
+// other target is.
+func (a *AutoscalingSpec) CPUTargeted() bool {
+	return a.TargetCPUUtilizationPercentage != nil ||
+		(a.TargetMemoryUtilizationPercentage == nil && a.TargetActiveStreamsPerPod == nil && a.TargetInFlightRecordsPerPod == nil)
 }
 
 // PodDisruptionBudgetSpec configures the proxy pods' disruption budget.

@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -199,14 +200,56 @@ func TestCELRules(t *testing.T) {
 			bad: []specCase{
 				{"min above max", func(s *v1alpha1.RestProxySpec) {
 					s.Autoscaling = &v1alpha1.AutoscalingSpec{MinReplicas: ptr.To[int32](5), MaxReplicas: 3}
+					s.Resources = requests("cpu")
 				}},
 			},
 			good: []specCase{
 				{"min equals max", func(s *v1alpha1.RestProxySpec) {
 					s.Autoscaling = &v1alpha1.AutoscalingSpec{MinReplicas: ptr.To[int32](3), MaxReplicas: 3}
+					s.Resources = requests("cpu")
 				}},
 				{"no min", func(s *v1alpha1.RestProxySpec) {
 					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 1}
+					s.Resources = requests("cpu")
+				}},
+			},
+		},
+		{
+			rule:    "CPU autoscaling needs CPU requests",
+			message: "spec.resources.requests.cpu is required when spec.autoscaling targets CPU",
+			field:   "spec.autoscaling",
+			bad: []specCase{
+				{"default CPU target without requests", func(s *v1alpha1.RestProxySpec) {
+					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3}
+				}},
+				{"CPU target with memory requests only", func(s *v1alpha1.RestProxySpec) {
+					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3, TargetCPUUtilizationPercentage: ptr.To[int32](70)}
+					s.Resources = requests("memory")
+				}},
+			},
+			good: []specCase{
+				{"streams target only, no requests", func(s *v1alpha1.RestProxySpec) {
+					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3, TargetActiveStreamsPerPod: ptr.To[int32](100)}
+				}},
+				{"CPU target with CPU requests", func(s *v1alpha1.RestProxySpec) {
+					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3, TargetCPUUtilizationPercentage: ptr.To[int32](70)}
+					s.Resources = requests("cpu")
+				}},
+			},
+		},
+		{
+			rule:    "memory autoscaling needs memory requests",
+			message: "spec.resources.requests.memory is required when spec.autoscaling.targetMemoryUtilizationPercentage is set",
+			field:   "spec.autoscaling.targetMemoryUtilizationPercentage",
+			bad: []specCase{
+				{"memory target without requests", func(s *v1alpha1.RestProxySpec) {
+					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3, TargetMemoryUtilizationPercentage: ptr.To[int32](70)}
+				}},
+			},
+			good: []specCase{
+				{"memory target with memory requests", func(s *v1alpha1.RestProxySpec) {
+					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3, TargetMemoryUtilizationPercentage: ptr.To[int32](70)}
+					s.Resources = requests("memory")
 				}},
 			},
 		},
@@ -467,6 +510,7 @@ func TestDefaults(t *testing.T) {
 			"authentication":      map[string]any{},
 			"logging":             map[string]any{},
 			"autoscaling":         map[string]any{"maxReplicas": int64(3)},
+			"resources":           map[string]any{"requests": map[string]any{"cpu": "100m"}},
 			"podDisruptionBudget": map[string]any{},
 		} {
 			if err := unstructured.SetNestedField(rp.Object, value, "spec", path); err != nil {
@@ -487,7 +531,6 @@ func TestDefaults(t *testing.T) {
 			{[]string{"spec", "authentication", "type"}, "none"},
 			{[]string{"spec", "logging", "level"}, "info"},
 			{[]string{"spec", "logging", "format"}, "json"},
-			{[]string{"spec", "autoscaling", "targetCPUUtilizationPercentage"}, int64(80)},
 			{[]string{"spec", "podDisruptionBudget", "maxUnavailable"}, int64(1)},
 			{[]string{"spec", "kafka", "tls", "enabled"}, false},
 		} {
@@ -495,6 +538,11 @@ func TestDefaults(t *testing.T) {
 			if err != nil || !found || v != d.want {
 				t.Errorf("%s = %v (found %t, err %v); want %v", strings.Join(d.path, "."), v, found, err, d.want)
 			}
+		}
+		// No CRD default: the operator targets 80% CPU when no target is
+		// set, and a default here would also target CPU beside another target.
+		if v, found, _ := unstructured.NestedFieldNoCopy(got.Object, "spec", "autoscaling", "targetCPUUtilizationPercentage"); found {
+			t.Errorf("spec.autoscaling.targetCPUUtilizationPercentage defaulted to %v; want it left unset", v)
 		}
 	})
 }
@@ -550,4 +598,13 @@ func TestWellKnownNamesRefused(t *testing.T) {
 	if err := k8s.Create(context.Background(), ok); err != nil {
 		t.Errorf("create RestProxy default-orders: %v", err)
 	}
+}
+
+// requests are resource requests of the named resources.
+func requests(names ...string) *corev1.ResourceRequirements {
+	r := &corev1.ResourceRequirements{Requests: corev1.ResourceList{}}
+	for _, n := range names {
+		r.Requests[corev1.ResourceName(n)] = resource.MustParse("100m")
+	}
+	return r
 }

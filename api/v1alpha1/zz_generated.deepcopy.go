@@ -21,6 +21,7 @@ limitations under the License.
 package v1alpha1
 
 import (
+	"k8s.io/api/autoscaling/v2"
 	"k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -60,6 +61,26 @@ func (in *AutoscalingSpec) DeepCopyInto(out *AutoscalingSpec) {
 		in, out := &in.TargetCPUUtilizationPercentage, &out.TargetCPUUtilizationPercentage
 		*out = new(int32)
 		**out = **in
+	}
+	if in.TargetMemoryUtilizationPercentage != nil {
+		in, out := &in.TargetMemoryUtilizationPercentage, &out.TargetMemoryUtilizationPercentage
+		*out = new(int32)
+		**out = **in
+	}
+	if in.TargetActiveStreamsPerPod != nil {
+		in, out := &in.TargetActiveStreamsPerPod, &out.TargetActiveStreamsPerPod
+		*out = new(int32)
+		**out = **in
+	}
+	if in.TargetInFlightRecordsPerPod != nil {
+		in, out := &in.TargetInFlightRecordsPerPod, &out.TargetInFlightRecordsPerPod
+		*out = new(int32)
+		**out = **in
+	}
+	if in.Behavior != nil {
+		in, out := &in.Behavior, &out.Behavior
+		*out = new(v2.HorizontalPodAutoscalerBehavior)
+		(*in).DeepCopyInto(*out)
 	}
 }
 

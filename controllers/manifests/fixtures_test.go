@@ -3,6 +3,7 @@ package manifests
 import (
 	"time"
 
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -86,8 +87,10 @@ func full() *v1alpha1.RestProxy {
 			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
 			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("512Mi")},
 		},
-		Logging:     &v1alpha1.LoggingSpec{Level: "debug", Format: "text"},
-		Autoscaling: &v1alpha1.AutoscalingSpec{MinReplicas: ptrTo[int32](2), MaxReplicas: 10, TargetCPUUtilizationPercentage: ptrTo[int32](70)},
+		Logging: &v1alpha1.LoggingSpec{Level: "debug", Format: "text"},
+		Autoscaling: &v1alpha1.AutoscalingSpec{MinReplicas: ptrTo[int32](2), MaxReplicas: 10, TargetCPUUtilizationPercentage: ptrTo[int32](70),
+			TargetMemoryUtilizationPercentage: ptrTo[int32](85), TargetActiveStreamsPerPod: ptrTo[int32](150), TargetInFlightRecordsPerPod: ptrTo[int32](5000),
+			Behavior: &autoscalingv2.HorizontalPodAutoscalerBehavior{ScaleDown: &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: ptrTo[int32](600)}}},
 		PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetSpec{
 			Enabled:        ptrTo(true),
 			MaxUnavailable: ptrTo(intstr.FromString("25%")),
