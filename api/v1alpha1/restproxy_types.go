@@ -17,6 +17,8 @@ const PausedAnnotation = "kafka.restproxy.dev/paused"
 // +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication.type != 'mtls' || (has(self.http) && has(self.http.tls) && has(self.http.tls.clientCASecretRef))",message="spec.http.tls.clientCASecretRef is required when spec.authentication.type is mtls",fieldPath=".authentication.type"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.minReplicas) || self.autoscaling.minReplicas <= self.autoscaling.maxReplicas",message="spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas",fieldPath=".autoscaling.minReplicas"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !(has(self.autoscaling.targetCPUUtilizationPercentage) || !(has(self.autoscaling.targetMemoryUtilizationPercentage) || has(self.autoscaling.targetActiveStreamsPerPod) || has(self.autoscaling.targetInFlightRecordsPerPod))) || (has(self.resources) && has(self.resources.requests) && 'cpu' in self.resources.requests)",message="spec.resources.requests.cpu is required when spec.autoscaling targets CPU (targetCPUUtilizationPercentage is set, or no other target is): utilization is a share of the request",fieldPath=".autoscaling"
+// +kubebuilder:validation:XValidation:rule="!has(self.expose) || !has(self.expose.externalTrafficPolicy) || (has(self.template) && has(self.template.service) && has(self.template.service.type) && self.template.service.type in ['NodePort', 'LoadBalancer'])",message="spec.expose.externalTrafficPolicy needs spec.template.service.type NodePort or LoadBalancer",fieldPath=".expose.externalTrafficPolicy"
+// +kubebuilder:validation:XValidation:rule="!has(self.expose) || !has(self.expose.loadBalancerSourceRanges) || (has(self.template) && has(self.template.service) && has(self.template.service.type) && self.template.service.type == 'LoadBalancer')",message="spec.expose.loadBalancerSourceRanges needs spec.template.service.type LoadBalancer",fieldPath=".expose.loadBalancerSourceRanges"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.targetMemoryUtilizationPercentage) || (has(self.resources) && has(self.resources.requests) && 'memory' in self.resources.requests)",message="spec.resources.requests.memory is required when spec.autoscaling.targetMemoryUtilizationPercentage is set",fieldPath=".autoscaling.targetMemoryUtilizationPercentage"
 type RestProxySpec struct {
 	// Replicas is the number of proxy pods. It is the scale subresource's
@@ -103,9 +105,61 @@ type RestProxySpec struct {
 	// +optional
 	Metrics *MetricsSpec `json:"metrics,omitempty"`
 
+	// Expose makes the produce API reachable from outside the cluster.
+	// +optional
+	Expose *ExposeSpec `json:"expose,omitempty"`
+
 	// Template is the escape hatch for what the fields above do not cover.
 	// +optional
 	Template *TemplateSpec `json:"template,omitempty"`
+}
+
+// ExposeSpec reaches the produce API from outside the cluster: through an
+// Ingress, or through the Service itself (spec.template.service.type
+// NodePort or LoadBalancer) with the knobs below.
+type ExposeSpec struct {
+	// Ingress routes https://host/ (or http://) to the produce port.
+	// +optional
+	Ingress *IngressExposeSpec `json:"ingress,omitempty"`
+
+	// LoadBalancerSourceRanges are the client CIDRs a LoadBalancer Service
+	// admits (spec.template.service.type LoadBalancer).
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=43
+	// +optional
+	LoadBalancerSourceRanges []string `json:"loadBalancerSourceRanges,omitempty"`
+
+	// ExternalTrafficPolicy of a NodePort or LoadBalancer Service: Local
+	// keeps the client's source address and skips the second hop.
+	// +kubebuilder:validation:Enum=Cluster;Local
+	// +optional
+	ExternalTrafficPolicy corev1.ServiceExternalTrafficPolicy `json:"externalTrafficPolicy,omitempty"`
+}
+
+// IngressExposeSpec configures the Ingress of the produce API.
+type IngressExposeSpec struct {
+	// ClassName of the Ingress controller; absent: the cluster's default class.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	ClassName string `json:"className,omitempty"`
+
+	// Host producers use, e.g. orders.kafka.example.com.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +required
+	Host string `json:"host"`
+
+	// TLSSecretName names a kubernetes.io/tls Secret in the RestProxy's
+	// namespace with the certificate for host; absent: plain HTTP.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	TLSSecretName string `json:"tlsSecretName,omitempty"`
+
+	// Annotations on the Ingress, for its controller (e.g. the backend
+	// protocol when the proxy itself serves HTTPS).
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // KafkaSpec is the connection to the Kafka cluster.

@@ -301,6 +301,33 @@ func TestCELRules(t *testing.T) {
 			},
 		},
 		{
+			rule:    "externalTrafficPolicy needs an external Service",
+			message: "spec.expose.externalTrafficPolicy needs spec.template.service.type NodePort or LoadBalancer",
+			field:   "spec.expose.externalTrafficPolicy",
+			bad: []specCase{
+				{"on a ClusterIP Service", func(s *v1alpha1.RestProxySpec) {
+					s.Expose = &v1alpha1.ExposeSpec{ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyLocal}
+				}},
+			},
+			good: []specCase{
+				{"on a NodePort Service", func(s *v1alpha1.RestProxySpec) {
+					s.Expose = &v1alpha1.ExposeSpec{ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyLocal}
+					s.Template = &v1alpha1.TemplateSpec{Service: &v1alpha1.ServiceTemplate{Type: corev1.ServiceTypeNodePort}}
+				}},
+			},
+		},
+		{
+			rule:    "source ranges need a LoadBalancer",
+			message: "spec.expose.loadBalancerSourceRanges needs spec.template.service.type LoadBalancer",
+			field:   "spec.expose.loadBalancerSourceRanges",
+			bad: []specCase{
+				{"on a NodePort Service", func(s *v1alpha1.RestProxySpec) {
+					s.Expose = &v1alpha1.ExposeSpec{LoadBalancerSourceRanges: []string{"10.0.0.0/8"}}
+					s.Template = &v1alpha1.TemplateSpec{Service: &v1alpha1.ServiceTemplate{Type: corev1.ServiceTypeNodePort}}
+				}},
+			},
+		},
+		{
 			rule:    "ports differ",
 			message: "spec.http.port and spec.http.managementPort must differ",
 			field:   "spec.http.managementPort",

@@ -62,6 +62,7 @@ func ManagedKinds() []schema.GroupVersionKind {
 		policyv1.SchemeGroupVersion.WithKind("PodDisruptionBudget"),
 		autoscalingv2.SchemeGroupVersion.WithKind("HorizontalPodAutoscaler"),
 		networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"),
+		networkingv1.SchemeGroupVersion.WithKind("Ingress"),
 		ServiceMonitorGVK,
 	}
 }
@@ -91,6 +92,9 @@ func Build(in Input) ([]client.Object, error) {
 	}
 	if np := NetworkPolicy(in); np != nil {
 		objs = append(objs, np)
+	}
+	if ing := Ingress(in); ing != nil {
+		objs = append(objs, ing)
 	}
 	if sm := ServiceMonitor(in); sm != nil {
 		objs = append(objs, sm)

@@ -27,8 +27,8 @@ func TestBuildChildren(t *testing.T) {
 		want []string
 	}{
 		{"minimal", input(minimal()), []string{"ServiceAccount", "ConfigMap", "Service", "Deployment"}},
-		{"full", input(full()), []string{"ServiceAccount", "ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "ServiceMonitor"}},
-		{"full, ServiceMonitor CRD not served", noSM, []string{"ServiceAccount", "ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy"}},
+		{"full", input(full()), []string{"ServiceAccount", "ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "Ingress", "ServiceMonitor"}},
+		{"full, ServiceMonitor CRD not served", noSM, []string{"ServiceAccount", "ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "Ingress"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,8 +73,8 @@ func TestManagedKindsAreDistinct(t *testing.T) {
 		}
 		seen[gvk.String()] = true
 	}
-	if len(seen) != 8 {
-		t.Errorf("ManagedKinds has %d kinds; want 8", len(seen))
+	if len(seen) != 9 {
+		t.Errorf("ManagedKinds has %d kinds; want 9", len(seen))
 	}
 }
 

@@ -1,8 +1,9 @@
 // Package manifests turns one RestProxy into the Kubernetes objects it should
 // have: a ServiceAccount, a ConfigMap with the proxy's config file, a Service,
 // a Deployment and, when enabled, a PodDisruptionBudget, a
-// HorizontalPodAutoscaler, a NetworkPolicy and a ServiceMonitor. One file per
-// kind, each a pure function of Input; build.go chooses which apply.
+// HorizontalPodAutoscaler, a NetworkPolicy, an Ingress and a ServiceMonitor.
+// One file per kind, each a pure function of Input; build.go chooses which
+// apply.
 //
 // Every builder is pure: no API calls, no clock, no randomness. The
 // reconciler resolves everything that needs the API server (the Secrets'

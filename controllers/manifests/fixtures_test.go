@@ -109,6 +109,14 @@ func full() *v1alpha1.RestProxy {
 			Interval: "15s",
 			Labels:   map[string]string{"release": "prometheus"},
 		}},
+		Expose: &v1alpha1.ExposeSpec{
+			Ingress: &v1alpha1.IngressExposeSpec{
+				ClassName: "nginx", Host: "orders.kafka.example.com", TLSSecretName: "orders-public-tls",
+				Annotations: map[string]string{"nginx.ingress.kubernetes.io/backend-protocol": "HTTPS"},
+			},
+			LoadBalancerSourceRanges: []string{"10.0.0.0/8"},
+			ExternalTrafficPolicy:    corev1.ServiceExternalTrafficPolicyLocal,
+		},
 		Template: &v1alpha1.TemplateSpec{
 			Pod: &v1alpha1.PodTemplate{
 				Metadata: &v1alpha1.EmbeddedMetadata{

@@ -47,6 +47,19 @@ func ConfigMapName(rp *v1alpha1.RestProxy, configHash string) string {
 // bits, enough that two configs of one RestProxy never share a name by chance.
 const configHashNameLength = 10
 
+// URL is where producers reach rp's produce API, for status.url: the
+// Ingress host when spec.expose.ingress is set, else ServiceURL.
+func URL(rp *v1alpha1.RestProxy) string {
+	if e := rp.Spec.Expose; e != nil && e.Ingress != nil {
+		scheme := "http"
+		if e.Ingress.TLSSecretName != "" {
+			scheme = "https"
+		}
+		return scheme + "://" + e.Ingress.Host
+	}
+	return ServiceURL(rp)
+}
+
 // ServiceURL is the in-cluster URL of rp's produce API, https when the proxy
 // serves TLS, for status.url.
 func ServiceURL(rp *v1alpha1.RestProxy) string {

@@ -107,6 +107,7 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
 - apiGroups:
   - networking.k8s.io
   resources:
+  - ingresses
   - networkpolicies
   verbs:
   - create
