@@ -2,7 +2,9 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,11 +22,31 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
 )
 
+// gatewayAPIVersion is the Gateway API release whose HTTPRoute CRD the
+// tests install, from the module's own CRD files.
+const gatewayAPIVersion = "v1.6.3"
+
+// gatewayAPICRD is the path of the Gateway API's standard HTTPRoute CRD in
+// the module cache, downloading the module (not a dependency of the
+// operator: it builds HTTPRoutes as unstructured) if need be.
+func gatewayAPICRD(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "mod", "download", "-json", "sigs.k8s.io/gateway-api@"+gatewayAPIVersion).Output()
+	if err != nil {
+		t.Fatalf("download the Gateway API module %s: %v", gatewayAPIVersion, err)
+	}
+	var mod struct{ Dir string }
+	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
+		t.Fatalf("go mod download -json: %v\n%s", err, out)
+	}
+	return filepath.Join(mod.Dir, "config", "crd", "standard", "gateway.networking.k8s.io_httproutes.yaml")
+}
+
 // TestLateCRDIsWatchedWithoutRestart runs the operator against an API
-// server of its own that does not serve ServiceMonitors: a RestProxy asking
-// for one says so in status; once the CRD is installed, the running
-// operator creates the ServiceMonitor and watches it (a deleted one comes
-// back), without a restart.
+// server of its own that serves neither ServiceMonitors nor HTTPRoutes: a
+// RestProxy asking for both says so in status; once the CRDs are installed
+// (the Gateway API's from its module), the running operator creates them
+// and watches them (a deleted one comes back), without a restart.
 func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -72,6 +94,8 @@ func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 	}
 	rp := newRestProxy("tenant", "p", func(rp *v1alpha1.RestProxy) {
 		rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: true}}
+		rp.Spec.Expose = &v1alpha1.ExposeSpec{HTTPRoute: &v1alpha1.HTTPRouteExposeSpec{
+			ParentRefs: []v1alpha1.GatewayParentRef{{Name: "public", Namespace: "gateways"}}, Hostnames: []string{"p.example.com"}}}
 	})
 	if err := c.Create(ctx, rp); err != nil {
 		t.Fatal(err)
@@ -90,11 +114,19 @@ func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 		}
 	}
 	eventually(t, degraded(ReasonKindNotInstalled, "ServiceMonitor monitoring.coreos.com/v1"))
+	eventually(t, degraded(ReasonKindNotInstalled, "HTTPRoute gateway.networking.k8s.io/v1"))
 
 	if _, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{
-		Paths: []string{filepath.Join("..", "hack", "testdata", "servicemonitor-crd.yaml")}, ErrorIfPathMissing: true,
+		Paths:              []string{filepath.Join("..", "hack", "testdata", "servicemonitor-crd.yaml"), gatewayAPICRD(t)},
+		ErrorIfPathMissing: true,
 	}); err != nil {
-		t.Fatalf("install the ServiceMonitor CRD: %v", err)
+		t.Fatalf("install the ServiceMonitor and HTTPRoute CRDs: %v", err)
+	}
+	route := &unstructured.Unstructured{}
+	route.SetGroupVersionKind(manifests.HTTPRouteGVK)
+	eventually(t, func() error { return c.Get(ctx, client.ObjectKeyFromObject(rp), route) })
+	if owner := metav1.GetControllerOf(route); owner == nil || owner.Name != "p" {
+		t.Errorf("HTTPRoute controller %+v, want the RestProxy", owner)
 	}
 	sm := &unstructured.Unstructured{}
 	sm.SetGroupVersionKind(manifests.ServiceMonitorGVK)

@@ -54,6 +54,7 @@ import (
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies;ingresses,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // RestProxyReconciler brings each RestProxy's children to its spec.
@@ -180,6 +181,7 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 		ManagementNamespaces: r.ManagementNamespaces,
 		SecretsHash:          secretsHash,
 		ServiceMonitorCRD:    r.served(manifests.ServiceMonitorGVK),
+		HTTPRouteCRD:         r.served(manifests.HTTPRouteGVK),
 	})
 	if err != nil {
 		return outcome{err: &reconcileError{ReasonBuildFailed, fmt.Errorf("build the objects of RestProxy %s: %w", rp.Name, err)}}, nil
@@ -215,12 +217,18 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 
 // notInstalled describes what rp asks for but the cluster cannot hold yet.
 func (r *RestProxyReconciler) notInstalled(rp *v1alpha1.RestProxy) []string {
-	if m := rp.Spec.Metrics; m == nil || m.ServiceMonitor == nil || !m.ServiceMonitor.Enabled || r.served(manifests.ServiceMonitorGVK) {
-		return nil
+	var notes []string
+	missing := func(field string, gvk schema.GroupVersionKind, from string) {
+		notes = append(notes, fmt.Sprintf("%s is set, but the cluster does not serve %s %s (its CRD, from %s, is not installed): "+
+			"the %s is created once it is, without a restart of the operator", field, gvk.Kind, gvk.GroupVersion(), from, gvk.Kind))
 	}
-	gvk := manifests.ServiceMonitorGVK
-	return []string{fmt.Sprintf("spec.metrics.serviceMonitor is enabled, but the cluster does not serve %s %s (its CRD, from the Prometheus operator, is not installed): "+
-		"the ServiceMonitor is created once it is, without a restart of the operator", gvk.Kind, gvk.GroupVersion())}
+	if m := rp.Spec.Metrics; m != nil && m.ServiceMonitor != nil && m.ServiceMonitor.Enabled && !r.served(manifests.ServiceMonitorGVK) {
+		missing("spec.metrics.serviceMonitor.enabled", manifests.ServiceMonitorGVK, "the Prometheus operator")
+	}
+	if e := rp.Spec.Expose; e != nil && e.HTTPRoute != nil && !r.served(manifests.HTTPRouteGVK) {
+		missing("spec.expose.httpRoute", manifests.HTTPRouteGVK, "the Gateway API")
+	}
+	return notes
 }
 
 func localRefs(names []string) []corev1.LocalObjectReference {

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -159,7 +160,7 @@ func lookupServedKinds(mapper meta.RESTMapper) (map[schema.GroupVersionKind]bool
 		switch {
 		case err == nil:
 			served[gvk] = true
-		case meta.IsNoMatchError(err) && gvk == manifests.ServiceMonitorGVK:
+		case meta.IsNoMatchError(err) && slices.Contains(manifests.OptionalKinds(), gvk):
 		default:
 			return nil, fmt.Errorf("look up %s: %w", gvk, err)
 		}

@@ -122,6 +122,11 @@ type ExposeSpec struct {
 	// +optional
 	Ingress *IngressExposeSpec `json:"ingress,omitempty"`
 
+	// HTTPRoute attaches the produce API to Gateway API gateways; created
+	// once the cluster serves gateway.networking.k8s.io/v1 HTTPRoute.
+	// +optional
+	HTTPRoute *HTTPRouteExposeSpec `json:"httpRoute,omitempty"`
+
 	// LoadBalancerSourceRanges are the client CIDRs a LoadBalancer Service
 	// admits (spec.template.service.type LoadBalancer).
 	// +kubebuilder:validation:MaxItems=64
@@ -134,6 +139,40 @@ type ExposeSpec struct {
 	// +kubebuilder:validation:Enum=Cluster;Local
 	// +optional
 	ExternalTrafficPolicy corev1.ServiceExternalTrafficPolicy `json:"externalTrafficPolicy,omitempty"`
+}
+
+// HTTPRouteExposeSpec configures the HTTPRoute of the produce API.
+type HTTPRouteExposeSpec struct {
+	// ParentRefs are the Gateways (or their listeners) the route attaches to.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=32
+	// +required
+	ParentRefs []GatewayParentRef `json:"parentRefs"`
+
+	// Hostnames the route matches; absent: those of the listeners.
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=253
+	// +optional
+	Hostnames []string `json:"hostnames,omitempty"`
+}
+
+// GatewayParentRef names a Gateway, and optionally one of its listeners.
+type GatewayParentRef struct {
+	// Name of the Gateway.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+
+	// Namespace of the Gateway; absent: the RestProxy's.
+	// +kubebuilder:validation:MaxLength=63
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+
+	// SectionName is the Gateway listener's name.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	SectionName string `json:"sectionName,omitempty"`
 }
 
 // IngressExposeSpec configures the Ingress of the produce API.

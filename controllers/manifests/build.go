@@ -44,6 +44,8 @@ type Input struct {
 	ManagementNamespaces []string
 	// ServiceMonitorCRD says monitoring.coreos.com/v1 ServiceMonitor is served.
 	ServiceMonitorCRD bool
+	// HTTPRouteCRD says gateway.networking.k8s.io/v1 HTTPRoute is served.
+	HTTPRouteCRD bool
 }
 
 // ServiceMonitorGVK is the Prometheus operator's ServiceMonitor, built as
@@ -51,8 +53,8 @@ type Input struct {
 var ServiceMonitorGVK = schema.GroupVersionKind{Group: "monitoring.coreos.com", Version: "v1", Kind: "ServiceMonitor"}
 
 // ManagedKinds lists every kind Build may return, so the reconciler can watch
-// them and prune those no longer desired. ServiceMonitorGVK is included; the
-// caller leaves it out when the cluster does not serve it.
+// them and prune those no longer desired. The OptionalKinds are included;
+// the caller leaves them out while the cluster does not serve them.
 func ManagedKinds() []schema.GroupVersionKind {
 	return []schema.GroupVersionKind{
 		corev1.SchemeGroupVersion.WithKind("ServiceAccount"),
@@ -64,7 +66,14 @@ func ManagedKinds() []schema.GroupVersionKind {
 		networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"),
 		networkingv1.SchemeGroupVersion.WithKind("Ingress"),
 		ServiceMonitorGVK,
+		HTTPRouteGVK,
 	}
+}
+
+// OptionalKinds are the managed kinds a cluster may not serve (their CRDs
+// come with other projects).
+func OptionalKinds() []schema.GroupVersionKind {
+	return []schema.GroupVersionKind{ServiceMonitorGVK, HTTPRouteGVK}
 }
 
 // Build returns every child the RestProxy should have now, in the order they
@@ -98,6 +107,9 @@ func Build(in Input) ([]client.Object, error) {
 	}
 	if sm := ServiceMonitor(in); sm != nil {
 		objs = append(objs, sm)
+	}
+	if route := HTTPRoute(in); route != nil {
+		objs = append(objs, route)
 	}
 	for _, o := range objs {
 		if o.GetObjectKind().GroupVersionKind().Empty() {

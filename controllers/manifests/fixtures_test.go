@@ -114,6 +114,10 @@ func full() *v1alpha1.RestProxy {
 				ClassName: "nginx", Host: "orders.kafka.example.com", TLSSecretName: "orders-public-tls",
 				Annotations: map[string]string{"nginx.ingress.kubernetes.io/backend-protocol": "HTTPS"},
 			},
+			HTTPRoute: &v1alpha1.HTTPRouteExposeSpec{
+				ParentRefs: []v1alpha1.GatewayParentRef{{Name: "public", Namespace: "gateways", SectionName: "https"}},
+				Hostnames:  []string{"orders.kafka.example.com"},
+			},
 			LoadBalancerSourceRanges: []string{"10.0.0.0/8"},
 			ExternalTrafficPolicy:    corev1.ServiceExternalTrafficPolicyLocal,
 		},
@@ -174,5 +178,5 @@ func full() *v1alpha1.RestProxy {
 }
 
 func input(rp *v1alpha1.RestProxy) Input {
-	return Input{RestProxy: rp, DefaultImage: testImage, SecretsHash: "sha256:secrets-v1", ServiceMonitorCRD: true}
+	return Input{RestProxy: rp, DefaultImage: testImage, SecretsHash: "sha256:secrets-v1", ServiceMonitorCRD: true, HTTPRouteCRD: true}
 }

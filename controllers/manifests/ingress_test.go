@@ -47,3 +47,22 @@ func TestServiceExposureKnobs(t *testing.T) {
 		t.Errorf("minimal service spec = %+v, want no exposure knobs", s.Spec)
 	}
 }
+
+func TestHTTPRoute(t *testing.T) {
+	in := input(full())
+	route := HTTPRoute(in)
+	if route == nil || route.GroupVersionKind() != HTTPRouteGVK || route.GetName() != "orders" || route.GetNamespace() != "tenant-a" {
+		t.Fatalf("HTTPRoute = %+v", route)
+	}
+	spec := route.Object["spec"].(map[string]any)
+	parent := spec["parentRefs"].([]any)[0].(map[string]any)
+	backend := spec["rules"].([]any)[0].(map[string]any)["backendRefs"].([]any)[0].(map[string]any)
+	if parent["name"] != "public" || parent["namespace"] != "gateways" || parent["sectionName"] != "https" ||
+		spec["hostnames"].([]any)[0] != "orders.kafka.example.com" || backend["name"] != "orders" || backend["port"] != int64(9443) {
+		t.Errorf("spec = %v; want the spec's parent and hostname, backed by the Service's produce port", spec)
+	}
+	in.HTTPRouteCRD = false
+	if HTTPRoute(in) != nil {
+		t.Errorf("an HTTPRoute although the cluster does not serve the kind")
+	}
+}

@@ -75,6 +75,17 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   - create
   - patch
 - apiGroups:
+  - gateway.networking.k8s.io
+  resources:
+  - httproutes
+  verbs:
+  - create
+  - delete
+  - get
+  - list
+  - patch
+  - watch
+- apiGroups:
   - kafka.restproxy.dev
   resources:
   - restproxies
