@@ -43,7 +43,7 @@ func TestProduce_KafkaACLs_40301(t *testing.T) {
 	ts := startServerConfig(t, cfg, &syncBuffer{})
 	admin := &kafka.Dialer{Timeout: 5 * time.Second, SASLMechanism: plain.Mechanism{Username: "admin", Password: "admin-secret"}}
 
-	if reports := produce(t, ts.url("c", "writable"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
+	if reports := postRecords(t, ts.url("c", "writable"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
 		t.Fatalf("writable topic: %v, want one success", reports)
 	}
 	stored := kafkatest.Read(t, kafka.ReaderConfig{Brokers: []string{b.Addr()}, Topic: "writable", Dialer: admin}, kafka.FirstOffset, 1)
@@ -51,7 +51,7 @@ func TestProduce_KafkaACLs_40301(t *testing.T) {
 		t.Errorf("writable topic stores %q, want hello", stored[0].Value)
 	}
 
-	reports := produce(t, ts.url("c", "readonly"), oneRecord+oneRecord)
+	reports := postRecords(t, ts.url("c", "readonly"), oneRecord+oneRecord)
 	if len(reports) != 2 {
 		t.Fatalf("readonly topic: %d reports, want 2: %v", len(reports), reports)
 	}
@@ -123,7 +123,7 @@ func TestProduce_KafkaTLS(t *testing.T) {
 	cfg := testConfig(b.Addr())
 	cfg.Kafka.TLS = config.KafkaTLS{Enabled: true, CAFile: ca.File, CertFile: proxyCert.CertFile, KeyFile: proxyCert.KeyFile}
 	ts := startServerConfig(t, cfg, io.Discard)
-	if reports := produce(t, ts.url("c", "tls"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
+	if reports := postRecords(t, ts.url("c", "tls"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
 		t.Fatalf("with the right CA and certificate: %v", reports)
 	}
 	stored := kafkatest.Read(t, kafka.ReaderConfig{Brokers: []string{b.Addr()}, Topic: "tls", Dialer: reader}, kafka.FirstOffset, 1)

@@ -63,7 +63,7 @@ func TestBackPressure_InFlightBoundedWhileKafkaHeld(t *testing.T) {
 	go func() {
 		defer close(sampled)
 		for {
-			if v := int64(testCounter(t, ts.metrics.inFlight)); v > maxSeen.Load() {
+			if v := int64(ts.metric(t, "restproxy_in_flight_records")); v > maxSeen.Load() {
 				maxSeen.Store(v)
 			}
 			select {
@@ -98,7 +98,7 @@ func TestBackPressure_InFlightBoundedWhileKafkaHeld(t *testing.T) {
 	}
 
 	// Wait until the proxy holds its maximum and the clients are stuck.
-	waitFor(t, "the in-flight bound to be reached", func() bool { return ts.inFlight.count.Load() == maxInFlight })
+	waitFor(t, "the in-flight bound to be reached", func() bool { return ts.inFlight() == maxInFlight })
 	stable := 0
 	last := int64(-1)
 	for stable < 30 { // 300 ms without progress
@@ -115,7 +115,7 @@ func TestBackPressure_InFlightBoundedWhileKafkaHeld(t *testing.T) {
 	runtime.ReadMemStats(&held)
 	growth := int64(held.HeapInuse) - int64(before.HeapInuse)
 	t.Logf("while held: clients sent %d of %d records, heap in use grew by %d KiB, in flight %d",
-		last, streams*perStream, growth>>10, ts.inFlight.count.Load())
+		last, streams*perStream, growth>>10, ts.inFlight())
 	if last >= streams*perStream {
 		t.Fatalf("clients sent everything while Kafka was held: the server did not stop reading")
 	}
@@ -137,10 +137,10 @@ func TestBackPressure_InFlightBoundedWhileKafkaHeld(t *testing.T) {
 			}
 		}
 	}
-	if m := maxSeen.Load(); m > maxInFlight || ts.inFlight.peak.Load() > maxInFlight {
-		t.Errorf("in flight reached %d (gauge) / %d (peak); bound %d", m, ts.inFlight.peak.Load(), maxInFlight)
+	if m := maxSeen.Load(); m > maxInFlight || ts.inFlightPeak() > maxInFlight {
+		t.Errorf("in flight reached %d (gauge) / %d (peak); bound %d", m, ts.inFlightPeak(), maxInFlight)
 	}
-	if g := testCounter(t, ts.metrics.inFlight); g != 0 {
+	if g := ts.metric(t, "restproxy_in_flight_records"); g != 0 {
 		t.Errorf("in-flight gauge %v after everything was acknowledged, want 0", g)
 	}
 }
@@ -160,7 +160,7 @@ func TestShutdown_ReadinessFailsAtOnceAndReportsDrain(t *testing.T) {
 	for range 10 {
 		sc.send(oneRecord)
 	}
-	waitFor(t, "10 records in flight", func() bool { return ts.inFlight.count.Load() == 10 })
+	waitFor(t, "10 records in flight", func() bool { return ts.inFlight() == 10 })
 	ts.stop()
 	waitFor(t, "readiness to fail", func() bool {
 		resp, err := http.Get(ts.mgmt + "/readyz")
@@ -203,7 +203,7 @@ func TestShutdown_DrainTimeoutReportsUnconfirmed(t *testing.T) {
 	for range 5 {
 		sc.send(oneRecord)
 	}
-	waitFor(t, "5 records in flight", func() bool { return ts.inFlight.count.Load() == 5 })
+	waitFor(t, "5 records in flight", func() bool { return ts.inFlight() == 5 })
 	ts.stop()
 	reports := sc.rest()
 	if len(reports) != 5 {
@@ -237,9 +237,7 @@ func TestShutdown_UnusedConnectionDoesNotDelay(t *testing.T) {
 	}
 	defer conn.Close()
 	waitFor(t, "the connection to be tracked", func() bool {
-		ts.unusedConns.mu.Lock()
-		defer ts.unusedConns.mu.Unlock()
-		return len(ts.unusedConns.conns) == 1
+		return ts.unusedConns.Len() == 1
 	})
 	start := time.Now()
 	ts.stop()
@@ -285,9 +283,9 @@ func openStreamFirstInFlight(t *testing.T, ts *testServer, topic string) *stream
 		sc := openStream(t, ts.url("c", topic))
 		sc.send(oneRecord)
 		waitFor(t, "the first record in flight or refused 408", func() bool {
-			return ts.inFlight.count.Load() == 1 || scrape(t, ts.mgmt)[limitSeries("stream_max_age")] > refusedBefore
+			return ts.inFlight() == 1 || scrape(t, ts.mgmt)[limitSeries("stream_max_age")] > refusedBefore
 		})
-		if ts.inFlight.count.Load() == 1 {
+		if ts.inFlight() == 1 {
 			return sc
 		}
 		if reports := sc.rest(); len(reports) != 1 || reports[0].ErrorCode != 408 {
@@ -322,10 +320,10 @@ func TestBackPressure_PerStreamBound(t *testing.T) {
 		}
 		sc.closeSend()
 	}()
-	waitFor(t, "the per-stream bound to be reached", func() bool { return ts.inFlight.count.Load() == perStream })
+	waitFor(t, "the per-stream bound to be reached", func() bool { return ts.inFlight() == perStream })
 	// The client may still fill socket buffers; the server reads no more.
 	time.Sleep(100 * time.Millisecond)
-	if n, peak := ts.inFlight.count.Load(), ts.inFlight.peak.Load(); n != perStream || peak != perStream {
+	if n, peak := ts.inFlight(), ts.inFlightPeak(); n != perStream || peak != perStream {
 		t.Errorf("in flight %d (peak %d) while Kafka is held, want exactly the bound %d", n, peak, perStream)
 	}
 	release()
@@ -338,7 +336,7 @@ func TestBackPressure_PerStreamBound(t *testing.T) {
 			t.Fatalf("report %d: %v", i, r)
 		}
 	}
-	if peak := ts.inFlight.peak.Load(); peak > perStream {
+	if peak := ts.inFlightPeak(); peak > perStream {
 		t.Errorf("in flight peaked at %d, bound %d", peak, perStream)
 	}
 }

@@ -59,7 +59,7 @@ func TestProduce_RecordFieldsReadBack(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			before := time.Now().Truncate(time.Millisecond)
-			reports := produce(t, ts.url("c1", "orders"), c.body)
+			reports := postRecords(t, ts.url("c1", "orders"), c.body)
 			if len(reports) != 1 || reports[0].ErrorCode != 200 {
 				t.Fatalf("reports = %v, want one success", reports)
 			}
@@ -117,7 +117,7 @@ func dataJSON(d *dataReport) string {
 func TestProduce_SuccessReportFieldOrder(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
-	reports := produce(t, ts.url("C", "single"), `{"key":{"type":"STRING","data":"hello"},"value":{"type":"JSON","data":{"foo":7}}}`)
+	reports := postRecords(t, ts.url("C", "single"), `{"key":{"type":"STRING","data":"hello"},"value":{"type":"JSON","data":{"foo":7}}}`)
 	if len(reports) != 1 {
 		t.Fatalf("reports = %v", reports)
 	}
@@ -136,7 +136,7 @@ func TestProduce_ConcatenatedJSON(t *testing.T) {
 	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
 		rec := func(v string) string { return `{"value":{"type":"STRING","data":"` + v + `"}}` }
 		body := rec("a") + rec("b") + " " + rec("c") + "\t\r\n" + rec("d") + "\n\n"
-		reports := produce(t, ts.url("c", "single"), body)
+		reports := postRecords(t, ts.url("c", "single"), body)
 		if len(reports) != 4 {
 			t.Fatalf("got %d reports, want 4: %v", len(reports), reports)
 		}
@@ -170,7 +170,7 @@ func TestProduce_RecordDoesNotParse_400_StreamContinues(t *testing.T) {
 			`42`,
 		}
 		body := oneRecord + "\n" + strings.Join(bad, "\n") + "\n" + oneRecord
-		reports := produce(t, ts.url("c", "orders"), body)
+		reports := postRecords(t, ts.url("c", "orders"), body)
 		if len(reports) != len(bad)+2 {
 			t.Fatalf("got %d reports, want %d: %v", len(reports), len(bad)+2, reports)
 		}
@@ -197,7 +197,7 @@ func TestProduce_SchemaNeeded_422(t *testing.T) {
 			`{"key":{"type":"PROTOBUF","data":"x"},"value":{"type":"STRING","data":"x"}}`,
 			`{"value":{"type":"JSONSCHEMA","data":{}}}`,
 		} {
-			reports := produce(t, ts.url("c", "notproduced"), body)
+			reports := postRecords(t, ts.url("c", "notproduced"), body)
 			if len(reports) != 1 || reports[0].ErrorCode != 422 || reports[0].Message != msg {
 				t.Errorf("%s: reports %v, want one 422 %q", body, reports, msg)
 			}
@@ -218,7 +218,7 @@ func TestProduce_BadEncoding_400(t *testing.T) {
 			`{"value":{"type":"BINARY","data":"%%%"}}`: `Bad Request: data="%%%" is not a valid base64 string.`,
 			`{"value":{"type":"STRING","data":[1]}}`:   "Bad Request: data=[1] is not a string.",
 		} {
-			reports := produce(t, ts.url("c", "orders"), body)
+			reports := postRecords(t, ts.url("c", "orders"), body)
 			if len(reports) != 1 || reports[0].ErrorCode != 400 || reports[0].Message != want {
 				t.Errorf("%s: reports %v, want one 400 %q", body, reports, want)
 			}

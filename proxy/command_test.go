@@ -229,7 +229,7 @@ func TestProxyCommand_FlagsOverrideFile(t *testing.T) {
 			api = v
 		}
 	}
-	reports := produce(t, "http://"+api+"/v3/clusters/c/topics/orders/records", oneRecord)
+	reports := postRecords(t, "http://"+api+"/v3/clusters/c/topics/orders/records", oneRecord)
 	if len(reports) != 1 || reports[0].ErrorCode != 200 {
 		t.Fatalf("produce through the flag-configured proxy and broker: %v", reports)
 	}

@@ -25,7 +25,7 @@ func TestProduce_PathsAndTrailingSlash(t *testing.T) {
 	} {
 		t.Run(path, func(t *testing.T) {
 			t.Parallel()
-			reports := produce(t, ts.base+path, oneRecord)
+			reports := postRecords(t, ts.base+path, oneRecord)
 			if len(reports) != 1 || reports[0].ErrorCode != 200 || reports[0].TopicName != "orders" {
 				t.Fatalf("reports = %v, want one success for topic orders", reports)
 			}
@@ -38,7 +38,7 @@ func TestProduce_ClusterIDEchoed(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
 	for _, id := range []string{"lkc-abc123", "anything"} {
-		reports := produce(t, ts.url(id, "orders"), oneRecord)
+		reports := postRecords(t, ts.url(id, "orders"), oneRecord)
 		if len(reports) != 1 || reports[0].ClusterID != id {
 			t.Errorf("cluster %s: reports = %v, want cluster_id echoed", id, reports)
 		}
@@ -51,7 +51,7 @@ func TestProduce_UnknownClusterID_404(t *testing.T) {
 	ts := startServer(t, func(c *config.Config) { c.ClusterID = "prod" })
 	resp, body := post(t, ts.url("other", "orders"), "application/json", oneRecord)
 	wantError(t, resp, body, 404, 404, "Cluster other cannot be found.")
-	if reports := produce(t, ts.url("prod", "orders"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
+	if reports := postRecords(t, ts.url("prod", "orders"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
 		t.Errorf("configured cluster: reports = %v, want one success", reports)
 	}
 }
@@ -175,7 +175,7 @@ func TestProduce_RequestTooLarge_413(t *testing.T) {
 	ts := startServer(t, func(c *config.Config) { c.HTTP.MaxRequestBytes = 100 })
 	resp, body := post(t, ts.url("c", "orders"), "application/json", oneRecord+strings.Repeat(" ", 100))
 	wantError(t, resp, body, 413, 413, "Request body is larger than allowed.")
-	if reports := produce(t, ts.url("c", "orders"), oneRecord); len(reports) != 1 {
+	if reports := postRecords(t, ts.url("c", "orders"), oneRecord); len(reports) != 1 {
 		t.Errorf("small request: reports = %v", reports)
 	}
 }
@@ -199,8 +199,8 @@ func TestProduce_TooManyStreams_429(t *testing.T) {
 		t.Errorf("first stream: extra reports %v", rest)
 	}
 	// The slot is free again once the first stream ended.
-	waitFor(t, "the stream slot to free", func() bool { return ts.streams.len() == 0 })
-	if reports := produce(t, ts.url("c", "orders"), oneRecord); len(reports) != 1 {
+	waitFor(t, "the stream slot to free", func() bool { return ts.admit.streams.Len() == 0 })
+	if reports := postRecords(t, ts.url("c", "orders"), oneRecord); len(reports) != 1 {
 		t.Errorf("after the first stream: reports = %v", reports)
 	}
 }

@@ -105,7 +105,7 @@ func TestHostileBodies_ClearErrorAndServerKeepsServing(t *testing.T) {
 			case !hb.fatal && (len(reports) != 2 || reports[1].ErrorCode != 200):
 				t.Errorf("the good record after it: %v, want one success", reports[1:])
 			}
-			if good := produce(t, url, oneRecord); len(good) != 1 || good[0].ErrorCode != 200 {
+			if good := postRecords(t, url, oneRecord); len(good) != 1 || good[0].ErrorCode != 200 {
 				t.Errorf("a good request afterwards: %v, want one success", good)
 			}
 		})
@@ -126,7 +126,7 @@ func TestHostileBodies_ValidValuesStoredUnchanged(t *testing.T) {
 		{"escaped NUL bytes in a STRING", within(`\u0000a\u0000`), "\x00a\x00"},
 	}
 	for _, c := range cases {
-		reports := produce(t, ts.url("c", "hostile"), c.body)
+		reports := postRecords(t, ts.url("c", "hostile"), c.body)
 		if len(reports) != 1 || reports[0].ErrorCode != 200 {
 			t.Fatalf("%s: reports %v, want one success", c.name, reports)
 		}

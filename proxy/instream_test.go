@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
-	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
 // Spec 4.2: partition_id negative or not below the partition count: 40402.
@@ -20,7 +20,7 @@ func TestProduce_PartitionNotFound_40402(t *testing.T) {
 	{"partition_id":3}
 	{"partition_id":2147483647}
 	{"partition_id":2,"value":{"type":"STRING","data":"ok"}}`
-		reports := produce(t, ts.url("c", "orders"), body)
+		reports := postRecords(t, ts.url("c", "orders"), body)
 		if len(reports) != 5 {
 			t.Fatalf("got %d reports, want 5: %v", len(reports), reports)
 		}
@@ -39,7 +39,7 @@ func TestProduce_PartitionNotFound_40402(t *testing.T) {
 func TestProduce_CheckOrder_PartitionBeforeEncoding(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
-	reports := produce(t, ts.url("c", "orders"), `{"partition_id":9,"value":{"type":"AVRO","data":"x"}}`)
+	reports := postRecords(t, ts.url("c", "orders"), `{"partition_id":9,"value":{"type":"AVRO","data":"x"}}`)
 	if len(reports) != 1 || reports[0].ErrorCode != 40402 {
 		t.Fatalf("reports %v, want 40402 (partition is checked before the 422 of encoding)", reports)
 	}
@@ -51,7 +51,7 @@ func TestProduce_RecordAboveMaxMessageBytes_413(t *testing.T) {
 	ts := startServer(t, func(c *config.Config) { c.Producer.MaxMessageBytes = 200 })
 	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
 		big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 300) + `"}}`
-		reports := produce(t, ts.url("c", "orders"), big+oneRecord)
+		reports := postRecords(t, ts.url("c", "orders"), big+oneRecord)
 		if len(reports) != 2 || reports[0].ErrorCode != 413 || reports[1].ErrorCode != 200 {
 			t.Fatalf("reports %v, want 413 then 200", reports)
 		}
@@ -64,15 +64,15 @@ func TestProduce_RecordAboveMaxRecordBytes_FatalLast(t *testing.T) {
 	ts := startServer(t, func(c *config.Config) { c.HTTP.MaxRecordBytes = 100 })
 	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
 		big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 200) + `"}}`
-		reports := produce(t, ts.url("c", "orders"), oneRecord+oneRecord+big+oneRecord)
+		reports := postRecords(t, ts.url("c", "orders"), oneRecord+oneRecord+big+oneRecord)
 		if len(reports) != 3 {
 			t.Fatalf("got %d reports, want 3 (two successes, then the fatal one): %v", len(reports), reports)
 		}
 		if reports[0].ErrorCode != 200 || reports[1].ErrorCode != 200 {
 			t.Errorf("earlier reports %v %v, want successes", reports[0], reports[1])
 		}
-		if r := reports[2]; r.ErrorCode != 400 || r.Message != record.MessageTooLarge {
-			t.Errorf("last report %v, want 400 %q", r, record.MessageTooLarge)
+		if r := reports[2]; r.ErrorCode != 400 || r.Message != apierror.RecordTooLarge.Entry().Message {
+			t.Errorf("last report %v, want 400 %q", r, apierror.RecordTooLarge.Entry().Message)
 		}
 	})
 }
@@ -83,7 +83,7 @@ func TestProduce_BrokenJSONBetweenRecords_FatalLast(t *testing.T) {
 	ts := startServer(t, nil)
 	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
 		for _, sep := range []string{",", "garbage", "]"} {
-			reports := produce(t, ts.url("c", "broken"), oneRecord+oneRecord+sep+oneRecord)
+			reports := postRecords(t, ts.url("c", "broken"), oneRecord+oneRecord+sep+oneRecord)
 			if len(reports) != 3 {
 				t.Fatalf("separator %q: got %d reports, want 3: %v", sep, len(reports), reports)
 			}
@@ -166,9 +166,9 @@ func TestProduce_RateLimit_429(t *testing.T) {
 			var reports, other []report
 			perCluster := c.name == "per-cluster records" || c.name == "per-cluster bytes"
 			inOneWindow(t, func() {
-				reports = produce(t, ts.url("c", "orders"), strings.Repeat(rec, 5))
+				reports = postRecords(t, ts.url("c", "orders"), strings.Repeat(rec, 5))
 				if perCluster {
-					other = produce(t, ts.url("other", "orders"), rec)
+					other = postRecords(t, ts.url("other", "orders"), rec)
 				}
 			})
 			codes := make([]int, len(reports))
@@ -197,7 +197,7 @@ func TestProduce_RateLimit_429(t *testing.T) {
 		var reports []report
 		succeeded, limited := 0, 0 // over every run, a retried one included
 		inOneWindow(t, func() {
-			reports = produce(t, ts.url("c", "ratelimit"), strings.Repeat(rec, 4))
+			reports = postRecords(t, ts.url("c", "ratelimit"), strings.Repeat(rec, 4))
 			for _, r := range reports {
 				switch r.ErrorCode {
 				case 200:
@@ -213,7 +213,7 @@ func TestProduce_RateLimit_429(t *testing.T) {
 		if n := kafkatest.EndOffset(t, testBroker.Addr(), "ratelimit", 0); n != before+int64(succeeded) {
 			t.Errorf("topic grew by %d, %d were reported 200: rate-limited records must not be produced", n-before, succeeded)
 		}
-		if got := testCounter(t, ts.metrics.rateLimited); got != float64(limited) {
+		if got := ts.metric(t, "restproxy_rate_limited_records_total"); got != float64(limited) {
 			t.Errorf("rate-limited counter = %v, want %d", got, limited)
 		}
 	})
@@ -261,7 +261,7 @@ func TestProduce_CheckOrder_ParseRateLimitPartitionEncoding(t *testing.T) {
 	var codes []int
 	inOneWindow(t, func() {
 		codes = codes[:0]
-		for _, r := range produce(t, ts.url("c", "orders"), body) {
+		for _, r := range postRecords(t, ts.url("c", "orders"), body) {
 			codes = append(codes, r.ErrorCode)
 		}
 	})

@@ -222,7 +222,7 @@ func TestProduce_AcksOnTheWire(t *testing.T) {
 				cfg.Producer.Acks = acks
 			}
 			ts := startServerConfig(t, cfg, io.Discard)
-			if r := produce(t, ts.url("c", "acks"), oneRecord); len(r) != 1 || r[0].ErrorCode != 200 {
+			if r := postRecords(t, ts.url("c", "acks"), oneRecord); len(r) != 1 || r[0].ErrorCode != 200 {
 				t.Fatalf("reports %v", r)
 			}
 			if got := <-seen; got != want {

@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
+	"github.com/restproxy-dev/restproxy-operator/proxy/management"
 )
 
 // limitSeries is how /metrics prints the counter of one limit.
@@ -26,7 +28,7 @@ func TestMetrics_EachLimitCounted(t *testing.T) {
 	// burst posts five records in one request and returns how many were
 	// reported 200 and how many 429.
 	burst := func(t *testing.T, ts *testServer) (produced, refused int) {
-		for _, r := range produce(t, ts.url("c", "limits"), strings.Repeat(rec, 5)) {
+		for _, r := range postRecords(t, ts.url("c", "limits"), strings.Repeat(rec, 5)) {
 			switch r.ErrorCode {
 			case 200:
 				produced++
@@ -74,14 +76,14 @@ func TestMetrics_EachLimitCounted(t *testing.T) {
 			return 0, 1
 		}},
 		{"max_record_bytes", func(c *config.Config) { c.HTTP.MaxRecordBytes = 100 }, func(t *testing.T, ts *testServer) (int, int) {
-			reports := produce(t, ts.url("c", "limits"), rec+big+rec)
+			reports := postRecords(t, ts.url("c", "limits"), rec+big+rec)
 			if len(reports) != 2 || reports[0].ErrorCode != 200 || reports[1].ErrorCode != 400 {
 				t.Fatalf("reports %v, want 200 then the fatal 400", reports)
 			}
 			return 1, 1
 		}},
 		{"max_message_bytes", func(c *config.Config) { c.Producer.MaxMessageBytes = 200 }, func(t *testing.T, ts *testServer) (int, int) {
-			reports := produce(t, ts.url("c", "limits"), big+rec)
+			reports := postRecords(t, ts.url("c", "limits"), big+rec)
 			if len(reports) != 2 || reports[0].ErrorCode != 413 || reports[1].ErrorCode != 200 {
 				t.Fatalf("reports %v, want 413 then 200", reports)
 			}
@@ -120,7 +122,7 @@ func TestMetrics_EachLimitCounted(t *testing.T) {
 			c.config(&cfg)
 			ts := startServerConfig(t, cfg, io.Discard)
 			before := scrape(t, ts.mgmt)
-			for _, name := range limitNames {
+			for _, name := range management.LimitNames() {
 				if v, ok := before[limitSeries(name)]; !ok || v != 0 {
 					t.Errorf("before any traffic: %s = %v (present %v), want 0", limitSeries(name), v, ok)
 				}
@@ -130,7 +132,7 @@ func TestMetrics_EachLimitCounted(t *testing.T) {
 				t.Fatalf("the limit refused nothing")
 			}
 			after := scrape(t, ts.mgmt)
-			for _, name := range limitNames {
+			for _, name := range management.LimitNames() {
 				want := 0.0
 				if name == c.limit {
 					want = float64(refused)
@@ -152,7 +154,8 @@ func TestMetrics_RefusalReasonsPresentAtZero(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
 	m := scrape(t, ts.mgmt)
-	for _, reason := range refusalReasons {
+	for _, k := range apierror.Refusals() {
+		reason := k.Label()
 		series := fmt.Sprintf(`restproxy_streams_rejected_total{reason=%q}`, reason)
 		if v, ok := m[series]; !ok || v != 0 {
 			t.Errorf("%s = %v (present %v), want 0", series, v, ok)

@@ -1,7 +1,8 @@
 // Package config defines the proxy's configuration file: one YAML document,
 // read by `restproxy proxy` and rendered by the operator into a ConfigMap.
-// It is the single schema both sides share (see spec/proxy-config.md), so a
-// field added here is immediately available to the operator's renderer.
+// It is the single schema both sides share (docs/configuration.md is its
+// reference), so a field added here is immediately available to the
+// operator's renderer.
 //
 // Durations are integer milliseconds and secrets are file paths: the file is
 // safe to show in a ConfigMap and diff between releases.
@@ -86,16 +87,19 @@ type Producer struct {
 // HTTP bounds what one client and the whole process may ask of the server.
 // Zero turns the optional limits off.
 type HTTP struct {
-	MaxRequestBytes      int64   `json:"maxRequestBytes"`
-	MaxRecordBytes       int     `json:"maxRecordBytes"`
-	MaxInFlightPerStream int     `json:"maxInFlightPerStream"`
-	MaxInFlightTotal     int     `json:"maxInFlightTotal"`
-	MaxStreams           int     `json:"maxStreams"`
-	StreamMaxAgeMs       int64   `json:"streamMaxAgeMs"`
-	StreamGracePeriodMs  int64   `json:"streamGracePeriodMs"`
-	IdleTimeoutMs        int64   `json:"idleTimeoutMs"`
-	ShutdownDrainMs      int64   `json:"shutdownDrainMs"`
-	TLS                  HTTPTLS `json:"tls"`
+	MaxRequestBytes      int64 `json:"maxRequestBytes"`
+	MaxRecordBytes       int   `json:"maxRecordBytes"`
+	MaxInFlightPerStream int   `json:"maxInFlightPerStream"`
+	MaxInFlightTotal     int   `json:"maxInFlightTotal"`
+	// The same bounds in bytes of the records' JSON text.
+	MaxInFlightBytesPerStream int64   `json:"maxInFlightBytesPerStream"`
+	MaxInFlightBytesTotal     int64   `json:"maxInFlightBytesTotal"`
+	MaxStreams                int     `json:"maxStreams"`
+	StreamMaxAgeMs            int64   `json:"streamMaxAgeMs"`
+	StreamGracePeriodMs       int64   `json:"streamGracePeriodMs"`
+	IdleTimeoutMs             int64   `json:"idleTimeoutMs"`
+	ShutdownDrainMs           int64   `json:"shutdownDrainMs"`
+	TLS                       HTTPTLS `json:"tls"`
 }
 
 // HTTPTLS serves the produce API over HTTPS when CertFile is set, and requires
@@ -171,10 +175,14 @@ func Default() Config {
 		HTTP: HTTP{
 			MaxInFlightPerStream: 1024,
 			MaxInFlightTotal:     65536,
-			StreamMaxAgeMs:       86400000,
-			StreamGracePeriodMs:  500,
-			IdleTimeoutMs:        30000,
-			ShutdownDrainMs:      25000,
+			// A stream of 1 MiB records holds 8 of them, the process 64
+			// MiB of records whatever the count bounds allow.
+			MaxInFlightBytesPerStream: 8 << 20,
+			MaxInFlightBytesTotal:     64 << 20,
+			StreamMaxAgeMs:            86400000,
+			StreamGracePeriodMs:       500,
+			IdleTimeoutMs:             30000,
+			ShutdownDrainMs:           25000,
 		},
 		Authentication: Authentication{Type: AuthNone},
 		Authorization:  Authorization{Topics: []TopicRule{}},
@@ -360,6 +368,8 @@ func (c Config) Validate() error {
 	notNegative("http.maxRecordBytes", int64(h.MaxRecordBytes))
 	positive("http.maxInFlightPerStream", int64(h.MaxInFlightPerStream))
 	positive("http.maxInFlightTotal", int64(h.MaxInFlightTotal))
+	positive("http.maxInFlightBytesPerStream", h.MaxInFlightBytesPerStream)
+	positive("http.maxInFlightBytesTotal", h.MaxInFlightBytesTotal)
 	notNegative("http.maxStreams", int64(h.MaxStreams))
 	positive("http.streamMaxAgeMs", h.StreamMaxAgeMs)
 	notNegative("http.streamGracePeriodMs", h.StreamGracePeriodMs)

@@ -22,6 +22,7 @@ const (
 type delivery struct {
 	want      int32 // the partition asked for, or -1 for the balancer's choice
 	partition int32 // the partition the balancer chose
+	size      int64 // the record's bytes, for the flow's bound
 	deadline  time.Duration
 	state     atomic.Int32
 	done      func(Result)

@@ -14,12 +14,12 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/protocol"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
@@ -33,9 +33,10 @@ type Result struct {
 	// server always stamps records, so topics with
 	// message.timestamp.type=LogAppendTime store a time that differs.
 	Timestamp time.Time
-	// Err is nil on success, else a spec 4.2 code: 413, 40101, 40301, 40403,
+	// Err is nil on success, else one of the Kafka failures of package
+	// apierror (docs/produce-api.md): 413, 40101, 40301, 40403,
 	// 40002, 50003, 50002 or 500.
-	Err *record.Error
+	Err *apierror.Error
 }
 
 // Producer is the one shared kafka-go Writer of a proxy process plus the
@@ -49,11 +50,10 @@ type Producer struct {
 
 	maxRecordBytes int
 	noOffsets      bool // acks=none: the broker answers nothing
-	// maxBacklog bounds the records kafka-go still holds after their delivery
-	// timeout reported them: the caller's in-flight bound stops counting a
-	// record once it is reported, and kafka-go's queue has no bound of its own.
-	maxBacklog int64
-	backlog    atomic.Int64
+	// flow bounds what streams hold; records kafka-go still holds after
+	// their delivery timeout reported them keep their room in it, since
+	// kafka-go's queue has no bound of its own.
+	flow *Flow
 
 	// closeMu orders Produce against Close: Produce holds it shared from the
 	// closed check until the Writer has the record, so Close never closes
@@ -102,9 +102,10 @@ func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
 		log:            log,
 		maxRecordBytes: min(pc.MaxMessageBytes, pc.BatchMaxBytes),
 		noOffsets:      acks == kafka.RequireNone,
-		maxBacklog:     int64(max(cfg.HTTP.MaxInFlightTotal, 1)),
-		stopSweep:      make(chan struct{}),
-		swept:          make(chan struct{}),
+		flow: NewFlow(int64(cfg.HTTP.MaxInFlightPerStream), cfg.HTTP.MaxInFlightBytesPerStream,
+			int64(cfg.HTTP.MaxInFlightTotal), cfg.HTTP.MaxInFlightBytesTotal),
+		stopSweep: make(chan struct{}),
+		swept:     make(chan struct{}),
 	}
 	if sec.sasl != nil {
 		p.credentials.dialer = &kafka.Dialer{
@@ -157,6 +158,9 @@ func (p *Producer) Partitions(ctx context.Context, topic string) (int, error) {
 	return n, err
 }
 
+// Flow is the bound on what streams hold, shared with the producer.
+func (p *Producer) Flow() *Flow { return p.flow }
+
 // Ready reports whether a broker answers now, for /readyz.
 func (p *Producer) Ready(ctx context.Context) error { return p.meta.ready(ctx) }
 
@@ -194,16 +198,13 @@ func (p *Producer) ProduceAll(topic string, pending []Pending) {
 	msgs := make([]kafka.Message, 0, len(pending))
 	for _, pr := range pending {
 		rec := pr.Rec
-		if size := recordBytes(rec); size > p.maxRecordBytes {
+		size := recordBytes(rec)
+		if size > p.maxRecordBytes {
 			pr.Done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp,
 				Err: mapError(fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, size, p.maxRecordBytes))})
 			continue
 		}
-		if p.backlog.Load() >= p.maxBacklog {
-			pr.Done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp, Err: mapError(errBacklog)})
-			continue
-		}
-		d := &delivery{want: rec.Partition, partition: rec.Partition, done: pr.Done}
+		d := &delivery{want: rec.Partition, partition: rec.Partition, size: int64(size), done: pr.Done}
 		p.deadlines.stamp(d)
 		msgs = append(msgs, kafka.Message{
 			Topic:      topic,
@@ -303,7 +304,7 @@ func (p *Producer) complete(msgs []kafka.Message, err error) {
 			}
 		}
 		if !p.finish(d, res) && d.state.Load() == stateExpired {
-			p.backlog.Add(-1) // kafka-go is done with a record we reported earlier
+			p.flow.give(d.size) // kafka-go is done with a record reported earlier
 		}
 	}
 	p.deadlines.trim(topicPartition{topic, partition})
@@ -317,7 +318,7 @@ func (p *Producer) failure(topic string, partition int32, ts time.Time, err erro
 	}
 	err = p.credentials.classify(err, false)
 	res := Result{Partition: partition, Offset: -1, Timestamp: ts, Err: mapError(err)}
-	if res.Err.Code == codeInternal || res.Err.Code == codeKafka {
+	if k := res.Err.Kind; k == apierror.RecordInternal || k == apierror.KafkaError {
 		p.log.Error("produce failed", "topic", topic, "partition", partition, "error", err)
 	}
 	return res
@@ -348,7 +349,7 @@ func (p *Producer) sweep(every time.Duration) {
 			if !d.state.CompareAndSwap(statePending, stateExpired) {
 				continue
 			}
-			p.backlog.Add(1)
+			p.flow.hold(d.size)
 			d.done(Result{Partition: d.partition, Offset: -1, Err: mapError(errDeliveryTimeout)})
 			p.inFlight.Done()
 		}

@@ -205,7 +205,7 @@ func TestOversizedRecordFailsAloneWith413(t *testing.T) {
 	fits := newRecord(0, "", strings.Repeat("y", 990), time.Now(), record.Header{Name: "name", Value: []byte("valued")})
 	results := produceAll(t, p, "orders", big, fits)
 
-	if results[0].Err == nil || results[0].Err.Code != 413 {
+	if results[0].Err == nil || results[0].Err.Code() != 413 {
 		t.Errorf("oversized record: %s, want error 413", describe(results[0]))
 	}
 	if results[1].Err != nil || results[1].Offset != 0 {
@@ -259,7 +259,7 @@ func TestCloseReportsEveryQueuedRecord(t *testing.T) {
 	}
 
 	after := produceAll(t, p, "orders", newRecord(0, "", "late", time.Now()))
-	if after[0].Err == nil || after[0].Err.Code != 50003 {
+	if after[0].Err == nil || after[0].Err.Code() != 50003 {
 		t.Errorf("produce after Close: %s, want 50003", describe(after[0]))
 	}
 }

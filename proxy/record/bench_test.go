@@ -81,7 +81,7 @@ func BenchmarkAppendSuccess(b *testing.B) {
 }
 
 func BenchmarkAppendError(b *testing.B) {
-	e := &Error{Code: 400, Message: `Bad Request: data="not base64!" is not a valid base64 string.`}
+	e := testError(400, `Bad Request: data="not base64!" is not a valid base64 string.`)
 	buf := make([]byte, 0, 512)
 	b.ReportAllocs()
 	cpu := processCPU()

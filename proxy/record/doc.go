@@ -10,7 +10,7 @@
 //
 //	d := record.NewStreamDecoder(body, maxRecordBytes)
 //	for {
-//		raw, err := d.Next()      // io.EOF: done; *Error: fatal, last report; else a read error
+//		raw, err := d.Next()      // io.EOF: done; *apierror.Error: fatal, last report; else a read error
 //		rec, perr := record.Parse(raw) // per-record 400
 //		// rate limits (429), partition check (40402) belong to the server
 //		eerr := rec.Encode()      // per-record 400 / 422

@@ -1,28 +1,32 @@
 package record
 
 import (
+	"fmt"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"bytes"
 	"math"
 	"testing"
 	"time"
 )
 
-// wantError is an expected *Error; Code 0 means "no error".
+// wantError is an expected *apierror.Error; Code 0 means "no error".
 type wantError struct {
 	Code    int
 	Message string
 }
 
-func checkError(t *testing.T, what string, got *Error, want wantError) {
+func checkError(t *testing.T, what string, got *apierror.Error, want wantError) {
 	t.Helper()
 	switch {
 	case got == nil && want.Code == 0:
 	case got == nil:
 		t.Errorf("%s: no error, want %d %q", what, want.Code, want.Message)
 	case want.Code == 0:
-		t.Errorf("%s: error %d %q, want none", what, got.Code, got.Message)
-	case got.Code != want.Code || got.Message != want.Message:
-		t.Errorf("%s: error\n  got  %d %q\n  want %d %q", what, got.Code, got.Message, want.Code, want.Message)
+		t.Errorf("%s: error %d %q, want none", what, got.Code(), got.Message)
+	case got.Code() != want.Code || got.Message != want.Message:
+		t.Errorf("%s: error\n  got  %d %q\n  want %d %q", what, got.Code(), got.Message, want.Code, want.Message)
 	}
 }
 
@@ -178,7 +182,7 @@ func TestEncodeRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rec, err := Parse([]byte(tt.in))
 			if err != nil {
-				t.Fatalf("Parse(%s): %d %q, want success (encoding errors belong to Encode)", tt.in, err.Code, err.Message)
+				t.Fatalf("Parse(%s): %d %q, want success (encoding errors belong to Encode)", tt.in, err.Code(), err.Message)
 			}
 			checkError(t, "Encode", rec.Encode(), tt.want)
 		})
@@ -241,10 +245,10 @@ func TestParseEncodeValues(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rec, err := Parse([]byte(tt.in))
 			if err != nil {
-				t.Fatalf("Parse: %d %q", err.Code, err.Message)
+				t.Fatalf("Parse: %d %q", err.Code(), err.Message)
 			}
 			if err := rec.Encode(); err != nil {
-				t.Fatalf("Encode: %d %q", err.Code, err.Message)
+				t.Fatalf("Encode: %d %q", err.Code(), err.Message)
 			}
 			if want := len(bytes.TrimSpace([]byte(tt.in))); rec.Size != want {
 				t.Errorf("Size = %d, want %d", rec.Size, want)
@@ -313,4 +317,15 @@ func TestEncodeFillsBytes(t *testing.T) {
 	if err := rec.Encode(); err != nil || string(rec.Value.Bytes) != "v" {
 		t.Errorf("after Encode: Value.Bytes = %q, err %v; want \"v\", nil", rec.Value.Bytes, err)
 	}
+}
+
+// testError is the error a test expects: the record failure kind that has
+// code, with msg.
+func testError(code int, msg string) *apierror.Error {
+	for _, k := range apierror.RecordFailures() {
+		if k.Entry().Code == code {
+			return apierror.Detail(k, msg)
+		}
+	}
+	panic(fmt.Sprintf("no record failure has error_code %d", code))
 }

@@ -1,6 +1,8 @@
 package record
 
 import (
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -62,9 +64,9 @@ func appendDataReport(dst []byte, field string, d *Data) []byte {
 // AppendError appends exactly {"error_code":N,"message":"..."} and "\r\n" to dst.
 // The message is cut at its first line break (CR or LF), as the reference
 // implementation does with multi-line parser messages.
-func AppendError(dst []byte, e *Error) []byte {
+func AppendError(dst []byte, e *apierror.Error) []byte {
 	dst = append(dst, `{"error_code":`...)
-	dst = strconv.AppendInt(dst, int64(e.Code), 10)
+	dst = strconv.AppendInt(dst, int64(e.Code()), 10)
 	dst = append(dst, `,"message":`...)
 	dst = appendJSONString(dst, firstLine(e.Message))
 	dst = append(dst, '}')

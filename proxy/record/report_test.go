@@ -1,6 +1,8 @@
 package record
 
 import (
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"encoding/json"
 	"testing"
 	"time"
@@ -69,18 +71,18 @@ func TestAppendSuccess(t *testing.T) {
 func TestAppendError(t *testing.T) {
 	tests := []struct {
 		name string
-		in   Error
+		in   apierror.Error
 		want string
 	}{
-		{"plain", Error{40402, "Partition not found."}, `{"error_code":40402,"message":"Partition not found."}`},
-		{"cut at first newline", Error{400, "Unexpected character\n at [Source: line 1]\nmore"}, `{"error_code":400,"message":"Unexpected character"}`},
-		{"cut at first CR", Error{500, "first\r\nsecond"}, `{"error_code":500,"message":"first"}`},
-		{"quotes and backslashes", Error{400, `Bad Request: data="a\b" is not a valid base64 string.`}, `{"error_code":400,"message":"Bad Request: data=\"a\\b\" is not a valid base64 string."}`},
-		{"control characters", Error{400, "a\tb\x00c\x1fd\be\ff\x7f"}, `{"error_code":400,"message":"a\tb\u0000c\u001fd\u0008e\u000cf` + "\x7f" + `"}`},
-		{"non-ASCII kept as UTF-8", Error{400, "héllo ✓ 😀"}, `{"error_code":400,"message":"héllo ✓ 😀"}`},
-		{"invalid UTF-8 replaced", Error{400, "a\xffb\xc3"}, `{"error_code":400,"message":"a\ufffdb\ufffd"}`},
-		{"line separators escaped", Error{400, "a\u2028b\u2029c"}, `{"error_code":400,"message":"a\u2028b\u2029c"}`},
-		{"empty message", Error{500, ""}, `{"error_code":500,"message":""}`},
+		{"plain", *testError(40402, "Partition not found."), `{"error_code":40402,"message":"Partition not found."}`},
+		{"cut at first newline", *testError(400, "Unexpected character\n at [Source: line 1]\nmore"), `{"error_code":400,"message":"Unexpected character"}`},
+		{"cut at first CR", *testError(500, "first\r\nsecond"), `{"error_code":500,"message":"first"}`},
+		{"quotes and backslashes", *testError(400, `Bad Request: data="a\b" is not a valid base64 string.`), `{"error_code":400,"message":"Bad Request: data=\"a\\b\" is not a valid base64 string."}`},
+		{"control characters", *testError(400, "a\tb\x00c\x1fd\be\ff\x7f"), `{"error_code":400,"message":"a\tb\u0000c\u001fd\u0008e\u000cf` + "\x7f" + `"}`},
+		{"non-ASCII kept as UTF-8", *testError(400, "héllo ✓ 😀"), `{"error_code":400,"message":"héllo ✓ 😀"}`},
+		{"invalid UTF-8 replaced", *testError(400, "a\xffb\xc3"), `{"error_code":400,"message":"a\ufffdb\ufffd"}`},
+		{"line separators escaped", *testError(400, "a\u2028b\u2029c"), `{"error_code":400,"message":"a\u2028b\u2029c"}`},
+		{"empty message", *testError(500, ""), `{"error_code":500,"message":""}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,7 +101,7 @@ func TestAppendReportsDoNotAllocate(t *testing.T) {
 	buf := make([]byte, 0, 1024)
 	s := &Success{ClusterID: "C", Topic: "orders", Partition: 1, Offset: 5, Timestamp: time.Now(),
 		Key: Data{Typed: true, Type: "STRING", Bytes: []byte("k")}}
-	e := &Error{Code: 400, Message: "Bad Request: data=1 is not a string."}
+	e := testError(400, "Bad Request: data=1 is not a string.")
 	allocs := testing.AllocsPerRun(100, func() {
 		buf = AppendSuccess(buf[:0], s)
 		buf = AppendError(buf[:0], e)

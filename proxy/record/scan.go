@@ -1,6 +1,8 @@
 package record
 
 import (
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"bytes"
 	"fmt"
 	"unicode/utf16"
@@ -41,13 +43,13 @@ func (l *lexer) peek() byte {
 
 // errorf returns a per-record 400 for a JSON syntax error at the current
 // offset in the record's text.
-func (l *lexer) errorf(format string, args ...any) *Error {
-	return NewError(CodeBadRequest, "Error processing JSON: %s at offset %d", fmt.Sprintf(format, args...), l.i)
+func (l *lexer) errorf(format string, args ...any) *apierror.Error {
+	return apierror.Detailf(apierror.InvalidRecord, "Error processing JSON: %s at offset %d", fmt.Sprintf(format, args...), l.i)
 }
 
 // unexpected describes the byte at the current position (or the end) as an error
 // while looking for what.
-func (l *lexer) unexpected(what string) *Error {
+func (l *lexer) unexpected(what string) *apierror.Error {
 	if l.i >= len(l.b) {
 		return l.errorf("unexpected end of JSON input")
 	}
@@ -55,7 +57,7 @@ func (l *lexer) unexpected(what string) *Error {
 }
 
 // expect consumes c after optional space.
-func (l *lexer) expect(c byte, what string) *Error {
+func (l *lexer) expect(c byte, what string) *apierror.Error {
 	if l.peek() != c {
 		return l.unexpected(what)
 	}
@@ -66,7 +68,7 @@ func (l *lexer) expect(c byte, what string) *Error {
 // str scans the string token at the current position and returns its text
 // including quotes and whether it contains escapes. Raw control characters,
 // bad escapes and invalid UTF-8 are errors: a record must be valid JSON text.
-func (l *lexer) str() (tok []byte, escaped bool, err *Error) {
+func (l *lexer) str() (tok []byte, escaped bool, err *apierror.Error) {
 	start := l.i
 	if l.i >= len(l.b) || l.b[l.i] != '"' {
 		return nil, false, l.unexpected("looking for beginning of string")
@@ -112,7 +114,7 @@ var stringSpecial = func() (t [256]bool) {
 }()
 
 // escape validates the escape sequence at l.i (a backslash) and skips it.
-func (l *lexer) escape() *Error {
+func (l *lexer) escape() *apierror.Error {
 	if l.i+1 >= len(l.b) {
 		l.i = len(l.b)
 		return l.errorf("unexpected end of JSON input")
@@ -153,7 +155,7 @@ func hexValue(c byte) rune {
 }
 
 // number scans the number token at the current position.
-func (l *lexer) number() ([]byte, *Error) {
+func (l *lexer) number() ([]byte, *apierror.Error) {
 	start := l.i
 	for l.i < len(l.b) && isNumberByte(l.b[l.i]) {
 		l.i++
@@ -211,7 +213,7 @@ func validNumber(tok []byte) bool {
 }
 
 // literal scans true, false or null.
-func (l *lexer) literal(word string) *Error {
+func (l *lexer) literal(word string) *apierror.Error {
 	if len(l.b)-l.i >= len(word) && string(l.b[l.i:l.i+len(word)]) == word {
 		l.i += len(word)
 		return nil
@@ -231,10 +233,10 @@ func (l *lexer) literal(word string) *Error {
 
 // value validates one JSON value of any kind at the current position (after
 // optional space) and returns its text.
-func (l *lexer) value(depth int) ([]byte, *Error) {
+func (l *lexer) value(depth int) ([]byte, *apierror.Error) {
 	c := l.peek()
 	start := l.i
-	var err *Error
+	var err *apierror.Error
 	switch {
 	case c == '{' || c == '[':
 		err = l.container(depth + 1)
@@ -258,7 +260,7 @@ func (l *lexer) value(depth int) ([]byte, *Error) {
 }
 
 // container validates the object or array at the current position.
-func (l *lexer) container(depth int) *Error {
+func (l *lexer) container(depth int) *apierror.Error {
 	if depth > maxNesting {
 		return l.errorf("exceeded max nesting depth %d", maxNesting)
 	}

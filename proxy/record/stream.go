@@ -1,6 +1,8 @@
 package record
 
 import (
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -29,7 +31,13 @@ type StreamDecoder struct {
 	// readFilled is set when the last read filled the buffer: the client
 	// sends faster than one buffer per read, so the buffer grows.
 	readFilled bool
+	// noRead makes a call return ErrNeedInput instead of reading.
+	noRead bool
 }
+
+// ErrNeedInput is what NextBuffered returns when the buffer holds no
+// complete value: the next one needs a read of the body.
+var ErrNeedInput = errors.New("no complete value buffered")
 
 const (
 	// fullBufferSize is what a fast stream's buffer grows to: one read
@@ -70,7 +78,7 @@ func NewStreamDecoderSize(r io.Reader, maxRecordBytes int, length int64) *Stream
 // The slice is valid until the next call. At a clean end of input (trailing
 // whitespace allowed) Next returns io.EOF.
 //
-// A *Error is fatal: the body cannot be cut into values any more (garbage or a
+// A *apierror.Error is fatal: the body cannot be cut into values any more (garbage or a
 // comma between values, a truncated last value, a value above the size limit),
 // and every later call returns the same error. Values that are not objects are
 // returned normally; Parse rejects them one by one. Other errors are read errors
@@ -105,6 +113,17 @@ func (d *StreamDecoder) Next() ([]byte, error) {
 	return value, nil
 }
 
+// NextBuffered is Next without reading: it returns ErrNeedInput when the
+// next value, or the end of input, is not in the buffer yet. A caller that
+// must do something before the body is read (hand what it has decoded to
+// Kafka) calls it first, and Next when it returns ErrNeedInput.
+func (d *StreamDecoder) NextBuffered() ([]byte, error) {
+	d.noRead = true
+	v, err := d.Next()
+	d.noRead = false
+	return v, err
+}
+
 // skipSpace moves off to the first byte of the next value, reading as needed.
 func (d *StreamDecoder) skipSpace() error {
 	for {
@@ -116,6 +135,9 @@ func (d *StreamDecoder) skipSpace() error {
 		}
 		if d.readErr != nil {
 			return d.readErr
+		}
+		if d.noRead {
+			return ErrNeedInput
 		}
 		d.fill()
 	}
@@ -256,6 +278,9 @@ func (d *StreamDecoder) more(i int) (int, error) {
 	if d.readErr != nil {
 		return 0, d.readErr
 	}
+	if d.noRead {
+		return 0, ErrNeedInput
+	}
 	shift := d.fill()
 	return i - shift, nil
 }
@@ -298,9 +323,9 @@ func (d *StreamDecoder) fill() (shift int) {
 
 // fail makes msg (or, when empty, the size limit message) the sticky fatal error.
 func (d *StreamDecoder) fail(msg string) error {
-	e := &Error{Code: CodeBadRequest, Message: MessageTooLarge}
+	e := apierror.New(apierror.RecordTooLarge)
 	if msg != "" {
-		e.Message = fatalPrefix + msg
+		e = apierror.Detail(apierror.MalformedStream, apierror.FatalPrefix+msg)
 	}
 	d.fatal = e
 	return e

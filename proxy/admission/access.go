@@ -1,4 +1,4 @@
-package proxy
+package admission
 
 import (
 	"crypto/tls"
@@ -6,23 +6,26 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
-// accessControl is the produce endpoint's authentication (401/40101) and
-// topic authorization (403/40301) of spec 4.1, configured by the
-// authentication and authorization keys. It runs after routing and before
+// Access is the produce endpoint's authentication (401/40101) and topic
+// authorization (403/40301), configured by the authentication and
+// authorization keys. It runs after routing and before
 // any other check of the request, so an unauthenticated client learns
 // nothing about topics or clusters.
-type accessControl struct {
+type Access struct {
 	kind        string           // config.Auth*
 	credentials *credentialsFile // basic and apiKey
 	topics      []config.TopicRule
 	log         func(msg string, args ...any)
 }
 
-func newAccessControl(a config.Authentication, z config.Authorization, log func(string, ...any)) (*accessControl, error) {
-	ac := &accessControl{kind: a.Type, topics: z.Topics, log: log}
+// NewAccess builds the access control of the authentication and
+// authorization keys.
+func NewAccess(a config.Authentication, z config.Authorization, log func(string, ...any)) (*Access, error) {
+	ac := &Access{kind: a.Type, topics: z.Topics, log: log}
 	switch a.Type {
 	case config.AuthBasic, config.AuthAPIKey:
 		f, err := newCredentialsFile(a.CredentialsFile, a.Type == config.AuthBasic)
@@ -34,31 +37,31 @@ func newAccessControl(a config.Authentication, z config.Authorization, log func(
 	return ac, nil
 }
 
-// admit returns the refusal of a request that may not produce, or nil.
-func (ac *accessControl) admit(c echo.Context) *requestError {
+// Admit returns the refusal of a request that may not produce, or nil.
+func (ac *Access) Admit(c echo.Context) *apierror.Error {
 	if rerr := ac.authenticate(c); rerr != nil {
 		return rerr
 	}
 	if topic := c.Param("topic_name"); !ac.allowed(topic) {
-		return errTopicForbidden(topic)
+		return apierror.New(apierror.TopicForbidden, topic)
 	}
 	return nil
 }
 
 // authenticate returns nil when the request carries valid credentials of
 // the configured type.
-func (ac *accessControl) authenticate(c echo.Context) *requestError {
+func (ac *Access) authenticate(c echo.Context) *apierror.Error {
 	req := c.Request()
 	switch ac.kind {
 	case config.AuthBasic:
 		user, secret, ok := req.BasicAuth()
 		if !ok || !ac.check(user, secret) {
-			return errUnauthenticated(`Basic realm="restproxy"`)
+			return unauthenticated(`Basic realm="restproxy"`)
 		}
 	case config.AuthAPIKey:
 		key, ok := bearerToken(req.Header.Get(echo.HeaderAuthorization))
 		if !ok || !ac.check("", key) {
-			return errUnauthenticated("Bearer")
+			return unauthenticated("Bearer")
 		}
 	case config.AuthMTLS:
 		// The TLS layer verifies a certificate the client presents
@@ -67,7 +70,7 @@ func (ac *accessControl) authenticate(c echo.Context) *requestError {
 		// HTTP scheme names TLS client certificates: the challenge only
 		// tells a person what is expected.
 		if !verifiedClient(req.TLS) {
-			return errUnauthenticated(`ClientCertificate realm="restproxy"`)
+			return unauthenticated(`ClientCertificate realm="restproxy"`)
 		}
 	}
 	return nil
@@ -85,7 +88,7 @@ func bearerToken(header string) (token string, ok bool) {
 	return token, true
 }
 
-func (ac *accessControl) check(user, secret string) bool {
+func (ac *Access) check(user, secret string) bool {
 	ok, err := ac.credentials.check(user, secret)
 	if err != nil {
 		ac.log("re-read credentials; keeping the last good ones", "error", err)
@@ -98,7 +101,7 @@ func verifiedClient(cs *tls.ConnectionState) bool {
 }
 
 // allowed applies authorization.topics: empty allows every topic.
-func (ac *accessControl) allowed(topic string) bool {
+func (ac *Access) allowed(topic string) bool {
 	if len(ac.topics) == 0 {
 		return true
 	}
@@ -108,4 +111,9 @@ func (ac *accessControl) allowed(topic string) bool {
 		}
 	}
 	return false
+}
+
+// unauthenticated is the 401 with the challenge of the configured scheme.
+func unauthenticated(challenge string) *apierror.Error {
+	return apierror.Challenge(apierror.New(apierror.Unauthenticated), challenge)
 }

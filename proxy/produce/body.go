@@ -1,4 +1,4 @@
-package proxy
+package produce
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 // reading (shutdown, or the client stopped taking its reports).
 var errStopped = errors.New("stream stopped reading")
 
-// bodyReader reads the request body with a read-idle deadline that moves
+// body reads the request body with a read-idle deadline that moves
 // forward on every read, and can be stopped from another goroutine: stop
 // sets the connection's read deadline to now, which wakes a blocked Read.
 // The lock makes "check stopped, then move the deadline" atomic against
@@ -22,24 +22,17 @@ var errStopped = errors.New("stream stopped reading")
 // then runs its own background read on the connection, and a deadline that
 // fires under it cancels the connection's context, so every later request
 // on that keep-alive connection would start with a dead context.
-type bodyReader struct {
+type body struct {
 	r    io.Reader
 	rc   *http.ResponseController
 	idle time.Duration
-	// beforeRead, when set, runs before every read of the body, on the
-	// reading goroutine: a read may wait for the client, so the stream
-	// hands the records it has checked to Kafka first.
-	beforeRead func()
 
 	mu      sync.Mutex
 	stopped bool
 	eof     bool
 }
 
-func (b *bodyReader) Read(p []byte) (int, error) {
-	if b.beforeRead != nil {
-		b.beforeRead()
-	}
+func (b *body) Read(p []byte) (int, error) {
 	b.mu.Lock()
 	switch {
 	case b.stopped:
@@ -63,7 +56,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (b *bodyReader) stop() {
+func (b *body) stop() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.stopped {
@@ -74,13 +67,8 @@ func (b *bodyReader) stop() {
 	}
 }
 
-func (b *bodyReader) isStopped() bool {
+func (b *body) isStopped() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.stopped
-}
-
-// isSpace reports JSON whitespace.
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n'
 }

@@ -1,4 +1,4 @@
-package proxy
+package produce
 
 import (
 	"io"
@@ -15,9 +15,9 @@ import (
 // context. Neither stopping an ended body nor reading it again may set one.
 func TestBodyReader_AfterEOFKeepsConnectionContext(t *testing.T) {
 	const idle = 50 * time.Millisecond
-	for name, afterEOF := range map[string]func(*bodyReader){
-		"stop":       func(b *bodyReader) { b.stop() },
-		"read again": func(b *bodyReader) { _, _ = b.Read(make([]byte, 1)) },
+	for name, afterEOF := range map[string]func(*body){
+		"stop":       func(b *body) { b.stop() },
+		"read again": func(b *body) { _, _ = b.Read(make([]byte, 1)) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -29,7 +29,7 @@ func TestBodyReader_AfterEOFKeepsConnectionContext(t *testing.T) {
 					second <- r.Context().Err()
 					return
 				}
-				b := &bodyReader{r: r.Body, rc: http.NewResponseController(w), idle: idle}
+				b := &body{r: r.Body, rc: http.NewResponseController(w), idle: idle}
 				if _, err := io.ReadAll(b); err != nil {
 					t.Errorf("read body: %v", err)
 				}

@@ -1,21 +1,22 @@
-package proxy
+package admission
 
 import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
 // newTestLimiter returns a limiter for cfg and the counters of its four
 // budgets.
-func newTestLimiter(cfg config.RateLimit) (*rateLimiter, [4]prometheus.Counter) {
+func newTestLimiter(cfg config.RateLimit) (*RateLimiter, [4]prometheus.Counter) {
 	var refused [4]prometheus.Counter
 	for i := range refused {
 		refused[i] = prometheus.NewCounter(prometheus.CounterOpts{Name: "refused"})
 	}
-	return newRateLimiter(cfg, refused), refused
+	return NewRateLimiter(cfg, refused), refused
 }
 
 // admitted is a limiterStep's want for a record no budget refuses; the
@@ -99,7 +100,7 @@ func runSteps(t *testing.T, cfg config.RateLimit, steps []limiterStep) {
 			wantRefused[s.want]++
 		}
 		for i, c := range refused {
-			if got := testCounter(t, c); got != wantRefused[i] {
+			if got := testutil.ToFloat64(c); got != wantRefused[i] {
 				t.Errorf("after %s: budget %d refused %v records, want %v", s.name, i, got, wantRefused[i])
 			}
 		}

@@ -1,4 +1,4 @@
-package proxy
+package admission
 
 import (
 	"crypto/tls"
@@ -13,13 +13,13 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/filedigest"
 )
 
-// tlsFiles serves the produce listener's HTTPS from http.tls's files and
+// TLSFiles serves the produce listener's HTTPS from http.tls's files and
 // re-reads them when they change, so a rotated Kubernetes Secret (a new
 // certificate, or a new client CA) takes effect on the next handshake
 // without a restart. The files are checked at most once per reloadEvery.
 // A change that does not load (a certificate written before its key) keeps
 // the last good material, is logged, and is retried at the next check.
-type tlsFiles struct {
+type TLSFiles struct {
 	cfg        config.HTTPTLS
 	clientAuth tls.ClientAuthType
 	log        func(msg string, args ...any)
@@ -30,17 +30,17 @@ type tlsFiles struct {
 	current *tls.Config       // what a handshake uses
 }
 
-// newTLSFiles loads http.tls; nil when HTTPS is off. With a client CA,
+// NewTLSFiles loads http.tls; nil when HTTPS is off. With a client CA,
 // client certificates are required and verified, except under
 // authentication.type mtls: there a client without a certificate completes
 // the handshake and gets the API's 401/40101, which tells it what is wrong
 // better than a handshake alert. A certificate the CA did not sign is
 // refused during the handshake either way.
-func newTLSFiles(h config.HTTPTLS, authType string, log func(string, ...any)) (*tlsFiles, error) {
+func NewTLSFiles(h config.HTTPTLS, authType string, log func(string, ...any)) (*TLSFiles, error) {
 	if h.CertFile == "" {
 		return nil, nil
 	}
-	f := &tlsFiles{cfg: h, log: log, clientAuth: tls.RequireAndVerifyClientCert}
+	f := &TLSFiles{cfg: h, log: log, clientAuth: tls.RequireAndVerifyClientCert}
 	if authType == config.AuthMTLS {
 		f.clientAuth = tls.VerifyClientCertIfGiven
 	}
@@ -55,9 +55,9 @@ func newTLSFiles(h config.HTTPTLS, authType string, log func(string, ...any)) (*
 	return f, nil
 }
 
-// serverConfig is the listener's tls.Config: every handshake asks the
+// ServerConfig is the listener's tls.Config: every handshake asks the
 // files for the material of the moment.
-func (f *tlsFiles) serverConfig() *tls.Config {
+func (f *TLSFiles) ServerConfig() *tls.Config {
 	return &tls.Config{
 		MinVersion:         tls.VersionTLS12,
 		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return f.config(), nil },
@@ -66,7 +66,7 @@ func (f *tlsFiles) serverConfig() *tls.Config {
 
 // config returns the current material, re-reading the files if they
 // changed since the last check.
-func (f *tlsFiles) config() *tls.Config {
+func (f *TLSFiles) config() *tls.Config {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := time.Now()
@@ -92,7 +92,7 @@ func (f *tlsFiles) config() *tls.Config {
 }
 
 // load builds a handshake config from the files.
-func (f *tlsFiles) load() (*tls.Config, error) {
+func (f *TLSFiles) load() (*tls.Config, error) {
 	cert, err := tls.LoadX509KeyPair(f.cfg.CertFile, f.cfg.KeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("load http.tls.certFile and keyFile: %w", err)
@@ -121,7 +121,7 @@ func (f *tlsFiles) load() (*tls.Config, error) {
 
 // read identifies the current version of the certificate, key and client
 // CA files by their content.
-func (f *tlsFiles) read() (filedigest.Digest, error) {
+func (f *TLSFiles) read() (filedigest.Digest, error) {
 	d, err := filedigest.Of(f.cfg.CertFile, f.cfg.KeyFile, f.cfg.ClientCAFile)
 	if err != nil {
 		return d, fmt.Errorf("http.tls: %w", err)

@@ -1,20 +1,22 @@
-package proxy
+package produce
 
 import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
-	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
 // Completions arrive in any order, from other goroutines, while the ring
-// grows; reports come out in reservation order, and the ring never holds
-// more than its maximum.
-func TestReportQueue_InputOrderUnderOutOfOrderCompletion(t *testing.T) {
+// grows; reports come out in push order, and the ring never holds more than
+// the stream's flow bound, taken before each push as the intake does.
+func TestQueue_InputOrderUnderOutOfOrderCompletion(t *testing.T) {
 	const n, max = 5000, 64
-	q := newReportQueue(max, func(s *slot, r producer.Result) { s.q.finish(s, r) })
+	q := newQueue()
+	flow := producer.NewFlow(max, 1<<30, 1<<20, 1<<30).Stream()
 	abort := make(chan struct{})
 	var pending []*slot
 	var mu sync.Mutex
@@ -22,25 +24,29 @@ func TestReportQueue_InputOrderUnderOutOfOrderCompletion(t *testing.T) {
 
 	go func() { // the reader: reserve, then complete a random pending slot
 		for i := range n {
-			s := q.reserve(abort)
-			if s == nil {
-				t.Errorf("reserve %d returned nil", i)
+			if !flow.Acquire(1, abort) {
+				t.Errorf("acquire %d failed", i)
 				return
 			}
-			s.size = i // the record's identity, for the check below
+			s := q.push(1, time.Time{})
+			if s == nil {
+				t.Errorf("push %d returned nil", i)
+				return
+			}
+			s.rec.Size = i // the record's identity, for the check below
 			mu.Lock()
 			pending = append(pending, s)
 			for len(pending) > 0 && rng.IntN(3) > 0 {
 				j := rng.IntN(len(pending))
 				p := pending[j]
 				pending = append(pending[:j], pending[j+1:]...)
-				go p.onProduced(producer.Result{Offset: int64(p.size)})
+				go p.onProduced(producer.Result{Offset: int64(p.rec.Size)})
 			}
 			mu.Unlock()
 		}
 		mu.Lock()
 		for _, p := range pending {
-			go p.onProduced(producer.Result{Offset: int64(p.size)})
+			go p.onProduced(producer.Result{Offset: int64(p.rec.Size)})
 		}
 		mu.Unlock()
 		q.closeInput()
@@ -50,7 +56,7 @@ func TestReportQueue_InputOrderUnderOutOfOrderCompletion(t *testing.T) {
 	batch := make([]*slot, 0, 16)
 	for {
 		var complete bool
-		batch, complete = q.ready(batch[:0])
+		batch, complete = q.takeReady(batch[:0])
 		for _, s := range batch {
 			if s.result.Offset != int64(next) {
 				t.Fatalf("report %d carries record %d", next, s.result.Offset)
@@ -58,11 +64,14 @@ func TestReportQueue_InputOrderUnderOutOfOrderCompletion(t *testing.T) {
 			next++
 		}
 		q.release(len(batch))
+		for range batch {
+			flow.Release(1)
+		}
 		if len(batch) == 0 {
 			if complete {
 				break
 			}
-			<-q.wakeWriter
+			<-q.ready
 		}
 		q.mu.Lock()
 		size := len(q.slots)
@@ -77,20 +86,21 @@ func TestReportQueue_InputOrderUnderOutOfOrderCompletion(t *testing.T) {
 }
 
 // Abandoning finishes the pending slots, drops their late results and
-// stops further reservations.
-func TestReportQueue_Abandon(t *testing.T) {
-	q := newReportQueue(4, func(s *slot, r producer.Result) { s.q.finish(s, r) })
-	a, b := q.reserve(nil), q.reserve(nil)
-	q.fail(a, record.NewError(400, "bad"))
-	if n := q.abandon(record.NewError(50003, "gone")); n != 1 {
-		t.Fatalf("abandoned %d slots, want 1", n)
-	}
+// stops further pushes.
+func TestQueue_Abandon(t *testing.T) {
+	q := newQueue()
+	a, b := q.push(1, time.Time{}), q.push(1, time.Time{})
+	q.fail(a, apierror.Detail(apierror.InvalidRecord, "bad"))
+	q.abandon(apierror.New(apierror.Unconfirmed))
 	b.onProduced(producer.Result{Offset: 7}) // late
-	got, complete := q.ready(make([]*slot, 0, 4))
-	if len(got) != 2 || !complete || got[0].result.Err.Code != 400 || got[1].result.Err.Code != 50003 {
+	got, complete := q.takeReady(make([]*slot, 0, 4))
+	if len(got) != 2 || !complete || got[0].result.Err.Code() != 400 || got[1].result.Err.Code() != 50003 {
 		t.Fatalf("ready = %d slots (complete %v), want the 400 then the 50003", len(got), complete)
 	}
-	if q.reserve(nil) != nil {
-		t.Errorf("reserve after abandon returned a slot")
+	if !got[1].abandoned {
+		t.Errorf("the pending slot is not marked abandoned")
+	}
+	if q.push(1, time.Time{}) != nil {
+		t.Errorf("push after abandon returned a slot")
 	}
 }

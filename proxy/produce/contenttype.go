@@ -1,18 +1,20 @@
-package proxy
+package produce
 
 import (
 	"mime"
 	"strings"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 )
 
-// checkContentType accepts application/json (any case) with no charset, or
+// CheckContentType accepts application/json (any case) with no charset, or
 // with charset UTF-8 or ISO-8859-1, and answers the others as the reference
 // does: 400 for a bad charset, 415 for anything else. It reports whether the
 // body is Latin-1, which the server then transcodes to UTF-8.
-func checkContentType(header string) (latin1 bool, err *requestError) {
+func CheckContentType(header string) (latin1 bool, err *apierror.Error) {
 	mediaType, params, perr := mime.ParseMediaType(header)
 	if perr != nil || mediaType != "application/json" {
-		return false, errUnsupportedMediaType()
+		return false, apierror.New(apierror.UnsupportedMediaType)
 	}
 	charset, ok := params["charset"]
 	switch {
@@ -21,6 +23,6 @@ func checkContentType(header string) (latin1 bool, err *requestError) {
 	case strings.EqualFold(charset, "ISO-8859-1"):
 		return true, nil
 	default:
-		return false, errUnsupportedCharset()
+		return false, apierror.New(apierror.UnsupportedCharset)
 	}
 }

@@ -1,4 +1,4 @@
-package proxy
+package admission
 
 import (
 	"sync"
@@ -8,12 +8,12 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
-// rateLimiter holds the records/s and bytes/s budgets of the process and of
+// RateLimiter holds the records/s and bytes/s budgets of the process and of
 // each path cluster_id, in fixed one-second windows. A record is admitted by
 // all four budgets or by none: a refused record costs nothing, so a client
 // that backs off is not punished for the records it was refused. A budget of
 // 0 is no limit on that dimension.
-type rateLimiter struct {
+type RateLimiter struct {
 	cfg config.RateLimit
 	// refused counts refusals by the budget that refused, in check order:
 	// global records, global bytes, per-cluster records, per-cluster bytes.
@@ -35,18 +35,18 @@ type window struct {
 // in the path, so stale entries are pruned when it grows past this.
 const maxClusterWindows = 1024
 
-// newRateLimiter returns nil when rate limits are off, so streams pay
+// NewRateLimiter returns nil when rate limits are off, so streams pay
 // nothing per record. refused are the counters of the four budgets.
-func newRateLimiter(cfg config.RateLimit, refused [4]prometheus.Counter) *rateLimiter {
+func NewRateLimiter(cfg config.RateLimit, refused [4]prometheus.Counter) *RateLimiter {
 	if !cfg.Enabled {
 		return nil
 	}
-	return &rateLimiter{cfg: cfg, refused: refused, clusters: map[string]*window{}}
+	return &RateLimiter{cfg: cfg, refused: refused, clusters: map[string]*window{}}
 }
 
 // cluster returns the window of one cluster id; a stream looks it up once,
 // so the per-record path has no map access.
-func (l *rateLimiter) cluster(id string) *window {
+func (l *RateLimiter) cluster(id string) *window {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	w, ok := l.clusters[id]
@@ -62,7 +62,7 @@ func (l *rateLimiter) cluster(id string) *window {
 
 // pruneLocked forgets windows of past seconds. A stream still holding a
 // pruned window keeps counting in it, which only makes it more lenient.
-func (l *rateLimiter) pruneLocked() {
+func (l *RateLimiter) pruneLocked() {
 	for id, w := range l.clusters {
 		if w.second < l.global.second {
 			delete(l.clusters, id)
@@ -74,7 +74,7 @@ func (l *rateLimiter) pruneLocked() {
 // per-cluster bytes, in that order, for a record of size bytes at unix
 // second now, and counts it only if all four admit it. A refusal is
 // counted against the first budget that refused.
-func (l *rateLimiter) allow(cluster *window, now int64, size int) bool {
+func (l *RateLimiter) allow(cluster *window, now int64, size int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.global.roll(now)
@@ -109,3 +109,17 @@ func (w *window) roll(now int64) {
 		*w = window{second: now}
 	}
 }
+
+// Gate is the rate limits as one stream of a cluster meets them, record by
+// record.
+type Gate struct {
+	l *RateLimiter
+	w *window
+}
+
+// Gate returns the gate of a stream of cluster id.
+func (l *RateLimiter) Gate(id string) *Gate { return &Gate{l: l, w: l.cluster(id)} }
+
+// Allow reports whether a record of size bytes, read in the second now, is
+// within every budget, and counts it if so.
+func (g *Gate) Allow(now int64, size int) bool { return g.l.allow(g.w, now, size) }

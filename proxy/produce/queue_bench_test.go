@@ -1,8 +1,9 @@
-package proxy
+package produce
 
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
 )
@@ -12,41 +13,50 @@ import (
 // 200-byte records.
 const benchRecordBytes = 200
 
-// BenchmarkReportQueue_InOrder is the queue's own cost per record on one
-// goroutine: reserve a slot, finish it, and take it out as the writer does,
-// a batch at a time. No waiting is involved, so this is the floor of the
-// ring's and its lock's cost per record.
-func BenchmarkReportQueue_InOrder(b *testing.B) {
+// BenchmarkQueue_InOrder is the queue's own cost per record on one
+// goroutine: take flow room and push a slot, finish it, and take it out and
+// release its room as the report loop does, a batch at a time. No waiting is
+// involved, so this is the floor of the ring's, the flow's and their
+// locks' cost per record.
+func BenchmarkQueue_InOrder(b *testing.B) {
 	const batch = 64
-	q := newReportQueue(1024, func(s *slot, r producer.Result) { s.q.finish(s, r) })
-	abort := make(chan struct{})
+	q := newQueue()
+	flow := producer.NewFlow(1024, 1<<30, 1<<20, 1<<30).Stream()
 	ready := make([]*slot, 0, batch)
 	b.SetBytes(benchRecordBytes)
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
-		s := q.reserve(abort)
+		if !flow.TryAcquire(benchRecordBytes) {
+			b.Fatal("no flow room")
+		}
+		s := q.push(benchRecordBytes, time.Time{})
 		s.onProduced(producer.Result{Offset: int64(n)})
 		n++
 		if n%batch == 0 {
 			var done []*slot
-			done, _ = q.ready(ready[:0])
+			done, _ = q.takeReady(ready[:0])
 			if len(done) != batch {
 				b.Fatalf("%d reports ready, want %d", len(done), batch)
 			}
 			q.release(len(done))
+			for _, s := range done {
+				flow.Release(s.size)
+			}
 		}
 	}
 }
 
-// BenchmarkReportQueue_ThreeGoroutines has the shape of a stream in
-// service: the reader reserves slots (waiting when the ring is full), a
-// producer goroutine completes them a batch at a time as kafka-go's
-// Completion does, and the writer takes ready reports and checks their
-// order. It includes the wake-ups between goroutines.
-func BenchmarkReportQueue_ThreeGoroutines(b *testing.B) {
+// BenchmarkQueue_ThreeGoroutines has the shape of a stream in
+// service: the intake takes flow room and pushes slots (waiting when the
+// stream's bound is reached), a producer goroutine completes them a batch at
+// a time as kafka-go's Completion does, and the report loop takes ready
+// reports, checks their order and releases their room. It includes the
+// wake-ups between goroutines.
+func BenchmarkQueue_ThreeGoroutines(b *testing.B) {
 	const maxInFlight, kafkaBatch = 1024, 100
-	q := newReportQueue(maxInFlight, func(s *slot, r producer.Result) { s.q.finish(s, r) })
+	q := newQueue()
+	flow := producer.NewFlow(maxInFlight, 1<<30, 1<<20, 1<<30).Stream()
 	abort := make(chan struct{})
 	toKafka := make(chan []*slot, maxInFlight/kafkaBatch+1)
 	var wg sync.WaitGroup
@@ -62,7 +72,7 @@ func BenchmarkReportQueue_ThreeGoroutines(b *testing.B) {
 		next := uint64(0)
 		ready := make([]*slot, 0, 256)
 		for {
-			batch, complete := q.ready(ready[:0])
+			batch, complete := q.takeReady(ready[:0])
 			for _, s := range batch {
 				if uint64(s.result.Offset) != next {
 					writerErr <- "reports out of order"
@@ -72,11 +82,14 @@ func BenchmarkReportQueue_ThreeGoroutines(b *testing.B) {
 				next++
 			}
 			q.release(len(batch))
+			for _, s := range batch {
+				flow.Release(s.size)
+			}
 			if len(batch) == 0 {
 				if complete {
 					return
 				}
-				<-q.wakeWriter
+				<-q.ready
 			}
 		}
 	})
@@ -85,10 +98,10 @@ func BenchmarkReportQueue_ThreeGoroutines(b *testing.B) {
 	b.ReportAllocs()
 	pending := make([]*slot, 0, kafkaBatch)
 	for b.Loop() {
-		s := q.reserve(abort)
-		if s == nil {
-			b.Fatal("reserve returned nil")
+		if !flow.Acquire(benchRecordBytes, abort) {
+			b.Fatal("acquire failed")
 		}
+		s := q.push(benchRecordBytes, time.Time{})
 		pending = append(pending, s)
 		if len(pending) == kafkaBatch {
 			toKafka <- pending

@@ -1,4 +1,4 @@
-package proxy
+package management
 
 import (
 	"context"
@@ -10,21 +10,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// managementRoutes serves the operational endpoints. They carry no
-// authentication and belong on a port that only the cluster reaches.
-func (s *Server) managementRoutes() http.Handler {
+// Handler serves /livez, /readyz and /metrics on the management listener.
+func Handler(m *Metrics, ready *Readiness) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.ready.check(r.Context()); err != nil {
+		if err := ready.Check(r.Context()); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry(), promhttp.HandlerOpts{}))
 	return mux
 }
 
@@ -34,9 +33,9 @@ const readinessTTL = time.Second
 
 var errDraining = errors.New("shutting down")
 
-// readiness caches the producer's health check for readinessTTL; draining
+// Readiness caches the producer's health check for readinessTTL; draining
 // is checked on every call, so readiness fails at once on shutdown.
-type readiness struct {
+type Readiness struct {
 	kafka    func(context.Context) error
 	draining func() bool
 
@@ -45,11 +44,13 @@ type readiness struct {
 	err       error
 }
 
-func newReadiness(kafka func(context.Context) error, draining func() bool) *readiness {
-	return &readiness{kafka: kafka, draining: draining}
+// NewReadiness checks Kafka with kafka and reports not ready while draining.
+func NewReadiness(kafka func(context.Context) error, draining func() bool) *Readiness {
+	return &Readiness{kafka: kafka, draining: draining}
 }
 
-func (r *readiness) check(ctx context.Context) error {
+// Check returns why the proxy is not ready, or nil.
+func (r *Readiness) Check(ctx context.Context) error {
 	if r.draining() {
 		return errDraining
 	}

@@ -1,0 +1,189 @@
+package produce
+
+import (
+	"errors"
+	"io"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
+	"github.com/restproxy-dev/restproxy-operator/proxy/record"
+)
+
+// intake is the stream's reading loop: read, decode, check, submit. It runs
+// on its own goroutine and owns every slot from push until it submits the
+// record to Kafka or fails it.
+type intake struct {
+	st       *Stream
+	dec      *record.StreamDecoder
+	maxAgeAt time.Time
+	// batch holds the checked records not yet submitted: they go to
+	// Kafka together before the intake reads the socket or waits.
+	batch []producer.Pending
+
+	records, bytes int64
+	end            string
+}
+
+// maxBatch bounds the records submitted to Kafka together.
+const maxBatch = 256
+
+func newIntake(st *Stream) *intake {
+	limit := recordLimit(st.pl.settings.MaxRecordBytes)
+	return &intake{
+		st:       st,
+		dec:      record.NewStreamDecoderSize(st.input, limit, st.req.ContentLength),
+		maxAgeAt: st.start.Add(st.pl.settings.MaxAge),
+	}
+}
+
+// run reads records until the input ends, the stream is stopped, or a
+// record cannot be reported any more.
+func (in *intake) run() {
+	st := in.st
+	defer st.queue.closeInput()
+	defer in.submit()
+	for !st.halt.isStopping() {
+		raw, err := in.dec.NextBuffered()
+		if errors.Is(err, record.ErrNeedInput) {
+			in.submit() // nothing checked waits for the client
+			raw, err = in.dec.Next()
+		}
+		if err != nil {
+			in.submit()
+			in.endOfInput(err)
+			return
+		}
+		s := in.admit(len(raw))
+		if s == nil {
+			in.end = endClient
+			return
+		}
+		if s.readAt.After(in.maxAgeAt) {
+			st.queue.fail(s, apierror.New(apierror.StreamMaxAge))
+			st.halt.pastMaxAge.Store(true)
+			in.end = endMaxAge
+			return
+		}
+		in.check(s, raw)
+	}
+	in.end = endShutdown
+}
+
+// admit takes room in the flow bounds for a record of size bytes and a slot
+// for its report. It returns nil when no report can be written any more.
+func (in *intake) admit(size int) *slot {
+	st := in.st
+	if !st.flow.TryAcquire(size) {
+		in.submit() // the room may be held by the records not yet submitted
+		if !st.flow.Acquire(size, st.halt.aborted) {
+			return nil
+		}
+	}
+	s := st.queue.push(size, time.Now())
+	if s == nil {
+		st.flow.Release(size)
+		return nil
+	}
+	in.records++
+	in.bytes += int64(size)
+	st.pl.metrics.ReceivedBytes(size)
+	return s
+}
+
+// check runs the per-record checks in the order of docs/produce-api.md
+// (parse, rate limits, partition, encoding) and batches the record for
+// Kafka, or fails its slot. A panic while checking one record (a bug) is
+// that record's 500 report and the stream goes on: this goroutine is not
+// the handler's, so net/http would not recover it and the whole process
+// would die.
+func (in *intake) check(s *slot, raw []byte) {
+	st := in.st
+	defer func() {
+		if r := recover(); r != nil {
+			st.pl.log.Error("panic while checking a record", "panic", r, "stack", string(debug.Stack()))
+			st.queue.fail(s, apierror.New(apierror.RecordInternal))
+		}
+	}()
+	// Parse copies what the record keeps, so raw, which the decoder
+	// reuses, need not outlive this call.
+	var err *apierror.Error
+	if s.rec, err = record.Parse(raw); err != nil {
+		st.queue.fail(s, err)
+		return
+	}
+	rec := &s.rec
+	t := &st.target
+	if t.Gate != nil && !t.Gate.Allow(s.readAt.Unix(), len(raw)) {
+		st.queue.fail(s, apierror.New(apierror.RateLimited))
+		return
+	}
+	if rec.Partition != record.AnyPartition && (rec.Partition < 0 || rec.Partition >= t.Partitions) {
+		st.queue.fail(s, apierror.New(apierror.PartitionNotFound))
+		return
+	}
+	if err := rec.Encode(); err != nil {
+		st.queue.fail(s, err)
+		return
+	}
+	if rec.Timestamp.IsZero() {
+		rec.Timestamp = s.readAt.UTC().Truncate(time.Millisecond)
+	}
+	in.batch = append(in.batch, producer.Pending{Rec: rec, Done: s.onProduced})
+	if len(in.batch) >= maxBatch {
+		in.submit()
+	}
+}
+
+// submit gives the batched records to Kafka in one call: they go in groups
+// of what one read of the socket brought, which takes kafka-go's Writer
+// lock and the delivery timeouts' lock once per group instead of once per
+// record.
+func (in *intake) submit() {
+	if len(in.batch) == 0 {
+		return
+	}
+	in.st.pl.producer.ProduceAll(in.st.target.Topic, in.batch)
+	clear(in.batch)
+	in.batch = in.batch[:0]
+}
+
+// endOfInput classifies why the decoder stopped. A fatal decoding error is
+// the stream's last report; read errors end the stream with what it has.
+func (in *intake) endOfInput(err error) {
+	st := in.st
+	var fatal *apierror.Error
+	switch {
+	case errors.Is(err, io.EOF):
+		in.end = endInput
+	case errors.As(err, &fatal):
+		in.end = endFatal
+		if s := in.admit(0); s != nil {
+			st.queue.fail(s, fatal)
+		}
+	case errors.Is(err, errStopped) && st.halt.isStopping():
+		in.end = endShutdown
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		in.end = endIdle
+	default:
+		in.end = endClient
+	}
+}
+
+// recordCeiling bounds one record's JSON text when http.maxRecordBytes is 0
+// (no configured limit). A record is held whole before it is parsed, so
+// without a ceiling one endless string would grow the heap until the process
+// dies, whatever the in-flight bounds say. 64 MiB is far above any record a
+// broker accepts (1 MiB by default), even after base64 and JSON escaping.
+const recordCeiling = 64 << 20
+
+// recordLimit is the per-record size limit the decoder enforces: the
+// configured one, else the ceiling.
+func recordLimit(configured int) int {
+	if configured <= 0 || configured > recordCeiling {
+		return recordCeiling
+	}
+	return configured
+}

@@ -1,0 +1,208 @@
+package producer
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Flow bounds the records the proxy holds, by count and by bytes, for each
+// stream and for the whole process, as franz-go's MaxBufferedRecords and
+// MaxBufferedBytes bound a client. A record holds its room from the moment a
+// stream reads it until its report is written; a record that Kafka still
+// holds after its delivery timeout reported it keeps its room in the
+// process's bound until kafka-go lets go of it. A stream that finds no room
+// waits, which stops it reading its socket: that is the back-pressure a
+// client feels, and what keeps memory bounded whatever clients send and
+// however slowly Kafka answers.
+//
+// The bounds are http.maxInFlightPerStream, http.maxInFlightBytesPerStream,
+// http.maxInFlightTotal and http.maxInFlightBytesTotal
+// (docs/configuration.md).
+type Flow struct {
+	room
+	// freed is closed, and replaced, when room is given back while a
+	// stream waits for the process's bound.
+	mu    sync.Mutex
+	freed chan struct{}
+
+	perStreamRecords, perStreamBytes int64
+	// gauges, when set, follow the records and bytes held.
+	gauges func(records, bytes int64)
+}
+
+// room counts what is held against a bound. A record larger than the
+// bytes bound alone is let in when nothing else is held, so it never waits
+// for ever.
+type room struct {
+	maxRecords, maxBytes int64
+	records, bytes       atomic.Int64
+	waiting              atomic.Int32
+	peak                 atomic.Int64 // the most records ever held
+}
+
+func (r *room) tryTake(size int64) bool {
+	n := r.records.Add(1)
+	b := r.bytes.Add(size)
+	if n > 1 && (n > r.maxRecords || b > r.maxBytes) {
+		r.records.Add(-1)
+		r.bytes.Add(-size)
+		return false
+	}
+	for p := r.peak.Load(); n > p && !r.peak.CompareAndSwap(p, n); p = r.peak.Load() {
+	}
+	return true
+}
+
+func (r *room) give(size int64) {
+	r.records.Add(-1)
+	r.bytes.Add(-size)
+}
+
+// NewFlow returns the bounds of one process.
+func NewFlow(perStreamRecords, perStreamBytes, totalRecords, totalBytes int64) *Flow {
+	return &Flow{
+		room:             room{maxRecords: totalRecords, maxBytes: totalBytes},
+		freed:            make(chan struct{}),
+		perStreamRecords: perStreamRecords,
+		perStreamBytes:   perStreamBytes,
+	}
+}
+
+// Held returns the records and bytes the process holds now.
+func (f *Flow) Held() (records, bytes int64) { return f.records.Load(), f.bytes.Load() }
+
+// Peak returns the most records the process ever held at once.
+func (f *Flow) Peak() int64 { return f.peak.Load() }
+
+// Stream returns the bounds of one new stream.
+func (f *Flow) Stream() *StreamFlow {
+	return &StreamFlow{
+		process: f,
+		room:    room{maxRecords: f.perStreamRecords, maxBytes: f.perStreamBytes},
+		freed:   make(chan struct{}, 1),
+	}
+}
+
+func (f *Flow) take(size int64, abort <-chan struct{}) bool {
+	for {
+		if f.tryTake(size) {
+			f.changed()
+			return true
+		}
+		f.waiting.Add(1)
+		f.mu.Lock()
+		freed := f.freed
+		f.mu.Unlock()
+		// Room given back between the failed try and now was given
+		// before freed was read, so this try sees it.
+		ok := f.tryTake(size)
+		if !ok {
+			select {
+			case <-freed:
+			case <-abort:
+			}
+		}
+		f.waiting.Add(-1)
+		if ok {
+			f.changed()
+			return true
+		}
+		select {
+		case <-abort:
+			return false
+		default:
+		}
+	}
+}
+
+// hold counts a record the producer keeps after it was reported.
+func (f *Flow) hold(size int64) {
+	f.records.Add(1)
+	f.bytes.Add(size)
+	f.changed()
+}
+
+// give returns a record's room in the process's bound.
+func (f *Flow) give(size int64) {
+	f.room.give(size)
+	f.changed()
+	if f.waiting.Load() > 0 {
+		f.mu.Lock()
+		close(f.freed)
+		f.freed = make(chan struct{})
+		f.mu.Unlock()
+	}
+}
+
+func (f *Flow) changed() {
+	if f.gauges != nil {
+		f.gauges(f.records.Load(), f.bytes.Load())
+	}
+}
+
+// ObserveWith makes the flow report what it holds to gauges after every
+// change: the in-flight metrics. Call it before the flow is used.
+func (f *Flow) ObserveWith(gauges func(records, bytes int64)) { f.gauges = gauges }
+
+// StreamFlow is one stream's bounds, inside its process's. Acquire is
+// called by the goroutine that reads the stream, Release by the one that
+// writes its reports.
+type StreamFlow struct {
+	process *Flow
+	room
+	freed chan struct{} // signalled by Release while Acquire waits
+}
+
+// TryAcquire takes room for one record of size bytes if there is room now.
+func (s *StreamFlow) TryAcquire(size int) bool {
+	n := int64(size)
+	if !s.tryTake(n) {
+		return false
+	}
+	if !s.process.tryTake(n) {
+		s.room.give(n)
+		return false
+	}
+	s.process.changed()
+	return true
+}
+
+// Acquire takes room for one record of size bytes, waiting while the
+// stream or the process is full. It returns false, holding nothing, if abort
+// is closed first.
+func (s *StreamFlow) Acquire(size int, abort <-chan struct{}) bool {
+	n := int64(size)
+	for !s.tryTake(n) {
+		s.waiting.Store(1)
+		if s.tryTake(n) {
+			s.waiting.Store(0)
+			break
+		}
+		select {
+		case <-s.freed:
+		case <-abort:
+			s.waiting.Store(0)
+			return false
+		}
+		s.waiting.Store(0)
+	}
+	if !s.process.take(n, abort) {
+		s.room.give(n)
+		return false
+	}
+	return true
+}
+
+// Release gives back the room of one record of size bytes, once its report
+// is written.
+func (s *StreamFlow) Release(size int) {
+	n := int64(size)
+	s.room.give(n)
+	s.process.give(n)
+	if s.waiting.Load() != 0 {
+		select {
+		case s.freed <- struct{}{}:
+		default:
+		}
+	}
+}
