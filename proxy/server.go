@@ -19,6 +19,8 @@ import (
 	"net/http"
 	"time"
 
+	kafka "github.com/segmentio/kafka-go"
+
 	"github.com/restproxy-dev/restproxy-operator/proxy/admission"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/management"
@@ -63,20 +65,24 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	access, err := admission.NewAccess(cfg.Authentication, cfg.Authorization, log.Warn)
+	// The metrics come first, for the files re-read while running to
+	// count their reloads in; the producer they read the Writer's counters
+	// of is built next, and /metrics is not served before New returns.
+	var prod *producer.Producer
+	m := management.NewMetrics(func() kafka.WriterStats { return prod.Stats() })
+	access, err := admission.NewAccess(cfg.Authentication, cfg.Authorization, log, m)
 	if err != nil {
 		return nil, err
 	}
-	tlsFiles, err := admission.NewTLSFiles(cfg.HTTP.TLS, cfg.Authentication.Type, log.Warn)
+	tlsFiles, err := admission.NewTLSFiles(cfg.HTTP.TLS, cfg.Authentication.Type, log, m)
 	if err != nil {
 		return nil, err
 	}
-	prod, err := producer.New(cfg, log)
+	prod, err = producer.New(cfg, log, producer.WithReloadMetrics(m))
 	if err != nil {
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
 	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
-	m := management.NewMetrics(prod.Stats)
 	prod.Flow().ObserveWith(m.InFlight)
 	s := &Server{
 		cfg:      cfg,

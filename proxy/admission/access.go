@@ -2,12 +2,14 @@ package admission
 
 import (
 	"crypto/tls"
+	"log/slog"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/reload"
 )
 
 // Access is the produce endpoint's authentication (401/40101) and topic
@@ -19,16 +21,16 @@ type Access struct {
 	kind        string           // config.Auth*
 	credentials *credentialsFile // basic and apiKey
 	topics      []config.TopicRule
-	log         func(msg string, args ...any)
 }
 
 // NewAccess builds the access control of the authentication and
-// authorization keys.
-func NewAccess(a config.Authentication, z config.Authorization, log func(string, ...any)) (*Access, error) {
-	ac := &Access{kind: a.Type, topics: z.Topics, log: log}
+// authorization keys. log and m receive the credentials file's reloads
+// (package reload); either may be nil.
+func NewAccess(a config.Authentication, z config.Authorization, log *slog.Logger, m reload.Metrics) (*Access, error) {
+	ac := &Access{kind: a.Type, topics: z.Topics}
 	switch a.Type {
 	case config.AuthBasic, config.AuthAPIKey:
-		f, err := newCredentialsFile(a.CredentialsFile, a.Type == config.AuthBasic)
+		f, err := newCredentialsFile(a.CredentialsFile, a.Type == config.AuthBasic, log, m)
 		if err != nil {
 			return nil, err
 		}
@@ -88,11 +90,10 @@ func bearerToken(header string) (token string, ok bool) {
 	return token, true
 }
 
+// check ignores the file's re-read error: package reload logged and
+// counted it, and the last good credentials answered.
 func (ac *Access) check(user, secret string) bool {
-	ok, err := ac.credentials.check(user, secret)
-	if err != nil {
-		ac.log("re-read credentials; keeping the last good ones", "error", err)
-	}
+	ok, _ := ac.credentials.check(user, secret)
 	return ok
 }
 

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 )
 
 // A credentials file that disappears after it was read keeps the last good
@@ -15,14 +14,14 @@ func TestCredentialsFile_VanishedKeepsLastGood(t *testing.T) {
 	if err := os.WriteFile(good, []byte("u:s\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f, err := newCredentialsFile(good, true)
+	f, err := newCredentialsFile(good, true, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(good); err != nil {
 		t.Fatal(err)
 	}
-	f.checked = time.Time{} // force the re-read
+	_, _ = f.files.Check() // force the re-read
 	if ok, err := f.check("u", "s"); !ok || err == nil {
 		t.Errorf("after the file vanished: ok %v err %v, want the last credentials kept and the error returned", ok, err)
 	}

@@ -4,27 +4,29 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"os"
+	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/reload"
 )
 
 // credentialsFile is authentication.credentialsFile: one credential a line,
 // "user:secret" for basic and a key for apiKey, where a bcrypt hash may
 // stand in for the secret or key. It is re-read when it changes (a
-// rotated Kubernetes Secret), checked at most once per reloadEvery, so
-// credentials change without a restart. A file that cannot be read keeps
-// the last good credentials and is logged, never its content.
+// rotated Kubernetes Secret), so credentials change without a restart;
+// package reload checks it at most once a second and, on a file that does
+// not load (an emptied one included), keeps the last good credentials
+// (docs/configuration.md, "Files re-read while running").
 //
 // Plain secrets are held as SHA-256 digests: comparing digests takes the
 // same time whatever the secret's length, and memory holds no secret.
 type credentialsFile struct {
-	path     string
 	withUser bool // basic: "user:secret"; apiKey: the key alone
+	files    *reload.Files[*credentials]
 
 	// compare is bcrypt.CompareHashAndPassword; tests replace it to see
 	// when a bcrypt run starts and to hold it there.
@@ -33,52 +35,41 @@ type credentialsFile struct {
 	// clients get at most every core, never more, and wait for a slot.
 	bcryptSlots chan struct{}
 
-	mu       sync.Mutex
-	checked  time.Time
-	digest   [sha256.Size]byte            // of the content the credentials were read from
-	version  uint64                       // counts the reads that changed the credentials
+	mu sync.Mutex // guards the verified maps
+}
+
+// credentials are one version of the file, parsed.
+type credentials struct {
 	plain    map[string][sha256.Size]byte // user (or keyDigest of the key) → SHA-256 of the secret
 	hashed   map[string][][]byte          // user (or "" for apiKey) → bcrypt hashes
 	decoy    []byte                       // the costliest hash of the file, for checks that would run none
-	verified map[[sha256.Size]byte]bool   // bcrypt verdicts of this version
+	verified map[[sha256.Size]byte]bool   // bcrypt verdicts on these credentials, under credentialsFile.mu
 }
 
-const reloadEvery = time.Second
-
-func newCredentialsFile(path string, withUser bool) (*credentialsFile, error) {
-	f := &credentialsFile{
-		path:        path,
-		withUser:    withUser,
-		compare:     bcrypt.CompareHashAndPassword,
-		bcryptSlots: make(chan struct{}, runtime.GOMAXPROCS(0)),
-	}
-	if err := f.reloadLocked(time.Now()); err != nil {
+func newCredentialsFile(path string, withUser bool, log *slog.Logger, m reload.Metrics) (*credentialsFile, error) {
+	files, err := reload.Load(reload.Spec[*credentials]{
+		Key:   "authentication.credentialsFile",
+		Paths: []string{path},
+		Kept:  "credentials",
+		Parse: func(data [][]byte) (*credentials, error) {
+			plain, hashed, err := parseCredentials(data[0], withUser)
+			if err != nil {
+				return nil, err
+			}
+			return &credentials{plain: plain, hashed: hashed, decoy: costliest(hashed), verified: map[[sha256.Size]byte]bool{}}, nil
+		},
+		Log:     log,
+		Metrics: m,
+	})
+	if err != nil {
 		return nil, err
 	}
-	return f, nil
-}
-
-// reloadLocked reads the file and parses it again if its content changed
-// (see filedigest for why content, not modification time and size).
-func (f *credentialsFile) reloadLocked(now time.Time) error {
-	f.checked = now
-	data, err := os.ReadFile(f.path)
-	if err != nil {
-		return fmt.Errorf("authentication.credentialsFile: %w", err)
-	}
-	digest := sha256.Sum256(data)
-	if f.plain != nil && digest == f.digest {
-		return nil
-	}
-	plain, hashed, err := parseCredentials(data, f.withUser)
-	if err != nil {
-		return fmt.Errorf("authentication.credentialsFile %s: %w", f.path, err)
-	}
-	f.plain, f.hashed, f.decoy = plain, hashed, costliest(hashed)
-	f.verified = map[[sha256.Size]byte]bool{}
-	f.version++
-	f.digest = digest
-	return nil
+	return &credentialsFile{
+		withUser:    withUser,
+		files:       files,
+		compare:     bcrypt.CompareHashAndPassword,
+		bcryptSlots: make(chan struct{}, runtime.GOMAXPROCS(0)),
+	}, nil
 }
 
 // costliest returns the hash of the highest bcrypt cost, or nil.

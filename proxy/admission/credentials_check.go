@@ -3,12 +3,13 @@ package admission
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"time"
 )
 
 // check reports whether user and secret match a line of the file (user is
-// empty for apiKey). The lock is held only to read the current
-// credentials: bcrypt, tens to hundreds of milliseconds a run, runs
+// empty for apiKey), against the last good credentials; the error says why
+// the file did not load at its last check, already logged and counted by
+// package reload. Locks are held only to read the current credentials and
+// verdicts: bcrypt, tens to hundreds of milliseconds a run, runs
 // outside it, so that clients guessing wrong passwords delay nobody
 // else's check; they only queue for a bcrypt slot.
 //
@@ -33,10 +34,10 @@ func (f *credentialsFile) check(user, secret string) (bool, error) {
 	return ok, reloadErr
 }
 
-// attempt is what one check needs of the credentials, read under the
-// lock; hashes are never modified once parsed, so they are read outside it.
+// attempt is what one check needs of the credentials; only the verdicts
+// change once parsed, so only they are read under the lock.
 type attempt struct {
-	version    uint64            // of the credentials read
+	creds      *credentials      // the version checked against
 	key        [sha256.Size]byte // of user and secret, for the verdict cache
 	plainMatch bool
 	cached     bool // verdict is bcrypt's, remembered for this version
@@ -53,14 +54,9 @@ func (f *credentialsFile) attempt(user, secret string) (attempt, error) {
 	sum := sha256.Sum256([]byte(secret))
 	a := attempt{key: sha256.Sum256([]byte(user + "\x00" + secret))}
 
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var reloadErr error
-	if now := time.Now(); now.Sub(f.checked) >= reloadEvery {
-		reloadErr = f.reloadLocked(now)
-	}
-	a.version = f.version
-	want, found := f.plain[f.lookupKey(user, sum)]
+	creds, reloadErr := f.files.Current()
+	a.creds = creds
+	want, found := creds.plain[f.lookupKey(user, sum)]
 	if !found {
 		want = noSecret
 	}
@@ -68,12 +64,15 @@ func (f *credentialsFile) attempt(user, secret string) (attempt, error) {
 		a.plainMatch = true
 		return a, reloadErr
 	}
-	if a.verdict, a.cached = f.verified[a.key]; a.cached {
+	f.mu.Lock()
+	a.verdict, a.cached = creds.verified[a.key]
+	f.mu.Unlock()
+	if a.cached {
 		return a, reloadErr
 	}
-	a.hashes = f.hashed[user]
-	if len(a.hashes) == 0 && f.decoy != nil {
-		a.hashes, a.decoy = [][]byte{f.decoy}, true
+	a.hashes = creds.hashed[user]
+	if len(a.hashes) == 0 && creds.decoy != nil {
+		a.hashes, a.decoy = [][]byte{creds.decoy}, true
 	}
 	return a, reloadErr
 }
@@ -101,13 +100,14 @@ func (f *credentialsFile) bcryptMatches(hashes [][]byte, secret string) bool {
 }
 
 // remember caches bcrypt's verdict, so a client's every request does not
-// pay for it, unless the file changed while bcrypt ran: the verdict is
-// about credentials that are gone.
+// pay for it. The cache belongs to the version checked against: if the
+// file changed while bcrypt ran, the verdict goes with the credentials that
+// are gone and never answers for the new ones.
 func (f *credentialsFile) remember(a attempt, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.version == a.version && len(f.verified) < maxVerified {
-		f.verified[a.key] = ok
+	if len(a.creds.verified) < maxVerified {
+		a.creds.verified[a.key] = ok
 	}
 }
 

@@ -26,7 +26,7 @@ func credentialsFileOf(t *testing.T, withUser bool, content string) (*credential
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "credentials")
 	writeCredentials(t, path, content)
-	f, err := newCredentialsFile(path, withUser)
+	f, err := newCredentialsFile(path, withUser, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,10 +137,7 @@ func TestCredentials_VerdictOfReplacedFileNotCached(t *testing.T) {
 	<-held.started
 
 	writeCredentials(t, path, "# rotated\nbob:"+bcryptHash(t, "new-secret")+"\n")
-	f.mu.Lock()
-	err := f.reloadLocked(time.Now())
-	f.mu.Unlock()
-	if err != nil {
+	if _, err := f.files.Check(); err != nil {
 		t.Fatal(err)
 	}
 	close(held.release)

@@ -5,29 +5,21 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
-	"sync"
-	"time"
+	"log/slog"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
-	"github.com/restproxy-dev/restproxy-operator/proxy/internal/filedigest"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/reload"
 )
 
 // TLSFiles serves the produce listener's HTTPS from http.tls's files and
 // re-reads them when they change, so a rotated Kubernetes Secret (a new
 // certificate, or a new client CA) takes effect on the next handshake
-// without a restart. The files are checked at most once per reloadEvery.
-// A change that does not load (a certificate written before its key) keeps
-// the last good material, is logged, and is retried at the next check.
+// without a restart. Package reload checks them at most once a second; a
+// change that does not load (a certificate written before its key) keeps
+// the last good material, is logged once, and is retried at the next
+// check (docs/configuration.md, "Files re-read while running").
 type TLSFiles struct {
-	cfg        config.HTTPTLS
-	clientAuth tls.ClientAuthType
-	log        func(msg string, args ...any)
-
-	mu      sync.Mutex
-	checked time.Time
-	digest  filedigest.Digest // of the files current was built from
-	current *tls.Config       // what a handshake uses
+	files *reload.Files[*tls.Config] // what a handshake uses
 }
 
 // NewTLSFiles loads http.tls; nil when HTTPS is off. With a client CA,
@@ -35,65 +27,46 @@ type TLSFiles struct {
 // authentication.type mtls: there a client without a certificate completes
 // the handshake and gets the API's 401/40101, which tells it what is wrong
 // better than a handshake alert. A certificate the CA did not sign is
-// refused during the handshake either way.
-func NewTLSFiles(h config.HTTPTLS, authType string, log func(string, ...any)) (*TLSFiles, error) {
+// refused during the handshake either way. log and m receive the files'
+// reloads (package reload); either may be nil.
+func NewTLSFiles(h config.HTTPTLS, authType string, log *slog.Logger, m reload.Metrics) (*TLSFiles, error) {
 	if h.CertFile == "" {
 		return nil, nil
 	}
-	f := &TLSFiles{cfg: h, log: log, clientAuth: tls.RequireAndVerifyClientCert}
+	clientAuth := tls.RequireAndVerifyClientCert
 	if authType == config.AuthMTLS {
-		f.clientAuth = tls.VerifyClientCertIfGiven
+		clientAuth = tls.VerifyClientCertIfGiven
 	}
-	digest, err := f.read()
+	files, err := reload.Load(reload.Spec[*tls.Config]{
+		Key:     "http.tls",
+		Paths:   []string{h.CertFile, h.KeyFile, h.ClientCAFile},
+		Kept:    "certificate",
+		Parse:   func(data [][]byte) (*tls.Config, error) { return serverTLS(data[0], data[1], data[2], clientAuth) },
+		Log:     log,
+		Metrics: m,
+	})
 	if err != nil {
 		return nil, err
 	}
-	if f.current, err = f.load(); err != nil {
-		return nil, err
-	}
-	f.digest, f.checked = digest, time.Now()
-	return f, nil
+	return &TLSFiles{files: files}, nil
 }
 
 // ServerConfig is the listener's tls.Config: every handshake asks the
 // files for the material of the moment.
 func (f *TLSFiles) ServerConfig() *tls.Config {
 	return &tls.Config{
-		MinVersion:         tls.VersionTLS12,
-		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return f.config(), nil },
+		MinVersion: tls.VersionTLS12,
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			c, _ := f.files.Current() // an error was logged; c is the last good
+			return c, nil
+		},
 	}
 }
 
-// config returns the current material, re-reading the files if they
-// changed since the last check.
-func (f *TLSFiles) config() *tls.Config {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	now := time.Now()
-	if now.Sub(f.checked) < reloadEvery {
-		return f.current
-	}
-	f.checked = now
-	digest, err := f.read()
-	if err != nil {
-		f.log("re-read http.tls files; keeping the last good certificate", "error", err)
-		return f.current
-	}
-	if digest == f.digest {
-		return f.current
-	}
-	c, err := f.load()
-	if err != nil {
-		f.log("re-read http.tls files; keeping the last good certificate", "error", err)
-		return f.current
-	}
-	f.current, f.digest = c, digest
-	return c
-}
-
-// load builds a handshake config from the files.
-func (f *TLSFiles) load() (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(f.cfg.CertFile, f.cfg.KeyFile)
+// serverTLS builds a handshake config from the files' contents; clientCA
+// is nil without http.tls.clientCAFile.
+func serverTLS(certPEM, keyPEM, clientCA []byte, clientAuth tls.ClientAuthType) (*tls.Config, error) {
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("load http.tls.certFile and keyFile: %w", err)
 	}
@@ -104,27 +77,13 @@ func (f *TLSFiles) load() (*tls.Config, error) {
 		// included: without h2 here, HTTP/2 would never be negotiated.
 		NextProtos: []string{"h2", "http/1.1"},
 	}
-	if f.cfg.ClientCAFile == "" {
+	if clientCA == nil {
 		return c, nil
 	}
-	pem, err := os.ReadFile(f.cfg.ClientCAFile)
-	if err != nil {
-		return nil, fmt.Errorf("read http.tls.clientCAFile: %w", err)
-	}
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
+	if !pool.AppendCertsFromPEM(clientCA) {
 		return nil, errors.New("http.tls.clientCAFile: no PEM certificate found")
 	}
-	c.ClientCAs, c.ClientAuth = pool, f.clientAuth
+	c.ClientCAs, c.ClientAuth = pool, clientAuth
 	return c, nil
-}
-
-// read identifies the current version of the certificate, key and client
-// CA files by their content.
-func (f *TLSFiles) read() (filedigest.Digest, error) {
-	d, err := filedigest.Of(f.cfg.CertFile, f.cfg.KeyFile, f.cfg.ClientCAFile)
-	if err != nil {
-		return d, fmt.Errorf("http.tls: %w", err)
-	}
-	return d, nil
 }

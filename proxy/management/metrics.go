@@ -37,6 +37,8 @@ type Metrics struct {
 	inFlight      prometheus.Gauge
 	inFlightBytes prometheus.Gauge
 	reportLatency prometheus.Histogram
+	reloadErrors  *prometheus.CounterVec // restproxy_file_reload_errors_total by file
+	reloaded      *prometheus.GaugeVec   // restproxy_file_reload_success_timestamp_seconds by file
 }
 
 // NewMetrics builds the series; stats, when not nil, are kafka-go's Writer
@@ -80,6 +82,14 @@ func NewMetrics(stats func() kafka.WriterStats) *Metrics {
 		Help:    "Time from a record being read to its report being written.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 	})
+	m.reloadErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "restproxy_file_reload_errors_total",
+		Help: "Checks of a file re-read while running that did not load it, the last good version staying in use, by file (its config key).",
+	}, []string{"file"})
+	m.reloaded = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "restproxy_file_reload_success_timestamp_seconds",
+		Help: "When the version in use of a file re-read while running was loaded (at start, or since), in Unix seconds, by file (its config key).",
+	}, []string{"file"})
 	for i, name := range RateLimitNames {
 		m.rateLimits[i] = limits.WithLabelValues(name)
 	}
@@ -96,7 +106,7 @@ func NewMetrics(stats func() kafka.WriterStats) *Metrics {
 		}
 	}
 	m.registry.MustRegister(reports, m.receivedBytes, m.activeStreams, m.inFlight, m.inFlightBytes,
-		m.reportLatency, refusals, m.rateLimited, limits,
+		m.reportLatency, refusals, m.rateLimited, limits, m.reloadErrors, m.reloaded,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if stats != nil {
 		m.registry.MustRegister(newWriterCollector(stats))
@@ -146,6 +156,18 @@ func (m *Metrics) StreamEnded() { m.activeStreams.Dec() }
 func (m *Metrics) InFlight(records, bytes int64) {
 	m.inFlight.Set(float64(records))
 	m.inFlightBytes.Set(float64(bytes))
+}
+
+// FileReloadFailed counts a check of the files of config key key that did
+// not load them (package reload's Metrics).
+func (m *Metrics) FileReloadFailed(key string) { m.reloadErrors.WithLabelValues(key).Inc() }
+
+// FileReloaded records when a version of the files of config key key was
+// loaded (package reload's Metrics). The first call, at start, also
+// creates key's error series, so a dashboard sees 0 rather than no series.
+func (m *Metrics) FileReloaded(key string, at time.Time) {
+	m.reloadErrors.WithLabelValues(key)
+	m.reloaded.WithLabelValues(key).Set(float64(at.UnixNano()) / 1e9)
 }
 
 // Registry is what /metrics serves.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/reload"
 	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
@@ -66,12 +67,29 @@ type Producer struct {
 	swept     chan struct{}
 }
 
+// Option adjusts what New builds.
+type Option func(*options)
+
+type options struct {
+	reloadMetrics reload.Metrics
+}
+
+// WithReloadMetrics counts the re-reads of kafka.sasl.passwordFile in m
+// (package reload); without it they are only logged.
+func WithReloadMetrics(m reload.Metrics) Option {
+	return func(o *options) { o.reloadMetrics = m }
+}
+
 // New builds the Writer from cfg and starts the delivery-timeout sweep. It
 // reads the TLS and SASL files but does not connect: Partitions and Ready do.
 // A nil log discards.
-func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
+func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Producer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
 	pc := cfg.Producer
 	acks, err := requiredAcks(pc.Acks)
@@ -82,7 +100,7 @@ func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sec, err := newSecurity(cfg.Kafka)
+	sec, err := newSecurity(cfg.Kafka, log, o.reloadMetrics)
 	if err != nil {
 		return nil, err
 	}
