@@ -25,6 +25,14 @@ type intake struct {
 
 	records, bytes int64
 	end            string
+
+	// inline is set while the intake runs on the handler's goroutine, before
+	// the report loop: it must never wait, so it pauses instead, keeping
+	// the record it could not admit in held.
+	inline bool
+	held   []byte
+	// arena holds the records' decoded bytes, many records to a chunk.
+	arena record.Arena
 }
 
 // maxBatch bounds the records submitted to Kafka together.
@@ -41,56 +49,98 @@ func newIntake(st *Stream) *intake {
 
 // run reads records until the input ends, the stream is stopped, or a
 // record cannot be reported any more.
-func (in *intake) run() {
+func (in *intake) run() { in.loop() }
+
+// runInline runs the intake on the caller's goroutine for as long as it
+// needs no wait, and reports whether it finished. The caller has the whole
+// body in memory already, so reads do not wait either; a one-record request
+// is then served on one goroutine. Run resumes a paused intake.
+func (in *intake) runInline() bool {
+	in.inline = true
+	paused := in.loop()
+	in.inline = false
+	return !paused
+}
+
+func (in *intake) loop() (paused bool) {
 	st := in.st
-	defer st.queue.closeInput()
-	defer in.submit()
 	for !st.halt.isStopping() {
-		raw, err := in.dec.NextBuffered()
-		if errors.Is(err, record.ErrNeedInput) {
-			in.submit() // nothing checked waits for the client
-			raw, err = in.dec.Next()
-		}
+		raw, err := in.next()
 		if err != nil {
 			in.submit()
-			in.endOfInput(err)
-			return
+			if paused := in.endOfInput(err); paused {
+				return true
+			}
+			in.finish()
+			return false
 		}
-		s := in.admit(len(raw))
-		if s == nil {
+		s, paused := in.admit(len(raw))
+		switch {
+		case paused:
+			in.held = raw
+			return true
+		case s == nil:
 			in.end = endClient
-			return
-		}
-		if s.readAt.After(in.maxAgeAt) {
+			in.finish()
+			return false
+		case s.readAt.After(in.maxAgeAt):
 			st.queue.fail(s, apierror.New(apierror.StreamMaxAge))
 			st.halt.pastMaxAge.Store(true)
 			in.end = endMaxAge
-			return
+			in.finish()
+			return false
 		}
 		in.check(s, raw)
 	}
 	in.end = endShutdown
+	in.finish()
+	return false
+}
+
+// next returns the next record's JSON text. Before the body is read, the
+// records checked so far go to Kafka: nothing checked waits for the client.
+func (in *intake) next() ([]byte, error) {
+	if raw := in.held; raw != nil {
+		in.held = nil
+		return raw, nil
+	}
+	raw, err := in.dec.NextBuffered()
+	if errors.Is(err, record.ErrNeedInput) {
+		in.submit()
+		raw, err = in.dec.Next()
+	}
+	return raw, err
+}
+
+// finish submits what is batched and tells the report loop that no record
+// follows.
+func (in *intake) finish() {
+	in.submit()
+	in.st.queue.closeInput()
 }
 
 // admit takes room in the flow bounds for a record of size bytes and a slot
-// for its report. It returns nil when no report can be written any more.
-func (in *intake) admit(size int) *slot {
+// for its report. It returns nil when no report can be written any more,
+// or, running inline, paused when it would have to wait for room.
+func (in *intake) admit(size int) (s *slot, paused bool) {
 	st := in.st
 	if !st.flow.TryAcquire(size) {
 		in.submit() // the room may be held by the records not yet submitted
+		if in.inline {
+			return nil, true
+		}
 		if !st.flow.Acquire(size, st.halt.aborted) {
-			return nil
+			return nil, false
 		}
 	}
-	s := st.queue.push(size, time.Now())
-	if s == nil {
+	if s = st.queue.push(size, time.Now()); s == nil {
 		st.flow.Release(size)
-		return nil
+		return nil, false
 	}
 	in.records++
 	in.bytes += int64(size)
 	st.pl.metrics.ReceivedBytes(size)
-	return s
+	return s, false
 }
 
 // check runs the per-record checks in the order of docs/produce-api.md
@@ -110,7 +160,7 @@ func (in *intake) check(s *slot, raw []byte) {
 	// Parse copies what the record keeps, so raw, which the decoder
 	// reuses, need not outlive this call.
 	var err *apierror.Error
-	if s.rec, err = record.Parse(raw); err != nil {
+	if s.rec, err = record.ParseIn(raw, &in.arena); err != nil {
 		st.queue.fail(s, err)
 		return
 	}
@@ -151,8 +201,9 @@ func (in *intake) submit() {
 }
 
 // endOfInput classifies why the decoder stopped. A fatal decoding error is
-// the stream's last report; read errors end the stream with what it has.
-func (in *intake) endOfInput(err error) {
+// the stream's last report (the decoder returns it again if the intake
+// pauses for room first); read errors end the stream with what it has.
+func (in *intake) endOfInput(err error) (paused bool) {
 	st := in.st
 	var fatal *apierror.Error
 	switch {
@@ -160,7 +211,11 @@ func (in *intake) endOfInput(err error) {
 		in.end = endInput
 	case errors.As(err, &fatal):
 		in.end = endFatal
-		if s := in.admit(0); s != nil {
+		s, paused := in.admit(0)
+		if paused {
+			return true
+		}
+		if s != nil {
 			st.queue.fail(s, fatal)
 		}
 	case errors.Is(err, errStopped) && st.halt.isStopping():
@@ -170,6 +225,7 @@ func (in *intake) endOfInput(err error) {
 	default:
 		in.end = endClient
 	}
+	return false
 }
 
 // recordCeiling bounds one record's JSON text when http.maxRecordBytes is 0

@@ -7,7 +7,8 @@ import (
 )
 
 // Parse decodes one record's JSON text (one JSON value, as cut by the
-// StreamDecoder) and applies the structural checks of spec 2.1. Every error is a
+// StreamDecoder) and applies the structural checks of docs/produce-api.md
+// ("The record object"). Every error is a
 // per-record 400: a value that is not an object, invalid JSON inside it, an
 // unknown or duplicate field at any level, a field of the wrong type, a bad
 // "type", a missing "data", a header without a name or with a value that is not
@@ -15,11 +16,17 @@ import (
 // timestamp or one before 1970.
 //
 // Parse also decodes the key and value, but keeps encoding errors (400 and 422)
-// for Encode, which the server calls later (spec 4.2 order of checks). The
-// Record owns all its bytes: raw may be reused after Parse returns. On error
-// the returned Record carries only Size.
-func Parse(raw []byte) (Record, *apierror.Error) {
-	p := parser{lexer: lexer{b: trimSpace(raw)}}
+// for Encode, which the server calls later (the per-record order of checks
+// of docs/produce-api.md). The Record owns all its bytes: raw may be reused
+// after Parse returns. On error the returned Record carries only Size.
+func Parse(raw []byte) (Record, *apierror.Error) { return ParseIn(raw, nil) }
+
+// ParseIn is Parse with the record's decoded bytes taken from a, shared
+// with the records parsed before it; a nil a allocates them for this record
+// alone.
+func ParseIn(raw []byte, a *Arena) (Record, *apierror.Error) {
+	p := parser{lexer: lexer{b: trimSpace(raw)}, shared: a}
+	defer p.release()
 	rec := Record{Partition: AnyPartition, Size: len(p.b)}
 	if err := p.record(&rec); err != nil {
 		return Record{Partition: AnyPartition, Size: rec.Size}, err
@@ -31,8 +38,10 @@ func Parse(raw []byte) (Record, *apierror.Error) {
 type parser struct {
 	lexer
 	// arena holds every decoded byte of the record (header values, key, value)
-	// in one allocation: decoding never makes text longer, so len(raw) is enough.
-	arena []byte
+	// in one piece of memory: decoding never makes text longer, so len(raw)
+	// is enough. It comes from shared when there is one.
+	arena  []byte
+	shared *Arena
 }
 
 func trimSpace(b []byte) []byte {
@@ -248,13 +257,20 @@ func stringValue(tok []byte, escaped bool) []byte {
 // bytes, allocating the arena on first use.
 func (p *parser) reserve(n int) []byte {
 	if p.arena == nil {
-		p.arena = make([]byte, 0, max(len(p.b), n))
+		p.arena = p.shared.take(max(len(p.b), n))
 	}
 	if cap(p.arena)-len(p.arena) < n {
 		// Cannot happen with text that only shrinks when decoded; stay correct anyway.
+		p.release()
 		p.arena = make([]byte, 0, max(len(p.b), n))
 	}
 	return p.arena[len(p.arena):len(p.arena)]
+}
+
+// release gives the arena's unused end back to the shared arena.
+func (p *parser) release() {
+	p.shared.keep(p.arena)
+	p.shared = nil
 }
 
 // keep commits b, which was appended to the slice reserve returned, to the
