@@ -88,6 +88,10 @@ type Stream struct {
 	halt   halt
 	start  time.Time
 	result result // what the loops found, for the log line
+	// latin1 transcodes the body when the content type said ISO-8859-1.
+	latin1 *latin1Reader
+	// skipped counts the whitespace AwaitData read before the first record.
+	skipped int64
 }
 
 // result is what the two loops report about a stream once they are done.
@@ -127,12 +131,20 @@ func (pl *Pipeline) NewStream(w http.ResponseWriter, req *http.Request, latin1 b
 	}
 	var r io.Reader = st.body
 	if latin1 {
-		r = newLatin1Reader(r)
+		st.latin1 = newLatin1Reader(r)
+		r = st.latin1
 	}
 	// Small on purpose: it only holds the first read, for AwaitData; the
 	// decoder's larger reads bypass it.
 	st.input = bufio.NewReaderSize(r, 512)
 	return st
+}
+
+// bodyInMemory reports whether the rest of the body is in the input's
+// buffer already, so that reading it cannot wait for the client.
+func (st *Stream) bodyInMemory() bool {
+	return st.latin1 == nil && st.req.ContentLength > 0 &&
+		int64(st.input.Buffered()) == st.req.ContentLength-st.skipped
 }
 
 // AwaitData reads up to the first byte of the first record, so that an
@@ -142,6 +154,7 @@ func (st *Stream) AwaitData() *apierror.Error {
 		b, err := st.input.ReadByte()
 		switch {
 		case err == nil && isSpace(b):
+			st.skipped++
 			continue
 		case err == nil:
 			_ = st.input.UnreadByte()
@@ -170,20 +183,25 @@ func (st *Stream) Serve(target Target) {
 	st.target = target
 	st.out.start(st.pl.log)
 	in := newIntake(st)
-	intakeDone := make(chan struct{})
-	go func() {
-		defer close(intakeDone)
-		in.run()
-	}()
+	var intakeDone chan struct{}
+	if !st.bodyInMemory() || !in.runInline() {
+		intakeDone = make(chan struct{})
+		go func() {
+			defer close(intakeDone)
+			in.run()
+		}()
+	}
 	rep := reporter{st: st}
 	complete := rep.run()
-	select {
-	case <-intakeDone:
-	default:
-		// Nothing more will be reported: release an intake still waiting
-		// for room, a token or the socket.
-		st.abortIntake()
-		<-intakeDone
+	if intakeDone != nil {
+		select {
+		case <-intakeDone:
+		default:
+			// Nothing more will be reported: release an intake still
+			// waiting for room or the socket.
+			st.abortIntake()
+			<-intakeDone
+		}
 	}
 	st.result.records, st.result.bytes, st.result.end = in.records, in.bytes, in.end
 	if errors.Is(st.result.writeErr, os.ErrDeadlineExceeded) {
