@@ -44,6 +44,7 @@ type Result struct {
 // topic metadata cache. It is safe for concurrent use.
 type Producer struct {
 	writer      *kafka.Writer
+	partitions  *partitionCache // the Writer's per-message metadata lookups
 	meta        *metadata
 	deadlines   *deadlines
 	credentials *credentials
@@ -133,9 +134,10 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Producer, error)
 			SASLMechanism: sec.sasl,
 		}
 	}
+	p.partitions = newPartitionCache(transport)
 	p.writer = &kafka.Writer{
 		Addr:         addr,
-		Transport:    transport,
+		Transport:    p.partitions,
 		Balancer:     newPartitionBalancer(pc.BatchMaxRecords),
 		RequiredAcks: acks,
 		Compression:  codec,
@@ -213,7 +215,15 @@ type Pending struct {
 // what one read of its socket brought pays those once, not per record.
 // ProduceAll does not keep pending.
 func (p *Producer) ProduceAll(topic string, pending []Pending) {
-	msgs := make([]kafka.Message, 0, len(pending))
+	// kafka-go copies each message into its batches, so the slice is
+	// reused from call to call.
+	buf := messageBuffers.Get().(*[]kafka.Message)
+	defer func() {
+		clear(*buf)
+		*buf = (*buf)[:0]
+		messageBuffers.Put(buf)
+	}()
+	msgs := (*buf)[:0]
 	for _, pr := range pending {
 		rec := pr.Rec
 		size := recordBytes(rec)
@@ -233,6 +243,7 @@ func (p *Producer) ProduceAll(topic string, pending []Pending) {
 			WriterData: d,
 		})
 	}
+	*buf = msgs
 	if len(msgs) == 0 {
 		return
 	}
@@ -264,6 +275,9 @@ func (p *Producer) ProduceAll(topic string, pending []Pending) {
 		}
 	}
 }
+
+// messageBuffers recycles ProduceAll's message slices.
+var messageBuffers = sync.Pool{New: func() any { return new([]kafka.Message) }}
 
 // enqueueOne hands one message to the Writer and watches its deadline, or
 // reports its failure. The caller holds the close lock shared; enqueue
@@ -333,6 +347,7 @@ func (p *Producer) complete(msgs []kafka.Message, err error) {
 func (p *Producer) failure(topic string, partition int32, ts time.Time, err error) Result {
 	if isMetadataStale(err) {
 		p.meta.invalidate(topic)
+		p.partitions.forget(topic)
 	}
 	err = p.credentials.classify(err, false)
 	res := Result{Partition: partition, Offset: -1, Timestamp: ts, Err: mapError(err)}
