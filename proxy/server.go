@@ -69,7 +69,8 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	// count their reloads in; the producer they read the Writer's counters
 	// of is built next, and /metrics is not served before New returns.
 	var prod *producer.Producer
-	m := management.NewMetrics(func() kafka.WriterStats { return prod.Stats() })
+	m := management.NewMetrics(func() kafka.WriterStats { return prod.Stats() },
+		func() (records, bytes int64) { return prod.Flow().Held() })
 	access, err := admission.NewAccess(cfg.Authentication, cfg.Authorization, log, m)
 	if err != nil {
 		return nil, err
@@ -83,7 +84,6 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
 	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
-	prod.Flow().ObserveWith(m.InFlight)
 	s := &Server{
 		cfg:      cfg,
 		log:      log,

@@ -34,16 +34,15 @@ type Metrics struct {
 	rateLimits    [4]prometheus.Counter
 	receivedBytes prometheus.Counter
 	activeStreams prometheus.Gauge
-	inFlight      prometheus.Gauge
-	inFlightBytes prometheus.Gauge
 	reportLatency prometheus.Histogram
 	reloadErrors  *prometheus.CounterVec // restproxy_file_reload_errors_total by file
 	reloaded      *prometheus.GaugeVec   // restproxy_file_reload_success_timestamp_seconds by file
 }
 
 // NewMetrics builds the series; stats, when not nil, are kafka-go's Writer
-// counters since the previous call.
-func NewMetrics(stats func() kafka.WriterStats) *Metrics {
+// counters since the previous call, and inFlight, when not nil, the records
+// and bytes the flow bounds hold, read when /metrics is scraped.
+func NewMetrics(stats func() kafka.WriterStats, inFlight func() (records, bytes int64)) *Metrics {
 	m := &Metrics{registry: prometheus.NewRegistry()}
 	reports := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restproxy_records_total",
@@ -68,14 +67,6 @@ func NewMetrics(stats func() kafka.WriterStats) *Metrics {
 	m.activeStreams = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "restproxy_active_streams",
 		Help: "Produce requests being streamed now.",
-	})
-	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "restproxy_in_flight_records",
-		Help: "Records read and not yet reported, plus records Kafka still holds after their delivery timeout (bounded by http.maxInFlightTotal).",
-	})
-	m.inFlightBytes = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "restproxy_in_flight_bytes",
-		Help: "The JSON bytes of the records counted by restproxy_in_flight_records (bounded by http.maxInFlightBytesTotal).",
 	})
 	m.reportLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "restproxy_report_latency_seconds",
@@ -105,9 +96,20 @@ func NewMetrics(stats func() kafka.WriterStats) *Metrics {
 			m.refusals[k] = refusals.WithLabelValues(e.Label)
 		}
 	}
-	m.registry.MustRegister(reports, m.receivedBytes, m.activeStreams, m.inFlight, m.inFlightBytes,
+	m.registry.MustRegister(reports, m.receivedBytes, m.activeStreams,
 		m.reportLatency, refusals, m.rateLimited, limits, m.reloadErrors, m.reloaded,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if inFlight != nil {
+		m.registry.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "restproxy_in_flight_records",
+				Help: "Records read and not yet reported, plus records Kafka still holds after their delivery timeout (bounded by http.maxInFlightTotal).",
+			}, func() float64 { r, _ := inFlight(); return float64(r) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "restproxy_in_flight_bytes",
+				Help: "The JSON bytes of the records counted by restproxy_in_flight_records (bounded by http.maxInFlightBytesTotal).",
+			}, func() float64 { _, b := inFlight(); return float64(b) }))
+	}
 	if stats != nil {
 		m.registry.MustRegister(newWriterCollector(stats))
 	}
@@ -151,12 +153,6 @@ func (m *Metrics) StreamStarted() { m.activeStreams.Inc() }
 
 // StreamEnded: see StreamStarted.
 func (m *Metrics) StreamEnded() { m.activeStreams.Dec() }
-
-// InFlight sets the in-flight gauges: what the flow bounds hold.
-func (m *Metrics) InFlight(records, bytes int64) {
-	m.inFlight.Set(float64(records))
-	m.inFlightBytes.Set(float64(bytes))
-}
 
 // FileReloadFailed counts a check of the files of config key key that did
 // not load them (package reload's Metrics).

@@ -26,8 +26,6 @@ type Flow struct {
 	freed chan struct{}
 
 	perStreamRecords, perStreamBytes int64
-	// gauges, when set, follow the records and bytes held.
-	gauges func(records, bytes int64)
 }
 
 // room counts what is held against a bound. A record larger than the
@@ -86,7 +84,6 @@ func (f *Flow) Stream() *StreamFlow {
 func (f *Flow) take(size int64, abort <-chan struct{}) bool {
 	for {
 		if f.tryTake(size) {
-			f.changed()
 			return true
 		}
 		f.waiting.Add(1)
@@ -104,7 +101,6 @@ func (f *Flow) take(size int64, abort <-chan struct{}) bool {
 		}
 		f.waiting.Add(-1)
 		if ok {
-			f.changed()
 			return true
 		}
 		select {
@@ -119,13 +115,11 @@ func (f *Flow) take(size int64, abort <-chan struct{}) bool {
 func (f *Flow) hold(size int64) {
 	f.records.Add(1)
 	f.bytes.Add(size)
-	f.changed()
 }
 
 // give returns a record's room in the process's bound.
 func (f *Flow) give(size int64) {
 	f.room.give(size)
-	f.changed()
 	if f.waiting.Load() > 0 {
 		f.mu.Lock()
 		close(f.freed)
@@ -133,16 +127,6 @@ func (f *Flow) give(size int64) {
 		f.mu.Unlock()
 	}
 }
-
-func (f *Flow) changed() {
-	if f.gauges != nil {
-		f.gauges(f.records.Load(), f.bytes.Load())
-	}
-}
-
-// ObserveWith makes the flow report what it holds to gauges after every
-// change: the in-flight metrics. Call it before the flow is used.
-func (f *Flow) ObserveWith(gauges func(records, bytes int64)) { f.gauges = gauges }
 
 // StreamFlow is one stream's bounds, inside its process's. Acquire is
 // called by the goroutine that reads the stream, Release by the one that
@@ -163,7 +147,6 @@ func (s *StreamFlow) TryAcquire(size int) bool {
 		s.room.give(n)
 		return false
 	}
-	s.process.changed()
 	return true
 }
 
