@@ -20,10 +20,10 @@ import (
 // hash of the names, keys and contents of the Kafka and TLS ones
 // (manifests.RollingSecretRefs: Kafka CA, client certificate and SASL
 // password; HTTPS certificate, key and client CA). The hash goes on the pod
-// template, so rotating one of those rolls the pods, as the operator spec
-// asks. The credentials Secret is left out: the proxy re-reads that file
-// (issue 5), so rotating it drains no stream. Contents go nowhere else
-// (never logged, never in an error).
+// template, so rotating one of those rolls the pods, as
+// docs/configuration.md, "Files re-read while running", says. The credentials
+// Secret is left out: the proxy re-reads that file, so rotating it drains no
+// stream. Contents go nowhere else (never logged, never in an error).
 //
 // Every referenced key is checked, hashed or not: a missing Secret or key is
 // a *reconcileError whose reason (SecretNotFound, SecretKeyNotFound) and

@@ -17,12 +17,12 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/testpki"
 )
 
-// Issue 5: Kafka-side authorization, with real ACLs on the broker. The
-// proxy's principal may write "writable" and only describe "readonly":
-// records to "writable" are stored; records to "readonly" are each
-// reported 40301 in the stream, which goes on, and nothing is stored; a
-// topic the principal may not even describe is refused before streaming,
-// as unknown, since Kafka hides it.
+// docs/produce-api.md, "Topic authorization": Kafka-side authorization, with
+// real ACLs on the broker. The proxy's principal may write "writable" and
+// only describe "readonly": records to "writable" are stored; records to
+// "readonly" are each reported 40301 in the stream, which goes on, and
+// nothing is stored; a topic the principal may not even describe is refused
+// before streaming, as unknown, since Kafka hides it.
 func TestProduce_KafkaACLs_40301(t *testing.T) {
 	t.Parallel()
 	topicACL := func(topic string, op kmsg.ACLOperation) kfake.ACL {
@@ -74,12 +74,12 @@ func TestProduce_KafkaACLs_40301(t *testing.T) {
 	}
 }
 
-// Issue 5: TLS to Kafka with a CA and a client certificate. With both
-// right, records are stored (read back over TLS by a client of the test's
-// own); a broker certificate the proxy's CA did not sign, or a missing
-// client certificate the broker requires, is answered 401/40101 naming the
-// proxy's kafka.tls settings, logged once with the cause, and nothing is
-// stored.
+// docs/configuration.md, "kafka": TLS to Kafka with a CA and a client
+// certificate. With both right, records are stored (read back over TLS by a
+// client of the test's own); a broker certificate the proxy's CA did not
+// sign, or a missing client certificate the broker requires, is answered
+// 401/40101 naming the proxy's kafka.tls settings, logged once with the
+// cause, and nothing is stored.
 func TestProduce_KafkaTLS(t *testing.T) {
 	t.Parallel()
 	ca, otherCA := testpki.New(t), testpki.New(t)

@@ -49,10 +49,10 @@ func writeCredentials(t *testing.T, path, content string) {
 	}
 }
 
-// Spec 4.1 (ours): with authentication.type basic, a missing or wrong
-// credential is 401/40101 before any other check, a right one (plain or
-// bcrypt, the scheme name in any case) produces; the file is re-read when it changes, without a
-// restart; no secret reaches a log line.
+// docs/produce-api.md, "Authentication": with authentication.type basic, a
+// missing or wrong credential is 401/40101 before any other check, a right
+// one (plain or bcrypt, the scheme name in any case) produces; the file is
+// re-read when it changes, without a restart; no secret reaches a log line.
 func TestProduce_BasicAuth_401(t *testing.T) {
 	t.Parallel()
 	hash, err := bcrypt.GenerateFromPassword([]byte("hashed-secret"), bcrypt.MinCost)
@@ -107,9 +107,9 @@ func TestProduce_BasicAuth_401(t *testing.T) {
 	}
 }
 
-// Spec 4.1 (ours): with authentication.type apiKey, "Authorization: Bearer
-// <key>" with a listed key (plain or bcrypt) produces, whatever the case of
-// the scheme name; others are 401.
+// docs/produce-api.md, "Authentication": with authentication.type apiKey,
+// "Authorization: Bearer <key>" with a listed key (plain or bcrypt) produces,
+// whatever the case of the scheme name; others are 401.
 func TestProduce_APIKeyAuth_401(t *testing.T) {
 	t.Parallel()
 	hash, err := bcrypt.GenerateFromPassword([]byte("hashed-key"), bcrypt.MinCost)
@@ -146,8 +146,8 @@ func TestProduce_APIKeyAuth_401(t *testing.T) {
 	wantError(t, resp, body, 401, 40101, "Unauthorized: missing or invalid credentials.")
 }
 
-// Spec 4.1 (ours): authorization.topics admits the named topics and
-// prefixes only; others are 403/40301 before streaming.
+// docs/produce-api.md, "Topic authorization": authorization.topics admits the
+// named topics and prefixes only; others are 403/40301 before streaming.
 func TestProduce_TopicNotAllowed_40301(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) {
@@ -223,9 +223,9 @@ func TestProduce_MTLSAuth(t *testing.T) {
 	}
 }
 
-// Issue 5: a request refused by authentication (401) or by the topic
-// allow-list (403) produces nothing, whatever its body holds, and each
-// refusal is counted in /metrics; an admitted one produces.
+// A request refused by authentication (401) or by the topic allow-list (403)
+// produces nothing, whatever its body holds, and each refusal is counted in
+// /metrics; an admitted one produces.
 func TestProduce_AccessRefused_NothingProduced(t *testing.T) {
 	t.Parallel()
 	for _, kind := range []string{config.AuthBasic, config.AuthAPIKey} {
@@ -286,9 +286,9 @@ func TestProduce_AccessRefused_NothingProduced(t *testing.T) {
 	}
 }
 
-// Issue 5: with authentication on, health and metrics stay on the
-// management listener and need no credentials; the produce listener does
-// not serve them.
+// docs/configuration.md, "Top level": with authentication on, health and
+// metrics stay on the management listener and need no credentials; the
+// produce listener does not serve them.
 func TestManagement_UnauthenticatedWithAuthOn(t *testing.T) {
 	t.Parallel()
 	creds := filepath.Join(t.TempDir(), "credentials")

@@ -34,13 +34,14 @@ func heldBroker(t *testing.T, topics map[string]int32) (b *devbroker.Broker, rel
 	return b, func() { once.Do(func() { close(released) }) }
 }
 
-// Spec 6 (back-pressure): with Kafka not acknowledging, clients pushing as
-// fast as they can do not make the proxy hold more than
-// http.maxInFlightTotal records, and its heap does not grow with what the
-// clients try to send: the server stops reading the sockets. The bound
-// checked: 2 streams try to send 2 x 12 MiB; while Kafka is held, the in-use
-// heap grows by less than 12 MiB after GC, and the in-flight gauge never
-// exceeds 64. Once Kafka answers, every record gets its success report.
+// docs/produce-api.md, "Delivery guarantees and back-pressure"
+// (Back-pressure): with Kafka not acknowledging, clients pushing as fast as
+// they can do not make the proxy hold more than http.maxInFlightTotal
+// records, and its heap does not grow with what the clients try to send: the
+// server stops reading the sockets. The bound checked: 2 streams try to send
+// 2 x 12 MiB; while Kafka is held, the in-use heap grows by less than 12 MiB
+// after GC, and the in-flight gauge never exceeds 64. Once Kafka answers,
+// every record gets its success report.
 func TestBackPressure_InFlightBoundedWhileKafkaHeld(t *testing.T) {
 	const (
 		maxInFlight = 64
@@ -145,9 +146,10 @@ func TestBackPressure_InFlightBoundedWhileKafkaHeld(t *testing.T) {
 	}
 }
 
-// Spec 6 (shutdown): readiness fails as soon as shutdown starts, new
-// streams are refused, and the reports of records already read are still
-// written once Kafka answers; then Run returns nil.
+// docs/produce-api.md, "Delivery guarantees and back-pressure" (Shutdown):
+// readiness fails as soon as shutdown starts, new streams are refused, and
+// the reports of records already read are still written once Kafka answers;
+// then Run returns nil.
 func TestShutdown_ReadinessFailsAtOnceAndReportsDrain(t *testing.T) {
 	broker, release := heldBroker(t, map[string]int32{"drain": 1})
 	defer release()
@@ -191,8 +193,9 @@ func TestShutdown_ReadinessFailsAtOnceAndReportsDrain(t *testing.T) {
 	}
 }
 
-// Spec 6 (shutdown): records Kafka does not confirm within
-// http.shutdownDrainMs get a 50003 report rather than none.
+// docs/produce-api.md, "Delivery guarantees and back-pressure" (Shutdown):
+// records Kafka does not confirm within http.shutdownDrainMs get a 50003
+// report rather than none.
 func TestShutdown_DrainTimeoutReportsUnconfirmed(t *testing.T) {
 	broker, release := heldBroker(t, map[string]int32{"drain": 1})
 	defer release()
@@ -249,11 +252,12 @@ func TestShutdown_UnusedConnectionDoesNotDelay(t *testing.T) {
 	}
 }
 
-// Spec 4.2 and 5 (maximum age with grace period): a record arriving after
-// the stream's maximum age gets 408 and is not produced; records still in
-// Kafka's hands then have the grace period to be confirmed, after which
-// they are reported 50003 (in input order, before the 408) and the stream
-// closes, although Kafka never answered.
+// docs/produce-api.md, "Errors that end the stream" (the maximum age, with
+// its grace period) and "Time-outs": a record arriving after the stream's
+// maximum age gets 408 and is not produced; records still in Kafka's hands
+// then have the grace period to be confirmed, after which they are reported
+// 50003 (in input order, before the 408) and the stream closes, although
+// Kafka never answered.
 func TestProduce_StreamMaxAge_GracePeriodEndsStream(t *testing.T) {
 	broker, release := heldBroker(t, map[string]int32{"grace": 1})
 	defer release()
@@ -296,11 +300,12 @@ func openStreamFirstInFlight(t *testing.T, ts *testServer, topic string) *stream
 	return nil
 }
 
-// Spec 6 (back-pressure per stream): with Kafka not acknowledging, one
-// stream never has more than http.maxInFlightPerStream records read and
-// unreported, however far below the process bound that is; it stops
-// reading its socket there, and every record gets its success once Kafka
-// answers. The bound checked: 32 records in flight, of 1000 sent.
+// docs/produce-api.md, "Delivery guarantees and back-pressure"
+// (Back-pressure, per stream): with Kafka not acknowledging, one stream never
+// has more than http.maxInFlightPerStream records read and unreported,
+// however far below the process bound that is; it stops reading its socket
+// there, and every record gets its success once Kafka answers. The bound
+// checked: 32 records in flight, of 1000 sent.
 func TestBackPressure_PerStreamBound(t *testing.T) {
 	const perStream, sent = 32, 1000
 	broker, release := heldBroker(t, map[string]int32{"bp1": 1})

@@ -12,9 +12,9 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
-// Spec 2 and 3: every field of a record reaches Kafka as sent, and the
-// report says where it was stored; both are checked against what a separate
-// consumer reads.
+// docs/produce-api.md, "The record object" and "Success report": every field
+// of a record reaches Kafka as sent, and the report says where it was stored;
+// both are checked against what a separate consumer reads.
 func TestProduce_RecordFieldsReadBack(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -113,7 +113,8 @@ func dataJSON(d *dataReport) string {
 	return `{"type":"` + d.Type + `","size":` + strconv.Itoa(d.Size) + `}`
 }
 
-// Spec 3: the success report's fields come in the reference's order.
+// docs/produce-api.md, "Success report": the success report's fields come in
+// the reference's order.
 func TestProduce_SuccessReportFieldOrder(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -129,7 +130,8 @@ func TestProduce_SuccessReportFieldOrder(t *testing.T) {
 	}
 }
 
-// Spec 2: concatenated JSON, separated by any JSON whitespace or nothing.
+// docs/produce-api.md, "Body: concatenated JSON": concatenated JSON,
+// separated by any JSON whitespace or nothing.
 func TestProduce_ConcatenatedJSON(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -151,8 +153,9 @@ func TestProduce_ConcatenatedJSON(t *testing.T) {
 	})
 }
 
-// Spec 2.1 and 4.2: a record that does not parse or bind gets a 400 report
-// and the stream continues; so does a JSON value that is not an object.
+// docs/produce-api.md, "The record object" and "Failures of one record": a
+// record that does not parse or bind gets a 400 report and the stream
+// continues; so does a JSON value that is not an object.
 func TestProduce_RecordDoesNotParse_400_StreamContinues(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -185,7 +188,9 @@ func TestProduce_RecordDoesNotParse_400_StreamContinues(t *testing.T) {
 	})
 }
 
-// Spec 2.1 and 4.2: no type or a schema type needs a Schema Registry: 422.
+// docs/produce-api.md, "Data objects (`key` and `value`)" and
+// "Failures of one record": no type or a schema type needs a Schema Registry:
+// 422.
 func TestProduce_SchemaNeeded_422(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -208,7 +213,8 @@ func TestProduce_SchemaNeeded_422(t *testing.T) {
 	})
 }
 
-// Spec 2.1: BINARY data must be base64, STRING data a string: 400 per record.
+// docs/produce-api.md, "Data objects (`key` and `value`)": BINARY data must
+// be base64, STRING data a string: 400 per record.
 func TestProduce_BadEncoding_400(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)

@@ -13,7 +13,8 @@ import (
 
 const oneRecord = `{"value":{"type":"STRING","data":"hello"}}`
 
-// Spec 1: the v3 path, under /kafka too, with or without a trailing slash.
+// docs/produce-api.md, "Endpoint": the v3 path, under /kafka too, with or
+// without a trailing slash.
 func TestProduce_PathsAndTrailingSlash(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -33,7 +34,8 @@ func TestProduce_PathsAndTrailingSlash(t *testing.T) {
 	}
 }
 
-// Spec 1: any cluster_id is accepted and echoed back when none is configured.
+// docs/produce-api.md, "Endpoint": any cluster_id is accepted and echoed back
+// when none is configured.
 func TestProduce_ClusterIDEchoed(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -45,7 +47,8 @@ func TestProduce_ClusterIDEchoed(t *testing.T) {
 	}
 }
 
-// Spec 1 and 4.1: with a configured cluster id, another gets 404 before streaming.
+// docs/produce-api.md, "Endpoint" and "Refusals before streaming": with a
+// configured cluster id, another gets 404 before streaming.
 func TestProduce_UnknownClusterID_404(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.ClusterID = "prod" })
@@ -56,7 +59,8 @@ func TestProduce_UnknownClusterID_404(t *testing.T) {
 	}
 }
 
-// Spec 1 and 4.1: application/json only, in any case; anything else is 415.
+// docs/produce-api.md, "Headers" and "Refusals before streaming":
+// application/json only, in any case; anything else is 415.
 func TestProduce_UnsupportedMediaType_415(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -78,7 +82,8 @@ func TestProduce_UnsupportedMediaType_415(t *testing.T) {
 	}
 }
 
-// Spec 1 and 4.1: charset UTF-8 or ISO-8859-1 in any case; others are 400.
+// docs/produce-api.md, "Headers" and "Refusals before streaming": charset
+// UTF-8 or ISO-8859-1 in any case; others are 400.
 func TestProduce_UnsupportedCharset_400(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -94,7 +99,8 @@ func TestProduce_UnsupportedCharset_400(t *testing.T) {
 	}
 }
 
-// Spec 1: an ISO-8859-1 body is read as Latin-1: é (0xE9) is stored as UTF-8.
+// docs/produce-api.md, "Headers": an ISO-8859-1 body is read as Latin-1: é
+// (0xE9) is stored as UTF-8.
 func TestProduce_Latin1BodyStoredAsUTF8(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -112,7 +118,8 @@ func TestProduce_Latin1BodyStoredAsUTF8(t *testing.T) {
 	}
 }
 
-// Spec 1: other methods on the path get 405, unknown paths 404, both as JSON.
+// docs/produce-api.md, "Endpoint": other methods on the path get 405, unknown
+// paths 404, both as JSON.
 func TestProduce_MethodNotAllowed_405(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -138,7 +145,8 @@ func TestProduce_UnknownPath_404(t *testing.T) {
 	}
 }
 
-// Spec 4.1: an empty or whitespace-only body is 422, with Content-Length or chunked.
+// docs/produce-api.md, "Refusals before streaming": an empty or
+// whitespace-only body is 422, with Content-Length or chunked.
 func TestProduce_EmptyBody_422(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -157,7 +165,8 @@ func TestProduce_EmptyBody_422(t *testing.T) {
 	}
 }
 
-// Spec 4.1: an unknown topic is answered 404/40401 from broker metadata, at once.
+// docs/produce-api.md, "Refusals before streaming": an unknown topic is
+// answered 404/40401 from broker metadata, at once.
 func TestProduce_UnknownTopic_40401(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -169,7 +178,8 @@ func TestProduce_UnknownTopic_40401(t *testing.T) {
 	}
 }
 
-// Spec 4.1: Content-Length above http.maxRequestBytes is 413.
+// docs/produce-api.md, "Refusals before streaming": Content-Length above
+// http.maxRequestBytes is 413.
 func TestProduce_RequestTooLarge_413(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.HTTP.MaxRequestBytes = 100 })
@@ -180,7 +190,8 @@ func TestProduce_RequestTooLarge_413(t *testing.T) {
 	}
 }
 
-// Spec 4.1: above http.maxStreams concurrent streams, 429 with Retry-After.
+// docs/produce-api.md, "Refusals before streaming": above http.maxStreams
+// concurrent streams, 429 with Retry-After.
 func TestProduce_TooManyStreams_429(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.HTTP.MaxStreams = 1 })
@@ -205,7 +216,8 @@ func TestProduce_TooManyStreams_429(t *testing.T) {
 	}
 }
 
-// Spec 4.1: Kafka unreachable at stream start: 503/50003 with Retry-After.
+// docs/produce-api.md, "Refusals before streaming": Kafka unreachable at
+// stream start: 503/50003 with Retry-After.
 func TestProduce_KafkaUnavailable_503(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig("127.0.0.1:1") // nothing listens on port 1

@@ -77,13 +77,12 @@ func (sb *stoppableBroker) holdProduce() (answer func()) {
 	return func() { answering.Store(true) }
 }
 
-// Issue 5, failures: the broker stops in the middle of a stream. Every
-// record read, whether Kafka held it when the broker went away or it
-// arrived afterwards, gets a 50003 report (by producer.deliveryTimeoutMs,
-// whose sweep guarantees a report even when kafka-go is still retrying),
-// the stream goes on and ends cleanly. Once a broker is back on the same
-// address, a new stream's records succeed and a separate consumer finds
-// them stored.
+// The broker stops in the middle of a stream. Every record read, whether
+// Kafka held it when the broker went away or it arrived afterwards, gets a
+// 50003 report (by producer.deliveryTimeoutMs, whose sweep guarantees a
+// report even when kafka-go is still retrying), the stream goes on and ends
+// cleanly. Once a broker is back on the same address, a new stream's records
+// succeed and a separate consumer finds them stored.
 func TestFailure_BrokerStopsMidStream_50003ThenRecovers(t *testing.T) {
 	t.Parallel()
 	sb := startStoppableBroker(t, map[string]int32{"stops": 1})
@@ -135,11 +134,11 @@ func TestFailure_BrokerStopsMidStream_50003ThenRecovers(t *testing.T) {
 	}
 }
 
-// Issue 5, failures: the broker stops answering in the middle of a stream
-// without closing its connections (a hung broker, a network partition).
-// Only the delivery timeout can then answer: every record in flight gets a
-// 50003 report that says so, the stream goes on, and once the broker
-// answers again the same stream's records succeed.
+// The broker stops answering in the middle of a stream without closing its
+// connections (a hung broker, a network partition). Only the delivery timeout
+// can then answer: every record in flight gets a 50003 report that says so,
+// the stream goes on, and once the broker answers again the same stream's
+// records succeed.
 func TestFailure_BrokerHangsMidStream_50003ByDeliveryTimeout(t *testing.T) {
 	t.Parallel()
 	sb := startStoppableBroker(t, map[string]int32{"hangs": 1})
@@ -169,12 +168,12 @@ func TestFailure_BrokerHangsMidStream_50003ByDeliveryTimeout(t *testing.T) {
 	}
 }
 
-// Issue 5, failures: the broker is down when a request starts. A proxy
-// that has served the topic before, and so holds its metadata, must not
-// open a stream into a cluster that is gone: the request is answered
-// 503/50003 with Retry-After before streaming (at most the requests that
-// raced with the broker's fall get 200 and a 50003 report), and once the
-// broker is back the same request succeeds and is stored.
+// The broker is down when a request starts. A proxy that has served the topic
+// before, and so holds its metadata, must not open a stream into a cluster
+// that is gone: the request is answered 503/50003 with Retry-After before
+// streaming (at most the requests that raced with the broker's fall get 200
+// and a 50003 report), and once the broker is back the same request succeeds
+// and is stored.
 func TestFailure_BrokerDownAtRequestStart_503(t *testing.T) {
 	t.Parallel()
 	sb := startStoppableBroker(t, map[string]int32{"down": 1})
@@ -266,13 +265,13 @@ func TestFailure_StreamRefusedWhileBodyOpen_AnsweredAtOnce(t *testing.T) {
 	}
 }
 
-// Issue 5, failures: a client that sends but never reads its reports.
-// Memory stays within the per-stream bound: once the socket is full the
-// writer blocks, the reader fills the report queue to exactly
-// http.maxInFlightPerStream and stops reading the socket (the client
-// cannot send all it wants), and neither the queue nor the in-flight gauge
-// ever exceeds the bound. The write deadline (http.idleTimeoutMs) then
-// cuts the stream, and its log line says its reports could not be written.
+// A client that sends but never reads its reports. Memory stays within the
+// per-stream bound: once the socket is full the writer blocks, the reader
+// fills the report queue to exactly http.maxInFlightPerStream and stops
+// reading the socket (the client cannot send all it wants), and neither the
+// queue nor the in-flight gauge ever exceeds the bound. The write deadline
+// (http.idleTimeoutMs) then cuts the stream, and its log line says its
+// reports could not be written.
 //
 // Both ends' socket buffers are small. Linux grows a loopback sender's
 // buffer up to net.ipv4.tcp_wmem's maximum (4 MiB), which took ~23000
@@ -422,12 +421,12 @@ func streamLogLine(t *testing.T, logs *syncBuffer) map[string]any {
 	return line
 }
 
-// Issue 5, failures: a client that disconnects mid-stream, while Kafka
-// still holds the records it sent. Once Kafka answers, every record the
-// server read is stored although nobody is left to read the reports; the
-// stream's log line accounts for each (a report attempted, by error_code,
-// or unreported); and no goroutine of the stream or its connection is left
-// behind. Not parallel: the goroutine count is of the whole process.
+// A client that disconnects mid-stream, while Kafka still holds the records
+// it sent. Once Kafka answers, every record the server read is stored
+// although nobody is left to read the reports; the stream's log line accounts
+// for each (a report attempted, by error_code, or unreported); and no
+// goroutine of the stream or its connection is left behind. Not parallel: the
+// goroutine count is of the whole process.
 func TestFailure_ClientDisconnectsMidStream_RecordsDeliveredNoGoroutineLeft(t *testing.T) {
 	const sent = 500
 	b, release := heldBroker(t, map[string]int32{"gone": 1})

@@ -79,11 +79,10 @@ var hostileBodies = []hostileBody{
 	{name: "duplicate field in a header", body: text(`{"headers":[{"name":"a","value":null,"value":"eA=="}]}`), code: 400, mention: `Duplicate field "value"`},
 }
 
-// Issue 5, bad input: each hostile body is answered with a clear error (a
-// report with its error_code and a message naming the problem), a fatal
-// one is the last report of its stream, a non-fatal one lets the next
-// record of the same stream succeed, and after each the server still
-// serves a good request.
+// Bad input: each hostile body is answered with a clear error (a report with
+// its error_code and a message naming the problem), a fatal one is the last
+// report of its stream, a non-fatal one lets the next record of the same
+// stream succeed, and after each the server still serves a good request.
 func TestHostileBodies_ClearErrorAndServerKeepsServing(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -112,9 +111,9 @@ func TestHostileBodies_ClearErrorAndServerKeepsServing(t *testing.T) {
 	}
 }
 
-// Issue 5, bad input: hostile but valid values are stored byte for byte,
-// not refused or rewritten: a JSON value with a 100,000-digit number and
-// duplicate member names, and a STRING with escaped NULs.
+// Bad input: hostile but valid values are stored byte for byte, not refused
+// or rewritten: a JSON value with a 100,000-digit number and duplicate member
+// names, and a STRING with escaped NULs.
 func TestHostileBodies_ValidValuesStoredUnchanged(t *testing.T) {
 	t.Parallel()
 	b := kafkatest.StartBroker(t, map[string]int32{"hostile": 1})

@@ -10,7 +10,8 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
-// Spec 4.2: partition_id negative or not below the partition count: 40402.
+// docs/produce-api.md, "Failures of one record": partition_id negative or not
+// below the partition count: 40402.
 func TestProduce_PartitionNotFound_40402(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -35,7 +36,8 @@ func TestProduce_PartitionNotFound_40402(t *testing.T) {
 	})
 }
 
-// Spec 4.2: the partition check comes before encoding checks.
+// docs/produce-api.md, "Order of checks per record": the partition check
+// comes before encoding checks.
 func TestProduce_CheckOrder_PartitionBeforeEncoding(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -45,7 +47,8 @@ func TestProduce_CheckOrder_PartitionBeforeEncoding(t *testing.T) {
 	}
 }
 
-// Spec 4.2: a record above producer.maxMessageBytes is 413 and the stream goes on.
+// docs/produce-api.md, "Failures of one record": a record above
+// producer.maxMessageBytes is 413 and the stream goes on.
 func TestProduce_RecordAboveMaxMessageBytes_413(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.Producer.MaxMessageBytes = 200 })
@@ -58,7 +61,8 @@ func TestProduce_RecordAboveMaxMessageBytes_413(t *testing.T) {
 	})
 }
 
-// Spec 4.2: a record above http.maxRecordBytes is a fatal 400: the last report.
+// docs/produce-api.md, "Errors that end the stream": a record above
+// http.maxRecordBytes is a fatal 400: the last report.
 func TestProduce_RecordAboveMaxRecordBytes_FatalLast(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.HTTP.MaxRecordBytes = 100 })
@@ -77,7 +81,8 @@ func TestProduce_RecordAboveMaxRecordBytes_FatalLast(t *testing.T) {
 	})
 }
 
-// Spec 4.2: JSON broken between records is a fatal 400: the last report.
+// docs/produce-api.md, "Errors that end the stream": JSON broken between
+// records is a fatal 400: the last report.
 func TestProduce_BrokenJSONBetweenRecords_FatalLast(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -97,8 +102,9 @@ func TestProduce_BrokenJSONBetweenRecords_FatalLast(t *testing.T) {
 	})
 }
 
-// Spec 4.2 and 5: a record after the stream's maximum age gets 408, is not
-// produced, and the stream ends.
+// docs/produce-api.md, "Errors that end the stream" and "Time-outs": a record
+// after the stream's maximum age gets 408, is not produced, and the stream
+// ends.
 func TestProduce_StreamMaxAge_408(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) {
@@ -142,8 +148,9 @@ func TestProduce_StreamMaxAge_408(t *testing.T) {
 	}
 }
 
-// Spec 4.2 and 5: rate limits, each of the four in turn; a record over a
-// limit is answered 429 and not produced, and the next window admits again.
+// docs/produce-api.md, "Failures of one record" and "Limits": rate limits,
+// each of the four in turn; a record over a limit is answered 429 and not
+// produced, and the next window admits again.
 func TestProduce_RateLimit_429(t *testing.T) {
 	const msg = "Request rate limit exceeded: The rate limit of requests per second has been exceeded."
 	rec := `{"value":{"type":"STRING","data":"0123456789"}}` // 47 bytes
@@ -241,11 +248,11 @@ func equalInts(a, b []int) bool {
 	return true
 }
 
-// Spec 4.2, order of checks per record: parse (400) → rate limits (429) →
-// partition (40402) → key then value encoding (400/422). With a budget of
-// two records a second: a record failing to parse is 400 and costs no
-// budget; over the budget, a record with a bad partition and a bad value
-// is 429; a bad key is reported before a bad value.
+// docs/produce-api.md, "Order of checks per record": parse (400) → rate
+// limits (429) → partition (40402) → key then value encoding (400/422). With
+// a budget of two records a second: a record failing to parse is 400 and
+// costs no budget; over the budget, a record with a bad partition and a bad
+// value is 429; a bad key is reported before a bad value.
 func TestProduce_CheckOrder_ParseRateLimitPartitionEncoding(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) {

@@ -43,9 +43,9 @@ func TestManagement_NotReadyWithoutKafka(t *testing.T) {
 	}
 }
 
-// The metrics of spec 6 (ours): records by error_code, bytes, streams,
-// in-flight records, report latency, refused streams by reason,
-// rate-limited records and the Kafka writer's statistics.
+// The metrics listed in README.md, "Operations": records by error_code,
+// bytes, streams, in-flight records, report latency, refused streams by
+// reason, rate-limited records and the Kafka writer's statistics.
 func TestManagement_Metrics(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) {
@@ -117,10 +117,11 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// The gauges of spec 6 move with the traffic, as scraped: while Kafka holds
-// 5 records, /metrics shows one active stream and 5 records in flight; once
-// they are reported, 5 successes, 5 latencies with a positive sum, the
-// writer's 5 messages and their bytes, and the gauges back at 0.
+// The gauges listed in README.md, "Operations", move with the traffic, as
+// scraped: while Kafka holds 5 records, /metrics shows one active stream and
+// 5 records in flight; once they are reported, 5 successes, 5 latencies with
+// a positive sum, the writer's 5 messages and their bytes, and the gauges
+// back at 0.
 func TestManagement_MetricsWhileStreaming(t *testing.T) {
 	broker, release := heldBroker(t, map[string]int32{"metrics": 1})
 	defer release()

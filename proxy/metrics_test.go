@@ -18,10 +18,11 @@ func limitSeries(limit string) string {
 	return `restproxy_limit_exceeded_total{limit="` + limit + `"}`
 }
 
-// Issue 5: each limit is visible in /metrics. For each, a server with only
-// that limit set is pushed over it; /metrics then shows that limit's
-// counter at the number of refusals the client saw, every other limit's
-// at 0, and the topic, read back, holds only the records reported 200.
+// README.md, "Limits": each limit is visible in /metrics. For each, a server
+// with only that limit set is pushed over it; /metrics then shows that
+// limit's counter at the number of refusals the client saw, every other
+// limit's at 0, and the topic, read back, holds only the records reported
+// 200.
 func TestMetrics_EachLimitCounted(t *testing.T) {
 	rec := `{"value":{"type":"STRING","data":"0123456789"}}` // 47 bytes
 	big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 300) + `"}}`

@@ -14,8 +14,10 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
-// Spec 2, 3 and 6: 10,000 records over 3 partitions in one chunked request;
-// every report is in input order and matches what a separate consumer reads.
+// docs/produce-api.md, "Single requests and streams",
+// "Response: delivery reports" and "Delivery guarantees and back-pressure":
+// 10,000 records over 3 partitions in one chunked request; every report is in
+// input order and matches what a separate consumer reads.
 func TestProduce_Stream10kRecordsInInputOrder(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -64,11 +66,11 @@ func TestProduce_Stream10kRecordsInInputOrder(t *testing.T) {
 	}
 }
 
-// Spec 2 and 3 (full duplex): the client waits for record N's report
-// before it sends record N+1, so the stream only completes if the 200 and
-// the reports flow back while the request body is still open: from the
-// very first record, after a burst larger than one flush, and record by
-// record after that.
+// docs/produce-api.md, "Single requests and streams" (full duplex): the
+// client waits for record N's report before it sends record N+1, so the
+// stream only completes if the 200 and the reports flow back while the
+// request body is still open: from the very first record, after a burst
+// larger than one flush, and record by record after that.
 func TestProduce_FullDuplex_ReportsWhileSending(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -114,8 +116,9 @@ func TestProduce_FullDuplex_ReportsWhileSending(t *testing.T) {
 	}
 }
 
-// Spec 4.2: a stream that breaks mid-way: every record before the break has
-// its report, the fatal one is last, and nothing after it is read.
+// docs/produce-api.md, "Errors that end the stream": a stream that breaks
+// mid-way: every record before the break has its report, the fatal one is
+// last, and nothing after it is read.
 func TestProduce_StreamBreaksMidway_FatalLast(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -145,8 +148,8 @@ func TestProduce_StreamBreaksMidway_FatalLast(t *testing.T) {
 	}
 }
 
-// Spec 5: a stream that sends nothing for http.idleTimeoutMs is ended after
-// reporting what it has.
+// docs/produce-api.md, "Time-outs" (idle read): a stream that sends nothing
+// for http.idleTimeoutMs is ended after reporting what it has.
 func TestProduce_IdleTimeoutEndsStream(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
@@ -170,8 +173,9 @@ func TestProduce_IdleTimeoutEndsStream(t *testing.T) {
 	}
 }
 
-// Spec 6: on shutdown the server stops reading new records and writes the
-// report of every record it read before the response ends.
+// docs/produce-api.md, "Errors that end the stream" (Shutdown): on shutdown
+// the server stops reading new records and writes the report of every record
+// it read before the response ends.
 func TestProduce_ShutdownDuringStream_EveryReadRecordReported(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -222,8 +226,8 @@ func TestProduce_ShutdownDuringStream_EveryReadRecordReported(t *testing.T) {
 	}
 }
 
-// Spec 5: a stream that sends nothing at all before the idle timeout is
-// answered 408 instead of being held open.
+// docs/produce-api.md, "Time-outs" (first data): a stream that sends nothing
+// at all before the idle timeout is answered 408 instead of being held open.
 func TestProduce_IdleBeforeFirstRecord_408(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.HTTP.IdleTimeoutMs = 200 })

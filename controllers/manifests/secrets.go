@@ -74,11 +74,12 @@ type secretVolume struct {
 // (kafka-tls, kafka-sasl, http-tls, auth), so the pod template is stable.
 //
 // Rotating a Kafka or TLS Secret (kafka-tls, kafka-sasl, http-tls) rolls the
-// pods within seconds, as the operator spec asks; rotating the credentials
-// Secret (auth) does not, since the proxy re-reads that file (issue 5), API
-// keys rotate often and a roll drains every open stream. The proxy re-reads
-// the SASL password and HTTPS files too: that serves a proxy outside
-// Kubernetes, and old pods while a roll proceeds, once kubelet updates them.
+// pods within seconds, as docs/configuration.md,
+// "Files re-read while running", says; rotating the credentials Secret (auth)
+// does not, since the proxy re-reads that file, API keys rotate often and a
+// roll drains every open stream. The proxy re-reads the SASL password and
+// HTTPS files too: that serves a proxy outside Kubernetes, and old pods while
+// a roll proceeds, once kubelet updates them.
 func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 	var vols []secretVolume
 	add := func(name, dir string, rollsPods bool, files ...secretFile) {

@@ -34,9 +34,10 @@ func bad(msg string) wantError { return wantError{400, msg} }
 
 var schemaRegistry = wantError{422, "Error: 42206 : Payload error. Schema Registry must be configured when using schemas."}
 
-// TestParseStructuralRules covers the structural checks of spec 2.1 and the
-// "record does not parse / bind" row of spec 4.2: each is a per-record 400
-// returned by Parse.
+// TestParseStructuralRules covers the structural checks of
+// docs/produce-api.md, "The record object", and the first row (the record is
+// not a valid record object) of "Failures of one record": each is a
+// per-record 400 returned by Parse.
 func TestParseStructuralRules(t *testing.T) {
 	tests := []struct {
 		name string
@@ -153,8 +154,9 @@ func TestParseStructuralRules(t *testing.T) {
 	}
 }
 
-// TestEncodeRules covers the encoding checks of spec 2.1, which Encode returns
-// after Parse accepted the record, key before value.
+// TestEncodeRules covers the encoding checks of docs/produce-api.md,
+// "Data objects (`key` and `value`)", which Encode returns after Parse
+// accepted the record, key before value.
 func TestEncodeRules(t *testing.T) {
 	tests := []struct {
 		name string
