@@ -103,11 +103,10 @@ func (s *Server) openStream(c echo.Context) (*produce.Stream, produce.Target, *a
 }
 
 // partitions asks the producer's metadata for the topic's partition count,
-// waiting at most producer.metadataWaitMs: an unknown topic is answered at
-// once instead of failing every record later.
+// which waits at most producer.metadataWaitMs for a count it does not have:
+// an unknown topic is answered at once instead of failing every record
+// later.
 func (s *Server) partitions(ctx context.Context, topic string) (int32, *apierror.Error) {
-	ctx, cancel := context.WithTimeout(ctx, s.admit.metadataWait)
-	defer cancel()
 	n, err := s.producer.Partitions(ctx, topic)
 	switch {
 	case err == nil:

@@ -55,8 +55,6 @@ type admitter struct {
 	// kafkaTLSLog says why Kafka's TLS refuses the proxy, once a minute
 	// rather than once per refused request.
 	kafkaTLSLog logEvery
-	// metadataWait bounds the wait for a topic's metadata.
-	metadataWait time.Duration
 }
 
 // New builds a server from cfg: it creates the Kafka producer and binds the
@@ -97,12 +95,11 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			MaxRecordBytes: cfg.HTTP.MaxRecordBytes,
 		}, prod, m, log),
 		admit: admitter{
-			access:       access,
-			tls:          tlsFiles,
-			limiter:      admission.NewRateLimiter(cfg.RateLimit, m.RateLimitCounters()),
-			streams:      admission.NewStreams(cfg.HTTP.MaxStreams),
-			kafkaTLSLog:  logEvery{period: time.Minute},
-			metadataWait: ms(int64(cfg.Producer.MetadataWaitMs)),
+			access:      access,
+			tls:         tlsFiles,
+			limiter:     admission.NewRateLimiter(cfg.RateLimit, m.RateLimitCounters()),
+			streams:     admission.NewStreams(cfg.HTTP.MaxStreams),
+			kafkaTLSLog: logEvery{period: time.Minute},
 		},
 	}
 	s.ready = management.NewReadiness(prod.Ready, s.admit.streams.IsDraining)

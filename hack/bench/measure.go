@@ -95,6 +95,11 @@ func (b *bench) runModes() error {
 			return err
 		}
 	}
+	if b.o.modes["floor"] {
+		if err := b.repeat(b.runFloor); err != nil {
+			return err
+		}
+	}
 	if b.o.modes["stalled"] {
 		b.countStored = false // its records go to a broker of its own
 		if err := b.repeat(b.runStalled); err != nil {

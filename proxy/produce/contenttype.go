@@ -12,6 +12,9 @@ import (
 // does: 400 for a bad charset, 415 for anything else. It reports whether the
 // body is Latin-1, which the server then transcodes to UTF-8.
 func CheckContentType(header string) (latin1 bool, err *apierror.Error) {
+	if strings.EqualFold(header, "application/json") {
+		return false, nil // what nearly every client sends: no parse
+	}
 	mediaType, params, perr := mime.ParseMediaType(header)
 	if perr != nil || mediaType != "application/json" {
 		return false, apierror.New(apierror.UnsupportedMediaType)

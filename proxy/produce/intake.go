@@ -205,11 +205,11 @@ func (in *intake) submit() {
 // pauses for room first); read errors end the stream with what it has.
 func (in *intake) endOfInput(err error) (paused bool) {
 	st := in.st
-	var fatal *apierror.Error
+	fatal, isFatal := err.(*apierror.Error) // the decoder returns its errors as they are
 	switch {
 	case errors.Is(err, io.EOF):
 		in.end = endInput
-	case errors.As(err, &fatal):
+	case isFatal:
 		in.end = endFatal
 		s, paused := in.admit(0)
 		if paused {

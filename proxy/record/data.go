@@ -7,7 +7,7 @@ import (
 	"fmt"
 )
 
-// Data types (spec 2.1). The first three are stored without a schema; the
+// Data types (docs/produce-api.md, "Data objects"). The first three are stored without a schema; the
 // others need a Schema Registry, which this proxy does not have.
 const (
 	TypeBinary = "BINARY"

@@ -9,8 +9,9 @@ import (
 	"io"
 )
 
-// StreamDecoder cuts a request body of concatenated JSON values (spec section 2)
-// into one raw value at a time. It finds a value's end by tracking only nesting
+// StreamDecoder cuts a request body of concatenated JSON values
+// (docs/produce-api.md, "Body: concatenated JSON") into one raw value at a
+// time. It finds a value's end by tracking only nesting
 // depth, strings and escapes; full syntax checking is left to Parse, so that a
 // record that is broken inside its braces fails alone and the stream goes on.
 // It never holds more than one value (plus one read) in memory, and reads from
