@@ -42,7 +42,7 @@ func newIntake(st *Stream) *intake {
 	limit := recordLimit(st.pl.settings.MaxRecordBytes)
 	return &intake{
 		st:       st,
-		dec:      record.NewStreamDecoderSize(st.input, limit, st.req.ContentLength),
+		dec:      record.NewStreamDecoderSize(st.src.input, limit, st.req.ContentLength),
 		maxAgeAt: st.start.Add(st.pl.settings.MaxAge),
 	}
 }

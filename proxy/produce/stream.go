@@ -81,15 +81,20 @@ type Stream struct {
 	target Target
 	req    *http.Request
 	out    *response
-	body   *body
-	input  *bufio.Reader // the body, through latin1 transcoding when asked
+	src    source
 	queue  *queue
 	flow   *producer.StreamFlow
 	halt   halt
 	start  time.Time
 	result result // what the loops found, for the log line
-	// latin1 transcodes the body when the content type said ISO-8859-1.
-	latin1 *latin1Reader
+}
+
+// source is the request body as the intake reads it.
+type source struct {
+	body  *body
+	input *bufio.Reader // the body, through latin1 transcoding when asked
+	// latin1 is set when the content type said ISO-8859-1.
+	latin1 bool
 	// skipped counts the whitespace AwaitData read before the first record.
 	skipped int64
 }
@@ -123,41 +128,40 @@ func (pl *Pipeline) NewStream(w http.ResponseWriter, req *http.Request, latin1 b
 		pl:    pl,
 		req:   req,
 		out:   &response{w: w, rc: rc, req: req, idle: pl.settings.Idle},
-		body:  &body{r: req.Body, rc: rc, idle: pl.settings.Idle},
+		src:   source{body: &body{r: req.Body, rc: rc, idle: pl.settings.Idle}, latin1: latin1},
 		queue: newQueue(),
 		flow:  pl.producer.Flow().Stream(),
 		halt:  newHalt(),
 		start: time.Now(),
 	}
-	var r io.Reader = st.body
+	var r io.Reader = st.src.body
 	if latin1 {
-		st.latin1 = newLatin1Reader(r)
-		r = st.latin1
+		r = newLatin1Reader(r)
 	}
 	// Small on purpose: it only holds the first read, for AwaitData; the
 	// decoder's larger reads bypass it.
-	st.input = bufio.NewReaderSize(r, 512)
+	st.src.input = bufio.NewReaderSize(r, 512)
 	return st
 }
 
 // bodyInMemory reports whether the rest of the body is in the input's
 // buffer already, so that reading it cannot wait for the client.
 func (st *Stream) bodyInMemory() bool {
-	return st.latin1 == nil && st.req.ContentLength > 0 &&
-		int64(st.input.Buffered()) == st.req.ContentLength-st.skipped
+	return !st.src.latin1 && st.req.ContentLength > 0 &&
+		int64(st.src.input.Buffered()) == st.req.ContentLength-st.src.skipped
 }
 
 // AwaitData reads up to the first byte of the first record, so that an
 // empty or whitespace-only body is refused before the 200 of a stream.
 func (st *Stream) AwaitData() *apierror.Error {
 	for {
-		b, err := st.input.ReadByte()
+		b, err := st.src.input.ReadByte()
 		switch {
 		case err == nil && isSpace(b):
-			st.skipped++
+			st.src.skipped++
 			continue
 		case err == nil:
-			_ = st.input.UnreadByte()
+			_ = st.src.input.UnreadByte()
 			return nil
 		case errors.Is(err, errStopped):
 			return apierror.New(apierror.ShuttingDown)
@@ -173,7 +177,7 @@ func (st *Stream) AwaitData() *apierror.Error {
 // already read are still written, within the shutdown drain.
 func (st *Stream) Stop() {
 	if st.halt.stop() {
-		st.body.stop()
+		st.src.body.stop()
 	}
 }
 
@@ -211,13 +215,13 @@ func (st *Stream) Serve(target Target) {
 	st.queue.orphan(st.flow.Release)
 	st.logEnd()
 	if complete {
-		st.out.end(st.body, st.result.end == endInput || st.result.end == endClient)
+		st.out.end(st.src.body, st.result.end == endInput || st.result.end == endClient)
 	}
 }
 
 func (st *Stream) abortIntake() {
 	if st.halt.abort() {
-		st.body.stop()
+		st.src.body.stop()
 	}
 }
 
