@@ -44,18 +44,55 @@ type Metrics struct {
 // and bytes the flow bounds hold, read when /metrics is scraped.
 func NewMetrics(stats func() kafka.WriterStats, inFlight func() (records, bytes int64)) *Metrics {
 	m := &Metrics{registry: prometheus.NewRegistry()}
-	reports := prometheus.NewCounterVec(prometheus.CounterOpts{
+	reports, limits, refusals := m.newErrorSeries()
+	m.newSeries()
+	m.registry.MustRegister(reports, m.receivedBytes, m.activeStreams,
+		m.reportLatency, refusals, m.rateLimited, limits, m.reloadErrors, m.reloaded,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if inFlight != nil {
+		m.registry.MustRegister(inFlightGauges(inFlight)...)
+	}
+	if stats != nil {
+		m.registry.MustRegister(newWriterCollector(stats))
+	}
+	return m
+}
+
+// newErrorSeries builds the counters by error kind and rate-limit budget,
+// creating the series of every label the error table knows.
+func (m *Metrics) newErrorSeries() (reports, limits, refusals *prometheus.CounterVec) {
+	reports = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restproxy_records_total",
 		Help: "Records answered in streams, by the error_code of their report (200 is success).",
 	}, []string{"error_code"})
-	limits := prometheus.NewCounterVec(prometheus.CounterOpts{
+	limits = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restproxy_limit_exceeded_total",
 		Help: "Requests or records refused by a configured limit, by limit (rate limits per dimension, max_streams, max_request_bytes, max_record_bytes, max_message_bytes, stream_max_age).",
 	}, []string{"limit"})
-	refusals := prometheus.NewCounterVec(prometheus.CounterOpts{
+	refusals = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restproxy_streams_rejected_total",
 		Help: "Produce requests refused before streaming, by reason.",
 	}, []string{"reason"})
+	for i, name := range RateLimitNames {
+		m.rateLimits[i] = limits.WithLabelValues(name)
+	}
+	m.reports[apierror.Success] = reports.WithLabelValues("200")
+	for _, k := range append(apierror.Refusals(), apierror.RecordFailures()...) {
+		e := k.Entry()
+		if e.Limit != "" {
+			m.limits[k] = limits.WithLabelValues(e.Limit)
+		}
+		if k.PerRecord() {
+			m.reports[k] = reports.WithLabelValues(strconv.Itoa(e.Code))
+		} else {
+			m.refusals[k] = refusals.WithLabelValues(e.Label)
+		}
+	}
+	return reports, limits, refusals
+}
+
+// newSeries builds the other counters, the gauges and the histogram.
+func (m *Metrics) newSeries() {
 	m.rateLimited = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "restproxy_rate_limited_records_total",
 		Help: "Records answered 429 by the rate limits and not produced.",
@@ -81,39 +118,21 @@ func NewMetrics(stats func() kafka.WriterStats, inFlight func() (records, bytes 
 		Name: "restproxy_file_reload_success_timestamp_seconds",
 		Help: "When the version in use of a file re-read while running was loaded (at start, or since), in Unix seconds, by file (its config key).",
 	}, []string{"file"})
-	for i, name := range RateLimitNames {
-		m.rateLimits[i] = limits.WithLabelValues(name)
+}
+
+// inFlightGauges read the records and bytes the flow bounds hold when
+// /metrics is scraped.
+func inFlightGauges(inFlight func() (records, bytes int64)) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "restproxy_in_flight_records",
+			Help: "Records read and not yet reported, plus records Kafka still holds after their delivery timeout (bounded by http.maxInFlightTotal).",
+		}, func() float64 { r, _ := inFlight(); return float64(r) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "restproxy_in_flight_bytes",
+			Help: "The JSON bytes of the records counted by restproxy_in_flight_records (bounded by http.maxInFlightBytesTotal).",
+		}, func() float64 { _, b := inFlight(); return float64(b) }),
 	}
-	m.reports[apierror.Success] = reports.WithLabelValues("200")
-	for _, k := range append(apierror.Refusals(), apierror.RecordFailures()...) {
-		e := k.Entry()
-		if e.Limit != "" {
-			m.limits[k] = limits.WithLabelValues(e.Limit)
-		}
-		if k.PerRecord() {
-			m.reports[k] = reports.WithLabelValues(strconv.Itoa(e.Code))
-		} else {
-			m.refusals[k] = refusals.WithLabelValues(e.Label)
-		}
-	}
-	m.registry.MustRegister(reports, m.receivedBytes, m.activeStreams,
-		m.reportLatency, refusals, m.rateLimited, limits, m.reloadErrors, m.reloaded,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if inFlight != nil {
-		m.registry.MustRegister(
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-				Name: "restproxy_in_flight_records",
-				Help: "Records read and not yet reported, plus records Kafka still holds after their delivery timeout (bounded by http.maxInFlightTotal).",
-			}, func() float64 { r, _ := inFlight(); return float64(r) }),
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-				Name: "restproxy_in_flight_bytes",
-				Help: "The JSON bytes of the records counted by restproxy_in_flight_records (bounded by http.maxInFlightBytesTotal).",
-			}, func() float64 { _, b := inFlight(); return float64(b) }))
-	}
-	if stats != nil {
-		m.registry.MustRegister(newWriterCollector(stats))
-	}
-	return m
 }
 
 // Report counts one record's report of kind k, written latency after the

@@ -13,11 +13,22 @@ import (
 type writerCollector struct {
 	stats func() kafka.WriterStats
 
-	mu                                       sync.Mutex
-	writes, messages, bytes, errors, retries int64
+	mu     sync.Mutex
+	totals writerTotals // guarded by mu
 
-	writesDesc, messagesDesc, bytesDesc, errorsDesc, retriesDesc *prometheus.Desc
-	batchSizeDesc, writeTimeDesc                                 *prometheus.Desc
+	desc writerDescs
+}
+
+// writerTotals are the running totals of kafka-go's counters.
+type writerTotals struct {
+	writes, messages, bytes, errors, retries int64
+}
+
+// writerDescs describe the counters (in writerTotals' order) and the
+// averages since the previous scrape.
+type writerDescs struct {
+	writes, messages, bytes, errors, retries *prometheus.Desc
+	batchSize, writeTime                     *prometheus.Desc
 }
 
 func newWriterCollector(stats func() kafka.WriterStats) *writerCollector {
@@ -25,19 +36,26 @@ func newWriterCollector(stats func() kafka.WriterStats) *writerCollector {
 		return prometheus.NewDesc("restproxy_kafka_writer_"+name, help, nil, nil)
 	}
 	return &writerCollector{
-		stats:         stats,
-		writesDesc:    d("writes_total", "Produce requests sent to Kafka."),
-		messagesDesc:  d("messages_total", "Records sent to Kafka."),
-		bytesDesc:     d("bytes_total", "Record bytes sent to Kafka."),
-		errorsDesc:    d("errors_total", "Failed produce requests."),
-		retriesDesc:   d("retries_total", "Retried produce requests."),
-		batchSizeDesc: d("batch_size_avg", "Average records per batch since the previous scrape."),
-		writeTimeDesc: d("write_seconds_avg", "Average time of a produce request since the previous scrape."),
+		stats: stats,
+		desc: writerDescs{
+			writes:    d("writes_total", "Produce requests sent to Kafka."),
+			messages:  d("messages_total", "Records sent to Kafka."),
+			bytes:     d("bytes_total", "Record bytes sent to Kafka."),
+			errors:    d("errors_total", "Failed produce requests."),
+			retries:   d("retries_total", "Retried produce requests."),
+			batchSize: d("batch_size_avg", "Average records per batch since the previous scrape."),
+			writeTime: d("write_seconds_avg", "Average time of a produce request since the previous scrape."),
+		},
 	}
 }
 
+// counters are the descriptors of the running totals, in writerTotals' order.
+func (d *writerDescs) counters() []*prometheus.Desc {
+	return []*prometheus.Desc{d.writes, d.messages, d.bytes, d.errors, d.retries}
+}
+
 func (c *writerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.writesDesc, c.messagesDesc, c.bytesDesc, c.errorsDesc, c.retriesDesc, c.batchSizeDesc, c.writeTimeDesc} {
+	for _, d := range append(c.desc.counters(), c.desc.batchSize, c.desc.writeTime) {
 		ch <- d
 	}
 }
@@ -45,16 +63,17 @@ func (c *writerCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *writerCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.stats()
 	c.mu.Lock()
-	c.writes += s.Writes
-	c.messages += s.Messages
-	c.bytes += s.Bytes
-	c.errors += s.Errors
-	c.retries += s.Retries
-	totals := [...]int64{c.writes, c.messages, c.bytes, c.errors, c.retries}
+	t := &c.totals
+	t.writes += s.Writes
+	t.messages += s.Messages
+	t.bytes += s.Bytes
+	t.errors += s.Errors
+	t.retries += s.Retries
+	totals := [...]int64{t.writes, t.messages, t.bytes, t.errors, t.retries}
 	c.mu.Unlock()
-	for i, d := range []*prometheus.Desc{c.writesDesc, c.messagesDesc, c.bytesDesc, c.errorsDesc, c.retriesDesc} {
+	for i, d := range c.desc.counters() {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(totals[i]))
 	}
-	ch <- prometheus.MustNewConstMetric(c.batchSizeDesc, prometheus.GaugeValue, float64(s.BatchSize.Avg))
-	ch <- prometheus.MustNewConstMetric(c.writeTimeDesc, prometheus.GaugeValue, s.WriteTime.Avg.Seconds())
+	ch <- prometheus.MustNewConstMetric(c.desc.batchSize, prometheus.GaugeValue, float64(s.BatchSize.Avg))
+	ch <- prometheus.MustNewConstMetric(c.desc.writeTime, prometheus.GaugeValue, s.WriteTime.Avg.Seconds())
 }

@@ -3,9 +3,7 @@ package record
 import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 
-	"bytes"
 	"fmt"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -315,92 +313,12 @@ func (l *lexer) container(depth int) *apierror.Error {
 	}
 }
 
-// appendUnescaped appends the content of the valid string token tok (quotes
-// included) to dst, decoding escapes. Lone UTF-16 surrogates become U+FFFD, as
-// in encoding/json.
-func appendUnescaped(dst, tok []byte) []byte {
-	s := tok[1 : len(tok)-1]
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c != '\\' {
-			j := i + 1
-			for j < len(s) && s[j] != '\\' {
-				j++
-			}
-			dst = append(dst, s[i:j]...)
-			i = j
-			continue
-		}
-		switch s[i+1] {
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r := hex4(s[i+2:])
-			i += 6
-			if utf16.IsSurrogate(r) {
-				if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-					if r2 := utf16.DecodeRune(r, hex4(s[i+2:])); r2 != utf8.RuneError {
-						i += 6
-						r = r2
-					} else {
-						r = utf8.RuneError
-					}
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			dst = utf8.AppendRune(dst, r)
-			continue
-		default: // '"', '\\', '/'
-			dst = append(dst, s[i+1])
-		}
-		i += 2
-	}
-	return dst
-}
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-func hex4(b []byte) rune {
-	return hexValue(b[0])<<12 | hexValue(b[1])<<8 | hexValue(b[2])<<4 | hexValue(b[3])
-}
-
-// appendCompact appends the valid JSON text v without insignificant whitespace.
-// String tokens are copied verbatim, escapes included, so their contents are
-// kept exactly. It jumps over strings with bytes.IndexByte.
-func appendCompact(dst, v []byte) []byte {
-	start := 0
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c == '"':
-			open := i
-			for {
-				j := bytes.IndexByte(v[i+1:], '"')
-				if j < 0 {
-					return append(dst, v[start:]...) // not valid JSON: keep the rest
-				}
-				i += j + 1
-				if !escapedQuote(v[open+1 : i]) {
-					break
-				}
-			}
-		case c <= ' ' && isSpace(c):
-			dst = append(dst, v[start:i]...)
-			start = i + 1
-		}
+// quoteChar quotes c for an error message: 'x' when printable ASCII, else '\xNN'.
+func quoteChar(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return fmt.Sprintf("%q", rune(c))
 	}
-	return append(dst, v[start:]...)
-}
-
-func truncate(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "..."
+	return fmt.Sprintf(`'\x%02x'`, c)
 }

@@ -332,20 +332,10 @@ func (d *StreamDecoder) fail(msg string) error {
 	return e
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
 func isDelimiter(c byte) bool {
 	switch c {
 	case ' ', '\t', '\n', '\r', '{', '}', '[', ']', '"', ',', ':':
 		return true
 	}
 	return false
-}
-
-// quoteChar quotes c for an error message: 'x' when printable ASCII, else '\xNN'.
-func quoteChar(c byte) string {
-	if c >= 0x20 && c < 0x7f {
-		return fmt.Sprintf("%q", rune(c))
-	}
-	return fmt.Sprintf(`'\x%02x'`, c)
 }
