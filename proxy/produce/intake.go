@@ -38,13 +38,11 @@ type intake struct {
 // maxBatch bounds the records submitted to Kafka together.
 const maxBatch = 256
 
-func newIntake(st *Stream) *intake {
+func (in *intake) init(st *Stream) {
 	limit := recordLimit(st.pl.settings.MaxRecordBytes)
-	return &intake{
-		st:       st,
-		dec:      record.NewStreamDecoderSize(st.src.input, limit, st.req.ContentLength),
-		maxAgeAt: st.start.Add(st.pl.settings.MaxAge),
-	}
+	in.st = st
+	in.dec = record.NewStreamDecoderSize(st.src.input, limit, st.req.ContentLength)
+	in.maxAgeAt = st.start.Add(st.pl.settings.MaxAge)
 }
 
 // run reads records until the input ends, the stream is stopped, or a
@@ -181,7 +179,7 @@ func (in *intake) check(s *slot, raw []byte) {
 	if rec.Timestamp.IsZero() {
 		rec.Timestamp = s.readAt.UTC().Truncate(time.Millisecond)
 	}
-	in.batch = append(in.batch, producer.Pending{Rec: rec, Done: s.onProduced})
+	in.batch = append(in.batch, producer.Pending{Rec: rec, To: s})
 	if len(in.batch) >= maxBatch {
 		in.submit()
 	}

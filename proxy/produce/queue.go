@@ -27,6 +27,9 @@ type queue struct {
 	orphaned func(size int)
 
 	ready chan struct{} // the head slot became done, or input closed
+
+	first     slot    // the ring's first slot
+	firstRing [1]*slot // the ring before it grows
 }
 
 // slot is one record's place in the queue. The intake owns it from push
@@ -43,23 +46,21 @@ type slot struct {
 	done      bool
 	abandoned bool // the report loop gave up waiting; a late result is dropped
 	result    producer.Result
-
-	// onProduced is the producer's callback, built once per slot so that
-	// producing a record allocates no closure.
-	onProduced func(producer.Result)
 }
 
-func newQueue() *queue {
-	q := &queue{ready: make(chan struct{}, 1)}
-	q.slots = []*slot{q.newSlot()}
-	return q
+// Produced is the producer's answer for the slot's record.
+func (s *slot) Produced(r producer.Result) { s.q.finish(s, r) }
+
+// init prepares the queue with the one slot that most requests need, held
+// in the queue itself.
+func (q *queue) init() {
+	q.ready = make(chan struct{}, 1)
+	q.first = slot{q: q}
+	q.firstRing[0] = &q.first
+	q.slots = q.firstRing[:]
 }
 
-func (q *queue) newSlot() *slot {
-	s := &slot{q: q}
-	s.onProduced = func(r producer.Result) { q.finish(s, r) }
-	return s
-}
+func (q *queue) newSlot() *slot { return &slot{q: q} }
 
 // push returns the slot for the next record, read at readAt, or nil once
 // the report loop abandoned the stream.

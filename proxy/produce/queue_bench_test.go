@@ -20,7 +20,8 @@ const benchRecordBytes = 200
 // locks' cost per record.
 func BenchmarkQueue_InOrder(b *testing.B) {
 	const batch = 64
-	q := newQueue()
+	var q queue
+	q.init()
 	flow := producer.NewFlow(1024, 1<<30, 1<<20, 1<<30).Stream()
 	ready := make([]*slot, 0, batch)
 	b.SetBytes(benchRecordBytes)
@@ -31,7 +32,7 @@ func BenchmarkQueue_InOrder(b *testing.B) {
 			b.Fatal("no flow room")
 		}
 		s := q.push(benchRecordBytes, time.Time{})
-		s.onProduced(producer.Result{Offset: int64(n)})
+		s.Produced(producer.Result{Offset: int64(n)})
 		n++
 		if n%batch == 0 {
 			var done []*slot
@@ -55,7 +56,8 @@ func BenchmarkQueue_InOrder(b *testing.B) {
 // wake-ups between goroutines.
 func BenchmarkQueue_ThreeGoroutines(b *testing.B) {
 	const maxInFlight, kafkaBatch = 1024, 100
-	q := newQueue()
+	var q queue
+	q.init()
 	flow := producer.NewFlow(maxInFlight, 1<<30, 1<<20, 1<<30).Stream()
 	abort := make(chan struct{})
 	toKafka := make(chan []*slot, maxInFlight/kafkaBatch+1)
@@ -63,7 +65,7 @@ func BenchmarkQueue_ThreeGoroutines(b *testing.B) {
 	wg.Go(func() { // the producer's completion callbacks
 		for batch := range toKafka {
 			for _, s := range batch {
-				s.onProduced(producer.Result{Offset: int64(s.index)})
+				s.Produced(producer.Result{Offset: int64(s.index)})
 			}
 		}
 	})

@@ -15,7 +15,8 @@ import (
 // the stream's flow bound, taken before each push as the intake does.
 func TestQueue_InputOrderUnderOutOfOrderCompletion(t *testing.T) {
 	const n, max = 5000, 64
-	q := newQueue()
+	var q queue
+	q.init()
 	flow := producer.NewFlow(max, 1<<30, 1<<20, 1<<30).Stream()
 	abort := make(chan struct{})
 	var pending []*slot
@@ -40,13 +41,13 @@ func TestQueue_InputOrderUnderOutOfOrderCompletion(t *testing.T) {
 				j := rng.IntN(len(pending))
 				p := pending[j]
 				pending = append(pending[:j], pending[j+1:]...)
-				go p.onProduced(producer.Result{Offset: int64(p.rec.Size)})
+				go p.Produced(producer.Result{Offset: int64(p.rec.Size)})
 			}
 			mu.Unlock()
 		}
 		mu.Lock()
 		for _, p := range pending {
-			go p.onProduced(producer.Result{Offset: int64(p.rec.Size)})
+			go p.Produced(producer.Result{Offset: int64(p.rec.Size)})
 		}
 		mu.Unlock()
 		q.closeInput()
@@ -88,11 +89,12 @@ func TestQueue_InputOrderUnderOutOfOrderCompletion(t *testing.T) {
 // Abandoning finishes the pending slots, drops their late results and
 // stops further pushes.
 func TestQueue_Abandon(t *testing.T) {
-	q := newQueue()
+	var q queue
+	q.init()
 	a, b := q.push(1, time.Time{}), q.push(1, time.Time{})
 	q.fail(a, apierror.Detail(apierror.InvalidRecord, "bad"))
 	q.abandon(apierror.New(apierror.Unconfirmed))
-	b.onProduced(producer.Result{Offset: 7}) // late
+	b.Produced(producer.Result{Offset: 7}) // late
 	got, complete := q.takeReady(make([]*slot, 0, 4))
 	if len(got) != 2 || !complete || got[0].result.Err.Code() != 400 || got[1].result.Err.Code() != 50003 {
 		t.Fatalf("ready = %d slots (complete %v), want the 400 then the 50003", len(got), complete)

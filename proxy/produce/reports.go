@@ -15,8 +15,9 @@ const writeBufferSize = 32 << 10
 // reporter is the stream's report loop, on the handler's goroutine: it
 // awaits the reports in input order, encodes them and writes them.
 type reporter struct {
-	st    *Stream
-	ready []*slot
+	st       *Stream
+	ready    []*slot
+	readyBuf [64]*slot
 	// buf holds the encoded reports not yet written. It comes from the
 	// pipeline's pool only while there are reports to write and goes back
 	// before the loop waits: a stream waiting for Kafka or its client, which
@@ -32,7 +33,7 @@ type reporter struct {
 // cannot be written to any more.
 func (r *reporter) run() bool {
 	st := r.st
-	r.ready = make([]*slot, 0, 64)
+	r.ready = r.readyBuf[:0]
 	defer r.putBuffer()
 	stopping := st.halt.stopping
 	for {

@@ -76,22 +76,25 @@ type Target struct {
 }
 
 // Stream is one produce request after its checks passed.
+// Its parts are values, not pointers, so that a one-record request
+// allocates one Stream rather than a dozen small objects.
 type Stream struct {
 	pl     *Pipeline
 	target Target
 	req    *http.Request
-	out    *response
+	out    response
 	src    source
-	queue  *queue
-	flow   *producer.StreamFlow
+	queue  queue
+	flow   producer.StreamFlow
 	halt   halt
 	start  time.Time
 	result result // what the loops found, for the log line
+	in     intake
 }
 
 // source is the request body as the intake reads it.
 type source struct {
-	body  *body
+	body  body
 	input *bufio.Reader // the body, through latin1 transcoding when asked
 	// latin1 is set when the content type said ISO-8859-1.
 	latin1 bool
@@ -124,17 +127,14 @@ const (
 // content type said ISO-8859-1. Nothing is written or read yet.
 func (pl *Pipeline) NewStream(w http.ResponseWriter, req *http.Request, latin1 bool) *Stream {
 	rc := http.NewResponseController(w)
-	st := &Stream{
-		pl:    pl,
-		req:   req,
-		out:   &response{w: w, rc: rc, req: req, idle: pl.settings.Idle},
-		src:   source{body: &body{r: req.Body, rc: rc, idle: pl.settings.Idle}, latin1: latin1},
-		queue: newQueue(),
-		flow:  pl.producer.Flow().Stream(),
-		halt:  newHalt(),
-		start: time.Now(),
-	}
-	var r io.Reader = st.src.body
+	st := &Stream{pl: pl, req: req, start: time.Now()}
+	st.out = response{w: w, rc: rc, req: req, idle: pl.settings.Idle}
+	st.src.body = body{r: req.Body, rc: rc, idle: pl.settings.Idle}
+	st.src.latin1 = latin1
+	st.queue.init()
+	pl.producer.Flow().Join(&st.flow)
+	st.halt.init()
+	var r io.Reader = &st.src.body
 	if latin1 {
 		r = newLatin1Reader(r)
 	}
@@ -186,7 +186,8 @@ func (st *Stream) Stop() {
 func (st *Stream) Serve(target Target) {
 	st.target = target
 	st.out.start(st.pl.log)
-	in := newIntake(st)
+	in := &st.in
+	in.init(st)
 	var intakeDone chan struct{}
 	if !st.bodyInMemory() || !in.runInline() {
 		intakeDone = make(chan struct{})
@@ -215,7 +216,7 @@ func (st *Stream) Serve(target Target) {
 	st.queue.orphan(st.flow.Release)
 	st.logEnd()
 	if complete {
-		st.out.end(st.src.body, st.result.end == endInput || st.result.end == endClient)
+		st.out.end(&st.src.body, st.result.end == endInput || st.result.end == endClient)
 	}
 }
 
@@ -237,8 +238,8 @@ type halt struct {
 	pastMaxAge atomic.Bool
 }
 
-func newHalt() halt {
-	return halt{stopping: make(chan struct{}), aborted: make(chan struct{})}
+func (h *halt) init() {
+	h.stopping, h.aborted = make(chan struct{}), make(chan struct{})
 }
 
 func (h *halt) stop() (first bool) {

@@ -9,7 +9,7 @@ import (
 )
 
 // Delivery states of a record. A record leaves statePending exactly once,
-// which is what makes its done callback run exactly once although kafka-go's
+// which is what makes its Receiver run exactly once although kafka-go's
 // completion and the delivery timeout race for it.
 const (
 	statePending int32 = iota
@@ -25,7 +25,7 @@ type delivery struct {
 	size      int64 // the record's bytes, for the flow's bound
 	deadline  time.Duration
 	state     atomic.Int32
-	done      func(Result)
+	to        Receiver
 }
 
 // topicPartition keys the per-partition queues of the delivery timeout.

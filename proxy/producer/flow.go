@@ -74,11 +74,17 @@ func (f *Flow) Peak() int64 { return f.peak.Load() }
 
 // Stream returns the bounds of one new stream.
 func (f *Flow) Stream() *StreamFlow {
-	return &StreamFlow{
-		process: f,
-		room:    room{maxRecords: f.perStreamRecords, maxBytes: f.perStreamBytes},
-		freed:   make(chan struct{}, 1),
-	}
+	s := new(StreamFlow)
+	f.Join(s)
+	return s
+}
+
+// Join makes s, not yet used, the bounds of one new stream: for a caller
+// that holds the StreamFlow in a struct of its own.
+func (f *Flow) Join(s *StreamFlow) {
+	s.process = f
+	s.maxRecords, s.maxBytes = f.perStreamRecords, f.perStreamBytes
+	s.freed = make(chan struct{}, 1)
 }
 
 func (f *Flow) take(size int64, abort <-chan struct{}) bool {

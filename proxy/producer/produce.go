@@ -26,14 +26,26 @@ import (
 // few bytes under what Kafka counts, and kafka-go would fail a whole batch
 // for one oversized record.
 func (p *Producer) Produce(topic string, rec *record.Record, done func(Result)) {
-	p.ProduceAll(topic, []Pending{{Rec: rec, Done: done}})
+	p.ProduceAll(topic, []Pending{{Rec: rec, To: DoneFunc(done)}})
 }
 
-// Pending is a record for ProduceAll and its done callback.
+// Pending is a record for ProduceAll and who receives its Result.
 type Pending struct {
-	Rec  *record.Record
-	Done func(Result)
+	Rec *record.Record
+	To  Receiver
 }
+
+// Receiver receives a record's Result: exactly once, from the goroutine
+// that has it, and must not block.
+type Receiver interface {
+	Produced(Result)
+}
+
+// DoneFunc is a function as a Receiver.
+type DoneFunc func(Result)
+
+// Produced calls f.
+func (f DoneFunc) Produced(r Result) { f(r) }
 
 // ProduceAll is Produce for several records of one topic, in order. They
 // reach kafka-go in one call: its Writer takes a lock and builds a map per
@@ -60,7 +72,7 @@ func (p *Producer) ProduceAll(topic string, pending []Pending) {
 		p.closing.mu.RUnlock()
 		for i := range msgs {
 			d := msgs[i].WriterData.(*delivery)
-			d.done(Result{Partition: d.partition, Offset: -1, Timestamp: msgs[i].Time, Err: mapError(errClosed)})
+			d.to.Produced(Result{Partition: d.partition, Offset: -1, Timestamp: msgs[i].Time, Err: mapError(errClosed)})
 		}
 		return
 	}
@@ -90,11 +102,11 @@ func (p *Producer) messages(topic string, pending []Pending, msgs []kafka.Messag
 		rec := pr.Rec
 		size := recordBytes(rec)
 		if size > p.maxRecordBytes {
-			pr.Done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp,
+			pr.To.Produced(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp,
 				Err: mapError(fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, size, p.maxRecordBytes))})
 			continue
 		}
-		d := &delivery{want: rec.Partition, partition: rec.Partition, size: int64(size), done: pr.Done}
+		d := &delivery{want: rec.Partition, partition: rec.Partition, size: int64(size), to: pr.To}
 		p.deadlines.stamp(d)
 		msgs = append(msgs, kafka.Message{
 			Topic:      topic,
@@ -194,7 +206,7 @@ func (p *Producer) finish(d *delivery, res Result) bool {
 	if !d.state.CompareAndSwap(statePending, stateDone) {
 		return false
 	}
-	d.done(res)
+	d.to.Produced(res)
 	p.closing.inFlight.Done()
 	return true
 }
@@ -215,7 +227,7 @@ func (p *Producer) sweep(every time.Duration) {
 				continue
 			}
 			p.flow.hold(d.size)
-			d.done(Result{Partition: d.partition, Offset: -1, Err: mapError(errDeliveryTimeout)})
+			d.to.Produced(Result{Partition: d.partition, Offset: -1, Err: mapError(errDeliveryTimeout)})
 			p.closing.inFlight.Done()
 		}
 	}

@@ -33,7 +33,7 @@ func TestProduceAll_RecordKafkaGoRefusesFailsAloneNeighboursStored(t *testing.T)
 	var wg sync.WaitGroup
 	wg.Add(len(recs))
 	for i := range recs {
-		recs[i].Done = func(r Result) { results[i] = r; wg.Done() }
+		recs[i].To = DoneFunc(func(r Result) { results[i] = r; wg.Done() })
 	}
 	p.ProduceAll("group", recs)
 	waitGroup(t, &wg, "done callbacks")
