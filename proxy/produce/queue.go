@@ -28,7 +28,7 @@ type queue struct {
 
 	ready chan struct{} // the head slot became done, or input closed
 
-	first     slot    // the ring's first slot
+	first     slot     // the ring's first slot
 	firstRing [1]*slot // the ring before it grows
 }
 
