@@ -20,8 +20,10 @@ type intake struct {
 	dec      *record.StreamDecoder
 	maxAgeAt time.Time
 	// batch holds the checked records not yet submitted: they go to
-	// Kafka together before the intake reads the socket or waits.
-	batch []producer.Pending
+	// Kafka together before the intake reads the socket or waits. parsed
+	// holds the records themselves until then.
+	batch  []producer.Pending
+	parsed []record.Record
 
 	records, bytes int64
 	end            string
@@ -105,6 +107,7 @@ func (in *intake) next() ([]byte, error) {
 	raw, err := in.dec.NextBuffered()
 	if errors.Is(err, record.ErrNeedInput) {
 		in.submit()
+		in.arena.Release() // a stream waiting for its client holds no chunk
 		raw, err = in.dec.Next()
 	}
 	return raw, err
@@ -132,7 +135,7 @@ func (in *intake) admit(size int) (s *slot, paused bool) {
 		}
 	}
 	if s = st.queue.push(size, time.Now()); s == nil {
-		st.flow.Release(size)
+		st.flow.Release(1, size)
 		return nil, false
 	}
 	in.records++
@@ -157,12 +160,12 @@ func (in *intake) check(s *slot, raw []byte) {
 	}()
 	// Parse copies what the record keeps, so raw, which the decoder
 	// reuses, need not outlive this call.
+	rec := in.nextRecord()
 	var err *apierror.Error
-	if s.rec, err = record.ParseIn(raw, &in.arena); err != nil {
+	if *rec, err = record.ParseIn(raw, &in.arena); err != nil {
 		st.queue.fail(s, err)
 		return
 	}
-	rec := &s.rec
 	t := &st.target
 	if t.Gate != nil && !t.Gate.Allow(s.readAt.Unix(), len(raw)) {
 		st.queue.fail(s, apierror.New(apierror.RateLimited))
@@ -179,6 +182,8 @@ func (in *intake) check(s *slot, raw []byte) {
 	if rec.Timestamp.IsZero() {
 		rec.Timestamp = s.readAt.UTC().Truncate(time.Millisecond)
 	}
+	s.key, s.value = rec.Key.Summary(), rec.Value.Summary()
+	in.parsed = in.parsed[:len(in.parsed)+1] // rec is batched: keep it
 	in.batch = append(in.batch, producer.Pending{Rec: rec, To: s})
 	if len(in.batch) >= maxBatch {
 		in.submit()
@@ -196,6 +201,19 @@ func (in *intake) submit() {
 	in.st.pl.producer.ProduceAll(in.st.target.Topic, in.batch)
 	clear(in.batch)
 	in.batch = in.batch[:0]
+	clear(in.parsed)
+	in.parsed = in.parsed[:0]
+}
+
+// nextRecord returns where the next record is parsed: after the batched
+// ones, which ProduceAll reads and does not keep, so a stream holds records
+// only until they are submitted, not until they are reported.
+func (in *intake) nextRecord() *record.Record {
+	if len(in.parsed) == cap(in.parsed) {
+		// Records already batched keep their place in the old array.
+		in.parsed = make([]record.Record, 0, min(max(2*cap(in.parsed), 1), maxBatch))
+	}
+	return &in.parsed[:len(in.parsed)+1][len(in.parsed)]
 }
 
 // endOfInput classifies why the decoder stopped. A fatal decoding error is

@@ -24,7 +24,7 @@ type queue struct {
 	inputClosed bool    // the intake will push no more slots
 	// orphaned, once the report loop has stopped for good, gives back the
 	// room of each slot left as its result arrives.
-	orphaned func(size int)
+	orphaned func(records, bytes int)
 
 	ready chan struct{} // the head slot became done, or input closed
 
@@ -39,9 +39,10 @@ type slot struct {
 	q     *queue
 	index uint64
 
-	rec    record.Record // kept for the report's key and value types and sizes
-	readAt time.Time
-	size   int // the record's JSON bytes, its room in the flow bounds
+	// key and value are what the success report says of the record's.
+	key, value record.Summary
+	readAt     time.Time
+	size       int // the record's JSON bytes, its room in the flow bounds
 
 	done      bool
 	abandoned bool // the report loop gave up waiting; a late result is dropped
@@ -111,7 +112,7 @@ func (q *queue) finish(s *slot, r producer.Result) {
 	orphaned := q.orphaned
 	q.mu.Unlock()
 	if orphaned != nil {
-		orphaned(s.size)
+		orphaned(1, s.size)
 	} else if atHead {
 		signal(q.ready)
 	}
@@ -121,14 +122,14 @@ func (q *queue) finish(s *slot, r producer.Result) {
 // went away) and the intake has stopped: the room of every slot left is
 // given back to release, at once for those whose result is in, and as the
 // result arrives for those Kafka still holds.
-func (q *queue) orphan(release func(size int)) {
+func (q *queue) orphan(release func(records, bytes int)) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.inputClosed = true
 	q.orphaned = release
 	for i := q.head; i < q.tail; i++ {
 		if s := q.slots[i%uint64(len(q.slots))]; s.done {
-			release(s.size)
+			release(1, s.size)
 		}
 	}
 }

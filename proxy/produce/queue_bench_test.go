@@ -42,7 +42,7 @@ func BenchmarkQueue_InOrder(b *testing.B) {
 			}
 			q.release(len(done))
 			for _, s := range done {
-				flow.Release(s.size)
+				flow.Release(1, s.size)
 			}
 		}
 	}
@@ -85,7 +85,7 @@ func BenchmarkQueue_ThreeGoroutines(b *testing.B) {
 			}
 			q.release(len(batch))
 			for _, s := range batch {
-				flow.Release(s.size)
+				flow.Release(1, s.size)
 			}
 			if len(batch) == 0 {
 				if complete {

@@ -34,20 +34,20 @@ func TestQueue_InputOrderUnderOutOfOrderCompletion(t *testing.T) {
 				t.Errorf("push %d returned nil", i)
 				return
 			}
-			s.rec.Size = i // the record's identity, for the check below
+			s.size = i // the record's identity, for the check below
 			mu.Lock()
 			pending = append(pending, s)
 			for len(pending) > 0 && rng.IntN(3) > 0 {
 				j := rng.IntN(len(pending))
 				p := pending[j]
 				pending = append(pending[:j], pending[j+1:]...)
-				go p.Produced(producer.Result{Offset: int64(p.rec.Size)})
+				go p.Produced(producer.Result{Offset: int64(p.size)})
 			}
 			mu.Unlock()
 		}
 		mu.Lock()
 		for _, p := range pending {
-			go p.Produced(producer.Result{Offset: int64(p.rec.Size)})
+			go p.Produced(producer.Result{Offset: int64(p.size)})
 		}
 		mu.Unlock()
 		q.closeInput()
@@ -66,7 +66,7 @@ func TestQueue_InputOrderUnderOutOfOrderCompletion(t *testing.T) {
 		}
 		q.release(len(batch))
 		for range batch {
-			flow.Release(1)
+			flow.Release(1, 1)
 		}
 		if len(batch) == 0 {
 			if complete {

@@ -73,15 +73,16 @@ func (r *reporter) encode() bool {
 		r.buf = st.pl.buffers.Get().(*[]byte)
 	}
 	now := time.Now()
+	bytes := 0
 	for _, s := range r.ready {
 		*r.buf = r.appendReport(*r.buf, s, now)
+		bytes += s.size
 	}
 	// The slots first, then their room: room given back lets the intake
-	// push, and the ring must have the slots free by then.
+	// push, and the ring must have the slots free by then. The slots are
+	// the intake's again once released, so their sizes were summed before.
 	st.queue.release(len(r.ready))
-	for _, s := range r.ready {
-		st.flow.Release(s.size)
-	}
+	st.flow.Release(len(r.ready), bytes)
 	if len(*r.buf) < writeBufferSize {
 		return true
 	}
@@ -133,8 +134,8 @@ func (r *reporter) appendReport(buf []byte, s *slot, now time.Time) []byte {
 			Partition: s.result.Partition,
 			Offset:    s.result.Offset,
 			Timestamp: s.result.Timestamp,
-			Key:       s.rec.Key,
-			Value:     s.rec.Value,
+			Key:       s.key,
+			Value:     s.value,
 		})
 	}
 	latency := time.Duration(-1) // an abandoned slot may still be filled by the intake

@@ -51,9 +51,11 @@ func (r *room) tryTake(size int64) bool {
 	return true
 }
 
-func (r *room) give(size int64) {
-	r.records.Add(-1)
-	r.bytes.Add(-size)
+func (r *room) give(size int64) { r.giveN(1, size) }
+
+func (r *room) giveN(records, bytes int64) {
+	r.records.Add(-records)
+	r.bytes.Add(-bytes)
 }
 
 // NewFlow returns the bounds of one process.
@@ -124,8 +126,11 @@ func (f *Flow) hold(size int64) {
 }
 
 // give returns a record's room in the process's bound.
-func (f *Flow) give(size int64) {
-	f.room.give(size)
+func (f *Flow) give(size int64) { f.giveN(1, size) }
+
+// giveN returns the room of records records of bytes bytes in all.
+func (f *Flow) giveN(records, bytes int64) {
+	f.room.giveN(records, bytes)
 	if f.waiting.Load() > 0 {
 		f.mu.Lock()
 		close(f.freed)
@@ -182,12 +187,11 @@ func (s *StreamFlow) Acquire(size int, abort <-chan struct{}) bool {
 	return true
 }
 
-// Release gives back the room of one record of size bytes, once its report
-// is written.
-func (s *StreamFlow) Release(size int) {
-	n := int64(size)
-	s.room.give(n)
-	s.process.give(n)
+// Release gives back the room of records records of bytes bytes in all,
+// once their reports are written.
+func (s *StreamFlow) Release(records, bytes int) {
+	s.room.giveN(int64(records), int64(bytes))
+	s.process.giveN(int64(records), int64(bytes))
 	if s.waiting.Load() != 0 {
 		select {
 		case s.freed <- struct{}{}:

@@ -5,14 +5,29 @@ package record
 // a stream allocates once per chunk rather than once per record. A chunk
 // stays alive while any record in it is referenced; the garbage collector
 // frees it after. An Arena is used by one goroutine at a time.
+//
+// A stream that waits for its client calls Release first, so that an idle
+// stream keeps no chunk: a thousand trickling streams must not pin a
+// chunk each.
 type Arena struct {
 	chunk []byte // len: handed out; cap: the chunk's size
+	// used counts the bytes handed out since the last Release, and hint
+	// what the period before it used: the first chunk after a Release is
+	// sized for one period's records.
+	used, hint int
 }
 
-// arenaChunk is the size chunks grow to, doubling from the first record's
-// size, so that a one-record request takes no more than its record; records
-// larger than a quarter of it get memory of their own.
+// arenaChunk is the largest chunk. Chunks start at what the records of the
+// last period took (or the first record's size) and double, so that a
+// one-record request takes no more than its record; records larger than a
+// quarter of a chunk get memory of their own.
 const arenaChunk = 32 << 10
+
+// Release lets go of the current chunk: the records in it keep it alive
+// only as long as they are referenced.
+func (a *Arena) Release() {
+	a.chunk, a.hint, a.used = nil, a.used, 0
+}
 
 // take returns an empty slice with room for n bytes. A nil Arena allocates.
 func (a *Arena) take(n int) []byte {
@@ -20,7 +35,7 @@ func (a *Arena) take(n int) []byte {
 		return make([]byte, 0, n)
 	}
 	if cap(a.chunk)-len(a.chunk) < n {
-		a.chunk = make([]byte, 0, min(max(2*cap(a.chunk), n), arenaChunk))
+		a.chunk = make([]byte, 0, min(max(2*cap(a.chunk), a.hint, n), arenaChunk))
 	}
 	start := len(a.chunk)
 	return a.chunk[start : start : start+n]
@@ -36,5 +51,6 @@ func (a *Arena) keep(used []byte) {
 	// of the chunk does.
 	if free := a.chunk[len(a.chunk):cap(a.chunk)]; &free[0] == &used[:1][0] {
 		a.chunk = a.chunk[:len(a.chunk)+len(used)]
+		a.used += len(used)
 	}
 }

@@ -55,3 +55,27 @@ func TestParseIn_NoAllocationPerRecord(t *testing.T) {
 		}
 	}
 }
+
+// After Release the arena holds no chunk, and the next one is sized for
+// what the period before used, not for the largest chunk.
+func TestArena_ReleaseDropsTheChunk(t *testing.T) {
+	var a Arena
+	for range 100 {
+		b := a.take(100)
+		a.keep(append(b, make([]byte, 100)...))
+	}
+	a.Release()
+	if a.chunk != nil {
+		t.Fatalf("a released arena holds a chunk of %d bytes", cap(a.chunk))
+	}
+	a.keep(append(a.take(100), make([]byte, 100)...))
+	if c := cap(a.chunk); c < 100 || c > arenaChunk {
+		t.Errorf("first chunk after release: %d bytes, want between 100 and %d", c, arenaChunk)
+	}
+	a.Release()
+	a.Release() // a period that used one record
+	a.keep(append(a.take(100), make([]byte, 100)...))
+	if c := cap(a.chunk); c != 100 {
+		t.Errorf("first chunk after an idle period: %d bytes, want the record's 100", c)
+	}
+}

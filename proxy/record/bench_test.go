@@ -69,8 +69,8 @@ func BenchmarkStreamDecoder(b *testing.B) {
 func BenchmarkAppendSuccess(b *testing.B) {
 	s := &Success{ClusterID: "lkc-abc123", Topic: "orders", Partition: 3, Offset: 123456789,
 		Timestamp: time.Date(2023, 5, 16, 18, 20, 51, 844_000_000, time.UTC),
-		Key:       Data{Typed: true, Type: TypeString, Bytes: []byte("customer-00042")},
-		Value:     Data{Typed: true, Type: TypeJSON, Bytes: []byte(`{"order":1}`)}}
+		Key:       Data{Typed: true, Type: TypeString, Bytes: []byte("customer-00042")}.Summary(),
+		Value:     Data{Typed: true, Type: TypeJSON, Bytes: []byte(`{"order":1}`)}.Summary()}
 	buf := make([]byte, 0, 512)
 	b.ReportAllocs()
 	cpu := processCPU()

@@ -177,7 +177,7 @@ func checkRecord(t *testing.T, v []byte) {
 		return
 	}
 	checkAgainstEncodingJSON(t, v, &rec)
-	report := AppendSuccess(nil, &Success{ClusterID: "c", Topic: "t", Offset: 1, Timestamp: rec.Timestamp, Key: rec.Key, Value: rec.Value})
+	report := AppendSuccess(nil, &Success{ClusterID: "c", Topic: "t", Offset: 1, Timestamp: rec.Timestamp, Key: rec.Key.Summary(), Value: rec.Value.Summary()})
 	if !json.Valid(report) {
 		t.Fatalf("success report is not valid JSON: %q", report)
 	}

@@ -16,8 +16,25 @@ type Success struct {
 	Offset    int64
 	Timestamp time.Time
 	// Key and Value appear in the report as {"type":T,"size":N} only when
-	// Typed; N is len(Bytes), or -1 for null data.
-	Key, Value Data
+	// Typed.
+	Key, Value Summary
+}
+
+// Summary is what a success report says of a key or value: a record's
+// report needs this much of it, not its bytes.
+type Summary struct {
+	Type  string
+	Size  int32 // -1 for null data
+	Typed bool
+}
+
+// Summary returns what a success report says of d.
+func (d Data) Summary() Summary {
+	size := int32(-1)
+	if d.Bytes != nil {
+		size = int32(len(d.Bytes))
+	}
+	return Summary{Type: d.Type, Size: size, Typed: d.Typed}
 }
 
 // reportEnd terminates every report on the wire.
@@ -45,19 +62,15 @@ func AppendSuccess(dst []byte, s *Success) []byte {
 	return append(dst, reportEnd...)
 }
 
-func appendDataReport(dst []byte, field string, d *Data) []byte {
+func appendDataReport(dst []byte, field string, d *Summary) []byte {
 	if !d.Typed {
 		return dst
-	}
-	size := int64(-1)
-	if d.Bytes != nil {
-		size = int64(len(d.Bytes))
 	}
 	dst = append(dst, field...)
 	dst = append(dst, `{"type":`...)
 	dst = appendJSONString(dst, d.Type)
 	dst = append(dst, `,"size":`...)
-	dst = strconv.AppendInt(dst, size, 10)
+	dst = strconv.AppendInt(dst, int64(d.Size), 10)
 	return append(dst, '}')
 }
 

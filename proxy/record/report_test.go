@@ -42,14 +42,14 @@ func TestAppendSuccess(t *testing.T) {
 		want string
 	}{
 		{"spec example", Success{ClusterID: "C", Topic: "orders", Partition: 0, Offset: 612, Timestamp: ts,
-			Key:   Data{Typed: true, Type: "STRING", Bytes: []byte("hello")},
-			Value: Data{Typed: true, Type: "JSON", Bytes: []byte(`{"foo":7}`)}},
+			Key:   Data{Typed: true, Type: "STRING", Bytes: []byte("hello")}.Summary(),
+			Value: Data{Typed: true, Type: "JSON", Bytes: []byte(`{"foo":7}`)}.Summary()},
 			`{"error_code":200,"cluster_id":"C","topic_name":"orders","partition_id":0,"offset":612,"timestamp":"2023-05-16T18:20:51.844Z","key":{"type":"STRING","size":5},"value":{"type":"JSON","size":9}}` + "\r\n"},
 		{"no key or value given", Success{ClusterID: "lkc-1", Topic: "t", Partition: 3, Offset: 0, Timestamp: time.Unix(1, 0)},
 			`{"error_code":200,"cluster_id":"lkc-1","topic_name":"t","partition_id":3,"offset":0,"timestamp":"1970-01-01T00:00:01Z"}` + "\r\n"},
-		{"untyped data is not reported", Success{ClusterID: "C", Topic: "t", Timestamp: ts, Key: Data{Bytes: []byte("x")}, Value: Data{Typed: true, Type: "BINARY", Bytes: []byte{}}},
+		{"untyped data is not reported", Success{ClusterID: "C", Topic: "t", Timestamp: ts, Key: Data{Bytes: []byte("x")}.Summary(), Value: Data{Typed: true, Type: "BINARY", Bytes: []byte{}}.Summary()},
 			`{"error_code":200,"cluster_id":"C","topic_name":"t","partition_id":0,"offset":0,"timestamp":"2023-05-16T18:20:51.844Z","value":{"type":"BINARY","size":0}}` + "\r\n"},
-		{"null data has size -1", Success{ClusterID: "C", Topic: "t", Offset: 9223372036854775807, Timestamp: ts, Key: Data{Typed: true, Type: "BINARY"}, Value: Data{Typed: true, Type: "JSON"}},
+		{"null data has size -1", Success{ClusterID: "C", Topic: "t", Offset: 9223372036854775807, Timestamp: ts, Key: Data{Typed: true, Type: "BINARY"}.Summary(), Value: Data{Typed: true, Type: "JSON"}.Summary()},
 			`{"error_code":200,"cluster_id":"C","topic_name":"t","partition_id":0,"offset":9223372036854775807,"timestamp":"2023-05-16T18:20:51.844Z","key":{"type":"BINARY","size":-1},"value":{"type":"JSON","size":-1}}` + "\r\n"},
 		{"names escaped", Success{ClusterID: `c"1`, Topic: "t\\x", Timestamp: ts},
 			`{"error_code":200,"cluster_id":"c\"1","topic_name":"t\\x","partition_id":0,"offset":0,"timestamp":"2023-05-16T18:20:51.844Z"}` + "\r\n"},
@@ -100,7 +100,7 @@ func TestAppendError(t *testing.T) {
 func TestAppendReportsDoNotAllocate(t *testing.T) {
 	buf := make([]byte, 0, 1024)
 	s := &Success{ClusterID: "C", Topic: "orders", Partition: 1, Offset: 5, Timestamp: time.Now(),
-		Key: Data{Typed: true, Type: "STRING", Bytes: []byte("k")}}
+		Key: Data{Typed: true, Type: "STRING", Bytes: []byte("k")}.Summary()}
 	e := testError(400, "Bad Request: data=1 is not a string.")
 	allocs := testing.AllocsPerRun(100, func() {
 		buf = AppendSuccess(buf[:0], s)
