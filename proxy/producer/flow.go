@@ -20,10 +20,10 @@ import (
 // (docs/configuration.md).
 type Flow struct {
 	room
-	// freed is closed, and replaced, when room is given back while a
-	// stream waits for the process's bound.
-	mu    sync.Mutex
-	freed chan struct{}
+	// waiters are the streams waiting for room in the process's bounds,
+	// in the order they came; waiting counts them for the fast paths.
+	mu      sync.Mutex
+	waiters []*flowWaiter
 
 	perStreamRecords, perStreamBytes int64
 }
@@ -62,7 +62,6 @@ func (r *room) giveN(records, bytes int64) {
 func NewFlow(perStreamRecords, perStreamBytes, totalRecords, totalBytes int64) *Flow {
 	return &Flow{
 		room:             room{maxRecords: totalRecords, maxBytes: totalBytes},
-		freed:            make(chan struct{}),
 		perStreamRecords: perStreamRecords,
 		perStreamBytes:   perStreamBytes,
 	}
@@ -90,31 +89,56 @@ func (f *Flow) Join(s *StreamFlow) {
 }
 
 func (f *Flow) take(size int64, abort <-chan struct{}) bool {
-	for {
-		if f.tryTake(size) {
-			return true
-		}
-		f.waiting.Add(1)
-		f.mu.Lock()
-		freed := f.freed
-		f.mu.Unlock()
-		// Room given back between the failed try and now was given
-		// before freed was read, so this try sees it.
-		ok := f.tryTake(size)
-		if !ok {
-			select {
-			case <-freed:
-			case <-abort:
-			}
-		}
+	if f.waiting.Load() == 0 && f.tryTake(size) {
+		return true
+	}
+	w := &flowWaiter{size: size, granted: make(chan struct{})}
+	f.mu.Lock()
+	f.waiters = append(f.waiters, w)
+	f.waiting.Add(1)
+	f.grantLocked() // room given back before the waiter was queued
+	f.mu.Unlock()
+	select {
+	case <-w.granted:
+		return true
+	case <-abort:
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	select {
+	case <-w.granted: // granted meanwhile: give it back
+		f.room.give(size)
+		f.grantLocked()
+	default:
+		f.removeLocked(w)
+	}
+	return false
+}
+
+// flowWaiter is a stream waiting for room in the process's bounds.
+type flowWaiter struct {
+	size    int64
+	granted chan struct{}
+}
+
+// grantLocked hands room to the waiters in the order they came, while the
+// first of them fits: one record given back wakes one stream, not all.
+func (f *Flow) grantLocked() {
+	for len(f.waiters) > 0 && f.tryTake(f.waiters[0].size) {
+		close(f.waiters[0].granted)
+		f.waiters[0] = nil
+		f.waiters = f.waiters[1:]
 		f.waiting.Add(-1)
-		if ok {
-			return true
-		}
-		select {
-		case <-abort:
-			return false
-		default:
+	}
+}
+
+func (f *Flow) removeLocked(w *flowWaiter) {
+	for i, x := range f.waiters {
+		if x == w {
+			f.waiters = append(f.waiters[:i], f.waiters[i+1:]...)
+			f.waiting.Add(-1)
+			f.grantLocked() // the next in line may fit now
+			return
 		}
 	}
 }
@@ -133,8 +157,7 @@ func (f *Flow) giveN(records, bytes int64) {
 	f.room.giveN(records, bytes)
 	if f.waiting.Load() > 0 {
 		f.mu.Lock()
-		close(f.freed)
-		f.freed = make(chan struct{})
+		f.grantLocked()
 		f.mu.Unlock()
 	}
 }
@@ -154,7 +177,8 @@ func (s *StreamFlow) TryAcquire(size int) bool {
 	if !s.tryTake(n) {
 		return false
 	}
-	if !s.process.tryTake(n) {
+	// Streams already waiting for the process's bounds go first.
+	if s.process.waiting.Load() > 0 || !s.process.tryTake(n) {
 		s.room.give(n)
 		return false
 	}
