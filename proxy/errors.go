@@ -14,8 +14,9 @@ import (
 
 // handleError is echo's error handler: every refusal, echo's own 404 and
 // 405 included, leaves as {"error_code":N,"message":"..."} with the status
-// and headers of its entry in package apierror.
-func handleError(err error, c echo.Context) {
+// and headers of its entry in package apierror, and is counted here, the
+// one place every refusal passes.
+func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
@@ -32,6 +33,7 @@ func handleError(err error, c echo.Context) {
 	default:
 		ae = apierror.New(apierror.Internal)
 	}
+	s.metrics.Refused(ae)
 	stopReadingBody(c)
 	writeRefusal(c.Response(), ae)
 }

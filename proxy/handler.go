@@ -30,7 +30,7 @@ var producePaths = []string{
 func (s *Server) routes() http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = handleError
+	e.HTTPErrorHandler = s.handleError
 	for _, p := range producePaths {
 		e.Any(p, s.handleProduce, s.authorize)
 	}
@@ -41,7 +41,6 @@ func (s *Server) routes() http.Handler {
 func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := s.admit.access.Admit(c); err != nil {
-			s.metrics.Refused(err)
 			return err
 		}
 		return next(c)
@@ -52,12 +51,21 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 // docs/produce-api.md, each refusal answered with a real HTTP status, then
 // serves the stream.
 func (s *Server) handleProduce(c echo.Context) error {
-	if c.Request().Method != http.MethodPost {
+	req := c.Request()
+	if req.ProtoMajor == 1 && len(req.TransferEncoding) > 0 {
+		// A chunked request that also said Content-Length could smuggle a
+		// second request after its last chunk: net/http drops the
+		// Content-Length before a handler sees it, so such a request
+		// cannot be told apart here. The connection of every chunked
+		// request is closed after its answer; streams are long, so that
+		// costs little.
+		c.Response().Header().Set("Connection", "close")
+	}
+	if req.Method != http.MethodPost {
 		return apierror.New(apierror.MethodNotAllowed)
 	}
 	st, target, err := s.openStream(c)
 	if err != nil {
-		s.metrics.Refused(err)
 		return err
 	}
 	defer s.admit.streams.Remove(st)
@@ -97,7 +105,9 @@ func (s *Server) openStream(c echo.Context) (*produce.Stream, produce.Target, *a
 		return nil, t, err
 	}
 	if s.admit.limiter != nil {
-		t.Gate = s.admit.limiter.Gate(t.ClusterID)
+		// Keyed by the configured cluster id, never by the path's: a
+		// client must not get a budget of its own by naming clusters.
+		t.Gate = s.admit.limiter.Gate(s.cfg.ClusterID)
 	}
 	return st, t, nil
 }

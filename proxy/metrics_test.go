@@ -163,3 +163,27 @@ func TestMetrics_RefusalReasonsPresentAtZero(t *testing.T) {
 		}
 	}
 }
+
+// Every refusal is counted, those echo's router answers itself included:
+// a method other than POST is reason="method", an unknown path
+// reason="path".
+func TestMetrics_RouterRefusalsCounted(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	if resp, body := get(t, ts.url("c", "orders")); resp.StatusCode != 405 {
+		t.Fatalf("GET: %d %s, want 405", resp.StatusCode, body)
+	}
+	paths := []string{"/v3/clusters", "/nope", "/v3/clusters/c/topics/orders/records/extra"}
+	for _, p := range paths {
+		if resp, body := post(t, ts.base+p, "application/json", `{}`); resp.StatusCode != 404 {
+			t.Fatalf("POST %s: %d %s, want 404", p, resp.StatusCode, body)
+		}
+	}
+	m := scrape(t, ts.mgmt)
+	if got := m[`restproxy_streams_rejected_total{reason="method"}`]; got != 1 {
+		t.Errorf("reason=method counted %v, want 1", got)
+	}
+	if got := m[`restproxy_streams_rejected_total{reason="path"}`]; got != float64(len(paths)) {
+		t.Errorf("reason=path counted %v, want %d", got, len(paths))
+	}
+}

@@ -22,6 +22,7 @@ const (
 	UnsupportedMediaType
 	UnsupportedCharset
 	EmptyBody
+	MalformedBody
 	IdleBeforeData
 	PathNotFound
 	ClusterNotFound
@@ -116,6 +117,7 @@ var table = [numKinds]Entry{
 	UnsupportedMediaType:    {Status: 415, Code: 415, Message: "HTTP 415 Unsupported Media Type", Label: "media_type"},
 	UnsupportedCharset:      {Status: 400, Code: 400, Message: `Unsupported charset in Content-Type header. Supports "UTF-8" and "ISO-8859-1".`, Label: "charset"},
 	EmptyBody:               {Status: 422, Code: 422, Message: "Payload error. Request body is empty. Data is required.", Label: "empty_body"},
+	MalformedBody:           {Status: 400, Code: 400, Message: "Malformed request body: %s.", Label: "malformed_body"},
 	IdleBeforeData:          {Status: 408, Code: 408, Message: "Request timed out: no data received.", Label: "idle"},
 	PathNotFound:            {Status: 404, Code: 404, Message: "HTTP 404 Not Found", Label: "path"},
 	ClusterNotFound:         {Status: 404, Code: 404, Message: "Cluster %s cannot be found.", Label: "unknown_cluster"},

@@ -167,8 +167,10 @@ func (st *Stream) AwaitData() *apierror.Error {
 			return apierror.New(apierror.ShuttingDown)
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			return apierror.New(apierror.IdleBeforeData)
-		default: // io.EOF, or a body that broke before any data
+		case errors.Is(err, io.EOF):
 			return apierror.New(apierror.EmptyBody)
+		default: // broken chunk framing, or a body cut short
+			return apierror.New(apierror.MalformedBody, err.Error())
 		}
 	}
 }

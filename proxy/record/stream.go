@@ -270,8 +270,11 @@ func (d *StreamDecoder) more(i int) (int, error) {
 	if d.max > 0 && i-d.off > d.max {
 		return 0, d.fail("")
 	}
-	if d.readErr == io.EOF {
-		if d.buf[d.off] != '{' && d.buf[d.off] != '[' && d.buf[d.off] != '"' {
+	if d.readErr == io.EOF || (d.readErr == io.ErrUnexpectedEOF && d.end > d.off) {
+		// A body cut short (its Content-Length not reached, or its chunks
+		// without the last) in the middle of a value ends like a body
+		// that ended there: the value gets its report.
+		if d.buf[d.off] != '{' && d.buf[d.off] != '[' && d.buf[d.off] != '"' && d.readErr == io.EOF {
 			return i, errEndOfInput
 		}
 		return 0, d.fail(fmt.Sprintf("unexpected end of input in the value starting at offset %d", d.base+int64(d.off)))
