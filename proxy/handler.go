@@ -68,11 +68,24 @@ func (s *Server) handleProduce(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	defer s.admit.streams.Remove(st)
-	s.metrics.StreamStarted()
-	defer s.metrics.StreamEnded()
+	defer s.removeStream(st)
 	st.Serve(target)
 	return nil
+}
+
+// addStream admits st under the stream bound and counts it as active from
+// then on, waiting for its first record included; removeStream ends both.
+func (s *Server) addStream(st *produce.Stream) *apierror.Error {
+	if err := s.admit.streams.Add(st); err != nil {
+		return err
+	}
+	s.metrics.StreamStarted()
+	return nil
+}
+
+func (s *Server) removeStream(st *produce.Stream) {
+	s.admit.streams.Remove(st)
+	s.metrics.StreamEnded()
 }
 
 // openStream checks the request and returns its stream, registered, with
@@ -94,14 +107,14 @@ func (s *Server) openStream(c echo.Context) (*produce.Stream, produce.Target, *a
 		return nil, t, apierror.New(apierror.EmptyBody)
 	}
 	st := s.pipeline.NewStream(c.Response().Writer, req, latin1)
-	if err := s.admit.streams.Add(st); err != nil {
+	if err := s.addStream(st); err != nil {
 		return nil, t, err
 	}
 	if t.Partitions, err = s.partitions(req.Context(), t.Topic); err == nil {
 		err = st.AwaitData()
 	}
 	if err != nil {
-		s.admit.streams.Remove(st)
+		s.removeStream(st)
 		return nil, t, err
 	}
 	if s.admit.limiter != nil {

@@ -237,3 +237,62 @@ func TestProduce_IdleBeforeFirstRecord_408(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	wantError(t, resp, body, 408, 408, "Request timed out: no data received.")
 }
+
+// docs/produce-api.md, "Errors that end the stream": idle means no record,
+// not no byte. A client that sends one whitespace byte every 100 ms after a
+// record, and so never completes another, is cut by the idle timeout all
+// the same; while it waits, it counts as an active stream.
+func TestProduce_TricklingBytesWithoutRecordsEndsByIdle(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(testBroker.Addr())
+	cfg.HTTP.IdleTimeoutMs = 400
+	ts := startServerConfig(t, cfg, io.Discard)
+	sc := openStream(t, ts.url("c", "orders"))
+	sc.send(oneRecord)
+	if r := sc.next(); r.ErrorCode != 200 {
+		t.Fatalf("first record: %v", r)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // one byte every 100 ms, for up to 10 s: far past the timeout
+		for range 100 {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if _, err := io.WriteString(sc.w, " "); err != nil {
+				return
+			}
+		}
+	}()
+	if got := ts.metric(t, "restproxy_active_streams"); got != 1 {
+		t.Errorf("restproxy_active_streams = %v while the stream is open, want 1", got)
+	}
+	start := time.Now()
+	if rest := sc.rest(); len(rest) != 0 {
+		t.Errorf("reports after the first: %v", rest)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the trickling stream ended after %v; the idle timeout is 400ms", d)
+	}
+	waitFor(t, "the stream slot to free", func() bool { return ts.admit.streams.Len() == 0 })
+}
+
+// A stream waiting for its first record holds a stream slot, and so counts
+// as active.
+func TestProduce_StreamAwaitingDataCountsAsActive(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) { c.HTTP.IdleTimeoutMs = 5000 })
+	sc := openStream(t, ts.url("c", "orders"))
+	sc.send("  ")
+	waitFor(t, "the stream to be admitted", func() bool { return ts.admit.streams.Len() == 1 })
+	if got := ts.metric(t, "restproxy_active_streams"); got != 1 {
+		t.Errorf("restproxy_active_streams = %v with one stream awaiting data, want 1", got)
+	}
+	sc.send(oneRecord)
+	sc.closeSend()
+	if reports := sc.rest(); len(reports) != 1 || reports[0].ErrorCode != 200 {
+		t.Errorf("reports %v, want one success", reports)
+	}
+}

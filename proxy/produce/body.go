@@ -12,11 +12,12 @@ import (
 // reading (shutdown, or the client stopped taking its reports).
 var errStopped = errors.New("stream stopped reading")
 
-// body reads the request body with a read-idle deadline that moves
-// forward on every read, and can be stopped from another goroutine: stop
+// body reads the request body under a read-idle deadline that moves
+// forward when the stream makes progress, and can be stopped from another
+// goroutine: stop
 // sets the connection's read deadline to now, which wakes a blocked Read.
 // The lock makes "check stopped, then move the deadline" atomic against
-// stop, so a Read can never push the deadline past a stop.
+// stop, so progress can never push the deadline past a stop.
 //
 // Once the body has returned io.EOF the deadline is left alone: net/http
 // then runs its own background read on the connection, and a deadline that
@@ -42,7 +43,6 @@ func (b *body) Read(p []byte) (int, error) {
 		b.mu.Unlock()
 		return 0, io.EOF
 	}
-	_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
 	b.mu.Unlock()
 	n, err := b.r.Read(p)
 	if err == io.EOF {
@@ -54,6 +54,19 @@ func (b *body) Read(p []byte) (int, error) {
 		err = errStopped
 	}
 	return n, err
+}
+
+// progress moves the read deadline to one idle timeout from now. The
+// stream calls it when records were read since the last call, before it
+// waits for more: idle means no record in that time, not no byte, so a
+// client trickling bytes that make no record cannot hold a stream for
+// ever.
+func (b *body) progress() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.stopped && !b.eof {
+		_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	}
 }
 
 func (b *body) stop() {

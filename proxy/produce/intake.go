@@ -27,6 +27,8 @@ type intake struct {
 
 	records, bytes int64
 	end            string
+	// progressAt is records when the idle deadline last moved.
+	progressAt int64
 
 	// inline is set while the intake runs on the handler's goroutine, before
 	// the report loop: it must never wait, so it pauses instead, keeping
@@ -108,6 +110,10 @@ func (in *intake) next() ([]byte, error) {
 	if errors.Is(err, record.ErrNeedInput) {
 		in.submit()
 		in.arena.Release() // a stream waiting for its client holds no chunk
+		if in.records > in.progressAt {
+			in.st.src.body.progress()
+			in.progressAt = in.records
+		}
 		raw, err = in.dec.Next()
 	}
 	return raw, err

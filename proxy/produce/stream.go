@@ -154,6 +154,7 @@ func (st *Stream) bodyInMemory() bool {
 // AwaitData reads up to the first byte of the first record, so that an
 // empty or whitespace-only body is refused before the 200 of a stream.
 func (st *Stream) AwaitData() *apierror.Error {
+	st.src.body.progress() // the first record's data has one idle timeout to come
 	for {
 		b, err := st.src.input.ReadByte()
 		switch {
