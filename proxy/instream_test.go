@@ -293,3 +293,18 @@ func inOneWindow(t *testing.T, f func()) {
 	}
 	t.Fatalf("no run of the burst fitted in one second in 10 tries")
 }
+
+// docs/configuration.md, "http": with http.maxRecordBytes unset, a record's
+// JSON may be at most what a record Kafka accepts can take (derived from
+// producer.maxMessageBytes), not the 64 MiB ceiling: a 1 MiB record to a
+// proxy whose messages are at most 64 KiB is refused while it is read.
+func TestProduce_RecordLimitDerivedFromMessageLimit(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) { c.Producer.MaxMessageBytes = 64 << 10 })
+	big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 1<<20) + `"}}`
+	reports := postRecords(t, ts.url("c", "orders"), oneRecord+big)
+	if len(reports) != 2 || reports[0].ErrorCode != 200 || reports[1].ErrorCode != 400 ||
+		reports[1].Message != apierror.RecordTooLarge.Entry().Message {
+		t.Fatalf("reports %v, want a success then the record-size 400", reports)
+	}
+}

@@ -92,7 +92,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			Grace:          ms(cfg.HTTP.StreamGracePeriodMs),
 			Drain:          ms(cfg.HTTP.ShutdownDrainMs),
 			MaxAge:         ms(cfg.HTTP.StreamMaxAgeMs),
-			MaxRecordBytes: cfg.HTTP.MaxRecordBytes,
+			MaxRecordBytes: produce.RecordLimit(cfg.HTTP.MaxRecordBytes, cfg.Producer.MaxMessageBytes),
 		}, prod, m, log),
 		admit: admitter{
 			access:      access,

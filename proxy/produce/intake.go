@@ -43,7 +43,7 @@ type intake struct {
 const maxBatch = 256
 
 func (in *intake) init(st *Stream) {
-	limit := recordLimit(st.pl.settings.MaxRecordBytes)
+	limit := st.pl.settings.MaxRecordBytes
 	in.st = st
 	in.dec = record.NewStreamDecoderSize(st.src.input, limit, st.req.ContentLength)
 	in.maxAgeAt = st.start.Add(st.pl.settings.MaxAge)
@@ -250,18 +250,19 @@ func (in *intake) endOfInput(err error) (paused bool) {
 	return false
 }
 
-// recordCeiling bounds one record's JSON text when http.maxRecordBytes is 0
-// (no configured limit). A record is held whole before it is parsed, so
-// without a ceiling one endless string would grow the heap until the process
-// dies, whatever the in-flight bounds say. 64 MiB is far above any record a
-// broker accepts (1 MiB by default), even after base64 and JSON escaping.
+// recordCeiling bounds one record's JSON text whatever is configured. A
+// record is held whole before it is parsed, so without a ceiling one
+// endless string would grow the heap until the process dies.
 const recordCeiling = 64 << 20
 
-// recordLimit is the per-record size limit the decoder enforces: the
-// configured one, else the ceiling.
-func recordLimit(configured int) int {
-	if configured <= 0 || configured > recordCeiling {
-		return recordCeiling
+// RecordLimit is the per-record size limit the decoder enforces: the
+// configured http.maxRecordBytes, or when that is 0 the largest JSON text a
+// record Kafka accepts can take (producer.maxMessageBytes of STRING data
+// that is all six-byte \u escapes, plus room for the rest of the record),
+// and never above the ceiling.
+func RecordLimit(configured, maxMessageBytes int) int {
+	if configured <= 0 {
+		configured = 6*maxMessageBytes + 64<<10
 	}
-	return configured
+	return min(configured, recordCeiling)
 }

@@ -34,7 +34,7 @@ type Settings struct {
 	Grace  time.Duration // http.streamGracePeriodMs
 	Drain  time.Duration // http.shutdownDrainMs
 	MaxAge time.Duration // http.streamMaxAgeMs
-	// MaxRecordBytes is http.maxRecordBytes; 0 is the ceiling.
+	// MaxRecordBytes is the per-record limit, from RecordLimit.
 	MaxRecordBytes int
 }
 
