@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"strings"
-	"syscall"
 	"time"
 )
 
@@ -49,50 +45,9 @@ func runFloorChild() error {
 	return srv.Close()
 }
 
-// floorProcess is the child floor server as the parent sees it.
-type floorProcess struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	addr  string
-}
-
-func startFloorProcess() (*floorProcess, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("start floor: find own executable: %w", err)
-	}
-	cmd := exec.Command(self, floorCommand)
-	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start floor: %w", err)
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return nil, fmt.Errorf("start floor: read its address: %w", err)
-	}
-	return &floorProcess{cmd: cmd, stdin: stdin, addr: strings.TrimSpace(line)}, nil
-}
-
-// stop closes the child's stdin, its signal to exit, and waits for it.
-func (f *floorProcess) stop() {
-	_ = f.stdin.Close()
-	_ = f.cmd.Wait()
-}
-
 // runFloor measures the single mode's load against the floor server.
 func (b *bench) runFloor() (Result, error) {
-	f, err := startFloorProcess()
+	f, err := startChild("floor", floorCommand)
 	if err != nil {
 		return Result{}, err
 	}
@@ -102,7 +57,7 @@ func (b *bench) runFloor() (Result, error) {
 	res := Result{Mode: fmt.Sprintf("floor-%d", b.o.singleClients), Kind: "floor", Streams: b.o.singleClients,
 		Note: "a bare net/http server reading each single POST's body and answering a fixed report; the single mode's requests/s as a ratio to it is its 'x floor'"}
 	target := produceTarget{addr: f.addr, topic: benchTopic}
-	return b.measure(res, f.cmd.Process.Pid, func(deadline time.Time, tl *tally) []time.Duration {
+	return b.measure(res, f.pid(), func(deadline time.Time, tl *tally) []time.Duration {
 		postSingles(target, b.rs, b.o.singleClients, deadline, tl)
 		return nil
 	}), nil
