@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -303,4 +304,74 @@ func TestManagement_UnauthenticatedWithAuthOn(t *testing.T) {
 		resp, body := get(t, ts.base+path)
 		wantError(t, resp, body, 404, 404, "HTTP 404 Not Found")
 	}
+}
+
+// docs/produce-api.md, "Failures of one record": a key removed from the
+// credentials file ends the streams that use it, not only new requests:
+// the next record on such a stream gets 40101 as its last report and is
+// not produced.
+func TestProduce_RevokedKeyEndsItsStream(t *testing.T) {
+	t.Parallel()
+	creds := filepath.Join(t.TempDir(), "keys")
+	writeCredentials(t, creds, "key-a\nkey-b\n")
+	b := kafkatest.StartBroker(t, map[string]int32{"revoked": 1})
+	cfg := testConfig(b.Addr())
+	cfg.Authentication = config.Authentication{Type: config.AuthAPIKey, CredentialsFile: creds}
+	ts := startServerConfig(t, cfg, io.Discard)
+	url := ts.url("c", "revoked")
+	sc := openStreamWith(t, http.DefaultClient, url, "Bearer key-a")
+	sc.send(oneRecord)
+	if r := sc.next(); r.ErrorCode != 200 {
+		t.Fatalf("first record: %v", r)
+	}
+	writeCredentials(t, creds, "key-b\n")
+	stored := 1
+	waitFor(t, "key-a to be refused to new requests", func() bool {
+		resp, _ := produceAs(t, url, "Bearer key-a")
+		if resp.StatusCode == 200 {
+			stored++ // still valid: produced
+		}
+		return resp.StatusCode == 401
+	})
+	// The stream checks at most once a second: within two, a record gets
+	// the refusal.
+	var last report
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
+		sc.send(oneRecord)
+		if last = sc.next(); last.ErrorCode != 200 {
+			break
+		}
+		stored++
+	}
+	if last.ErrorCode != 40101 || last.Message != "Unauthorized: the stream's credentials are no longer valid." {
+		t.Fatalf("report after the revocation: %v, want 40101", last)
+	}
+	if rest := sc.rest(); len(rest) != 0 {
+		t.Errorf("reports after the 40101: %v", rest)
+	}
+	if n := kafkatest.EndOffset(t, b.Addr(), "revoked", 0); n != int64(stored) {
+		t.Errorf("topic holds %d records, %d were reported 200: the refused record must not be produced", n, stored)
+	}
+	if resp, _ := produceAs(t, url, "Bearer key-b"); resp.StatusCode != 200 {
+		t.Errorf("the key still in the file: status %d, want 200", resp.StatusCode)
+	}
+}
+
+// Two Authorization headers are refused 400, whatever they say.
+func TestProduce_TwoAuthorizationHeaders_400(t *testing.T) {
+	t.Parallel()
+	creds := filepath.Join(t.TempDir(), "keys")
+	writeCredentials(t, creds, "key-a\n")
+	ts := startServer(t, func(c *config.Config) {
+		c.Authentication = config.Authentication{Type: config.AuthAPIKey, CredentialsFile: creds}
+	})
+	req, err := http.NewRequest(http.MethodPost, ts.url("c", "orders"), strings.NewReader(oneRecord))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Add("Authorization", "Bearer key-a")
+	req.Header.Add("Authorization", "Bearer key-a")
+	resp, body := do(t, req)
+	wantError(t, resp, body, 400, 400, "Bad Request: more than one Authorization header.")
 }

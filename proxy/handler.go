@@ -117,6 +117,9 @@ func (s *Server) openStream(c echo.Context) (*produce.Stream, produce.Target, *a
 		s.removeStream(st)
 		return nil, t, err
 	}
+	if client := s.admit.access.Credentials(c); client != nil {
+		t.Client = client
+	}
 	if s.admit.limiter != nil {
 		// Keyed by the configured cluster id, never by the path's: a
 		// client must not get a budget of its own by naming clusters.

@@ -278,7 +278,7 @@ func openStream(t testing.TB, url string) *streamClient {
 	return openStreamWith(t, http.DefaultClient, url)
 }
 
-func openStreamWith(t testing.TB, client *http.Client, url string) *streamClient {
+func openStreamWith(t testing.TB, client *http.Client, url string, authorization ...string) *streamClient {
 	t.Helper()
 	pr, pw := io.Pipe()
 	req, err := http.NewRequest(http.MethodPost, url, pr)
@@ -286,6 +286,9 @@ func openStreamWith(t testing.TB, client *http.Client, url string) *streamClient
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	for _, a := range authorization {
+		req.Header.Add("Authorization", a)
+	}
 	sc := &streamClient{t: t, w: pw, got: make(chan *http.Response, 1), errc: make(chan error, 1)}
 	go func() {
 		resp, err := client.Do(req)

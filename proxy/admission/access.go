@@ -54,6 +54,11 @@ func (ac *Access) Admit(c echo.Context) *apierror.Error {
 // the configured type.
 func (ac *Access) authenticate(c echo.Context) *apierror.Error {
 	req := c.Request()
+	if len(req.Header.Values(echo.HeaderAuthorization)) > 1 {
+		// Which one a component behind the proxy would read is anyone's
+		// guess: refuse rather than pick.
+		return apierror.New(apierror.AmbiguousCredentials)
+	}
 	switch ac.kind {
 	case config.AuthBasic:
 		user, secret, ok := req.BasicAuth()
@@ -118,3 +123,32 @@ func (ac *Access) allowed(topic string) bool {
 func unauthenticated(challenge string) *apierror.Error {
 	return apierror.Challenge(apierror.New(apierror.Unauthenticated), challenge)
 }
+
+// Credentials is what a stream re-checks of the credentials it was
+// admitted with, at most once a second: a key revoked in the credentials
+// file ends the streams that use it, not only new requests.
+type Credentials struct {
+	ac           *Access
+	user, secret string
+}
+
+// Credentials returns the re-check of the request's credentials, or nil
+// when the authentication type has nothing to re-check (none, or mtls,
+// whose certificate was checked by the handshake).
+func (ac *Access) Credentials(c echo.Context) *Credentials {
+	req := c.Request()
+	switch ac.kind {
+	case config.AuthBasic:
+		user, secret, _ := req.BasicAuth()
+		return &Credentials{ac: ac, user: user, secret: secret}
+	case config.AuthAPIKey:
+		key, _ := bearerToken(req.Header.Get(echo.HeaderAuthorization))
+		return &Credentials{ac: ac, secret: key}
+	}
+	return nil
+}
+
+// Valid reports whether the credentials are still in the credentials file
+// (re-read at most once a second; a file that cannot be read keeps its
+// last good version).
+func (c *Credentials) Valid() bool { return c.ac.check(c.user, c.secret) }

@@ -28,6 +28,7 @@ const (
 	ClusterNotFound
 	TopicNotFound
 	Unauthenticated
+	AmbiguousCredentials
 	KafkaCredentialsRefused
 	KafkaTLSRefused
 	TopicForbidden
@@ -52,6 +53,7 @@ const (
 	RateLimited                                        // a rate limit refused the record
 	PartitionNotFound                                  // partition_id outside the topic
 	StreamMaxAge                                       // read after the stream's maximum age: fatal
+	CredentialsRevoked                                 // the stream's credentials left the credentials file: fatal
 	Unconfirmed                                        // the stream closed before Kafka answered
 	RecordInternal                                     // a bug while handling the record
 	MessageTooLarge                                    // above producer.maxMessageBytes or the broker's limit
@@ -123,6 +125,7 @@ var table = [numKinds]Entry{
 	ClusterNotFound:         {Status: 404, Code: 404, Message: "Cluster %s cannot be found.", Label: "unknown_cluster"},
 	TopicNotFound:           {Status: 404, Code: 40401, Message: "Topic %s cannot be found.", Label: "unknown_topic"},
 	Unauthenticated:         {Status: 401, Code: 40101, Message: "Unauthorized: missing or invalid credentials.", Label: "unauthenticated"},
+	AmbiguousCredentials:    {Status: 400, Code: 400, Message: "Bad Request: more than one Authorization header.", Label: "ambiguous_credentials"},
 	KafkaCredentialsRefused: {Status: 401, Code: 40101, Message: "Kafka refused the proxy's SASL credentials: the proxy's kafka.sasl settings must be fixed.", Label: "kafka_unauthenticated"},
 	KafkaTLSRefused:         {Status: 401, Code: 40101, Message: "The TLS handshake with Kafka failed: the proxy's kafka.tls settings must be fixed.", Label: "kafka_tls"},
 	TopicForbidden:          {Status: 403, Code: 40301, Message: "Not authorized to access topic %s.", Label: "topic_forbidden"},
@@ -141,6 +144,7 @@ var table = [numKinds]Entry{
 	RateLimited:          {Code: 429, Message: "Request rate limit exceeded: The rate limit of requests per second has been exceeded.", Label: "rate_limited"},
 	PartitionNotFound:    {Code: 40402, Message: "Partition not found.", Label: "partition_not_found"},
 	StreamMaxAge:         {Code: 408, Message: "Streaming connection open for longer than allowed: Connection will be closed.", Label: "stream_max_age", Limit: "stream_max_age", Fatal: true},
+	CredentialsRevoked:   {Code: 40101, Message: "Unauthorized: the stream's credentials are no longer valid.", Label: "credentials_revoked", Fatal: true},
 	Unconfirmed:          {Code: 50003, Message: "Delivery not confirmed before the stream closed: the record may or may not be stored.", Label: "unconfirmed"},
 	RecordInternal:       {Code: 500, Message: "Internal Server Error", Label: "internal"},
 	MessageTooLarge:      {Code: 413, Label: "message_too_large", Limit: "max_message_bytes"},

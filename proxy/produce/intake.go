@@ -25,10 +25,10 @@ type intake struct {
 	batch  []producer.Pending
 	parsed []record.Record
 
-	records, bytes int64
-	end            string
-	// progressAt is records when the idle deadline last moved.
+	// progressAt is the records read when the idle deadline last moved.
 	progressAt int64
+	// checkedAt is the second the client's credentials were last checked.
+	checkedAt int64
 
 	// inline is set while the intake runs on the handler's goroutine, before
 	// the report loop: it must never wait, so it pauses instead, keeping
@@ -82,21 +82,37 @@ func (in *intake) loop() (paused bool) {
 			in.held = raw
 			return true
 		case s == nil:
-			in.end = endClient
+			in.st.result.end = endClient
 			in.finish()
 			return false
 		case s.readAt.After(in.maxAgeAt):
 			st.queue.fail(s, apierror.New(apierror.StreamMaxAge))
 			st.halt.pastMaxAge.Store(true)
-			in.end = endMaxAge
+			in.st.result.end = endMaxAge
+			in.finish()
+			return false
+		case in.revoked(s.readAt.Unix()):
+			st.queue.fail(s, apierror.New(apierror.CredentialsRevoked))
+			in.st.result.end = endRevoked
 			in.finish()
 			return false
 		}
 		in.check(s, raw)
 	}
-	in.end = endShutdown
+	in.st.result.end = endShutdown
 	in.finish()
 	return false
+}
+
+// revoked reports, at most once a second of the clock, whether the
+// client's credentials were revoked since the stream was admitted.
+func (in *intake) revoked(second int64) bool {
+	client := in.st.target.Client
+	if client == nil || second == in.checkedAt {
+		return false
+	}
+	in.checkedAt = second
+	return !client.Valid()
 }
 
 // next returns the next record's JSON text. Before the body is read, the
@@ -110,9 +126,9 @@ func (in *intake) next() ([]byte, error) {
 	if errors.Is(err, record.ErrNeedInput) {
 		in.submit()
 		in.arena.Release() // a stream waiting for its client holds no chunk
-		if in.records > in.progressAt {
+		if in.st.result.records > in.progressAt {
 			in.st.src.body.progress()
-			in.progressAt = in.records
+			in.progressAt = in.st.result.records
 		}
 		raw, err = in.dec.Next()
 	}
@@ -144,8 +160,8 @@ func (in *intake) admit(size int) (s *slot, paused bool) {
 		st.flow.Release(1, size)
 		return nil, false
 	}
-	in.records++
-	in.bytes += int64(size)
+	in.st.result.records++
+	in.st.result.bytes += int64(size)
 	st.pl.metrics.ReceivedBytes(size)
 	return s, false
 }
@@ -230,9 +246,9 @@ func (in *intake) endOfInput(err error) (paused bool) {
 	fatal, isFatal := err.(*apierror.Error) // the decoder returns its errors as they are
 	switch {
 	case errors.Is(err, io.EOF):
-		in.end = endInput
+		in.st.result.end = endInput
 	case isFatal:
-		in.end = endFatal
+		in.st.result.end = endFatal
 		s, paused := in.admit(0)
 		if paused {
 			return true
@@ -241,11 +257,11 @@ func (in *intake) endOfInput(err error) (paused bool) {
 			st.queue.fail(s, fatal)
 		}
 	case errors.Is(err, errStopped) && st.halt.isStopping():
-		in.end = endShutdown
+		in.st.result.end = endShutdown
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		in.end = endIdle
+		in.st.result.end = endIdle
 	default:
-		in.end = endClient
+		in.st.result.end = endClient
 	}
 	return false
 }

@@ -72,7 +72,15 @@ type Target struct {
 	ClusterID  string
 	Topic      string
 	Partitions int32
-	Gate       Gate // nil: every record is admitted
+	Gate       Gate        // nil: every record is admitted
+	Client     Credentials // nil: nothing to re-check
+}
+
+// Credentials are the client's, as admitted; Valid reports whether they
+// still are. The intake asks at most once a second and ends the stream
+// with a 40101 report when they are not.
+type Credentials interface {
+	Valid() bool
 }
 
 // Stream is one produce request after its checks passed.
@@ -104,8 +112,8 @@ type source struct {
 
 // result is what the two loops report about a stream once they are done.
 type result struct {
-	records, bytes int64  // read by the intake
-	end            string // why the intake stopped
+	records, bytes int64  // read, written by the intake
+	end            string // why the intake stopped, written by the intake
 	counts         [apierror.NumKinds]int64
 	writeErr       error // why reports could no longer be written
 	unreported     int
@@ -119,6 +127,7 @@ const (
 	endMaxAge   = "maximum age"
 	endShutdown = "shutdown"
 	endClient   = "client went away"
+	endRevoked  = "credentials revoked"
 	// The client stopped reading its reports: the write deadline cut it.
 	endNotReading = "reports not read within the idle timeout"
 )
@@ -211,7 +220,6 @@ func (st *Stream) Serve(target Target) {
 			<-intakeDone
 		}
 	}
-	st.result.records, st.result.bytes, st.result.end = in.records, in.bytes, in.end
 	if errors.Is(st.result.writeErr, os.ErrDeadlineExceeded) {
 		st.result.end = endNotReading
 	}

@@ -139,34 +139,6 @@ func (l *lexer) escape() *apierror.Error {
 	}
 }
 
-// surrogates moves past the \u escape at l.i, and its low half when it is
-// the high half of a UTF-16 surrogate pair. A half without the other is no
-// character: it is refused as invalid UTF-8 is, rather than stored as
-// U+FFFD.
-func (l *lexer) surrogates() *apierror.Error {
-	r := hex4(l.b[l.i+2:])
-	lone := func() *apierror.Error {
-		return l.errorf("lone UTF-16 surrogate \\u%04x in string literal", r)
-	}
-	switch {
-	case r >= 0xDC00 && r <= 0xDFFF:
-		return lone()
-	case r >= 0xD800:
-		next := l.b[l.i+6:]
-		if len(next) < 6 || next[0] != '\\' || next[1] != 'u' ||
-			hexValue(next[2]) < 0 || hexValue(next[3]) < 0 || hexValue(next[4]) < 0 || hexValue(next[5]) < 0 {
-			return lone()
-		}
-		if low := hex4(next[2:]); low < 0xDC00 || low > 0xDFFF {
-			return lone()
-		}
-		l.i += 12
-		return nil
-	}
-	l.i += 6
-	return nil
-}
-
 func hexValue(c byte) rune {
 	switch {
 	case c >= '0' && c <= '9':
