@@ -151,7 +151,7 @@ func newWriter(pc config.Producer, addr net.Addr, transport kafka.RoundTripper, 
 	w := &kafka.Writer{
 		Addr:         addr,
 		Transport:    transport,
-		Balancer:     newPartitionBalancer(pc.BatchMaxRecords),
+		Balancer:     newPartitionBalancer(pc.BatchMaxRecords, time.Duration(pc.LingerMs)*time.Millisecond),
 		RequiredAcks: acks,
 		Compression:  codec,
 		BatchTimeout: time.Duration(pc.LingerMs) * time.Millisecond,
