@@ -255,3 +255,23 @@ func waitForWithin(t testing.TB, what string, within time.Duration, cond func() 
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A path segment is decoded once, the same way whatever bytes it escapes:
+// %6F is an "o" whether or not it needed escaping, for routing, the topic
+// allow-list and the report alike.
+func TestEndpoint_PathSegmentsDecodedOnce(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) {
+		c.Authorization.Topics = []config.TopicRule{{Name: "orders"}}
+	})
+	for _, path := range []string{"/v3/clusters/c/topics/%6Frders/records", "/v3/clusters/%63/topics/orders/records"} {
+		reports := postRecords(t, ts.base+path, oneRecord)
+		if len(reports) != 1 || reports[0].ErrorCode != 200 || reports[0].TopicName != "orders" || reports[0].ClusterID != "c" {
+			t.Errorf("%s: %v, want one success on cluster c, topic orders", path, reports)
+		}
+	}
+	resp, body := post(t, ts.base+"/v3/clusters/c/topics/%3Cscript%3E/records", "application/json", oneRecord)
+	if r := parseReport(t, string(body)); resp.StatusCode != 403 || r.Message != "Not authorized to access topic <script>." {
+		t.Errorf("%%3Cscript%%3E: %d %s, want 403 naming the topic <script>", resp.StatusCode, body)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/admission"
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/produce"
 	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
@@ -92,12 +93,14 @@ func (s *Server) removeStream(st *produce.Stream) {
 // the first byte of data already waiting.
 func (s *Server) openStream(c echo.Context) (*produce.Stream, produce.Target, *apierror.Error) {
 	req := c.Request()
-	t := produce.Target{ClusterID: c.Param("cluster_id"), Topic: c.Param("topic_name")}
+	cluster, okCluster := admission.PathParam(c, "cluster_id")
+	topic, okTopic := admission.PathParam(c, "topic_name")
+	t := produce.Target{ClusterID: cluster, Topic: topic}
 	latin1, err := produce.CheckContentType(req.Header.Get(echo.HeaderContentType))
 	switch {
 	case err != nil:
 		return nil, t, err
-	case t.ClusterID == "" || t.Topic == "":
+	case !okCluster || !okTopic || t.ClusterID == "" || t.Topic == "":
 		return nil, t, apierror.New(apierror.PathNotFound) // "/topics//records" names no topic
 	case s.cfg.ClusterID != "" && t.ClusterID != s.cfg.ClusterID:
 		return nil, t, apierror.New(apierror.ClusterNotFound, t.ClusterID)

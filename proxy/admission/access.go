@@ -3,6 +3,7 @@ package admission
 import (
 	"crypto/tls"
 	"log/slog"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -44,10 +45,28 @@ func (ac *Access) Admit(c echo.Context) *apierror.Error {
 	if rerr := ac.authenticate(c); rerr != nil {
 		return rerr
 	}
-	if topic := c.Param("topic_name"); !ac.allowed(topic) {
+	topic, ok := PathParam(c, "topic_name")
+	if !ok {
+		return apierror.New(apierror.PathNotFound)
+	}
+	if !ac.allowed(topic) {
 		return apierror.New(apierror.TopicForbidden, topic)
 	}
 	return nil
+}
+
+// PathParam returns a path parameter decoded once, whatever echo routed
+// on: the decoded path, or the raw path when the request escaped a byte
+// that needs no escape (echo then hands the parameter over still escaped).
+// Routing, the allow-list and the reports all see the one name. ok is false
+// for an escape that does not decode.
+func PathParam(c echo.Context, name string) (value string, ok bool) {
+	v := c.Param(name)
+	if c.Request().URL.RawPath == "" {
+		return v, true
+	}
+	u, err := url.PathUnescape(v)
+	return u, err == nil
 }
 
 // authenticate returns nil when the request carries valid credentials of
