@@ -13,7 +13,7 @@ import (
 // runProxy serves the produce API from a config file until ctx is done.
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("proxy", "[--config FILE] [flags]", stderr)
-	configPath := fs.String("config", "", "YAML config `file` (spec/proxy-config.md); absent: every key takes its default")
+	configPath := fs.String("config", "", "YAML config `file` (docs/configuration.md); absent: every key takes its default")
 	var o overrides
 	fs.StringVar(&o.listen, "listen", "", "`address` of the produce API (overrides listen)")
 	fs.StringVar(&o.managementListen, "management-listen", "", "`address` of /livez, /readyz and /metrics (overrides managementListen)")

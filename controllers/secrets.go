@@ -27,8 +27,9 @@ import (
 // start-up (manifests.RollingSecretRefs: the Kafka CA and client
 // certificate). The hash goes on the pod template, so rotating one of those
 // rolls the pods. The SASL password, HTTPS files and credentials are left
-// out: the proxy re-reads them, so rotating them drains no stream. Contents
-// go nowhere else (never logged, never in an error).
+// out: the proxy re-reads them (docs/configuration.md, "Files re-read while
+// running"), so rotating them drains no stream. Contents go nowhere else
+// (never logged, never in an error).
 //
 // Every referenced key is checked, hashed or not: missing Secrets or keys
 // are a *reconcileError whose reason is SecretNotFound (a whole Secret is

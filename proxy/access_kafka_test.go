@@ -17,12 +17,12 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/testpki"
 )
 
-// Issue 5: Kafka-side authorization, with real ACLs on the broker. The
-// proxy's principal may write "writable" and only describe "readonly":
-// records to "writable" are stored; records to "readonly" are each
-// reported 40301 in the stream, which goes on, and nothing is stored; a
-// topic the principal may not even describe is refused before streaming,
-// as unknown, since Kafka hides it.
+// docs/produce-api.md, "Topic authorization": Kafka-side authorization, with
+// real ACLs on the broker. The proxy's principal may write "writable" and
+// only describe "readonly": records to "writable" are stored; records to
+// "readonly" are each reported 40301 in the stream, which goes on, and
+// nothing is stored; a topic the principal may not even describe is refused
+// before streaming, as unknown, since Kafka hides it.
 func TestProduce_KafkaACLs_40301(t *testing.T) {
 	t.Parallel()
 	topicACL := func(topic string, op kmsg.ACLOperation) kfake.ACL {
@@ -43,7 +43,7 @@ func TestProduce_KafkaACLs_40301(t *testing.T) {
 	ts := startServerConfig(t, cfg, &syncBuffer{})
 	admin := &kafka.Dialer{Timeout: 5 * time.Second, SASLMechanism: plain.Mechanism{Username: "admin", Password: "admin-secret"}}
 
-	if reports := produce(t, ts.url("c", "writable"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
+	if reports := postRecords(t, ts.url("c", "writable"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
 		t.Fatalf("writable topic: %v, want one success", reports)
 	}
 	stored := kafkatest.Read(t, kafka.ReaderConfig{Brokers: []string{b.Addr()}, Topic: "writable", Dialer: admin}, kafka.FirstOffset, 1)
@@ -51,7 +51,7 @@ func TestProduce_KafkaACLs_40301(t *testing.T) {
 		t.Errorf("writable topic stores %q, want hello", stored[0].Value)
 	}
 
-	reports := produce(t, ts.url("c", "readonly"), oneRecord+oneRecord)
+	reports := postRecords(t, ts.url("c", "readonly"), oneRecord+oneRecord)
 	if len(reports) != 2 {
 		t.Fatalf("readonly topic: %d reports, want 2: %v", len(reports), reports)
 	}
@@ -74,12 +74,12 @@ func TestProduce_KafkaACLs_40301(t *testing.T) {
 	}
 }
 
-// Issue 5: TLS to Kafka with a CA and a client certificate. With both
-// right, records are stored (read back over TLS by a client of the test's
-// own); a broker certificate the proxy's CA did not sign, or a missing
-// client certificate the broker requires, is answered 401/40101 naming the
-// proxy's kafka.tls settings, logged once with the cause, and nothing is
-// stored.
+// docs/configuration.md, "kafka": TLS to Kafka with a CA and a client
+// certificate. With both right, records are stored (read back over TLS by a
+// client of the test's own); a broker certificate the proxy's CA did not
+// sign, or a missing client certificate the broker requires, is answered
+// 401/40101 naming the proxy's kafka.tls settings, logged once with the
+// cause, and nothing is stored.
 func TestProduce_KafkaTLS(t *testing.T) {
 	t.Parallel()
 	ca, otherCA := testpki.New(t), testpki.New(t)
@@ -123,7 +123,7 @@ func TestProduce_KafkaTLS(t *testing.T) {
 	cfg := testConfig(b.Addr())
 	cfg.Kafka.TLS = config.KafkaTLS{Enabled: true, CAFile: ca.File, CertFile: proxyCert.CertFile, KeyFile: proxyCert.KeyFile}
 	ts := startServerConfig(t, cfg, io.Discard)
-	if reports := produce(t, ts.url("c", "tls"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
+	if reports := postRecords(t, ts.url("c", "tls"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
 		t.Fatalf("with the right CA and certificate: %v", reports)
 	}
 	stored := kafkatest.Read(t, kafka.ReaderConfig{Brokers: []string{b.Addr()}, Topic: "tls", Dialer: reader}, kafka.FirstOffset, 1)

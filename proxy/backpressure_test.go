@@ -34,13 +34,14 @@ func heldBroker(t *testing.T, topics map[string]int32) (b *devbroker.Broker, rel
 	return b, func() { once.Do(func() { close(released) }) }
 }
 
-// Spec 6 (back-pressure): with Kafka not acknowledging, clients pushing as
-// fast as they can do not make the proxy hold more than
-// http.maxInFlightTotal records, and its heap does not grow with what the
-// clients try to send: the server stops reading the sockets. The bound
-// checked: 2 streams try to send 2 x 12 MiB; while Kafka is held, the in-use
-// heap grows by less than 12 MiB after GC, and the in-flight gauge never
-// exceeds 64. Once Kafka answers, every record gets its success report.
+// docs/produce-api.md, "Delivery guarantees and back-pressure"
+// (Back-pressure): with Kafka not acknowledging, clients pushing as fast as
+// they can do not make the proxy hold more than http.maxInFlightTotal
+// records, and its heap does not grow with what the clients try to send: the
+// server stops reading the sockets. The bound checked: 2 streams try to send
+// 2 x 12 MiB; while Kafka is held, the in-use heap grows by less than 12 MiB
+// after GC, and the in-flight gauge never exceeds 64. Once Kafka answers,
+// every record gets its success report.
 func TestBackPressure_InFlightBoundedWhileKafkaHeld(t *testing.T) {
 	const (
 		maxInFlight = 64
@@ -63,7 +64,7 @@ func TestBackPressure_InFlightBoundedWhileKafkaHeld(t *testing.T) {
 	go func() {
 		defer close(sampled)
 		for {
-			if v := int64(testCounter(t, ts.metrics.inFlight)); v > maxSeen.Load() {
+			if v := int64(ts.metric(t, "restproxy_in_flight_records")); v > maxSeen.Load() {
 				maxSeen.Store(v)
 			}
 			select {
@@ -98,7 +99,7 @@ func TestBackPressure_InFlightBoundedWhileKafkaHeld(t *testing.T) {
 	}
 
 	// Wait until the proxy holds its maximum and the clients are stuck.
-	waitFor(t, "the in-flight bound to be reached", func() bool { return ts.inFlight.count.Load() == maxInFlight })
+	waitFor(t, "the in-flight bound to be reached", func() bool { return ts.inFlight() == maxInFlight })
 	stable := 0
 	last := int64(-1)
 	for stable < 30 { // 300 ms without progress
@@ -115,7 +116,7 @@ func TestBackPressure_InFlightBoundedWhileKafkaHeld(t *testing.T) {
 	runtime.ReadMemStats(&held)
 	growth := int64(held.HeapInuse) - int64(before.HeapInuse)
 	t.Logf("while held: clients sent %d of %d records, heap in use grew by %d KiB, in flight %d",
-		last, streams*perStream, growth>>10, ts.inFlight.count.Load())
+		last, streams*perStream, growth>>10, ts.inFlight())
 	if last >= streams*perStream {
 		t.Fatalf("clients sent everything while Kafka was held: the server did not stop reading")
 	}
@@ -137,17 +138,18 @@ func TestBackPressure_InFlightBoundedWhileKafkaHeld(t *testing.T) {
 			}
 		}
 	}
-	if m := maxSeen.Load(); m > maxInFlight || ts.inFlight.peak.Load() > maxInFlight {
-		t.Errorf("in flight reached %d (gauge) / %d (peak); bound %d", m, ts.inFlight.peak.Load(), maxInFlight)
+	if m := maxSeen.Load(); m > maxInFlight || ts.inFlightPeak() > maxInFlight {
+		t.Errorf("in flight reached %d (gauge) / %d (peak); bound %d", m, ts.inFlightPeak(), maxInFlight)
 	}
-	if g := testCounter(t, ts.metrics.inFlight); g != 0 {
+	if g := ts.metric(t, "restproxy_in_flight_records"); g != 0 {
 		t.Errorf("in-flight gauge %v after everything was acknowledged, want 0", g)
 	}
 }
 
-// Spec 6 (shutdown): readiness fails as soon as shutdown starts, new
-// streams are refused, and the reports of records already read are still
-// written once Kafka answers; then Run returns nil.
+// docs/produce-api.md, "Delivery guarantees and back-pressure" (Shutdown):
+// readiness fails as soon as shutdown starts, new streams are refused, and
+// the reports of records already read are still written once Kafka answers;
+// then Run returns nil.
 func TestShutdown_ReadinessFailsAtOnceAndReportsDrain(t *testing.T) {
 	broker, release := heldBroker(t, map[string]int32{"drain": 1})
 	defer release()
@@ -160,7 +162,7 @@ func TestShutdown_ReadinessFailsAtOnceAndReportsDrain(t *testing.T) {
 	for range 10 {
 		sc.send(oneRecord)
 	}
-	waitFor(t, "10 records in flight", func() bool { return ts.inFlight.count.Load() == 10 })
+	waitFor(t, "10 records in flight", func() bool { return ts.inFlight() == 10 })
 	ts.stop()
 	waitFor(t, "readiness to fail", func() bool {
 		resp, err := http.Get(ts.mgmt + "/readyz")
@@ -191,8 +193,9 @@ func TestShutdown_ReadinessFailsAtOnceAndReportsDrain(t *testing.T) {
 	}
 }
 
-// Spec 6 (shutdown): records Kafka does not confirm within
-// http.shutdownDrainMs get a 50003 report rather than none.
+// docs/produce-api.md, "Delivery guarantees and back-pressure" (Shutdown):
+// records Kafka does not confirm within http.shutdownDrainMs get a 50003
+// report rather than none.
 func TestShutdown_DrainTimeoutReportsUnconfirmed(t *testing.T) {
 	broker, release := heldBroker(t, map[string]int32{"drain": 1})
 	defer release()
@@ -203,7 +206,7 @@ func TestShutdown_DrainTimeoutReportsUnconfirmed(t *testing.T) {
 	for range 5 {
 		sc.send(oneRecord)
 	}
-	waitFor(t, "5 records in flight", func() bool { return ts.inFlight.count.Load() == 5 })
+	waitFor(t, "5 records in flight", func() bool { return ts.inFlight() == 5 })
 	ts.stop()
 	reports := sc.rest()
 	if len(reports) != 5 {
@@ -237,9 +240,7 @@ func TestShutdown_UnusedConnectionDoesNotDelay(t *testing.T) {
 	}
 	defer conn.Close()
 	waitFor(t, "the connection to be tracked", func() bool {
-		ts.unusedConns.mu.Lock()
-		defer ts.unusedConns.mu.Unlock()
-		return len(ts.unusedConns.conns) == 1
+		return ts.unusedConns.Len() == 1
 	})
 	start := time.Now()
 	ts.stop()
@@ -251,11 +252,12 @@ func TestShutdown_UnusedConnectionDoesNotDelay(t *testing.T) {
 	}
 }
 
-// Spec 4.2 and 5 (maximum age with grace period): a record arriving after
-// the stream's maximum age gets 408 and is not produced; records still in
-// Kafka's hands then have the grace period to be confirmed, after which
-// they are reported 50003 (in input order, before the 408) and the stream
-// closes, although Kafka never answered.
+// docs/produce-api.md, "Errors that end the stream" (the maximum age, with
+// its grace period) and "Time-outs": a record arriving after the stream's
+// maximum age gets 408 and is not produced; records still in Kafka's hands
+// then have the grace period to be confirmed, after which they are reported
+// 50003 (in input order, before the 408) and the stream closes, although
+// Kafka never answered.
 func TestProduce_StreamMaxAge_GracePeriodEndsStream(t *testing.T) {
 	broker, release := heldBroker(t, map[string]int32{"grace": 1})
 	defer release()
@@ -285,9 +287,9 @@ func openStreamFirstInFlight(t *testing.T, ts *testServer, topic string) *stream
 		sc := openStream(t, ts.url("c", topic))
 		sc.send(oneRecord)
 		waitFor(t, "the first record in flight or refused 408", func() bool {
-			return ts.inFlight.count.Load() == 1 || scrape(t, ts.mgmt)[limitSeries("stream_max_age")] > refusedBefore
+			return ts.inFlight() == 1 || scrape(t, ts.mgmt)[limitSeries("stream_max_age")] > refusedBefore
 		})
-		if ts.inFlight.count.Load() == 1 {
+		if ts.inFlight() == 1 {
 			return sc
 		}
 		if reports := sc.rest(); len(reports) != 1 || reports[0].ErrorCode != 408 {
@@ -298,11 +300,12 @@ func openStreamFirstInFlight(t *testing.T, ts *testServer, topic string) *stream
 	return nil
 }
 
-// Spec 6 (back-pressure per stream): with Kafka not acknowledging, one
-// stream never has more than http.maxInFlightPerStream records read and
-// unreported, however far below the process bound that is; it stops
-// reading its socket there, and every record gets its success once Kafka
-// answers. The bound checked: 32 records in flight, of 1000 sent.
+// docs/produce-api.md, "Delivery guarantees and back-pressure"
+// (Back-pressure, per stream): with Kafka not acknowledging, one stream never
+// has more than http.maxInFlightPerStream records read and unreported,
+// however far below the process bound that is; it stops reading its socket
+// there, and every record gets its success once Kafka answers. The bound
+// checked: 32 records in flight, of 1000 sent.
 func TestBackPressure_PerStreamBound(t *testing.T) {
 	const perStream, sent = 32, 1000
 	broker, release := heldBroker(t, map[string]int32{"bp1": 1})
@@ -322,10 +325,10 @@ func TestBackPressure_PerStreamBound(t *testing.T) {
 		}
 		sc.closeSend()
 	}()
-	waitFor(t, "the per-stream bound to be reached", func() bool { return ts.inFlight.count.Load() == perStream })
+	waitFor(t, "the per-stream bound to be reached", func() bool { return ts.inFlight() == perStream })
 	// The client may still fill socket buffers; the server reads no more.
 	time.Sleep(100 * time.Millisecond)
-	if n, peak := ts.inFlight.count.Load(), ts.inFlight.peak.Load(); n != perStream || peak != perStream {
+	if n, peak := ts.inFlight(), ts.inFlightPeak(); n != perStream || peak != perStream {
 		t.Errorf("in flight %d (peak %d) while Kafka is held, want exactly the bound %d", n, peak, perStream)
 	}
 	release()
@@ -338,7 +341,7 @@ func TestBackPressure_PerStreamBound(t *testing.T) {
 			t.Fatalf("report %d: %v", i, r)
 		}
 	}
-	if peak := ts.inFlight.peak.Load(); peak > perStream {
+	if peak := ts.inFlightPeak(); peak > perStream {
 		t.Errorf("in flight peaked at %d, bound %d", peak, perStream)
 	}
 }

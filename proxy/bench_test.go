@@ -12,7 +12,7 @@ import (
 // BenchmarkStream measures one chunked stream of b.N ~200-byte records
 // through the whole server and kfake, reports read back by the client. Its
 // allocation count includes the client, the producer and kfake, all in this
-// process; it is a baseline for the profiling issue, not an assertion.
+// process; it is a baseline for profiling, not an assertion.
 func BenchmarkStream(b *testing.B) {
 	ts := startServer(b, nil)
 	var rec bytes.Buffer

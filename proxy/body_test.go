@@ -12,9 +12,9 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
-// Spec 2 and 3: every field of a record reaches Kafka as sent, and the
-// report says where it was stored; both are checked against what a separate
-// consumer reads.
+// docs/produce-api.md, "The record object" and "Success report": every field
+// of a record reaches Kafka as sent, and the report says where it was stored;
+// both are checked against what a separate consumer reads.
 func TestProduce_RecordFieldsReadBack(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -59,7 +59,7 @@ func TestProduce_RecordFieldsReadBack(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			before := time.Now().Truncate(time.Millisecond)
-			reports := produce(t, ts.url("c1", "orders"), c.body)
+			reports := postRecords(t, ts.url("c1", "orders"), c.body)
 			if len(reports) != 1 || reports[0].ErrorCode != 200 {
 				t.Fatalf("reports = %v, want one success", reports)
 			}
@@ -113,11 +113,12 @@ func dataJSON(d *dataReport) string {
 	return `{"type":"` + d.Type + `","size":` + strconv.Itoa(d.Size) + `}`
 }
 
-// Spec 3: the success report's fields come in the reference's order.
+// docs/produce-api.md, "Success report": the success report's fields come in
+// the reference's order.
 func TestProduce_SuccessReportFieldOrder(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
-	reports := produce(t, ts.url("C", "single"), `{"key":{"type":"STRING","data":"hello"},"value":{"type":"JSON","data":{"foo":7}}}`)
+	reports := postRecords(t, ts.url("C", "single"), `{"key":{"type":"STRING","data":"hello"},"value":{"type":"JSON","data":{"foo":7}}}`)
 	if len(reports) != 1 {
 		t.Fatalf("reports = %v", reports)
 	}
@@ -129,14 +130,15 @@ func TestProduce_SuccessReportFieldOrder(t *testing.T) {
 	}
 }
 
-// Spec 2: concatenated JSON, separated by any JSON whitespace or nothing.
+// docs/produce-api.md, "Body: concatenated JSON": concatenated JSON,
+// separated by any JSON whitespace or nothing.
 func TestProduce_ConcatenatedJSON(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
 	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
 		rec := func(v string) string { return `{"value":{"type":"STRING","data":"` + v + `"}}` }
 		body := rec("a") + rec("b") + " " + rec("c") + "\t\r\n" + rec("d") + "\n\n"
-		reports := produce(t, ts.url("c", "single"), body)
+		reports := postRecords(t, ts.url("c", "single"), body)
 		if len(reports) != 4 {
 			t.Fatalf("got %d reports, want 4: %v", len(reports), reports)
 		}
@@ -151,8 +153,9 @@ func TestProduce_ConcatenatedJSON(t *testing.T) {
 	})
 }
 
-// Spec 2.1 and 4.2: a record that does not parse or bind gets a 400 report
-// and the stream continues; so does a JSON value that is not an object.
+// docs/produce-api.md, "The record object" and "Failures of one record": a
+// record that does not parse or bind gets a 400 report and the stream
+// continues; so does a JSON value that is not an object.
 func TestProduce_RecordDoesNotParse_400_StreamContinues(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -170,7 +173,7 @@ func TestProduce_RecordDoesNotParse_400_StreamContinues(t *testing.T) {
 			`42`,
 		}
 		body := oneRecord + "\n" + strings.Join(bad, "\n") + "\n" + oneRecord
-		reports := produce(t, ts.url("c", "orders"), body)
+		reports := postRecords(t, ts.url("c", "orders"), body)
 		if len(reports) != len(bad)+2 {
 			t.Fatalf("got %d reports, want %d: %v", len(reports), len(bad)+2, reports)
 		}
@@ -185,7 +188,9 @@ func TestProduce_RecordDoesNotParse_400_StreamContinues(t *testing.T) {
 	})
 }
 
-// Spec 2.1 and 4.2: no type or a schema type needs a Schema Registry: 422.
+// docs/produce-api.md, "Data objects (`key` and `value`)" and
+// "Failures of one record": no type or a schema type needs a Schema Registry:
+// 422.
 func TestProduce_SchemaNeeded_422(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -197,7 +202,7 @@ func TestProduce_SchemaNeeded_422(t *testing.T) {
 			`{"key":{"type":"PROTOBUF","data":"x"},"value":{"type":"STRING","data":"x"}}`,
 			`{"value":{"type":"JSONSCHEMA","data":{}}}`,
 		} {
-			reports := produce(t, ts.url("c", "notproduced"), body)
+			reports := postRecords(t, ts.url("c", "notproduced"), body)
 			if len(reports) != 1 || reports[0].ErrorCode != 422 || reports[0].Message != msg {
 				t.Errorf("%s: reports %v, want one 422 %q", body, reports, msg)
 			}
@@ -208,7 +213,8 @@ func TestProduce_SchemaNeeded_422(t *testing.T) {
 	})
 }
 
-// Spec 2.1: BINARY data must be base64, STRING data a string: 400 per record.
+// docs/produce-api.md, "Data objects (`key` and `value`)": BINARY data must
+// be base64, STRING data a string: 400 per record.
 func TestProduce_BadEncoding_400(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -218,7 +224,7 @@ func TestProduce_BadEncoding_400(t *testing.T) {
 			`{"value":{"type":"BINARY","data":"%%%"}}`: `Bad Request: data="%%%" is not a valid base64 string.`,
 			`{"value":{"type":"STRING","data":[1]}}`:   "Bad Request: data=[1] is not a string.",
 		} {
-			reports := produce(t, ts.url("c", "orders"), body)
+			reports := postRecords(t, ts.url("c", "orders"), body)
 			if len(reports) != 1 || reports[0].ErrorCode != 400 || reports[0].Message != want {
 				t.Errorf("%s: reports %v, want one 400 %q", body, reports, want)
 			}

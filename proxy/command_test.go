@@ -229,7 +229,7 @@ func TestProxyCommand_FlagsOverrideFile(t *testing.T) {
 			api = v
 		}
 	}
-	reports := produce(t, "http://"+api+"/v3/clusters/c/topics/orders/records", oneRecord)
+	reports := postRecords(t, "http://"+api+"/v3/clusters/c/topics/orders/records", oneRecord)
 	if len(reports) != 1 || reports[0].ErrorCode != 200 {
 		t.Fatalf("produce through the flag-configured proxy and broker: %v", reports)
 	}
@@ -239,12 +239,12 @@ func TestProxyCommand_FlagsOverrideFile(t *testing.T) {
 	}
 }
 
-// Spec 6 and the SIGTERM rule, on the binary as shipped: SIGTERM
-// with 50 streams open and sending stops reading, writes the report of
-// every record read on each stream, and exits 0 within the drain time;
-// every report is a success, and the reported offsets are exactly the
-// records the topic gained: nothing stored without a report, no report
-// without a stored record.
+// docs/produce-api.md, "Delivery guarantees and back-pressure" (Shutdown) and
+// "Errors that end the stream" (Shutdown), on the binary as shipped: SIGTERM
+// with 50 streams open and sending stops reading, writes the report of every
+// record read on each stream, and exits 0 within the drain time; every report
+// is a success, and the reported offsets are exactly the records the topic
+// gained: nothing stored without a report, no report without a stored record.
 //
 // Each stream has its first records reported before the signal, so it is
 // known to be flowing, and more sent but not awaited, so some are in flight

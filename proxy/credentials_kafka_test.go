@@ -38,13 +38,14 @@ func saslMechanism(t *testing.T, name, user, password string) sasl.Mechanism {
 	return nil
 }
 
-// Issue 5: with SASL PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 against a broker
-// that knows the proxy's user, a wrong password in kafka.sasl.passwordFile
-// is answered 401/40101 naming the proxy's credentials (not a 503 or a bare
-// "unexpected EOF"), logged once in a clear line naming the mechanism and
-// the user but not the password, and nothing is produced; once the file
-// holds the right password, without a restart, the same request produces,
-// as a separate SASL client reads back.
+// docs/configuration.md, "kafka" and "Files re-read while running": with SASL
+// PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 against a broker that knows the
+// proxy's user, a wrong password in kafka.sasl.passwordFile is answered
+// 401/40101 naming the proxy's credentials (not a 503 or a bare
+// "unexpected EOF"), logged once in a clear line naming the mechanism and the
+// user but not the password, and nothing is produced; once the file holds the
+// right password, without a restart, the same request produces, as a separate
+// SASL client reads back.
 func TestProduce_KafkaSASLWrongPassword_401ThenRotated(t *testing.T) {
 	for _, mechanism := range []string{config.SASLPlain, config.SASLScramSHA256, config.SASLScramSHA512} {
 		t.Run(mechanism, func(t *testing.T) {

@@ -13,7 +13,8 @@ import (
 
 const oneRecord = `{"value":{"type":"STRING","data":"hello"}}`
 
-// Spec 1: the v3 path, under /kafka too, with or without a trailing slash.
+// docs/produce-api.md, "Endpoint": the v3 path, under /kafka too, with or
+// without a trailing slash.
 func TestProduce_PathsAndTrailingSlash(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -25,7 +26,7 @@ func TestProduce_PathsAndTrailingSlash(t *testing.T) {
 	} {
 		t.Run(path, func(t *testing.T) {
 			t.Parallel()
-			reports := produce(t, ts.base+path, oneRecord)
+			reports := postRecords(t, ts.base+path, oneRecord)
 			if len(reports) != 1 || reports[0].ErrorCode != 200 || reports[0].TopicName != "orders" {
 				t.Fatalf("reports = %v, want one success for topic orders", reports)
 			}
@@ -33,30 +34,33 @@ func TestProduce_PathsAndTrailingSlash(t *testing.T) {
 	}
 }
 
-// Spec 1: any cluster_id is accepted and echoed back when none is configured.
+// docs/produce-api.md, "Endpoint": any cluster_id is accepted and echoed back
+// when none is configured.
 func TestProduce_ClusterIDEchoed(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
 	for _, id := range []string{"lkc-abc123", "anything"} {
-		reports := produce(t, ts.url(id, "orders"), oneRecord)
+		reports := postRecords(t, ts.url(id, "orders"), oneRecord)
 		if len(reports) != 1 || reports[0].ClusterID != id {
 			t.Errorf("cluster %s: reports = %v, want cluster_id echoed", id, reports)
 		}
 	}
 }
 
-// Spec 1 and 4.1: with a configured cluster id, another gets 404 before streaming.
+// docs/produce-api.md, "Endpoint" and "Refusals before streaming": with a
+// configured cluster id, another gets 404 before streaming.
 func TestProduce_UnknownClusterID_404(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.ClusterID = "prod" })
 	resp, body := post(t, ts.url("other", "orders"), "application/json", oneRecord)
 	wantError(t, resp, body, 404, 404, "Cluster other cannot be found.")
-	if reports := produce(t, ts.url("prod", "orders"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
+	if reports := postRecords(t, ts.url("prod", "orders"), oneRecord); len(reports) != 1 || reports[0].ErrorCode != 200 {
 		t.Errorf("configured cluster: reports = %v, want one success", reports)
 	}
 }
 
-// Spec 1 and 4.1: application/json only, in any case; anything else is 415.
+// docs/produce-api.md, "Headers" and "Refusals before streaming":
+// application/json only, in any case; anything else is 415.
 func TestProduce_UnsupportedMediaType_415(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -78,7 +82,8 @@ func TestProduce_UnsupportedMediaType_415(t *testing.T) {
 	}
 }
 
-// Spec 1 and 4.1: charset UTF-8 or ISO-8859-1 in any case; others are 400.
+// docs/produce-api.md, "Headers" and "Refusals before streaming": charset
+// UTF-8 or ISO-8859-1 in any case; others are 400.
 func TestProduce_UnsupportedCharset_400(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -94,7 +99,8 @@ func TestProduce_UnsupportedCharset_400(t *testing.T) {
 	}
 }
 
-// Spec 1: an ISO-8859-1 body is read as Latin-1: é (0xE9) is stored as UTF-8.
+// docs/produce-api.md, "Headers": an ISO-8859-1 body is read as Latin-1: é
+// (0xE9) is stored as UTF-8.
 func TestProduce_Latin1BodyStoredAsUTF8(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -112,7 +118,8 @@ func TestProduce_Latin1BodyStoredAsUTF8(t *testing.T) {
 	}
 }
 
-// Spec 1: other methods on the path get 405, unknown paths 404, both as JSON.
+// docs/produce-api.md, "Endpoint": other methods on the path get 405, unknown
+// paths 404, both as JSON.
 func TestProduce_MethodNotAllowed_405(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -138,7 +145,8 @@ func TestProduce_UnknownPath_404(t *testing.T) {
 	}
 }
 
-// Spec 4.1: an empty or whitespace-only body is 422, with Content-Length or chunked.
+// docs/produce-api.md, "Refusals before streaming": an empty or
+// whitespace-only body is 422, with Content-Length or chunked.
 func TestProduce_EmptyBody_422(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -157,7 +165,8 @@ func TestProduce_EmptyBody_422(t *testing.T) {
 	}
 }
 
-// Spec 4.1: an unknown topic is answered 404/40401 from broker metadata, at once.
+// docs/produce-api.md, "Refusals before streaming": an unknown topic is
+// answered 404/40401 from broker metadata, at once.
 func TestProduce_UnknownTopic_40401(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -169,18 +178,20 @@ func TestProduce_UnknownTopic_40401(t *testing.T) {
 	}
 }
 
-// Spec 4.1: Content-Length above http.maxRequestBytes is 413.
+// docs/produce-api.md, "Refusals before streaming": Content-Length above
+// http.maxRequestBytes is 413.
 func TestProduce_RequestTooLarge_413(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.HTTP.MaxRequestBytes = 100 })
 	resp, body := post(t, ts.url("c", "orders"), "application/json", oneRecord+strings.Repeat(" ", 100))
 	wantError(t, resp, body, 413, 413, "Request body is larger than allowed.")
-	if reports := produce(t, ts.url("c", "orders"), oneRecord); len(reports) != 1 {
+	if reports := postRecords(t, ts.url("c", "orders"), oneRecord); len(reports) != 1 {
 		t.Errorf("small request: reports = %v", reports)
 	}
 }
 
-// Spec 4.1: above http.maxStreams concurrent streams, 429 with Retry-After.
+// docs/produce-api.md, "Refusals before streaming": above http.maxStreams
+// concurrent streams, 429 with Retry-After.
 func TestProduce_TooManyStreams_429(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.HTTP.MaxStreams = 1 })
@@ -199,13 +210,14 @@ func TestProduce_TooManyStreams_429(t *testing.T) {
 		t.Errorf("first stream: extra reports %v", rest)
 	}
 	// The slot is free again once the first stream ended.
-	waitFor(t, "the stream slot to free", func() bool { return ts.streams.len() == 0 })
-	if reports := produce(t, ts.url("c", "orders"), oneRecord); len(reports) != 1 {
+	waitFor(t, "the stream slot to free", func() bool { return ts.admit.streams.Len() == 0 })
+	if reports := postRecords(t, ts.url("c", "orders"), oneRecord); len(reports) != 1 {
 		t.Errorf("after the first stream: reports = %v", reports)
 	}
 }
 
-// Spec 4.1: Kafka unreachable at stream start: 503/50003 with Retry-After.
+// docs/produce-api.md, "Refusals before streaming": Kafka unreachable at
+// stream start: 503/50003 with Retry-After.
 func TestProduce_KafkaUnavailable_503(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig("127.0.0.1:1") // nothing listens on port 1
@@ -241,5 +253,25 @@ func waitForWithin(t testing.TB, what string, within time.Duration, cond func() 
 			t.Fatal(msg)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A path segment is decoded once, the same way whatever bytes it escapes:
+// %6F is an "o" whether or not it needed escaping, for routing, the topic
+// allow-list and the report alike.
+func TestEndpoint_PathSegmentsDecodedOnce(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) {
+		c.Authorization.Topics = []config.TopicRule{{Name: "orders"}}
+	})
+	for _, path := range []string{"/v3/clusters/c/topics/%6Frders/records", "/v3/clusters/%63/topics/orders/records"} {
+		reports := postRecords(t, ts.base+path, oneRecord)
+		if len(reports) != 1 || reports[0].ErrorCode != 200 || reports[0].TopicName != "orders" || reports[0].ClusterID != "c" {
+			t.Errorf("%s: %v, want one success on cluster c, topic orders", path, reports)
+		}
+	}
+	resp, body := post(t, ts.base+"/v3/clusters/c/topics/%3Cscript%3E/records", "application/json", oneRecord)
+	if r := parseReport(t, string(body)); resp.StatusCode != 403 || r.Message != "Not authorized to access topic <script>." {
+		t.Errorf("%%3Cscript%%3E: %d %s, want 403 naming the topic <script>", resp.StatusCode, body)
 	}
 }

@@ -77,13 +77,12 @@ func (sb *stoppableBroker) holdProduce() (answer func()) {
 	return func() { answering.Store(true) }
 }
 
-// Issue 5, failures: the broker stops in the middle of a stream. Every
-// record read, whether Kafka held it when the broker went away or it
-// arrived afterwards, gets a 50003 report (by producer.deliveryTimeoutMs,
-// whose sweep guarantees a report even when kafka-go is still retrying),
-// the stream goes on and ends cleanly. Once a broker is back on the same
-// address, a new stream's records succeed and a separate consumer finds
-// them stored.
+// The broker stops in the middle of a stream. Every record read, whether
+// Kafka held it when the broker went away or it arrived afterwards, gets a
+// 50003 report (by producer.deliveryTimeoutMs, whose sweep guarantees a
+// report even when kafka-go is still retrying), the stream goes on and ends
+// cleanly. Once a broker is back on the same address, a new stream's records
+// succeed and a separate consumer finds them stored.
 func TestFailure_BrokerStopsMidStream_50003ThenRecovers(t *testing.T) {
 	t.Parallel()
 	sb := startStoppableBroker(t, map[string]int32{"stops": 1})
@@ -101,7 +100,7 @@ func TestFailure_BrokerStopsMidStream_50003ThenRecovers(t *testing.T) {
 	for range held {
 		sc.send(oneRecord)
 	}
-	waitFor(t, "records in the broker's hands", func() bool { return ts.inFlight.count.Load() == held })
+	waitFor(t, "records in the broker's hands", func() bool { return ts.inFlight() == held })
 	sb.stop()
 	start := time.Now()
 	const afterStop = 5
@@ -119,7 +118,7 @@ func TestFailure_BrokerStopsMidStream_50003ThenRecovers(t *testing.T) {
 			t.Errorf("report %d after the broker stopped: %v, want 50003", i, r)
 		}
 	}
-	waitFor(t, "in-flight records to be released", func() bool { return ts.inFlight.count.Load() == 0 })
+	waitFor(t, "in-flight records to be released", func() bool { return ts.inFlight() == 0 })
 
 	sb.restart()
 	postUntil(t, ts.url("c", "stops"), stillDown, "the broker's return", 200)
@@ -135,11 +134,11 @@ func TestFailure_BrokerStopsMidStream_50003ThenRecovers(t *testing.T) {
 	}
 }
 
-// Issue 5, failures: the broker stops answering in the middle of a stream
-// without closing its connections (a hung broker, a network partition).
-// Only the delivery timeout can then answer: every record in flight gets a
-// 50003 report that says so, the stream goes on, and once the broker
-// answers again the same stream's records succeed.
+// The broker stops answering in the middle of a stream without closing its
+// connections (a hung broker, a network partition). Only the delivery timeout
+// can then answer: every record in flight gets a 50003 report that says so,
+// the stream goes on, and once the broker answers again the same stream's
+// records succeed.
 func TestFailure_BrokerHangsMidStream_50003ByDeliveryTimeout(t *testing.T) {
 	t.Parallel()
 	sb := startStoppableBroker(t, map[string]int32{"hangs": 1})
@@ -169,12 +168,12 @@ func TestFailure_BrokerHangsMidStream_50003ByDeliveryTimeout(t *testing.T) {
 	}
 }
 
-// Issue 5, failures: the broker is down when a request starts. A proxy
-// that has served the topic before, and so holds its metadata, must not
-// open a stream into a cluster that is gone: the request is answered
-// 503/50003 with Retry-After before streaming (at most the requests that
-// raced with the broker's fall get 200 and a 50003 report), and once the
-// broker is back the same request succeeds and is stored.
+// The broker is down when a request starts. A proxy that has served the topic
+// before, and so holds its metadata, must not open a stream into a cluster
+// that is gone: the request is answered 503/50003 with Retry-After before
+// streaming (at most the requests that raced with the broker's fall get 200
+// and a 50003 report), and once the broker is back the same request succeeds
+// and is stored.
 func TestFailure_BrokerDownAtRequestStart_503(t *testing.T) {
 	t.Parallel()
 	sb := startStoppableBroker(t, map[string]int32{"down": 1})
@@ -261,18 +260,18 @@ func TestFailure_StreamRefusedWhileBodyOpen_AnsweredAtOnce(t *testing.T) {
 		t.Fatalf("read the refusal: %v", err)
 	}
 	wantError(t, resp, body, 404, 40401, "Topic nope cannot be found.")
-	if reports := produce(t, ts.url("c", "orders"), oneRecord); reports[0].ErrorCode != 200 {
+	if reports := postRecords(t, ts.url("c", "orders"), oneRecord); reports[0].ErrorCode != 200 {
 		t.Errorf("a good request afterwards: %v", reports)
 	}
 }
 
-// Issue 5, failures: a client that sends but never reads its reports.
-// Memory stays within the per-stream bound: once the socket is full the
-// writer blocks, the reader fills the report queue to exactly
-// http.maxInFlightPerStream and stops reading the socket (the client
-// cannot send all it wants), and neither the queue nor the in-flight gauge
-// ever exceeds the bound. The write deadline (http.idleTimeoutMs) then
-// cuts the stream, and its log line says its reports could not be written.
+// A client that sends but never reads its reports. Memory stays within the
+// per-stream bound: once the socket is full the writer blocks, the reader
+// fills the report queue to exactly http.maxInFlightPerStream and stops
+// reading the socket (the client cannot send all it wants), and neither the
+// queue nor the in-flight gauge ever exceeds the bound. The write deadline
+// (http.idleTimeoutMs) then cuts the stream, and its log line says its
+// reports could not be written.
 //
 // Both ends' socket buffers are small. Linux grows a loopback sender's
 // buffer up to net.ipv4.tcp_wmem's maximum (4 MiB), which took ~23000
@@ -301,12 +300,12 @@ func TestFailure_ClientNeverReadsReports_BoundedThenCutWithLogLine(t *testing.T)
 	maxHeld, maxInFlight := 0, 0.0
 	sample := func() {
 		maxHeld = max(maxHeld, heldReports(ts))
-		maxInFlight = max(maxInFlight, testCounter(t, ts.metrics.inFlight))
+		maxInFlight = max(maxInFlight, ts.metric(t, "restproxy_in_flight_records"))
 	}
 	state := func() string {
 		return fmt.Sprintf("active streams %d, reports held %d, records in flight %v, records sent %d, reports written %v; stream goroutines:\n%s",
-			ts.streams.len(), heldReports(ts), testCounter(t, ts.metrics.inFlight), sent.Load(),
-			testCounter(t, ts.metrics.reportsByCode[codeIndex(200)]), strings.Join(streamGoroutines(), "\n\n"))
+			ts.admit.streams.Len(), heldReports(ts), ts.metric(t, "restproxy_in_flight_records"), sent.Load(),
+			ts.metric(t, "restproxy_records_total", "error_code", "200"), strings.Join(streamGoroutines(), "\n\n"))
 	}
 	waitForWithin(t, "the report queue to fill to its bound", 10*time.Second,
 		func() bool { sample(); return heldReports(ts) == perStream }, state)
@@ -315,7 +314,7 @@ func TestFailure_ClientNeverReadsReports_BoundedThenCutWithLogLine(t *testing.T)
 	cutWithin := 2*time.Duration(cfg.HTTP.IdleTimeoutMs)*time.Millisecond + 15*time.Second
 	waitForWithin(t, "the stream to be cut by the write deadline", cutWithin, func() bool {
 		sample()
-		return ts.streams.len() == 0 && testCounter(t, ts.metrics.activeStreams) == 0
+		return ts.admit.streams.Len() == 0 && ts.metric(t, "restproxy_active_streams") == 0
 	}, state)
 	sc.w.CloseWithError(errors.New("test done"))
 	<-sendDone
@@ -326,21 +325,15 @@ func TestFailure_ClientNeverReadsReports_BoundedThenCutWithLogLine(t *testing.T)
 		t.Errorf("held %d unwritten reports and %v records in flight; bound %d", maxHeld, maxInFlight, perStream)
 	}
 	line := streamLogLine(t, &logs)
-	if line["end"] != endNotReading || line["write_error"] != true || line["topic"] != "orders" {
-		t.Errorf("log line %v: want the stream on orders ended with write_error because %q", line, endNotReading)
+	if line["end"] != "reports not read within the idle timeout" || line["write_error"] != true || line["topic"] != "orders" {
+		t.Errorf("log line %v: want the stream on orders ended with write_error because its reports were not read", line)
 	}
 }
 
 // heldReports is how many records the server's streams have read and not
 // yet written a report for: what a stream holds in memory.
 func heldReports(ts *testServer) int {
-	ts.streams.mu.Lock()
-	defer ts.streams.mu.Unlock()
-	n := 0
-	for st := range ts.streams.active {
-		n += st.q.pending()
-	}
-	return n
+	return int(ts.inFlight())
 }
 
 // smallBuffers fixes a socket's send and receive buffers at 4 KiB, which
@@ -428,12 +421,12 @@ func streamLogLine(t *testing.T, logs *syncBuffer) map[string]any {
 	return line
 }
 
-// Issue 5, failures: a client that disconnects mid-stream, while Kafka
-// still holds the records it sent. Once Kafka answers, every record the
-// server read is stored although nobody is left to read the reports; the
-// stream's log line accounts for each (a report attempted, by error_code,
-// or unreported); and no goroutine of the stream or its connection is left
-// behind. Not parallel: the goroutine count is of the whole process.
+// A client that disconnects mid-stream, while Kafka still holds the records
+// it sent. Once Kafka answers, every record the server read is stored
+// although nobody is left to read the reports; the stream's log line accounts
+// for each (a report attempted, by error_code, or unreported); and no
+// goroutine of the stream or its connection is left behind. Not parallel: the
+// goroutine count is of the whole process.
 func TestFailure_ClientDisconnectsMidStream_RecordsDeliveredNoGoroutineLeft(t *testing.T) {
 	const sent = 500
 	b, release := heldBroker(t, map[string]int32{"gone": 1})
@@ -449,7 +442,7 @@ func TestFailure_ClientDisconnectsMidStream_RecordsDeliveredNoGoroutineLeft(t *t
 	for i := range sent {
 		sc.send(fmt.Sprintf(`{"value":{"type":"STRING","data":"r%d"}}`, i))
 	}
-	waitFor(t, "every record in Kafka's hands", func() bool { return ts.inFlight.count.Load() == sent })
+	waitFor(t, "every record in Kafka's hands", func() bool { return ts.inFlight() == sent })
 	sc.w.CloseWithError(errors.New("client gone")) // the transport drops the connection
 	release()
 
@@ -459,10 +452,10 @@ func TestFailure_ClientDisconnectsMidStream_RecordsDeliveredNoGoroutineLeft(t *t
 	for _, n := range codes {
 		accounted += n.(float64)
 	}
-	if line["records"] != float64(sent) || accounted != sent || line["end"] != endClient {
+	if line["records"] != float64(sent) || accounted != sent || line["end"] != "client went away" {
 		t.Errorf("log line %v: want %d records read, each reported or counted unreported, ended by the client", line, sent)
 	}
-	waitFor(t, "the records read to be delivered", func() bool { return ts.inFlight.count.Load() == 0 })
+	waitFor(t, "the records read to be delivered", func() bool { return ts.inFlight() == 0 })
 	stored := kafkatest.Read(t, kafka.ReaderConfig{Brokers: []string{b.Addr()}, Topic: "gone"}, kafka.FirstOffset, sent)
 	for i, m := range stored {
 		if want := fmt.Sprintf("r%d", i); string(m.Value) != want {

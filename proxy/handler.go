@@ -1,17 +1,17 @@
 package proxy
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/admission"
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+	"github.com/restproxy-dev/restproxy-operator/proxy/produce"
 	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
 )
 
@@ -26,151 +26,136 @@ var producePaths = []string{
 
 // routes builds the produce API. Every method is routed to the handler so
 // that 405 (and 404 for other paths) leave through handleError with the JSON
-// error shape, not echo's defaults. Access control runs first.
+// error shape, not echo's defaults. Access control runs first, so an
+// unauthenticated client learns nothing about topics or clusters.
 func (s *Server) routes() http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = handleError
+	e.HTTPErrorHandler = s.handleError
 	for _, p := range producePaths {
-		e.Any(p, s.handleProduce, s.admit)
+		e.Any(p, s.handleProduce, s.authorize)
 	}
 	return e
 }
 
-// admit is the access control middleware: it runs after routing and before
-// any other check of the request, so an unauthenticated client learns
-// nothing about topics or clusters.
-func (s *Server) admit(next echo.HandlerFunc) echo.HandlerFunc {
+// authorize is the access control middleware.
+func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if rerr := s.access.admit(c); rerr != nil {
-			s.metrics.countRefusal(rerr)
-			return rerr
+		if err := s.admit.access.Admit(c); err != nil {
+			return err
 		}
 		return next(c)
 	}
 }
 
-// handleProduce runs the checks of spec 4.1 in order, each answered with a
-// real HTTP status, then streams.
+// handleProduce runs the request's checks in the order of
+// docs/produce-api.md, each refusal answered with a real HTTP status, then
+// serves the stream.
 func (s *Server) handleProduce(c echo.Context) error {
 	req := c.Request()
+	if req.ProtoMajor == 1 && len(req.TransferEncoding) > 0 {
+		// A chunked request that also said Content-Length could smuggle a
+		// second request after its last chunk: net/http drops the
+		// Content-Length before a handler sees it, so such a request
+		// cannot be told apart here. The connection of every chunked
+		// request is closed after its answer; streams are long, so that
+		// costs little.
+		c.Response().Header().Set("Connection", "close")
+	}
 	if req.Method != http.MethodPost {
-		return errMethodNotAllowed
+		return apierror.New(apierror.MethodNotAllowed)
 	}
-	st, input, rerr := s.openStream(c)
-	if rerr != nil {
-		s.metrics.countRefusal(rerr)
-		return rerr
+	st, target, err := s.openStream(c)
+	if err != nil {
+		return err
 	}
-	defer s.streams.remove(st)
-	s.metrics.activeStreams.Inc()
-	defer s.metrics.activeStreams.Dec()
-	st.serve(input)
+	defer s.removeStream(st)
+	st.Serve(target)
 	return nil
 }
 
-// openStream checks the request and returns the stream, registered, and
-// its body, with leading whitespace consumed.
-func (s *Server) openStream(c echo.Context) (*stream, io.Reader, *requestError) {
+// addStream admits st under the stream bound and counts it as active from
+// then on, waiting for its first record included; removeStream ends both.
+func (s *Server) addStream(st *produce.Stream) *apierror.Error {
+	if err := s.admit.streams.Add(st); err != nil {
+		return err
+	}
+	s.metrics.StreamStarted()
+	return nil
+}
+
+func (s *Server) removeStream(st *produce.Stream) {
+	s.admit.streams.Remove(st)
+	s.metrics.StreamEnded()
+}
+
+// openStream checks the request and returns its stream, registered, with
+// the first byte of data already waiting.
+func (s *Server) openStream(c echo.Context) (*produce.Stream, produce.Target, *apierror.Error) {
 	req := c.Request()
-	latin1, rerr := checkContentType(req.Header.Get(echo.HeaderContentType))
-	if rerr != nil {
-		return nil, nil, rerr
+	cluster, okCluster := admission.PathParam(c, "cluster_id")
+	topic, okTopic := admission.PathParam(c, "topic_name")
+	t := produce.Target{ClusterID: cluster, Topic: topic}
+	latin1, err := produce.CheckContentType(req.Header.Get(echo.HeaderContentType))
+	switch {
+	case err != nil:
+		return nil, t, err
+	case !okCluster || !okTopic || t.ClusterID == "" || t.Topic == "":
+		return nil, t, apierror.New(apierror.PathNotFound) // "/topics//records" names no topic
+	case s.cfg.ClusterID != "" && t.ClusterID != s.cfg.ClusterID:
+		return nil, t, apierror.New(apierror.ClusterNotFound, t.ClusterID)
+	case s.cfg.HTTP.MaxRequestBytes > 0 && req.ContentLength > s.cfg.HTTP.MaxRequestBytes:
+		return nil, t, apierror.New(apierror.RequestTooLarge)
+	case req.ContentLength == 0:
+		return nil, t, apierror.New(apierror.EmptyBody)
 	}
-	clusterID, topic := c.Param("cluster_id"), c.Param("topic_name")
-	if clusterID == "" || topic == "" {
-		return nil, nil, errPathNotFound() // "/topics//records" names no topic
+	st := s.pipeline.NewStream(c.Response().Writer, req, latin1)
+	if err := s.addStream(st); err != nil {
+		return nil, t, err
 	}
-	if s.cfg.ClusterID != "" && clusterID != s.cfg.ClusterID {
-		return nil, nil, errClusterNotFound(clusterID)
+	if t.Partitions, err = s.partitions(req.Context(), t.Topic); err == nil {
+		err = st.AwaitData()
 	}
-	if max := s.cfg.HTTP.MaxRequestBytes; max > 0 && req.ContentLength > max {
-		return nil, nil, errRequestTooLarge()
+	if err != nil {
+		s.removeStream(st)
+		return nil, t, err
 	}
-	if req.ContentLength == 0 {
-		return nil, nil, errEmptyBody()
+	if client := s.admit.access.Credentials(c); client != nil {
+		t.Client = client
 	}
-	st := s.newStream(c.Response().Writer, req, clusterID, topic)
-	if rerr := s.streams.add(st); rerr != nil {
-		return nil, nil, rerr
+	if s.admit.limiter != nil {
+		// Keyed by the configured cluster id, never by the path's: a
+		// client must not get a budget of its own by naming clusters.
+		t.Gate = s.admit.limiter.Gate(s.cfg.ClusterID)
 	}
-	partitions, rerr := s.partitions(req.Context(), topic)
-	if rerr != nil {
-		s.streams.remove(st)
-		return nil, nil, rerr
-	}
-	st.partitions = partitions
-
-	var r io.Reader = st.body
-	if latin1 {
-		r = newLatin1Reader(r)
-	}
-	// Small on purpose: it only holds the first read, for awaitData; the
-	// decoder's larger reads bypass it.
-	input := bufio.NewReaderSize(r, 512)
-	if rerr := s.awaitData(st, input); rerr != nil {
-		s.streams.remove(st)
-		return nil, nil, rerr
-	}
-	return st, input, nil
-}
-
-func (s *Server) newStream(w http.ResponseWriter, req *http.Request, clusterID, topic string) *stream {
-	rc := http.NewResponseController(w)
-	now := time.Now()
-	st := &stream{
-		srv:       s,
-		clusterID: clusterID,
-		topic:     topic,
-		w:         w,
-		req:       req,
-		rc:        rc,
-		body:      &bodyReader{r: req.Body, rc: rc, idle: s.idle},
-		q:         newReportQueue(s.cfg.HTTP.MaxInFlightPerStream, s.onProduced),
-		start:     now,
-		maxAgeAt:  now.Add(s.maxAge),
-		stopping:  make(chan struct{}),
-		abort:     make(chan struct{}),
-	}
-	if s.limiter != nil {
-		st.window = s.limiter.cluster(clusterID)
-	}
-	return st
-}
-
-// onProduced is every slot's producer callback: it runs on the producer's
-// goroutine and must not block.
-func (s *Server) onProduced(sl *slot, r producer.Result) {
-	s.inFlight.release()
-	sl.q.finish(sl, r)
+	return st, t, nil
 }
 
 // partitions asks the producer's metadata for the topic's partition count,
-// waiting at most producer.metadataWaitMs: an unknown topic is answered at
-// once instead of failing every record later.
-func (s *Server) partitions(ctx context.Context, topic string) (int32, *requestError) {
-	ctx, cancel := context.WithTimeout(ctx, s.metadataWait)
-	defer cancel()
+// which waits at most producer.metadataWaitMs for a count it does not have:
+// an unknown topic is answered at once instead of failing every record
+// later.
+func (s *Server) partitions(ctx context.Context, topic string) (int32, *apierror.Error) {
 	n, err := s.producer.Partitions(ctx, topic)
 	switch {
 	case err == nil:
 		return int32(n), nil
 	case errors.Is(err, producer.ErrUnknownTopic):
-		return 0, errTopicNotFound(topic)
+		return 0, apierror.New(apierror.TopicNotFound, topic)
 	case errors.Is(err, producer.ErrTopicAuthorization):
-		return 0, errTopicForbidden(topic)
+		return 0, apierror.New(apierror.TopicForbidden, topic)
 	case errors.Is(err, producer.ErrCredentialsRefused):
-		return 0, errKafkaCredentialsRefused()
+		return 0, apierror.New(apierror.KafkaCredentialsRefused)
 	case producer.TLSRefused(err):
-		if s.kafkaTLSLog.due(time.Now()) {
+		if s.admit.kafkaTLSLog.due(time.Now()) {
 			s.log.Error("TLS handshake with Kafka failed: requests are refused 401/40101 until kafka.tls is fixed", "error", err)
 		}
-		return 0, errKafkaTLSRefused()
+		return 0, apierror.New(apierror.KafkaTLSRefused)
 	default:
 		if !errors.Is(err, producer.ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded) {
 			s.log.Warn("topic metadata", "topic", topic, "error", err)
 		}
-		return 0, errKafkaUnavailable()
+		return 0, apierror.New(apierror.KafkaUnavailable)
 	}
 }
 
@@ -193,27 +178,4 @@ func (l *logEvery) due(now time.Time) bool {
 	}
 	l.last = now
 	return true
-}
-
-// awaitData reads up to the first byte of the first record, so that an
-// empty or whitespace-only body is answered 422 before the 200 of a stream.
-func (s *Server) awaitData(st *stream, input *bufio.Reader) *requestError {
-	for {
-		b, err := input.ReadByte()
-		switch {
-		case err == nil && isSpace(b):
-			continue
-		case err == nil:
-			_ = input.UnreadByte()
-			return nil
-		case errors.Is(err, io.EOF):
-			return errEmptyBody()
-		case errors.Is(err, errStopped):
-			return errShuttingDown()
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			return errIdleBeforeData()
-		default:
-			return errEmptyBody()
-		}
-	}
 }

@@ -79,11 +79,10 @@ var hostileBodies = []hostileBody{
 	{name: "duplicate field in a header", body: text(`{"headers":[{"name":"a","value":null,"value":"eA=="}]}`), code: 400, mention: `Duplicate field "value"`},
 }
 
-// Issue 5, bad input: each hostile body is answered with a clear error (a
-// report with its error_code and a message naming the problem), a fatal
-// one is the last report of its stream, a non-fatal one lets the next
-// record of the same stream succeed, and after each the server still
-// serves a good request.
+// Bad input: each hostile body is answered with a clear error (a report with
+// its error_code and a message naming the problem), a fatal one is the last
+// report of its stream, a non-fatal one lets the next record of the same
+// stream succeed, and after each the server still serves a good request.
 func TestHostileBodies_ClearErrorAndServerKeepsServing(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -105,16 +104,16 @@ func TestHostileBodies_ClearErrorAndServerKeepsServing(t *testing.T) {
 			case !hb.fatal && (len(reports) != 2 || reports[1].ErrorCode != 200):
 				t.Errorf("the good record after it: %v, want one success", reports[1:])
 			}
-			if good := produce(t, url, oneRecord); len(good) != 1 || good[0].ErrorCode != 200 {
+			if good := postRecords(t, url, oneRecord); len(good) != 1 || good[0].ErrorCode != 200 {
 				t.Errorf("a good request afterwards: %v, want one success", good)
 			}
 		})
 	}
 }
 
-// Issue 5, bad input: hostile but valid values are stored byte for byte,
-// not refused or rewritten: a JSON value with a 100,000-digit number and
-// duplicate member names, and a STRING with escaped NULs.
+// Bad input: hostile but valid values are stored byte for byte, not refused
+// or rewritten: a JSON value with a 100,000-digit number and duplicate member
+// names, and a STRING with escaped NULs.
 func TestHostileBodies_ValidValuesStoredUnchanged(t *testing.T) {
 	t.Parallel()
 	b := kafkatest.StartBroker(t, map[string]int32{"hostile": 1})
@@ -126,7 +125,7 @@ func TestHostileBodies_ValidValuesStoredUnchanged(t *testing.T) {
 		{"escaped NUL bytes in a STRING", within(`\u0000a\u0000`), "\x00a\x00"},
 	}
 	for _, c := range cases {
-		reports := produce(t, ts.url("c", "hostile"), c.body)
+		reports := postRecords(t, ts.url("c", "hostile"), c.body)
 		if len(reports) != 1 || reports[0].ErrorCode != 200 {
 			t.Fatalf("%s: reports %v, want one success", c.name, reports)
 		}

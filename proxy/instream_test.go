@@ -5,12 +5,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
-	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
-// Spec 4.2: partition_id negative or not below the partition count: 40402.
+// docs/produce-api.md, "Failures of one record": partition_id negative or not
+// below the partition count: 40402.
 func TestProduce_PartitionNotFound_40402(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -20,7 +21,7 @@ func TestProduce_PartitionNotFound_40402(t *testing.T) {
 	{"partition_id":3}
 	{"partition_id":2147483647}
 	{"partition_id":2,"value":{"type":"STRING","data":"ok"}}`
-		reports := produce(t, ts.url("c", "orders"), body)
+		reports := postRecords(t, ts.url("c", "orders"), body)
 		if len(reports) != 5 {
 			t.Fatalf("got %d reports, want 5: %v", len(reports), reports)
 		}
@@ -35,55 +36,59 @@ func TestProduce_PartitionNotFound_40402(t *testing.T) {
 	})
 }
 
-// Spec 4.2: the partition check comes before encoding checks.
+// docs/produce-api.md, "Order of checks per record": the partition check
+// comes before encoding checks.
 func TestProduce_CheckOrder_PartitionBeforeEncoding(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
-	reports := produce(t, ts.url("c", "orders"), `{"partition_id":9,"value":{"type":"AVRO","data":"x"}}`)
+	reports := postRecords(t, ts.url("c", "orders"), `{"partition_id":9,"value":{"type":"AVRO","data":"x"}}`)
 	if len(reports) != 1 || reports[0].ErrorCode != 40402 {
 		t.Fatalf("reports %v, want 40402 (partition is checked before the 422 of encoding)", reports)
 	}
 }
 
-// Spec 4.2: a record above producer.maxMessageBytes is 413 and the stream goes on.
+// docs/produce-api.md, "Failures of one record": a record above
+// producer.maxMessageBytes is 413 and the stream goes on.
 func TestProduce_RecordAboveMaxMessageBytes_413(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.Producer.MaxMessageBytes = 200 })
 	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
 		big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 300) + `"}}`
-		reports := produce(t, ts.url("c", "orders"), big+oneRecord)
+		reports := postRecords(t, ts.url("c", "orders"), big+oneRecord)
 		if len(reports) != 2 || reports[0].ErrorCode != 413 || reports[1].ErrorCode != 200 {
 			t.Fatalf("reports %v, want 413 then 200", reports)
 		}
 	})
 }
 
-// Spec 4.2: a record above http.maxRecordBytes is a fatal 400: the last report.
+// docs/produce-api.md, "Errors that end the stream": a record above
+// http.maxRecordBytes is a fatal 400: the last report.
 func TestProduce_RecordAboveMaxRecordBytes_FatalLast(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.HTTP.MaxRecordBytes = 100 })
 	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
 		big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 200) + `"}}`
-		reports := produce(t, ts.url("c", "orders"), oneRecord+oneRecord+big+oneRecord)
+		reports := postRecords(t, ts.url("c", "orders"), oneRecord+oneRecord+big+oneRecord)
 		if len(reports) != 3 {
 			t.Fatalf("got %d reports, want 3 (two successes, then the fatal one): %v", len(reports), reports)
 		}
 		if reports[0].ErrorCode != 200 || reports[1].ErrorCode != 200 {
 			t.Errorf("earlier reports %v %v, want successes", reports[0], reports[1])
 		}
-		if r := reports[2]; r.ErrorCode != 400 || r.Message != record.MessageTooLarge {
-			t.Errorf("last report %v, want 400 %q", r, record.MessageTooLarge)
+		if r := reports[2]; r.ErrorCode != 400 || r.Message != apierror.RecordTooLarge.Entry().Message {
+			t.Errorf("last report %v, want 400 %q", r, apierror.RecordTooLarge.Entry().Message)
 		}
 	})
 }
 
-// Spec 4.2: JSON broken between records is a fatal 400: the last report.
+// docs/produce-api.md, "Errors that end the stream": JSON broken between
+// records is a fatal 400: the last report.
 func TestProduce_BrokenJSONBetweenRecords_FatalLast(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
 	bothModes(t, func(t *testing.T, produce func(testing.TB, string, string) []report) {
 		for _, sep := range []string{",", "garbage", "]"} {
-			reports := produce(t, ts.url("c", "broken"), oneRecord+oneRecord+sep+oneRecord)
+			reports := postRecords(t, ts.url("c", "broken"), oneRecord+oneRecord+sep+oneRecord)
 			if len(reports) != 3 {
 				t.Fatalf("separator %q: got %d reports, want 3: %v", sep, len(reports), reports)
 			}
@@ -97,8 +102,9 @@ func TestProduce_BrokenJSONBetweenRecords_FatalLast(t *testing.T) {
 	})
 }
 
-// Spec 4.2 and 5: a record after the stream's maximum age gets 408, is not
-// produced, and the stream ends.
+// docs/produce-api.md, "Errors that end the stream" and "Time-outs": a record
+// after the stream's maximum age gets 408, is not produced, and the stream
+// ends.
 func TestProduce_StreamMaxAge_408(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) {
@@ -142,8 +148,9 @@ func TestProduce_StreamMaxAge_408(t *testing.T) {
 	}
 }
 
-// Spec 4.2 and 5: rate limits, each of the four in turn; a record over a
-// limit is answered 429 and not produced, and the next window admits again.
+// docs/produce-api.md, "Failures of one record" and "Limits": rate limits,
+// each of the four in turn; a record over a limit is answered 429 and not
+// produced, and the next window admits again.
 func TestProduce_RateLimit_429(t *testing.T) {
 	const msg = "Request rate limit exceeded: The rate limit of requests per second has been exceeded."
 	rec := `{"value":{"type":"STRING","data":"0123456789"}}` // 47 bytes
@@ -166,9 +173,9 @@ func TestProduce_RateLimit_429(t *testing.T) {
 			var reports, other []report
 			perCluster := c.name == "per-cluster records" || c.name == "per-cluster bytes"
 			inOneWindow(t, func() {
-				reports = produce(t, ts.url("c", "orders"), strings.Repeat(rec, 5))
+				reports = postRecords(t, ts.url("c", "orders"), strings.Repeat(rec, 5))
 				if perCluster {
-					other = produce(t, ts.url("other", "orders"), rec)
+					other = postRecords(t, ts.url("other", "orders"), rec)
 				}
 			})
 			codes := make([]int, len(reports))
@@ -181,9 +188,10 @@ func TestProduce_RateLimit_429(t *testing.T) {
 			if want := []int{200, 200, 200, 429, 429}; !equalInts(codes, want) {
 				t.Fatalf("codes %v, want %v", codes, want)
 			}
-			// Another cluster id has a budget of its own.
-			if perCluster && (len(other) != 1 || other[0].ErrorCode != 200) {
-				t.Errorf("other cluster in the same second: %v, want 200", other)
+			// The per-cluster budget is the configured cluster's: naming
+			// another cluster id in the path buys no budget of its own.
+			if perCluster && (len(other) != 1 || other[0].ErrorCode != 429) {
+				t.Errorf("another path cluster id in the same second: %v, want 429", other)
 			}
 		})
 	}
@@ -197,7 +205,7 @@ func TestProduce_RateLimit_429(t *testing.T) {
 		var reports []report
 		succeeded, limited := 0, 0 // over every run, a retried one included
 		inOneWindow(t, func() {
-			reports = produce(t, ts.url("c", "ratelimit"), strings.Repeat(rec, 4))
+			reports = postRecords(t, ts.url("c", "ratelimit"), strings.Repeat(rec, 4))
 			for _, r := range reports {
 				switch r.ErrorCode {
 				case 200:
@@ -213,7 +221,7 @@ func TestProduce_RateLimit_429(t *testing.T) {
 		if n := kafkatest.EndOffset(t, testBroker.Addr(), "ratelimit", 0); n != before+int64(succeeded) {
 			t.Errorf("topic grew by %d, %d were reported 200: rate-limited records must not be produced", n-before, succeeded)
 		}
-		if got := testCounter(t, ts.metrics.rateLimited); got != float64(limited) {
+		if got := ts.metric(t, "restproxy_rate_limited_records_total"); got != float64(limited) {
 			t.Errorf("rate-limited counter = %v, want %d", got, limited)
 		}
 	})
@@ -241,11 +249,11 @@ func equalInts(a, b []int) bool {
 	return true
 }
 
-// Spec 4.2, order of checks per record: parse (400) → rate limits (429) →
-// partition (40402) → key then value encoding (400/422). With a budget of
-// two records a second: a record failing to parse is 400 and costs no
-// budget; over the budget, a record with a bad partition and a bad value
-// is 429; a bad key is reported before a bad value.
+// docs/produce-api.md, "Order of checks per record": parse (400) → rate
+// limits (429) → partition (40402) → key then value encoding (400/422). With
+// a budget of two records a second: a record failing to parse is 400 and
+// costs no budget; over the budget, a record with a bad partition and a bad
+// value is 429; a bad key is reported before a bad value.
 func TestProduce_CheckOrder_ParseRateLimitPartitionEncoding(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) {
@@ -261,7 +269,7 @@ func TestProduce_CheckOrder_ParseRateLimitPartitionEncoding(t *testing.T) {
 	var codes []int
 	inOneWindow(t, func() {
 		codes = codes[:0]
-		for _, r := range produce(t, ts.url("c", "orders"), body) {
+		for _, r := range postRecords(t, ts.url("c", "orders"), body) {
 			codes = append(codes, r.ErrorCode)
 		}
 	})
@@ -284,4 +292,19 @@ func inOneWindow(t *testing.T, f func()) {
 		}
 	}
 	t.Fatalf("no run of the burst fitted in one second in 10 tries")
+}
+
+// docs/configuration.md, "http": with http.maxRecordBytes unset, a record's
+// JSON may be at most what a record Kafka accepts can take (derived from
+// producer.maxMessageBytes), not the 64 MiB ceiling: a 1 MiB record to a
+// proxy whose messages are at most 64 KiB is refused while it is read.
+func TestProduce_RecordLimitDerivedFromMessageLimit(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) { c.Producer.MaxMessageBytes = 64 << 10 })
+	big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 1<<20) + `"}}`
+	reports := postRecords(t, ts.url("c", "orders"), oneRecord+big)
+	if len(reports) != 2 || reports[0].ErrorCode != 200 || reports[1].ErrorCode != 400 ||
+		reports[1].Message != apierror.RecordTooLarge.Entry().Message {
+		t.Fatalf("reports %v, want a success then the record-size 400", reports)
+	}
 }

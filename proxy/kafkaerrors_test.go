@@ -43,8 +43,9 @@ func failPartition(b *devbroker.Broker, topic string, partition int32, code int1
 	})
 }
 
-// Spec 4.2 and 6: Kafka's per-partition failures become error reports
-// with the codes of the table, in input order between the successes of
+// docs/produce-api.md, "Delivery guarantees and back-pressure" (Order):
+// Kafka's per-partition failures become error reports with the codes of the
+// table in "Failures of one record", in input order between the successes of
 // the other partitions (ok, FAIL, ok), and the stream goes on.
 func TestProduce_KafkaFailuresReportedInOrder(t *testing.T) {
 	cases := []struct {
@@ -94,8 +95,9 @@ func TestProduce_KafkaFailuresReportedInOrder(t *testing.T) {
 	}
 }
 
-// Spec 4.1 (ours): a topic the broker refuses the proxy's principal access
-// to, from metadata, is answered 403/40301 before streaming.
+// docs/produce-api.md, "Refusals before streaming": a topic the broker
+// refuses the proxy's principal access to, from metadata, is answered
+// 403/40301 before streaming.
 func TestProduce_TopicNotAuthorized_40301(t *testing.T) {
 	t.Parallel()
 	b := kafkatest.StartBroker(t, map[string]int32{"secret": 1})
@@ -124,12 +126,13 @@ func TestProduce_TopicNotAuthorized_40301(t *testing.T) {
 	wantError(t, resp, body, 403, 40301, "Not authorized to access topic secret.")
 }
 
-// Spec 4.2: when Kafka starts refusing the proxy's SASL credentials in the
-// middle of a stream, the records fail with 40101 (50003 is allowed until
-// the proxy's background check has named the cause), the stream goes on,
-// and the password reaches no log line. A broker may answer the failed
-// authentication with SASL_AUTHENTICATION_FAILED, or just close the
-// connection (kfake does, and kafka-go then says only "unexpected EOF").
+// docs/produce-api.md, "Failures of one record": when Kafka starts refusing
+// the proxy's SASL credentials in the middle of a stream, the records fail
+// with 40101 (50003 is allowed until the proxy's background check has named
+// the cause), the stream goes on, and the password reaches no log line. A
+// broker may answer the failed authentication with
+// SASL_AUTHENTICATION_FAILED, or just close the connection (kfake does, and
+// kafka-go then says only "unexpected EOF").
 func TestProduce_KafkaSASLRefusedMidStream_40101(t *testing.T) {
 	t.Parallel()
 	for _, closeConn := range []bool{false, true} {
@@ -201,9 +204,10 @@ func testSASLRefusedMidStream(t *testing.T, closeConn bool) {
 	}
 }
 
-// Spec 6: a 200 report means the broker acknowledged the record with the
-// configured acks, all in-sync replicas by default: the produce requests on
-// the wire carry acks -1 by default and 1 for producer.acks leader.
+// docs/produce-api.md, "Delivery guarantees and back-pressure": a 200 report
+// means the broker acknowledged the record with the configured acks, all
+// in-sync replicas by default: the produce requests on the wire carry acks -1
+// by default and 1 for producer.acks leader.
 func TestProduce_AcksOnTheWire(t *testing.T) {
 	t.Parallel()
 	for acks, want := range map[string]int16{"": -1, "all": -1, "leader": 1} {
@@ -222,7 +226,7 @@ func TestProduce_AcksOnTheWire(t *testing.T) {
 				cfg.Producer.Acks = acks
 			}
 			ts := startServerConfig(t, cfg, io.Discard)
-			if r := produce(t, ts.url("c", "acks"), oneRecord); len(r) != 1 || r[0].ErrorCode != 200 {
+			if r := postRecords(t, ts.url("c", "acks"), oneRecord); len(r) != 1 || r[0].ErrorCode != 200 {
 				t.Fatalf("reports %v", r)
 			}
 			if got := <-seen; got != want {

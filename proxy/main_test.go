@@ -219,7 +219,7 @@ func do(t testing.TB, req *http.Request) (*http.Response, []byte) {
 }
 
 // produce posts records as JSON and returns the reports of a 200 answer.
-func produce(t testing.TB, url, body string) []report {
+func postRecords(t testing.TB, url, body string) []report {
 	t.Helper()
 	resp, raw := post(t, url, "application/json", body)
 	if resp.StatusCode != http.StatusOK {
@@ -278,7 +278,7 @@ func openStream(t testing.TB, url string) *streamClient {
 	return openStreamWith(t, http.DefaultClient, url)
 }
 
-func openStreamWith(t testing.TB, client *http.Client, url string) *streamClient {
+func openStreamWith(t testing.TB, client *http.Client, url string, authorization ...string) *streamClient {
 	t.Helper()
 	pr, pw := io.Pipe()
 	req, err := http.NewRequest(http.MethodPost, url, pr)
@@ -286,6 +286,9 @@ func openStreamWith(t testing.TB, client *http.Client, url string) *streamClient
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	for _, a := range authorization {
+		req.Header.Add("Authorization", a)
+	}
 	sc := &streamClient{t: t, w: pw, got: make(chan *http.Response, 1), errc: make(chan error, 1)}
 	go func() {
 		resp, err := client.Do(req)
@@ -436,6 +439,50 @@ func produceStream(t testing.TB, url string, body io.Reader) []report {
 // Content-Length and for a chunked stream.
 func bothModes(t *testing.T, check func(t *testing.T, produce func(testing.TB, string, string) []report)) {
 	t.Helper()
-	t.Run("Content-Length", func(t *testing.T) { check(t, produce) })
+	t.Run("Content-Length", func(t *testing.T) { check(t, postRecords) })
 	t.Run("chunked", func(t *testing.T) { check(t, produceChunked) })
+}
+
+// inFlight is what the flow bounds hold now: the records the server's
+// streams have read and not yet reported.
+func (ts *testServer) inFlight() int64 {
+	records, _ := ts.producer.Flow().Held()
+	return records
+}
+
+// inFlightPeak is the most records the flow bounds ever held at once.
+func (ts *testServer) inFlightPeak() int64 { return ts.producer.Flow().Peak() }
+
+// metric is the value of one series of the server's metrics, by name and
+// label pairs, read from its registry; 0 when absent.
+func (ts *testServer) metric(t testing.TB, name string, labels ...string) float64 {
+	t.Helper()
+	families, err := ts.metrics.Registry().Gather()
+	if err != nil {
+		t.Fatalf("gather metrics: %v", err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range f.GetMetric() {
+			for i := 0; i+1 < len(labels); i += 2 {
+				found := false
+				for _, l := range m.GetLabel() {
+					found = found || (l.GetName() == labels[i] && l.GetValue() == labels[i+1])
+				}
+				if !found {
+					continue series
+				}
+			}
+			switch {
+			case m.Gauge != nil:
+				return m.GetGauge().GetValue()
+			case m.Counter != nil:
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }

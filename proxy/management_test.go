@@ -43,9 +43,9 @@ func TestManagement_NotReadyWithoutKafka(t *testing.T) {
 	}
 }
 
-// The metrics of spec 6 (ours): records by error_code, bytes, streams,
-// in-flight records, report latency, refused streams by reason,
-// rate-limited records and the Kafka writer's statistics.
+// The metrics listed in README.md, "Operations": records by error_code,
+// bytes, streams, in-flight records, report latency, refused streams by
+// reason, rate-limited records and the Kafka writer's statistics.
 func TestManagement_Metrics(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) {
@@ -53,7 +53,7 @@ func TestManagement_Metrics(t *testing.T) {
 		c.RateLimit.RecordsPerSecond = 1000
 	})
 	body := oneRecord + `{"partition_id":99}` + oneRecord
-	produce(t, ts.url("c", "orders"), body)
+	postRecords(t, ts.url("c", "orders"), body)
 	post(t, ts.url("c", "orders"), "text/plain", oneRecord)
 	_, text := get(t, ts.mgmt+"/metrics")
 	for _, want := range []string{
@@ -82,7 +82,7 @@ func TestStreamLogLine(t *testing.T) {
 	cfg := testConfig(testBroker.Addr())
 	cfg.Logging.Level = "info"
 	ts := startServerConfig(t, cfg, &logs)
-	produce(t, ts.url("c", "orders"), oneRecord+oneRecord+`{"partition_id":-3}`)
+	postRecords(t, ts.url("c", "orders"), oneRecord+oneRecord+`{"partition_id":-3}`)
 	waitFor(t, "the stream's log line", func() bool { return strings.Contains(logs.String(), `"stream finished"`) })
 	var line map[string]any
 	for _, l := range strings.Split(logs.String(), "\n") {
@@ -93,7 +93,7 @@ func TestStreamLogLine(t *testing.T) {
 		}
 	}
 	codes, _ := line["error_codes"].(map[string]any)
-	if line["records"] != 3.0 || line["topic"] != "orders" || line["end"] != endInput ||
+	if line["records"] != 3.0 || line["topic"] != "orders" || line["end"] != "end of input" ||
 		codes["200"] != 2.0 || codes["40402"] != 1.0 || line["duration_ms"] == nil || line["bytes"] == nil {
 		t.Errorf("log line %v: want records 3, topic, end, duration, bytes and error_codes 200:2 40402:1", line)
 	}
@@ -117,10 +117,11 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// The gauges of spec 6 move with the traffic, as scraped: while Kafka holds
-// 5 records, /metrics shows one active stream and 5 records in flight; once
-// they are reported, 5 successes, 5 latencies with a positive sum, the
-// writer's 5 messages and their bytes, and the gauges back at 0.
+// The gauges listed in README.md, "Operations", move with the traffic, as
+// scraped: while Kafka holds 5 records, /metrics shows one active stream and
+// 5 records in flight; once they are reported, 5 successes, 5 latencies with
+// a positive sum, the writer's 5 messages and their bytes, and the gauges
+// back at 0.
 func TestManagement_MetricsWhileStreaming(t *testing.T) {
 	broker, release := heldBroker(t, map[string]int32{"metrics": 1})
 	defer release()
@@ -129,7 +130,7 @@ func TestManagement_MetricsWhileStreaming(t *testing.T) {
 	for range 5 {
 		sc.send(oneRecord)
 	}
-	waitFor(t, "5 records in flight", func() bool { return ts.inFlight.count.Load() == 5 })
+	waitFor(t, "5 records in flight", func() bool { return ts.inFlight() == 5 })
 	held := scrape(t, ts.mgmt)
 	for name, want := range map[string]float64{
 		"restproxy_active_streams":       1,

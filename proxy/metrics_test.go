@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
+	"github.com/restproxy-dev/restproxy-operator/proxy/management"
 )
 
 // limitSeries is how /metrics prints the counter of one limit.
@@ -16,17 +18,18 @@ func limitSeries(limit string) string {
 	return `restproxy_limit_exceeded_total{limit="` + limit + `"}`
 }
 
-// Issue 5: each limit is visible in /metrics. For each, a server with only
-// that limit set is pushed over it; /metrics then shows that limit's
-// counter at the number of refusals the client saw, every other limit's
-// at 0, and the topic, read back, holds only the records reported 200.
+// README.md, "Limits": each limit is visible in /metrics. For each, a server
+// with only that limit set is pushed over it; /metrics then shows that
+// limit's counter at the number of refusals the client saw, every other
+// limit's at 0, and the topic, read back, holds only the records reported
+// 200.
 func TestMetrics_EachLimitCounted(t *testing.T) {
 	rec := `{"value":{"type":"STRING","data":"0123456789"}}` // 47 bytes
 	big := `{"value":{"type":"STRING","data":"` + strings.Repeat("x", 300) + `"}}`
 	// burst posts five records in one request and returns how many were
 	// reported 200 and how many 429.
 	burst := func(t *testing.T, ts *testServer) (produced, refused int) {
-		for _, r := range produce(t, ts.url("c", "limits"), strings.Repeat(rec, 5)) {
+		for _, r := range postRecords(t, ts.url("c", "limits"), strings.Repeat(rec, 5)) {
 			switch r.ErrorCode {
 			case 200:
 				produced++
@@ -74,14 +77,14 @@ func TestMetrics_EachLimitCounted(t *testing.T) {
 			return 0, 1
 		}},
 		{"max_record_bytes", func(c *config.Config) { c.HTTP.MaxRecordBytes = 100 }, func(t *testing.T, ts *testServer) (int, int) {
-			reports := produce(t, ts.url("c", "limits"), rec+big+rec)
+			reports := postRecords(t, ts.url("c", "limits"), rec+big+rec)
 			if len(reports) != 2 || reports[0].ErrorCode != 200 || reports[1].ErrorCode != 400 {
 				t.Fatalf("reports %v, want 200 then the fatal 400", reports)
 			}
 			return 1, 1
 		}},
 		{"max_message_bytes", func(c *config.Config) { c.Producer.MaxMessageBytes = 200 }, func(t *testing.T, ts *testServer) (int, int) {
-			reports := produce(t, ts.url("c", "limits"), big+rec)
+			reports := postRecords(t, ts.url("c", "limits"), big+rec)
 			if len(reports) != 2 || reports[0].ErrorCode != 413 || reports[1].ErrorCode != 200 {
 				t.Fatalf("reports %v, want 413 then 200", reports)
 			}
@@ -120,7 +123,7 @@ func TestMetrics_EachLimitCounted(t *testing.T) {
 			c.config(&cfg)
 			ts := startServerConfig(t, cfg, io.Discard)
 			before := scrape(t, ts.mgmt)
-			for _, name := range limitNames {
+			for _, name := range management.LimitNames() {
 				if v, ok := before[limitSeries(name)]; !ok || v != 0 {
 					t.Errorf("before any traffic: %s = %v (present %v), want 0", limitSeries(name), v, ok)
 				}
@@ -130,7 +133,7 @@ func TestMetrics_EachLimitCounted(t *testing.T) {
 				t.Fatalf("the limit refused nothing")
 			}
 			after := scrape(t, ts.mgmt)
-			for _, name := range limitNames {
+			for _, name := range management.LimitNames() {
 				want := 0.0
 				if name == c.limit {
 					want = float64(refused)
@@ -152,10 +155,35 @@ func TestMetrics_RefusalReasonsPresentAtZero(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
 	m := scrape(t, ts.mgmt)
-	for _, reason := range refusalReasons {
+	for _, k := range apierror.Refusals() {
+		reason := k.Label()
 		series := fmt.Sprintf(`restproxy_streams_rejected_total{reason=%q}`, reason)
 		if v, ok := m[series]; !ok || v != 0 {
 			t.Errorf("%s = %v (present %v), want 0", series, v, ok)
 		}
+	}
+}
+
+// Every refusal is counted, those echo's router answers itself included:
+// a method other than POST is reason="method", an unknown path
+// reason="path".
+func TestMetrics_RouterRefusalsCounted(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	if resp, body := get(t, ts.url("c", "orders")); resp.StatusCode != 405 {
+		t.Fatalf("GET: %d %s, want 405", resp.StatusCode, body)
+	}
+	paths := []string{"/v3/clusters", "/nope", "/v3/clusters/c/topics/orders/records/extra"}
+	for _, p := range paths {
+		if resp, body := post(t, ts.base+p, "application/json", `{}`); resp.StatusCode != 404 {
+			t.Fatalf("POST %s: %d %s, want 404", p, resp.StatusCode, body)
+		}
+	}
+	m := scrape(t, ts.mgmt)
+	if got := m[`restproxy_streams_rejected_total{reason="method"}`]; got != 1 {
+		t.Errorf("reason=method counted %v, want 1", got)
+	}
+	if got := m[`restproxy_streams_rejected_total{reason="path"}`]; got != float64(len(paths)) {
+		t.Errorf("reason=path counted %v, want %d", got, len(paths))
 	}
 }

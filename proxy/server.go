@@ -1,9 +1,14 @@
-// Package proxy is the produce server: the Confluent REST Proxy v3 produce
-// endpoint on one listener (spec/produce-api.md) and the operational
+// Package proxy wires the produce server: the Confluent REST Proxy v3
+// produce endpoint on one listener (docs/produce-api.md) and the operational
 // endpoints (/livez, /readyz, /metrics) on another.
 //
-// Data flows one way: socket → record decoder → per-record checks → rate
-// limiter → Kafka producer → ordered report queue → socket.
+// Data flows one way, one package per stage:
+//
+//	socket → admission → produce (intake: decode with record, check, submit)
+//	       → producer → Kafka → produce (ordered reports) → socket
+//
+// with apierror as the one table of errors, config as the file's schema and
+// management as metrics and health.
 package proxy
 
 import (
@@ -12,12 +17,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	kafka "github.com/segmentio/kafka-go"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/admission"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/management"
+	"github.com/restproxy-dev/restproxy-operator/proxy/produce"
 	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
 )
 
@@ -28,28 +35,26 @@ type Server struct {
 	cfg      config.Config
 	log      *slog.Logger
 	producer *producer.Producer
-	metrics  *metrics
-	limiter  *rateLimiter
-	inFlight *inFlightLimit
-	streams  *streamSet
-	ready    *readiness
-	access   *accessControl
-	tls      *tlsFiles // nil: plain HTTP
-
-	// kafkaTLSLog says why Kafka's TLS refuses the proxy, once a minute
-	// rather than once per refused request.
-	kafkaTLSLog logEvery
-
-	// writeBuffers recycles the streams' report buffers: a one-record
-	// request should not allocate a fresh 32 KiB.
-	writeBuffers sync.Pool
-
-	// Durations of the config, converted once.
-	grace, idle, drain, metadataWait, maxAge time.Duration
+	pipeline *produce.Pipeline
+	metrics  *management.Metrics
+	admit    admitter
+	ready    *management.Readiness
 
 	apiListener, mgmtListener net.Listener
 	api, mgmt                 *http.Server
-	unusedConns               newConns
+	unusedConns               admission.NewConns
+}
+
+// admitter is the admission stage: who may produce, how fast, and how
+// many streams at once.
+type admitter struct {
+	access  *admission.Access
+	tls     *admission.TLSFiles    // nil: plain HTTP
+	limiter *admission.RateLimiter // nil: no rate limits
+	streams *admission.Streams
+	// kafkaTLSLog says why Kafka's TLS refuses the proxy, once a minute
+	// rather than once per refused request.
+	kafkaTLSLog logEvery
 }
 
 // New builds a server from cfg: it creates the Kafka producer and binds the
@@ -58,42 +63,46 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	access, err := newAccessControl(cfg.Authentication, cfg.Authorization, log.Warn)
+	// The metrics come first, for the files re-read while running to
+	// count their reloads in; the producer they read the Writer's counters
+	// of is built next, and /metrics is not served before New returns.
+	var prod *producer.Producer
+	m := management.NewMetrics(func() kafka.WriterStats { return prod.Stats() },
+		func() (records, bytes int64) { return prod.Flow().Held() })
+	access, err := admission.NewAccess(cfg.Authentication, cfg.Authorization, log, m)
 	if err != nil {
 		return nil, err
 	}
-	tlsFiles, err := newTLSFiles(cfg.HTTP.TLS, cfg.Authentication.Type, log.Warn)
+	tlsFiles, err := admission.NewTLSFiles(cfg.HTTP.TLS, cfg.Authentication.Type, log, m)
 	if err != nil {
 		return nil, err
 	}
-	prod, err := producer.New(cfg, log)
+	prod, err = producer.New(cfg, log, producer.WithReloadMetrics(m))
 	if err != nil {
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
 	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
-	m := newMetrics(prod.Stats)
 	s := &Server{
-		cfg:          cfg,
-		log:          log,
-		producer:     prod,
-		metrics:      m,
-		limiter:      newRateLimiter(cfg.RateLimit, [4]prometheus.Counter(m.limitExceeded[limitRateRecordsGlobal:limitMaxStreams])),
-		streams:      newStreamSet(cfg.HTTP.MaxStreams),
-		access:       access,
-		tls:          tlsFiles,
-		kafkaTLSLog:  logEvery{period: time.Minute},
-		grace:        ms(cfg.HTTP.StreamGracePeriodMs),
-		idle:         ms(cfg.HTTP.IdleTimeoutMs),
-		drain:        ms(cfg.HTTP.ShutdownDrainMs),
-		metadataWait: ms(int64(cfg.Producer.MetadataWaitMs)),
-		maxAge:       ms(cfg.HTTP.StreamMaxAgeMs),
+		cfg:      cfg,
+		log:      log,
+		producer: prod,
+		metrics:  m,
+		pipeline: produce.NewPipeline(produce.Settings{
+			Idle:           ms(cfg.HTTP.IdleTimeoutMs),
+			Grace:          ms(cfg.HTTP.StreamGracePeriodMs),
+			Drain:          ms(cfg.HTTP.ShutdownDrainMs),
+			MaxAge:         ms(cfg.HTTP.StreamMaxAgeMs),
+			MaxRecordBytes: produce.RecordLimit(cfg.HTTP.MaxRecordBytes, cfg.Producer.MaxMessageBytes),
+		}, prod, m, log),
+		admit: admitter{
+			access:      access,
+			tls:         tlsFiles,
+			limiter:     admission.NewRateLimiter(cfg.RateLimit, m.RateLimitCounters()),
+			streams:     admission.NewStreams(cfg.HTTP.MaxStreams),
+			kafkaTLSLog: logEvery{period: time.Minute},
+		},
 	}
-	s.writeBuffers.New = func() any {
-		b := make([]byte, 0, writeBufferSize+4096)
-		return &b
-	}
-	s.inFlight = newInFlightLimit(cfg.HTTP.MaxInFlightTotal, s.metrics.inFlight)
-	s.ready = newReadiness(prod.Ready, s.streams.isDraining)
+	s.ready = management.NewReadiness(prod.Ready, s.admit.streams.IsDraining)
 	if err := s.listen(); err != nil {
 		_ = prod.Close()
 		return nil, err
@@ -112,19 +121,20 @@ func (s *Server) listen() error {
 		return fmt.Errorf("listen on %s (managementListen): %w", s.cfg.ManagementListen, err)
 	}
 	s.apiListener, s.mgmtListener = api, mgmt
+	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 	s.api = &http.Server{
 		Handler: s.routes(),
 		// Streams are long: no ReadTimeout or WriteTimeout. Headers must
 		// arrive promptly (slowloris); the body is bounded by the per-read
 		// idle timeout and reports by a per-flush write deadline.
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       s.idle,
+		IdleTimeout:       ms(s.cfg.HTTP.IdleTimeoutMs),
 		MaxHeaderBytes:    64 << 10,
-		ConnState:         s.unusedConns.track,
+		ConnState:         s.unusedConns.Track,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.mgmt = &http.Server{
-		Handler:           s.managementRoutes(),
+		Handler:           management.Handler(s.metrics, s.ready),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -148,15 +158,15 @@ func (s *Server) ManagementAddr() net.Addr { return s.mgmtListener.Addr() }
 func (s *Server) Run(ctx context.Context) error {
 	errc := make(chan error, 2)
 	go func() {
-		if s.tls != nil {
-			s.api.TLSConfig = s.tls.serverConfig()
+		if s.admit.tls != nil {
+			s.api.TLSConfig = s.admit.tls.ServerConfig()
 			errc <- s.api.ServeTLS(s.apiListener, "", "")
 			return
 		}
 		errc <- s.api.Serve(s.apiListener)
 	}()
 	go func() { errc <- s.mgmt.Serve(s.mgmtListener) }()
-	s.log.Info("serving", "listen", s.Addr().String(), "managementListen", s.ManagementAddr().String(), "tls", s.tls != nil)
+	s.log.Info("serving", "listen", s.Addr().String(), "managementListen", s.ManagementAddr().String(), "tls", s.admit.tls != nil)
 
 	var serveErr error
 	select {
@@ -172,11 +182,12 @@ func (s *Server) Run(ctx context.Context) error {
 // stop reading, wait for the reports, then close Kafka.
 func (s *Server) shutdown() {
 	start := time.Now()
-	active, drained := s.streams.drainAll()
-	s.log.Info("shutting down", "active_streams", active, "drain_ms", s.drain.Milliseconds())
-	// Streams abandon what Kafka has not confirmed after s.drain; the
+	drain := time.Duration(s.cfg.HTTP.ShutdownDrainMs) * time.Millisecond
+	active, drained := s.admit.streams.DrainAll()
+	s.log.Info("shutting down", "active_streams", active, "drain_ms", drain.Milliseconds())
+	// Streams abandon what Kafka has not confirmed after the drain; the
 	// server waits a little longer so those last reports can be written.
-	ctx, cancel := context.WithTimeout(context.Background(), s.drain+time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), drain+time.Second)
 	defer cancel()
 	if err := s.shutdownAPI(ctx); err != nil {
 		s.log.Warn("produce listener did not drain in time; closing connections", "error", err)
@@ -209,7 +220,7 @@ func (s *Server) shutdownAPI(ctx context.Context) error {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		s.unusedConns.closeAll()
+		s.unusedConns.CloseAll()
 		select {
 		case err := <-done:
 			return err

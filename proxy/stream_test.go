@@ -14,8 +14,10 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
-// Spec 2, 3 and 6: 10,000 records over 3 partitions in one chunked request;
-// every report is in input order and matches what a separate consumer reads.
+// docs/produce-api.md, "Single requests and streams",
+// "Response: delivery reports" and "Delivery guarantees and back-pressure":
+// 10,000 records over 3 partitions in one chunked request; every report is in
+// input order and matches what a separate consumer reads.
 func TestProduce_Stream10kRecordsInInputOrder(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -64,11 +66,11 @@ func TestProduce_Stream10kRecordsInInputOrder(t *testing.T) {
 	}
 }
 
-// Spec 2 and 3 (full duplex): the client waits for record N's report
-// before it sends record N+1, so the stream only completes if the 200 and
-// the reports flow back while the request body is still open: from the
-// very first record, after a burst larger than one flush, and record by
-// record after that.
+// docs/produce-api.md, "Single requests and streams" (full duplex): the
+// client waits for record N's report before it sends record N+1, so the
+// stream only completes if the 200 and the reports flow back while the
+// request body is still open: from the very first record, after a burst
+// larger than one flush, and record by record after that.
 func TestProduce_FullDuplex_ReportsWhileSending(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -114,8 +116,9 @@ func TestProduce_FullDuplex_ReportsWhileSending(t *testing.T) {
 	}
 }
 
-// Spec 4.2: a stream that breaks mid-way: every record before the break has
-// its report, the fatal one is last, and nothing after it is read.
+// docs/produce-api.md, "Errors that end the stream": a stream that breaks
+// mid-way: every record before the break has its report, the fatal one is
+// last, and nothing after it is read.
 func TestProduce_StreamBreaksMidway_FatalLast(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -145,8 +148,8 @@ func TestProduce_StreamBreaksMidway_FatalLast(t *testing.T) {
 	}
 }
 
-// Spec 5: a stream that sends nothing for http.idleTimeoutMs is ended after
-// reporting what it has.
+// docs/produce-api.md, "Time-outs" (idle read): a stream that sends nothing
+// for http.idleTimeoutMs is ended after reporting what it has.
 func TestProduce_IdleTimeoutEndsStream(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
@@ -170,8 +173,9 @@ func TestProduce_IdleTimeoutEndsStream(t *testing.T) {
 	}
 }
 
-// Spec 6: on shutdown the server stops reading new records and writes the
-// report of every record it read before the response ends.
+// docs/produce-api.md, "Errors that end the stream" (Shutdown): on shutdown
+// the server stops reading new records and writes the report of every record
+// it read before the response ends.
 func TestProduce_ShutdownDuringStream_EveryReadRecordReported(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -222,8 +226,8 @@ func TestProduce_ShutdownDuringStream_EveryReadRecordReported(t *testing.T) {
 	}
 }
 
-// Spec 5: a stream that sends nothing at all before the idle timeout is
-// answered 408 instead of being held open.
+// docs/produce-api.md, "Time-outs" (first data): a stream that sends nothing
+// at all before the idle timeout is answered 408 instead of being held open.
 func TestProduce_IdleBeforeFirstRecord_408(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *config.Config) { c.HTTP.IdleTimeoutMs = 200 })
@@ -234,16 +238,61 @@ func TestProduce_IdleBeforeFirstRecord_408(t *testing.T) {
 	wantError(t, resp, body, 408, 408, "Request timed out: no data received.")
 }
 
-func TestRecordLimit_CeilingWhenUnconfigured(t *testing.T) {
-	tests := []struct{ configured, want int }{
-		{0, recordCeiling},
-		{1024, 1024},
-		{recordCeiling, recordCeiling},
-		{recordCeiling + 1, recordCeiling},
+// docs/produce-api.md, "Errors that end the stream": idle means no record,
+// not no byte. A client that sends one whitespace byte every 100 ms after a
+// record, and so never completes another, is cut by the idle timeout all
+// the same; while it waits, it counts as an active stream.
+func TestProduce_TricklingBytesWithoutRecordsEndsByIdle(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(testBroker.Addr())
+	cfg.HTTP.IdleTimeoutMs = 400
+	ts := startServerConfig(t, cfg, io.Discard)
+	sc := openStream(t, ts.url("c", "orders"))
+	sc.send(oneRecord)
+	if r := sc.next(); r.ErrorCode != 200 {
+		t.Fatalf("first record: %v", r)
 	}
-	for _, tt := range tests {
-		if got := recordLimit(tt.configured); got != tt.want {
-			t.Errorf("recordLimit(%d) = %d, want %d", tt.configured, got, tt.want)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // one byte every 100 ms, for up to 10 s: far past the timeout
+		for range 100 {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if _, err := io.WriteString(sc.w, " "); err != nil {
+				return
+			}
 		}
+	}()
+	if got := ts.metric(t, "restproxy_active_streams"); got != 1 {
+		t.Errorf("restproxy_active_streams = %v while the stream is open, want 1", got)
+	}
+	start := time.Now()
+	if rest := sc.rest(); len(rest) != 0 {
+		t.Errorf("reports after the first: %v", rest)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the trickling stream ended after %v; the idle timeout is 400ms", d)
+	}
+	waitFor(t, "the stream slot to free", func() bool { return ts.admit.streams.Len() == 0 })
+}
+
+// A stream waiting for its first record holds a stream slot, and so counts
+// as active.
+func TestProduce_StreamAwaitingDataCountsAsActive(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) { c.HTTP.IdleTimeoutMs = 5000 })
+	sc := openStream(t, ts.url("c", "orders"))
+	sc.send("  ")
+	waitFor(t, "the stream to be admitted", func() bool { return ts.admit.streams.Len() == 1 })
+	if got := ts.metric(t, "restproxy_active_streams"); got != 1 {
+		t.Errorf("restproxy_active_streams = %v with one stream awaiting data, want 1", got)
+	}
+	sc.send(oneRecord)
+	sc.closeSend()
+	if reports := sc.rest(); len(reports) != 1 || reports[0].ErrorCode != 200 {
+		t.Errorf("reports %v, want one success", reports)
 	}
 }

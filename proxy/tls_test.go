@@ -103,10 +103,11 @@ func postTLS(t *testing.T, url string, c *tls.Config) (*http.Response, []byte, e
 	return resp, body, err
 }
 
-// Issue 5: http.tls's certificate is re-read when its files change: a
-// rotated Secret is served on new connections without a restart, a stream
-// opened before the rotation goes on, and a half-written rotation (a
-// certificate without its key) keeps the last good pair.
+// docs/configuration.md, "Files re-read while running": http.tls's
+// certificate is re-read when its files change: a rotated Secret is served on
+// new connections without a restart, a stream opened before the rotation goes
+// on, and a half-written rotation (a certificate without its key) keeps the
+// last good pair.
 func TestProduce_HTTPSCertificateRotation(t *testing.T) {
 	t.Parallel()
 	ca := testpki.New(t)
@@ -158,9 +159,10 @@ func TestProduce_HTTPSCertificateRotation(t *testing.T) {
 	}
 }
 
-// Issue 5: http.tls.clientCAFile is re-read when it changes: a client
-// certificate of the new CA is admitted and one of the old CA refused,
-// without a restart; a refused client produces nothing.
+// docs/configuration.md, "Files re-read while running": http.tls.clientCAFile
+// is re-read when it changes: a client certificate of the new CA is admitted
+// and one of the old CA refused, without a restart; a refused client produces
+// nothing.
 func TestProduce_HTTPSClientCARotation(t *testing.T) {
 	t.Parallel()
 	b := kafkatest.StartBroker(t, map[string]int32{"mtls": 1})
@@ -196,8 +198,8 @@ func TestProduce_HTTPSClientCARotation(t *testing.T) {
 	}
 }
 
-// Issue 5: TLS 1.2 is the minimum; a TLS 1.1 client is refused during the
-// handshake, a TLS 1.2 client served.
+// docs/configuration.md, "http.tls": TLS 1.2 is the minimum; a TLS 1.1 client
+// is refused during the handshake, a TLS 1.2 client served.
 func TestProduce_HTTPSRefusesTLS11(t *testing.T) {
 	t.Parallel()
 	ca := testpki.New(t)

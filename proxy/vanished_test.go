@@ -12,13 +12,13 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 )
 
-// Spec 4.2 ("topic or partition vanished": 40403): a topic whose metadata
-// turns to no partitions in the middle of a stream (being deleted or
-// recreated) fails the stream's records with 40403, the stream goes on, its
-// records succeed again once the topic is back, and the server still shuts
-// down cleanly (startServerConfig's cleanup checks): a failure inside the
-// Kafka client's partitioner must not leak the producer's lock or its
-// in-flight accounting.
+// docs/produce-api.md, "Failures of one record" (40403, the topic or
+// partition vanished): a topic whose metadata turns to no partitions in the
+// middle of a stream (being deleted or recreated) fails the stream's records
+// with 40403, the stream goes on, its records succeed again once the topic is
+// back, and the server still shuts down cleanly (startServerConfig's cleanup
+// checks): a failure inside the Kafka client's partitioner must not leak the
+// producer's lock or its in-flight accounting.
 func TestProduce_TopicVanishedMidStream_40403(t *testing.T) {
 	t.Parallel()
 	b := kafkatest.StartBroker(t, map[string]int32{"vanishing": 1})

@@ -93,8 +93,8 @@ func TestFullSampleUsesEveryField(t *testing.T) {
 	}
 }
 
-// TestFullSampleIsSecured: issue 5 wants the full sample to show a proxy
-// locked down: client authentication, HTTPS and a topic allow-list.
+// TestFullSampleIsSecured: the full sample must show a proxy locked down:
+// client authentication, HTTPS and a topic allow-list.
 func TestFullSampleIsSecured(t *testing.T) {
 	t.Parallel()
 	for _, doc := range readDocuments(t, fullSample) {

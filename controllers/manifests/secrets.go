@@ -76,10 +76,11 @@ type secretVolume struct {
 // Only rotating the Kafka TLS files (kafka-tls: CA, client certificate)
 // rolls the pods within seconds: the proxy reads them once, when it starts.
 // The SASL password, the HTTPS certificate, key and client CA, and the
-// credentials file it re-reads when kubelet updates them (see the README's
-// operator section), so rotating them (a cert-manager renewal, a new API
-// key) takes effect without a roll that would drain every open stream.
-// Every volume is mounted without subPath, so kubelet does update the files.
+// credentials file it re-reads when kubelet updates them (docs/configuration.md,
+// "Files re-read while running"), so rotating them (a cert-manager renewal,
+// a new API key) takes effect without a roll that would drain every open
+// stream. Every volume is mounted without subPath, so kubelet does update
+// the files.
 func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 	var vols []secretVolume
 	add := func(name, dir string, rollsPods bool, files ...secretFile) {

@@ -121,8 +121,9 @@ func sampleReport() *Report {
 	r := &Report{Started: "2026-11-24T06:00:00Z", GoVersion: "go1.26.8", CPUs: 2, RecordBytes: 200, Partitions: 3, Duration: "5s",
 		Results: []Result{
 			{Mode: "direct", Kind: "throughput", RecordsPerSec: 1_000_000, MBPerSec: 200},
-			{Mode: "stream-8", Kind: "throughput", Streams: 8, RecordsPerSec: 250_000, MBPerSec: 50, PeakRSSMiB: 80, CPUMicrosPerRecord: 3.5},
+			{Mode: "stream-8", Kind: "throughput", Streams: 8, RecordsPerSec: 250_000, MBPerSec: 50, PeakRSSMiB: 80, PeakAnonMiB: 41.5, CPUMicrosPerRecord: 3.5},
 			{Mode: "single-64", Kind: "throughput", Streams: 64, RecordsPerSec: 12_000, CPUMicrosPerRecord: 60, Failed: 2, FirstFailure: `{"error_code":50003}`},
+			{Mode: "floor-64", Kind: "floor", Streams: 64, RecordsPerSec: 48_000, CPUMicrosPerRecord: 15},
 			{Mode: "latency-20k", Kind: "latency", Streams: 8, RecordsPerSec: 19_990, OfferedPerSec: 20_000, P50Ms: 1.5, P99Ms: 8.25, P999Ms: 20},
 			{Mode: "stalled", Kind: "memory", Streams: 128, PeakRSSMiB: 140, Note: "broker stalled"},
 		}}
@@ -138,17 +139,18 @@ func TestReport_TableShowsEveryRowRatiosAndNotes(t *testing.T) {
 	text := out.String()
 	rows := map[string][]string{}
 	for line := range strings.Lines(text) {
-		if f := strings.Fields(line); len(f) == 11 {
+		if f := strings.Fields(line); len(f) == 13 {
 			rows[f[0]] = f[1:]
 		}
 	}
-	// streams, records/s, MB/s, x direct, p50, p99, p99.9, RSS, CPU, failed
+	// streams, records/s, MB/s, x direct, x floor, p50, p99, p99.9, RSS, anon, CPU, failed
 	want := map[string][]string{
-		"direct":      {"-", "1000000", "200.0", "1.00", "-", "-", "-", "-", "-", "0"},
-		"stream-8":    {"8", "250000", "50.0", "0.25", "-", "-", "-", "80.0", "3.50", "0"},
-		"single-64":   {"64", "12000", "-", "0.01", "-", "-", "-", "-", "60.00", "2"},
-		"latency-20k": {"8", "19990", "-", "-", "1.50", "8.25", "20.00", "-", "-", "0"},
-		"stalled":     {"128", "-", "-", "-", "-", "-", "-", "140.0", "-", "0"},
+		"direct":      {"-", "1000000", "200.0", "1.00", "-", "-", "-", "-", "-", "-", "-", "0"},
+		"stream-8":    {"8", "250000", "50.0", "0.25", "-", "-", "-", "-", "80.0", "41.5", "3.50", "0"},
+		"single-64":   {"64", "12000", "-", "0.01", "0.25", "-", "-", "-", "-", "-", "60.00", "2"},
+		"floor-64":    {"64", "48000", "-", "-", "-", "-", "-", "-", "-", "-", "15.00", "0"},
+		"latency-20k": {"8", "19990", "-", "-", "-", "1.50", "8.25", "20.00", "-", "-", "-", "0"},
+		"stalled":     {"128", "-", "-", "-", "-", "-", "-", "-", "140.0", "-", "-", "0"},
 	}
 	for mode, fields := range want {
 		if !reflect.DeepEqual(rows[mode], fields) {

@@ -45,19 +45,30 @@ func runBrokerChild(args []string) error {
 	return nil
 }
 
-// brokerProcess is the child broker as the parent sees it.
-type brokerProcess struct {
+// childProcess is a child of the benchmark (this same binary, started
+// with a command such as brokerCommand) as the parent sees it: it prints
+// the address it serves on its first line and exits when its stdin closes.
+type childProcess struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	addr  string
 }
 
+// brokerProcess is the child broker.
+type brokerProcess = childProcess
+
 func startBrokerProcess(topic string, partitions int) (*brokerProcess, error) {
+	return startChild("broker", brokerCommand, fmt.Sprintf("%s:%d", topic, partitions), "127.0.0.1:0")
+}
+
+// startChild starts this binary with args and waits for the address it
+// prints.
+func startChild(what string, args ...string) (*childProcess, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("start broker: find own executable: %w", err)
+		return nil, fmt.Errorf("start %s: find own executable: %w", what, err)
 	}
-	cmd := exec.Command(self, brokerCommand, fmt.Sprintf("%s:%d", topic, partitions), "127.0.0.1:0")
+	cmd := exec.Command(self, args...)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdin, err := cmd.StdinPipe()
@@ -69,21 +80,21 @@ func startBrokerProcess(topic string, partitions int) (*brokerProcess, error) {
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start broker: %w", err)
+		return nil, fmt.Errorf("start %s: %w", what, err)
 	}
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		return nil, fmt.Errorf("start broker: read its address: %w", err)
+		return nil, fmt.Errorf("start %s: read its address: %w", what, err)
 	}
-	return &brokerProcess{cmd: cmd, stdin: stdin, addr: strings.TrimSpace(line)}, nil
+	return &childProcess{cmd: cmd, stdin: stdin, addr: strings.TrimSpace(line)}, nil
 }
 
-func (b *brokerProcess) pid() int { return b.cmd.Process.Pid }
+func (b *childProcess) pid() int { return b.cmd.Process.Pid }
 
 // stop closes the child's stdin, its signal to exit, and waits for it.
-func (b *brokerProcess) stop() {
+func (b *childProcess) stop() {
 	_ = b.stdin.Close()
 	_ = b.cmd.Wait()
 }

@@ -1,4 +1,4 @@
-// Command bench measures the produce proxy from outside, as issue 6 asks: it
+// Command bench measures the produce proxy from outside: it
 // starts a Kafka-protocol broker (kfake, in a child process) and the real
 // restproxy binary as its own process, both on loopback, then drives the
 // same records through them in several modes and prints one table (and
@@ -27,6 +27,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == floorCommand {
+		if err := runFloorChild(); err != nil {
+			fmt.Fprintf(os.Stderr, "bench floor: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == brokerCommand {
 		if err := runBrokerChild(os.Args[2:]); err != nil {
 			fmt.Fprintf(os.Stderr, "bench broker: %v\n", err)
@@ -38,7 +45,7 @@ func main() {
 }
 
 // allModes are the mode families --modes selects from, in run order.
-var allModes = []string{"direct", "stream", "single", "latency", "open", "stalled"}
+var allModes = []string{"direct", "stream", "single", "floor", "latency", "open", "stalled"}
 
 type options struct {
 	proxyBin, out, plot, fromJSON, workDir string

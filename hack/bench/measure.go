@@ -95,6 +95,11 @@ func (b *bench) runModes() error {
 			return err
 		}
 	}
+	if b.o.modes["floor"] {
+		if err := b.repeat(b.runFloor); err != nil {
+			return err
+		}
+	}
 	if b.o.modes["stalled"] {
 		b.countStored = false // its records go to a broker of its own
 		if err := b.repeat(b.runStalled); err != nil {
@@ -253,7 +258,8 @@ func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *t
 		res.P50Ms, res.P99Ms, res.P999Ms = ms(ps[0]), ms(ps[1]), ms(ps[2])
 	}
 	if pid != 0 {
-		res.PeakRSSMiB = mib(sampler.finish())
+		peak, anon := sampler.finish()
+		res.PeakRSSMiB, res.PeakAnonMiB = mib(peak), mib(anon)
 		if after, err := readProcUsage(pid); err == nil {
 			cpu := after.cpu - before.cpu
 			res.ProxyCPUSeconds = cpu.Seconds()

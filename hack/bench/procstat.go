@@ -21,6 +21,10 @@ type procUsage struct {
 	cpu      time.Duration // user + system time since the process started
 	rssBytes int64         // VmRSS now
 	hwmBytes int64         // VmHWM: peak RSS since the process started
+	// anonBytes is RssAnon now: the RSS less the pages mapped from files,
+	// which for the proxy are mostly its own binary's code, shared and
+	// reclaimable.
+	anonBytes int64
 }
 
 func readProcUsage(pid int) (procUsage, error) {
@@ -44,7 +48,11 @@ func readProcUsage(pid int) (procUsage, error) {
 	if err != nil {
 		return procUsage{}, fmt.Errorf("/proc/%d/status: %w", pid, err)
 	}
-	return procUsage{cpu: cpu, rssBytes: rss, hwmBytes: hwm}, nil
+	anon, err := parseStatusBytes(status, "RssAnon")
+	if err != nil {
+		return procUsage{}, fmt.Errorf("/proc/%d/status: %w", pid, err)
+	}
+	return procUsage{cpu: cpu, rssBytes: rss, hwmBytes: hwm, anonBytes: anon}, nil
 }
 
 // parseStatCPU returns utime+stime (fields 14 and 15) of a /proc/PID/stat
@@ -105,10 +113,10 @@ func selfCPU() time.Duration {
 // grows, so one long-lived proxy needs polling to give each mode its own
 // peak.
 type rssSampler struct {
-	stop chan struct{}
-	done chan struct{}
-	mu   sync.Mutex
-	peak int64
+	stop           chan struct{}
+	done           chan struct{}
+	mu             sync.Mutex
+	peak, peakAnon int64
 }
 
 func sampleRSS(pid int, every time.Duration) *rssSampler {
@@ -121,6 +129,7 @@ func sampleRSS(pid int, every time.Duration) *rssSampler {
 			if u, err := readProcUsage(pid); err == nil {
 				s.mu.Lock()
 				s.peak = max(s.peak, u.rssBytes)
+				s.peakAnon = max(s.peakAnon, u.anonBytes)
 				s.mu.Unlock()
 			}
 			select {
@@ -133,11 +142,11 @@ func sampleRSS(pid int, every time.Duration) *rssSampler {
 	return s
 }
 
-// finish stops polling and returns the highest VmRSS seen.
-func (s *rssSampler) finish() int64 {
+// finish stops polling and returns the highest VmRSS and RssAnon seen.
+func (s *rssSampler) finish() (rss, anon int64) {
 	close(s.stop)
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.peak
+	return s.peak, s.peakAnon
 }

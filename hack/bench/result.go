@@ -40,6 +40,9 @@ type Result struct {
 	RecordsPerSec float64 `json:"recordsPerSec"`
 	MBPerSec      float64 `json:"mbPerSec"` // records/s × record bytes, in 10^6 bytes
 	RatioToDirect float64 `json:"ratioToDirect"`
+	// RatioToFloor is the single mode's requests/s over the floor's: what
+	// share of a bare HTTP server's rate the proxy keeps.
+	RatioToFloor float64 `json:"ratioToFloor,omitempty"`
 
 	OfferedPerSec float64 `json:"offeredPerSec,omitempty"`
 	P50Ms         float64 `json:"p50Ms,omitempty"`
@@ -48,8 +51,11 @@ type Result struct {
 
 	// StartRSSMiB is the proxy's RSS when the mode started, after its
 	// warm-up: the base that the mode's peak grew from.
-	StartRSSMiB        float64 `json:"startRssMiB,omitempty"`
-	PeakRSSMiB         float64 `json:"peakRssMiB"`
+	StartRSSMiB float64 `json:"startRssMiB,omitempty"`
+	PeakRSSMiB  float64 `json:"peakRssMiB"`
+	// PeakAnonMiB is the highest RssAnon sampled: the peak RSS less the
+	// pages mapped from files, which are mostly the binary's own code.
+	PeakAnonMiB        float64 `json:"peakAnonMiB,omitempty"`
 	CPUMicrosPerRecord float64 `json:"cpuMicrosPerRecord"`
 	ProxyCPUSeconds    float64 `json:"proxyCpuSeconds"`
 	// BrokerCPUSeconds: kfake serves every request on one goroutine, so a
@@ -86,20 +92,25 @@ func readReport(path string) (*Report, error) {
 	return &r, nil
 }
 
-// setRatios fills RatioToDirect of the throughput rows from the direct row.
+// setRatios fills RatioToDirect of the throughput rows from the direct
+// row, and RatioToFloor of the single row from the floor row.
 func (r *Report) setRatios() {
-	var direct float64
+	var direct, floor float64
 	for _, res := range r.Results {
-		if res.Mode == "direct" {
+		switch {
+		case res.Mode == "direct":
 			direct = res.RecordsPerSec
+		case res.Kind == "floor":
+			floor = res.RecordsPerSec
 		}
 	}
-	if direct == 0 {
-		return
-	}
 	for i := range r.Results {
-		if r.Results[i].Kind == "throughput" {
-			r.Results[i].RatioToDirect = r.Results[i].RecordsPerSec / direct
+		res := &r.Results[i]
+		if res.Kind == "throughput" && direct > 0 {
+			res.RatioToDirect = res.RecordsPerSec / direct
+		}
+		if strings.HasPrefix(res.Mode, "single-") && floor > 0 {
+			res.RatioToFloor = res.RecordsPerSec / floor
 		}
 	}
 }
@@ -114,13 +125,13 @@ func (r *Report) printTable(w io.Writer) error {
 	fmt.Fprintf(w, "restproxy benchmark: %d-byte records, acks=all, %d partitions, %s per mode%s, %d CPUs, %s, started %s\n\n",
 		r.RecordBytes, r.Partitions, r.Duration, runs, r.CPUs, r.GoVersion, r.Started)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "mode\tstreams\trecords/s\tMB/s\tx direct\tp50 ms\tp99 ms\tp99.9 ms\tpeak RSS MiB\tCPU µs/rec\tfailed\t")
+	fmt.Fprintln(tw, "mode\tstreams\trecords/s\tMB/s\tx direct\tx floor\tp50 ms\tp99 ms\tp99.9 ms\tpeak RSS MiB\tanon MiB\tCPU µs/rec\tfailed\t")
 	for _, res := range r.Results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
 			res.Mode, orDash(float64(res.Streams), "%.0f"),
-			orDash(res.RecordsPerSec, "%.0f"), orDash(res.MBPerSec, "%.1f"), orDash(res.RatioToDirect, "%.2f"),
+			orDash(res.RecordsPerSec, "%.0f"), orDash(res.MBPerSec, "%.1f"), orDash(res.RatioToDirect, "%.2f"), orDash(res.RatioToFloor, "%.2f"),
 			orDash(res.P50Ms, "%.2f"), orDash(res.P99Ms, "%.2f"), orDash(res.P999Ms, "%.2f"),
-			orDash(res.PeakRSSMiB, "%.1f"), orDash(res.CPUMicrosPerRecord, "%.2f"), res.Failed)
+			orDash(res.PeakRSSMiB, "%.1f"), orDash(res.PeakAnonMiB, "%.1f"), orDash(res.CPUMicrosPerRecord, "%.2f"), res.Failed)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -1,7 +1,8 @@
 // Package config defines the proxy's configuration file: one YAML document,
 // read by `restproxy proxy` and rendered by the operator into a ConfigMap.
-// It is the single schema both sides share (see spec/proxy-config.md), so a
-// field added here is immediately available to the operator's renderer.
+// It is the single schema both sides share (docs/configuration.md is its
+// reference), so a field added here is immediately available to the
+// operator's renderer.
 //
 // Durations are integer milliseconds and secrets are file paths: the file is
 // safe to show in a ConfigMap and diff between releases.
@@ -9,14 +10,11 @@ package config
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"reflect"
 	"sort"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"sigs.k8s.io/yaml"
 )
@@ -86,16 +84,19 @@ type Producer struct {
 // HTTP bounds what one client and the whole process may ask of the server.
 // Zero turns the optional limits off.
 type HTTP struct {
-	MaxRequestBytes      int64   `json:"maxRequestBytes"`
-	MaxRecordBytes       int     `json:"maxRecordBytes"`
-	MaxInFlightPerStream int     `json:"maxInFlightPerStream"`
-	MaxInFlightTotal     int     `json:"maxInFlightTotal"`
-	MaxStreams           int     `json:"maxStreams"`
-	StreamMaxAgeMs       int64   `json:"streamMaxAgeMs"`
-	StreamGracePeriodMs  int64   `json:"streamGracePeriodMs"`
-	IdleTimeoutMs        int64   `json:"idleTimeoutMs"`
-	ShutdownDrainMs      int64   `json:"shutdownDrainMs"`
-	TLS                  HTTPTLS `json:"tls"`
+	MaxRequestBytes      int64 `json:"maxRequestBytes"`
+	MaxRecordBytes       int   `json:"maxRecordBytes"`
+	MaxInFlightPerStream int   `json:"maxInFlightPerStream"`
+	MaxInFlightTotal     int   `json:"maxInFlightTotal"`
+	// The same bounds in bytes of the records' JSON text.
+	MaxInFlightBytesPerStream int64   `json:"maxInFlightBytesPerStream"`
+	MaxInFlightBytesTotal     int64   `json:"maxInFlightBytesTotal"`
+	MaxStreams                int     `json:"maxStreams"`
+	StreamMaxAgeMs            int64   `json:"streamMaxAgeMs"`
+	StreamGracePeriodMs       int64   `json:"streamGracePeriodMs"`
+	IdleTimeoutMs             int64   `json:"idleTimeoutMs"`
+	ShutdownDrainMs           int64   `json:"shutdownDrainMs"`
+	TLS                       HTTPTLS `json:"tls"`
 }
 
 // HTTPTLS serves the produce API over HTTPS when CertFile is set, and requires
@@ -171,10 +172,14 @@ func Default() Config {
 		HTTP: HTTP{
 			MaxInFlightPerStream: 1024,
 			MaxInFlightTotal:     65536,
-			StreamMaxAgeMs:       86400000,
-			StreamGracePeriodMs:  500,
-			IdleTimeoutMs:        30000,
-			ShutdownDrainMs:      25000,
+			// A stream of 1 MiB records holds 8 of them, the process 64
+			// MiB of records whatever the count bounds allow.
+			MaxInFlightBytesPerStream: 8 << 20,
+			MaxInFlightBytesTotal:     64 << 20,
+			StreamMaxAgeMs:            86400000,
+			StreamGracePeriodMs:       500,
+			IdleTimeoutMs:             30000,
+			ShutdownDrainMs:           25000,
 		},
 		Authentication: Authentication{Type: AuthNone},
 		Authorization:  Authorization{Topics: []TopicRule{}},
@@ -282,163 +287,6 @@ func cleanYAMLError(err error) string {
 		msg = strings.ReplaceAll(msg, prefix, "")
 	}
 	return msg
-}
-
-// Validate checks every field and reports all problems at once, each naming
-// the field's path in the file.
-func (c Config) Validate() error {
-	var errs []error
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
-	}
-	oneOf := func(field, value string, allowed ...string) {
-		for _, a := range allowed {
-			if value == a {
-				return
-			}
-		}
-		bad(field, "must be one of %s; got %q", strings.Join(quoteAll(allowed), ", "), value)
-	}
-	positive := func(field string, v int64) {
-		if v <= 0 {
-			bad(field, "must be greater than 0; got %d", v)
-		}
-	}
-	notNegative := func(field string, v int64) {
-		if v < 0 {
-			bad(field, "must not be negative; got %d", v)
-		}
-	}
-
-	if c.Listen == "" {
-		bad("listen", "must not be empty")
-	}
-	if c.ManagementListen == "" {
-		bad("managementListen", "must not be empty")
-	}
-
-	if len(c.Kafka.BootstrapServers) == 0 {
-		bad("kafka.bootstrapServers", "must list at least one host:port")
-	}
-	for i, s := range c.Kafka.BootstrapServers {
-		if host, port, ok := strings.Cut(s, ":"); !ok || host == "" || port == "" {
-			bad(fmt.Sprintf("kafka.bootstrapServers[%d]", i), "must be host:port; got %q", s)
-		}
-	}
-	if c.Kafka.ClientID == "" {
-		bad("kafka.clientId", "must not be empty")
-	}
-	if !c.Kafka.TLS.Enabled && (c.Kafka.TLS.CAFile != "" || c.Kafka.TLS.CertFile != "" || c.Kafka.TLS.KeyFile != "") {
-		bad("kafka.tls.enabled", "must be true when caFile, certFile or keyFile is set")
-	}
-	if (c.Kafka.TLS.CertFile == "") != (c.Kafka.TLS.KeyFile == "") {
-		bad("kafka.tls.certFile", "certFile and keyFile must be set together")
-	}
-	oneOf("kafka.sasl.mechanism", c.Kafka.SASL.Mechanism, SASLNone, SASLPlain, SASLScramSHA256, SASLScramSHA512)
-	if c.Kafka.SASL.Mechanism != SASLNone {
-		if c.Kafka.SASL.Username == "" {
-			bad("kafka.sasl.username", "must be set when kafka.sasl.mechanism is %s", c.Kafka.SASL.Mechanism)
-		}
-		if c.Kafka.SASL.PasswordFile == "" {
-			bad("kafka.sasl.passwordFile", "must be set when kafka.sasl.mechanism is %s", c.Kafka.SASL.Mechanism)
-		}
-	}
-
-	p := c.Producer
-	oneOf("producer.acks", p.Acks, "all", "leader", "none")
-	oneOf("producer.compression", p.Compression, "none", "gzip", "snappy", "lz4", "zstd")
-	notNegative("producer.lingerMs", int64(p.LingerMs))
-	positive("producer.batchMaxRecords", int64(p.BatchMaxRecords))
-	positive("producer.batchMaxBytes", int64(p.BatchMaxBytes))
-	positive("producer.maxMessageBytes", int64(p.MaxMessageBytes))
-	positive("producer.maxAttempts", int64(p.MaxAttempts))
-	positive("producer.deliveryTimeoutMs", int64(p.DeliveryTimeoutMs))
-	positive("producer.metadataWaitMs", int64(p.MetadataWaitMs))
-
-	h := c.HTTP
-	notNegative("http.maxRequestBytes", h.MaxRequestBytes)
-	notNegative("http.maxRecordBytes", int64(h.MaxRecordBytes))
-	positive("http.maxInFlightPerStream", int64(h.MaxInFlightPerStream))
-	positive("http.maxInFlightTotal", int64(h.MaxInFlightTotal))
-	notNegative("http.maxStreams", int64(h.MaxStreams))
-	positive("http.streamMaxAgeMs", h.StreamMaxAgeMs)
-	notNegative("http.streamGracePeriodMs", h.StreamGracePeriodMs)
-	positive("http.idleTimeoutMs", h.IdleTimeoutMs)
-	notNegative("http.shutdownDrainMs", h.ShutdownDrainMs)
-	if (h.TLS.CertFile == "") != (h.TLS.KeyFile == "") {
-		bad("http.tls.certFile", "certFile and keyFile must be set together")
-	}
-	if h.TLS.ClientCAFile != "" && h.TLS.CertFile == "" {
-		bad("http.tls.clientCAFile", "needs http.tls.certFile and keyFile: client certificates require HTTPS")
-	}
-
-	a := c.Authentication
-	oneOf("authentication.type", a.Type, AuthNone, AuthBasic, AuthAPIKey, AuthMTLS)
-	switch a.Type {
-	case AuthBasic, AuthAPIKey:
-		if a.CredentialsFile == "" {
-			bad("authentication.credentialsFile", "must be set when authentication.type is %s", a.Type)
-		}
-	case AuthMTLS:
-		if h.TLS.ClientCAFile == "" {
-			bad("http.tls.clientCAFile", "must be set when authentication.type is mtls")
-		}
-	}
-
-	for i, t := range c.Authorization.Topics {
-		if (t.Name == "") == (t.Prefix == "") {
-			bad(fmt.Sprintf("authorization.topics[%d]", i), "must set exactly one of name or prefix")
-		}
-	}
-
-	if r := c.RateLimit; r.Enabled {
-		notNegative("rateLimit.recordsPerSecond", r.RecordsPerSecond)
-		notNegative("rateLimit.bytesPerSecond", r.BytesPerSecond)
-		notNegative("rateLimit.perClusterRecordsPerSecond", r.PerClusterRecordsPerSecond)
-		notNegative("rateLimit.perClusterBytesPerSecond", r.PerClusterBytesPerSecond)
-		if r.RecordsPerSecond == 0 && r.BytesPerSecond == 0 && r.PerClusterRecordsPerSecond == 0 && r.PerClusterBytesPerSecond == 0 {
-			bad("rateLimit.enabled", "every budget is 0 (no limit): set one, or disable rate limits")
-		}
-	}
-
-	oneOf("logging.level", c.Logging.Level, "debug", "info", "warn", "error")
-	oneOf("logging.format", c.Logging.Format, "json", "text")
-	walkStrings(reflect.ValueOf(c), "", func(field, v string) {
-		if i := strings.IndexFunc(v, notPrintable); i >= 0 {
-			r, _ := utf8.DecodeRuneInString(v[i:])
-			bad(field, "must hold printable characters only; got %U at byte %d", r, i)
-		}
-	})
-	return errors.Join(errs...)
-}
-
-// notPrintable is a rune no value of the file needs (paths, host names,
-// user names, topics): control characters, invalid UTF-8 and the like.
-// Refusing them up front keeps every accepted config renderable: YAML
-// itself refuses some of them, so Marshal could not write them back.
-func notPrintable(r rune) bool {
-	return r != ' ' && !unicode.IsPrint(r)
-}
-
-// walkStrings calls check with the file path ("kafka.sasl.username",
-// "authorization.topics[0].name") and value of every string in v.
-func walkStrings(v reflect.Value, path string, check func(field, value string)) {
-	switch v.Kind() {
-	case reflect.String:
-		check(path, v.String())
-	case reflect.Struct:
-		for i := range v.NumField() {
-			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
-			if path != "" {
-				name = path + "." + name
-			}
-			walkStrings(v.Field(i), name, check)
-		}
-	case reflect.Slice:
-		for i := range v.Len() {
-			walkStrings(v.Index(i), fmt.Sprintf("%s[%d]", path, i), check)
-		}
-	}
 }
 
 func quoteAll(values []string) []string {

@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// fullExample is every key of spec/proxy-config.md with a value of its
-// kind, the seed the fuzzer mutates most usefully.
+// fullExample is every key of docs/configuration.md ("Full example") with a
+// value of its kind, the seed the fuzzer mutates most usefully.
 const fullExample = `listen: ":8082"
 managementListen: ":8081"
 clusterId: "c1"

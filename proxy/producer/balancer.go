@@ -2,7 +2,8 @@ package producer
 
 import (
 	"errors"
-	"sync/atomic"
+	"sync"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 )
@@ -11,18 +12,47 @@ import (
 // Message.Partition, so a requested partition travels in the record's
 // delivery and is honoured here. Keyed records are hashed with murmur2 like
 // the Java client, so a key lands on the same partition whichever client
-// produced it. Keyless records go to one partition for a whole batch's worth
-// of records before moving to the next, like the Java client's sticky
-// partitioner: spreading them one by one would cut every batch into
-// partition-sized slivers.
+// produced it. Keyless records go to one partition for a whole batch's
+// worth of records, or one linger time, whichever ends first, before moving
+// to the next, like the Java client's sticky partitioner: spreading them one
+// by one would cut every batch into partition-sized slivers, and staying
+// longer than a batch would leave a slow producer's records on one
+// partition for minutes.
 type partitionBalancer struct {
 	murmur2 kafka.Murmur2Balancer
-	chunk   uint64 // keyless records per partition in a row
-	keyless atomic.Uint64
+	chunk   uint64        // keyless records per partition in a row
+	linger  time.Duration // how long keyless records stay on one partition
+	now     func() time.Duration
+
+	mu         sync.Mutex
+	stick      uint64        // the keyless partition's index, before the modulo
+	stickCount uint64        // records sent to it
+	stickSince time.Duration // when it was chosen
 }
 
-func newPartitionBalancer(batchRecords int) *partitionBalancer {
-	return &partitionBalancer{chunk: uint64(max(batchRecords, 1))}
+func newPartitionBalancer(batchRecords int, linger time.Duration) *partitionBalancer {
+	start := time.Now()
+	return &partitionBalancer{
+		chunk:  uint64(max(batchRecords, 1)),
+		linger: max(linger, time.Millisecond),
+		now:    func() time.Duration { return time.Since(start) },
+	}
+}
+
+// keyless returns the index, before the modulo, of the partition the next
+// keyless record goes to.
+func (b *partitionBalancer) keyless() uint64 {
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stickCount >= b.chunk || now-b.stickSince >= b.linger {
+		if b.stickCount > 0 {
+			b.stick++
+		}
+		b.stickCount, b.stickSince = 0, now
+	}
+	b.stickCount++
+	return b.stick
 }
 
 // errNoPartitions is what Balance panics with when the metadata lists the
@@ -42,8 +72,7 @@ func (b *partitionBalancer) Balance(msg kafka.Message, partitions ...int) int {
 		panic(errNoPartitions)
 	case p >= 0:
 	case msg.Key == nil:
-		n := (b.keyless.Add(1) - 1) / b.chunk
-		p = partitions[n%uint64(len(partitions))]
+		p = partitions[b.keyless()%uint64(len(partitions))]
 	default:
 		p = b.murmur2.Balance(msg, partitions...)
 	}

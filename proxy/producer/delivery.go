@@ -9,7 +9,7 @@ import (
 )
 
 // Delivery states of a record. A record leaves statePending exactly once,
-// which is what makes its done callback run exactly once although kafka-go's
+// which is what makes its Receiver run exactly once although kafka-go's
 // completion and the delivery timeout race for it.
 const (
 	statePending int32 = iota
@@ -22,9 +22,10 @@ const (
 type delivery struct {
 	want      int32 // the partition asked for, or -1 for the balancer's choice
 	partition int32 // the partition the balancer chose
+	size      int64 // the record's bytes, for the flow's bound
 	deadline  time.Duration
 	state     atomic.Int32
-	done      func(Result)
+	to        Receiver
 }
 
 // topicPartition keys the per-partition queues of the delivery timeout.

@@ -6,13 +6,12 @@ import (
 	"errors"
 	"io"
 	"net"
-	"strings"
 	"syscall"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/protocol"
 
-	"github.com/restproxy-dev/restproxy-operator/proxy/record"
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 )
 
 // Errors of Partitions. The server turns them into HTTP answers before it
@@ -37,34 +36,19 @@ var (
 var (
 	errDeliveryTimeout    = errors.New("record not acknowledged by Kafka within producer.deliveryTimeoutMs")
 	errClosed             = errors.New("producer is shutting down")
-	errBacklog            = errors.New("Kafka has not acknowledged earlier records within producer.deliveryTimeoutMs; not queueing more")
 	errCredentialsRefused = errors.New("Kafka refused the proxy's SASL credentials")
 	errTooLarge           = errors.New("record is larger than producer.maxMessageBytes")
 )
 
-// API error codes of spec 4.2 that produce failures map to.
-const (
-	codeTooLarge        = 413
-	codeUnauthenticated = 40101
-	codeForbidden       = 40301
-	codeNotFound        = 40403
-	codeInvalid         = 40002
-	codeRetriable       = 50003
-	codeKafka           = 50002
-	codeInternal        = 500
-
-	internalServerError = "Internal Server Error"
-	maxMessageLen       = 1 << 10
-)
-
-// mapError is the one place a produce failure becomes an API error code
-// (spec 4.2). Order matters: kafka-go calls some codes that we report as
-// client errors "temporary" (CORRUPT_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION),
-// so the specific codes are matched before the retriable class.
-// NOT_LEADER_FOR_PARTITION that outlived kafka-go's retries is a leader
-// election still under way, not a vanished partition: it stays retriable
-// (50003), as in the Java client, so clients retry instead of giving up.
-func mapError(err error) *record.Error {
+// mapError is the one place a produce failure becomes an API error (the
+// kinds of package apierror). Order matters: kafka-go calls some codes that
+// we report as client errors "temporary" (CORRUPT_MESSAGE,
+// UNKNOWN_TOPIC_OR_PARTITION), so the specific codes are matched before the
+// retriable class. NOT_LEADER_FOR_PARTITION that outlived kafka-go's retries
+// is a leader election still under way, not a vanished partition: it stays
+// retriable (50003), as in the Java client, so clients retry instead of
+// giving up.
+func mapError(err error) *apierror.Error {
 	if err == nil {
 		return nil
 	}
@@ -72,23 +56,23 @@ func mapError(err error) *record.Error {
 	switch {
 	case errors.Is(err, errCredentialsRefused), TLSRefused(err),
 		isKafka(err, kafka.SASLAuthenticationFailed, kafka.UnsupportedSASLMechanism, kafka.IllegalSASLState):
-		return apiError(codeUnauthenticated, err)
+		return apierror.Detail(apierror.KafkaUnauthenticated, err.Error())
 	case errors.Is(err, errTooLarge), errors.As(err, &tooLarge),
 		isKafka(err, kafka.MessageSizeTooLarge, kafka.RecordListTooLarge):
-		return apiError(codeTooLarge, err)
+		return apierror.Detail(apierror.MessageTooLarge, err.Error())
 	case isKafka(err, kafka.TopicAuthorizationFailed, kafka.ClusterAuthorizationFailed):
-		return apiError(codeForbidden, err)
+		return apierror.Detail(apierror.KafkaTopicForbidden, err.Error())
 	case isKafka(err, kafka.UnknownTopicOrPartition),
 		errors.Is(err, protocol.ErrNoTopic), errors.Is(err, protocol.ErrNoPartition):
-		return apiError(codeNotFound, err)
+		return apierror.Detail(apierror.KafkaPartitionGone, err.Error())
 	case isKafka(err, kafka.InvalidTopic, kafka.InvalidRecord, kafka.InvalidMessage, kafka.InvalidRequest):
-		return apiError(codeInvalid, err)
+		return apierror.Detail(apierror.KafkaInvalidRecord, err.Error())
 	case isRetriable(err):
-		return apiError(codeRetriable, err)
+		return apierror.Detail(apierror.KafkaRetriable, err.Error())
 	case isKafka(err):
-		return apiError(codeKafka, err)
+		return apierror.Detail(apierror.KafkaError, err.Error())
 	default:
-		return &record.Error{Code: codeInternal, Message: internalServerError}
+		return apierror.New(apierror.RecordInternal)
 	}
 }
 
@@ -135,7 +119,7 @@ func isRetriable(err error) bool {
 		return code.Temporary()
 	}
 	var netErr net.Error
-	return errors.Is(err, errDeliveryTimeout) || errors.Is(err, errClosed) || errors.Is(err, errBacklog) ||
+	return errors.Is(err, errDeliveryTimeout) || errors.Is(err, errClosed) ||
 		errors.Is(err, io.ErrClosedPipe) || // the kafka-go Writer is closing
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrUnavailable) ||
 		errors.As(err, &netErr) || isConnectionLevel(err) || errors.Is(err, syscall.ECONNREFUSED) ||
@@ -158,20 +142,4 @@ func isMetadataStale(err error) bool {
 	return isKafka(err, kafka.UnknownTopicOrPartition, kafka.NotLeaderForPartition, kafka.LeaderNotAvailable) ||
 		errors.Is(err, protocol.ErrNoTopic) || errors.Is(err, protocol.ErrNoPartition) || errors.Is(err, protocol.ErrNoLeader) ||
 		errors.Is(err, syscall.ECONNREFUSED) || isConnectionLevel(err)
-}
-
-func apiError(code int, err error) *record.Error {
-	return &record.Error{Code: code, Message: firstLine(err.Error())}
-}
-
-// firstLine keeps error reports one line long, as the spec requires, and
-// bounded, since broker messages are not under our control.
-func firstLine(s string) string {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) > maxMessageLen {
-		s = s[:maxMessageLen]
-	}
-	return s
 }

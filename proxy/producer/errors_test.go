@@ -49,7 +49,6 @@ func TestMapError(t *testing.T) {
 		{"no leader in layout", protocol.NewErrNoLeader("orders", 0), 50003, ""},
 		{"delivery timeout", errDeliveryTimeout, 50003, errDeliveryTimeout.Error()},
 		{"closing", errClosed, 50003, ""},
-		{"backlog", errBacklog, 50003, ""},
 		{"writer closed", io.ErrClosedPipe, 50003, ""},
 		{"context deadline", fmt.Errorf("kafka.(*Client).Produce: %w", context.DeadlineExceeded), 50003, ""},
 		{"unavailable", fmt.Errorf("%w: metadata for topic %q", ErrUnavailable, "orders"), 50003, ""},
@@ -70,7 +69,7 @@ func TestMapError(t *testing.T) {
 				}
 				return
 			}
-			if got == nil || got.Code != tt.code {
+			if got == nil || got.Code() != tt.code {
 				t.Fatalf("mapError(%v) = %+v, want code %d", tt.err, got, tt.code)
 			}
 			if tt.message != "" && got.Message != tt.message {

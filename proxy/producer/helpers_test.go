@@ -126,7 +126,7 @@ func readBack(t testing.TB, addr, topic string, partition, n int) []kafka.Messag
 
 func describe(r Result) string {
 	if r.Err != nil {
-		return fmt.Sprintf("error %d %q", r.Err.Code, r.Err.Message)
+		return fmt.Sprintf("error %d %q", r.Err.Code(), r.Err.Message)
 	}
 	return fmt.Sprintf("partition %d offset %d", r.Partition, r.Offset)
 }

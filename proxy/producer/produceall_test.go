@@ -33,7 +33,7 @@ func TestProduceAll_RecordKafkaGoRefusesFailsAloneNeighboursStored(t *testing.T)
 	var wg sync.WaitGroup
 	wg.Add(len(recs))
 	for i := range recs {
-		recs[i].Done = func(r Result) { results[i] = r; wg.Done() }
+		recs[i].To = DoneFunc(func(r Result) { results[i] = r; wg.Done() })
 	}
 	p.ProduceAll("group", recs)
 	waitGroup(t, &wg, "done callbacks")
@@ -41,7 +41,7 @@ func TestProduceAll_RecordKafkaGoRefusesFailsAloneNeighboursStored(t *testing.T)
 	if results[0].Err != nil || results[2].Err != nil {
 		t.Fatalf("neighbours: %s, %s; want both stored", describe(results[0]), describe(results[2]))
 	}
-	if results[1].Err == nil || results[1].Err.Code != 413 {
+	if results[1].Err == nil || results[1].Err.Code() != 413 {
 		t.Fatalf("framed-too-large record: %s, want 413", describe(results[1]))
 	}
 	if results[0].Offset+1 != results[2].Offset {

@@ -12,16 +12,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
+	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
-	"github.com/segmentio/kafka-go/protocol"
 
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
-	"github.com/restproxy-dev/restproxy-operator/proxy/record"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/reload"
 )
 
 // Result is the outcome of one record.
@@ -33,15 +32,17 @@ type Result struct {
 	// server always stamps records, so topics with
 	// message.timestamp.type=LogAppendTime store a time that differs.
 	Timestamp time.Time
-	// Err is nil on success, else a spec 4.2 code: 413, 40101, 40301, 40403,
+	// Err is nil on success, else one of the Kafka failures of package
+	// apierror (docs/produce-api.md): 413, 40101, 40301, 40403,
 	// 40002, 50003, 50002 or 500.
-	Err *record.Error
+	Err *apierror.Error
 }
 
 // Producer is the one shared kafka-go Writer of a proxy process plus the
 // topic metadata cache. It is safe for concurrent use.
 type Producer struct {
 	writer      *kafka.Writer
+	partitions  *partitionCache // the Writer's per-message metadata lookups
 	meta        *metadata
 	deadlines   *deadlines
 	credentials *credentials
@@ -49,29 +50,50 @@ type Producer struct {
 
 	maxRecordBytes int
 	noOffsets      bool // acks=none: the broker answers nothing
-	// maxBacklog bounds the records kafka-go still holds after their delivery
-	// timeout reported them: the caller's in-flight bound stops counting a
-	// record once it is reported, and kafka-go's queue has no bound of its own.
-	maxBacklog int64
-	backlog    atomic.Int64
+	// flow bounds what streams hold; records kafka-go still holds after
+	// their delivery timeout reported them keep their room in it, since
+	// kafka-go's queue has no bound of its own.
+	flow *Flow
 
-	// closeMu orders Produce against Close: Produce holds it shared from the
-	// closed check until the Writer has the record, so Close never closes
-	// the Writer under a Produce call.
-	closeMu  sync.RWMutex
+	closing closing
+	// stopSweep stops the delivery-timeout sweep; swept is closed when it
+	// has.
+	stopSweep, swept chan struct{}
+}
+
+// closing orders Produce against Close: Produce holds mu shared from the
+// closed check until the Writer has the record, so Close never closes the
+// Writer under a Produce call; inFlight counts the records whose done has
+// not run yet, for Close to wait for.
+type closing struct {
+	mu       sync.RWMutex
 	closed   bool
-	inFlight sync.WaitGroup // records whose done has not run yet
+	inFlight sync.WaitGroup
+}
 
-	stopSweep chan struct{}
-	swept     chan struct{}
+// Option adjusts what New builds.
+type Option func(*options)
+
+type options struct {
+	reloadMetrics reload.Metrics
+}
+
+// WithReloadMetrics counts the re-reads of kafka.sasl.passwordFile in m
+// (package reload); without it they are only logged.
+func WithReloadMetrics(m reload.Metrics) Option {
+	return func(o *options) { o.reloadMetrics = m }
 }
 
 // New builds the Writer from cfg and starts the delivery-timeout sweep. It
 // reads the TLS and SASL files but does not connect: Partitions and Ready do.
 // A nil log discards.
-func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
+func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Producer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
 	pc := cfg.Producer
 	acks, err := requiredAcks(pc.Acks)
@@ -82,7 +104,7 @@ func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sec, err := newSecurity(cfg.Kafka)
+	sec, err := newSecurity(cfg.Kafka, log, o.reloadMetrics)
 	if err != nil {
 		return nil, err
 	}
@@ -102,9 +124,10 @@ func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
 		log:            log,
 		maxRecordBytes: min(pc.MaxMessageBytes, pc.BatchMaxBytes),
 		noOffsets:      acks == kafka.RequireNone,
-		maxBacklog:     int64(max(cfg.HTTP.MaxInFlightTotal, 1)),
-		stopSweep:      make(chan struct{}),
-		swept:          make(chan struct{}),
+		flow: NewFlow(int64(cfg.HTTP.MaxInFlightPerStream), cfg.HTTP.MaxInFlightBytesPerStream,
+			int64(cfg.HTTP.MaxInFlightTotal), cfg.HTTP.MaxInFlightBytesTotal),
+		stopSweep: make(chan struct{}),
+		swept:     make(chan struct{}),
 	}
 	if sec.sasl != nil {
 		p.credentials.dialer = &kafka.Dialer{
@@ -114,10 +137,21 @@ func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
 			SASLMechanism: sec.sasl,
 		}
 	}
-	p.writer = &kafka.Writer{
+	p.partitions = newPartitionCache(transport)
+	p.writer = newWriter(pc, addr, p.partitions, acks, codec, deliveryTimeout)
+	p.writer.Completion = p.complete
+	go p.sweep(sweepInterval(deliveryTimeout))
+	return p, nil
+}
+
+// newWriter is the one asynchronous kafka-go Writer of the process, its
+// retries fitted to the delivery timeout.
+func newWriter(pc config.Producer, addr net.Addr, transport kafka.RoundTripper, acks kafka.RequiredAcks,
+	codec kafka.Compression, deliveryTimeout time.Duration) *kafka.Writer {
+	w := &kafka.Writer{
 		Addr:         addr,
 		Transport:    transport,
-		Balancer:     newPartitionBalancer(pc.BatchMaxRecords),
+		Balancer:     newPartitionBalancer(pc.BatchMaxRecords, time.Duration(pc.LingerMs)*time.Millisecond),
 		RequiredAcks: acks,
 		Compression:  codec,
 		BatchTimeout: time.Duration(pc.LingerMs) * time.Millisecond,
@@ -131,14 +165,12 @@ func New(cfg config.Config, log *slog.Logger) (*Producer, error) {
 		WriteBackoffMin: min(100*time.Millisecond, deliveryTimeout/20),
 		WriteBackoffMax: min(time.Second, deliveryTimeout/10),
 		Async:           true,
-		Completion:      p.complete,
 	}
 	if pc.LingerMs == 0 {
 		// kafka-go reads zero as its one-second default.
-		p.writer.BatchTimeout = time.Microsecond
+		w.BatchTimeout = time.Microsecond
 	}
-	go p.sweep(sweepInterval(deliveryTimeout))
-	return p, nil
+	return w
 }
 
 // Partitions returns the topic's partition count from cached metadata. A
@@ -157,220 +189,31 @@ func (p *Producer) Partitions(ctx context.Context, topic string) (int, error) {
 	return n, err
 }
 
+// Flow is the bound on what streams hold, shared with the producer.
+func (p *Producer) Flow() *Flow { return p.flow }
+
 // Ready reports whether a broker answers now, for /readyz.
 func (p *Producer) Ready(ctx context.Context) error { return p.meta.ready(ctx) }
 
 // Stats returns kafka-go's Writer counters since the previous call, for /metrics.
 func (p *Producer) Stats() kafka.WriterStats { return p.writer.Stats() }
 
-// Produce queues rec for topic and returns at once; done is called exactly
-// once and must not block. It runs on a writer goroutine, or before Produce
-// returns for a record refused up front (too large, producer closing, or
-// Kafka not acknowledging earlier records). rec.Partition >= 0 is
-// honoured (the caller checked it against Partitions); otherwise keyed
-// records go where the Java client would put them (murmur2) and keyless ones
-// fill one partition's batch at a time.
-//
-// Records larger than producer.maxMessageBytes fail with 413 without being
-// queued: the size counted is key plus value plus header names and values, a
-// few bytes under what Kafka counts, and kafka-go would fail a whole batch
-// for one oversized record.
-func (p *Producer) Produce(topic string, rec *record.Record, done func(Result)) {
-	p.ProduceAll(topic, []Pending{{Rec: rec, Done: done}})
-}
-
-// Pending is a record for ProduceAll and its done callback.
-type Pending struct {
-	Rec  *record.Record
-	Done func(Result)
-}
-
-// ProduceAll is Produce for several records of one topic, in order. They
-// reach kafka-go in one call: its Writer takes a lock and builds a map per
-// call, and the delivery timeouts take theirs, so a stream that hands over
-// what one read of its socket brought pays those once, not per record.
-// ProduceAll does not keep pending.
-func (p *Producer) ProduceAll(topic string, pending []Pending) {
-	msgs := make([]kafka.Message, 0, len(pending))
-	for _, pr := range pending {
-		rec := pr.Rec
-		if size := recordBytes(rec); size > p.maxRecordBytes {
-			pr.Done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp,
-				Err: mapError(fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, size, p.maxRecordBytes))})
-			continue
-		}
-		if p.backlog.Load() >= p.maxBacklog {
-			pr.Done(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp, Err: mapError(errBacklog)})
-			continue
-		}
-		d := &delivery{want: rec.Partition, partition: rec.Partition, done: pr.Done}
-		p.deadlines.stamp(d)
-		msgs = append(msgs, kafka.Message{
-			Topic:      topic,
-			Key:        rec.Key.Bytes,
-			Value:      rec.Value.Bytes,
-			Headers:    kafkaHeaders(rec.Headers),
-			Time:       rec.Timestamp,
-			WriterData: d,
-		})
-	}
-	if len(msgs) == 0 {
-		return
-	}
-
-	p.closeMu.RLock()
-	if p.closed {
-		p.closeMu.RUnlock()
-		for i := range msgs {
-			d := msgs[i].WriterData.(*delivery)
-			d.done(Result{Partition: d.partition, Offset: -1, Timestamp: msgs[i].Time, Err: mapError(errClosed)})
-		}
-		return
-	}
-	p.inFlight.Add(len(msgs))
-	switch err := p.enqueue(topic, msgs); {
-	case err == nil:
-		p.deadlines.addAll(topic, msgs)
-	case len(msgs) == 1:
-		d := msgs[0].WriterData.(*delivery)
-		p.finish(d, p.failure(topic, d.partition, msgs[0].Time, err))
-	default:
-		// kafka-go checks every message before it queues any, so none
-		// of these is queued. Hand them over one by one, so that a
-		// record kafka-go refuses (too large once framed, say) fails
-		// alone, as it would have in a call of its own.
-		for i := range msgs {
-			p.closeMu.RLock()
-			p.enqueueOne(topic, msgs[i])
-		}
-	}
-}
-
-// enqueueOne hands one message to the Writer and watches its deadline, or
-// reports its failure. The caller holds the close lock shared; enqueue
-// releases it.
-func (p *Producer) enqueueOne(topic string, msg kafka.Message) {
-	d := msg.WriterData.(*delivery)
-	if err := p.enqueue(topic, []kafka.Message{msg}); err != nil {
-		p.finish(d, p.failure(topic, d.partition, msg.Time, err))
-		return
-	}
-	p.deadlines.addAll(topic, []kafka.Message{msg})
-}
-
-// enqueue hands msgs to the Writer and releases the close lock that its
-// caller took. A panic on the way (the balancer finding no partitions, or a
-// bug) becomes the records' error: the lock and the records' accounting
-// must not leak with it, or Close would wait for ever.
-func (p *Producer) enqueue(topic string, msgs []kafka.Message) (err error) {
-	defer p.closeMu.RUnlock()
-	defer func() {
-		switch r := recover(); {
-		case r == nil:
-		case r == errNoPartitions:
-			err = fmt.Errorf("topic %q: %w", topic, protocol.ErrNoPartition)
-		default:
-			p.log.Error("panic while queueing a record", "topic", topic, "panic", r, "stack", string(debug.Stack()))
-			err = fmt.Errorf("queue record for topic %q: panic: %v", topic, r)
-		}
-	}()
-	// Async: returns once queued. It reads the transport's cached metadata,
-	// which waits only before the first metadata answer, and Partitions,
-	// which the server calls first, already waited for that.
-	return p.writer.WriteMessages(context.Background(), msgs...)
-}
-
-// complete is the Writer's Completion: one call per batch of one partition.
-func (p *Producer) complete(msgs []kafka.Message, err error) {
-	if len(msgs) == 0 {
-		return
-	}
-	// kafka-go sets Message.Partition only on success; the balancer noted it.
-	topic, partition := msgs[0].Topic, msgs[0].WriterData.(*delivery).partition
-	var failed Result
-	if err != nil {
-		failed = p.failure(topic, partition, time.Time{}, err)
-	}
-	for i := range msgs {
-		m := &msgs[i]
-		d := m.WriterData.(*delivery)
-		res := failed
-		res.Timestamp = m.Time
-		if err == nil {
-			res = Result{Partition: d.partition, Offset: m.Offset, Timestamp: m.Time}
-			if p.noOffsets {
-				res.Offset = -1
-			}
-		}
-		if !p.finish(d, res) && d.state.Load() == stateExpired {
-			p.backlog.Add(-1) // kafka-go is done with a record we reported earlier
-		}
-	}
-	p.deadlines.trim(topicPartition{topic, partition})
-}
-
-// failure builds the Result of a failed record and acts on what the error
-// says about the cluster: stale metadata, or refused credentials.
-func (p *Producer) failure(topic string, partition int32, ts time.Time, err error) Result {
-	if isMetadataStale(err) {
-		p.meta.invalidate(topic)
-	}
-	err = p.credentials.classify(err, false)
-	res := Result{Partition: partition, Offset: -1, Timestamp: ts, Err: mapError(err)}
-	if res.Err.Code == codeInternal || res.Err.Code == codeKafka {
-		p.log.Error("produce failed", "topic", topic, "partition", partition, "error", err)
-	}
-	return res
-}
-
-// finish reports res for d unless d was reported already.
-func (p *Producer) finish(d *delivery, res Result) bool {
-	if !d.state.CompareAndSwap(statePending, stateDone) {
-		return false
-	}
-	d.done(res)
-	p.inFlight.Done()
-	return true
-}
-
-// sweep reports 50003 for records past their delivery timeout, until Close.
-func (p *Producer) sweep(every time.Duration) {
-	defer close(p.swept)
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-p.stopSweep:
-			return
-		case <-tick.C:
-		}
-		for _, d := range p.deadlines.expired() {
-			if !d.state.CompareAndSwap(statePending, stateExpired) {
-				continue
-			}
-			p.backlog.Add(1)
-			d.done(Result{Partition: d.partition, Offset: -1, Err: mapError(errDeliveryTimeout)})
-			p.inFlight.Done()
-		}
-	}
-}
-
 // Close stops accepting records, waits until every queued record has been
 // reported (by the delivery timeout at the latest), then closes the Writer.
 // A Writer still retrying for an unresponsive broker is given one more
 // delivery timeout to stop.
 func (p *Producer) Close() error {
-	p.closeMu.Lock()
-	if p.closed {
-		p.closeMu.Unlock()
+	p.closing.mu.Lock()
+	if p.closing.closed {
+		p.closing.mu.Unlock()
 		return nil
 	}
-	p.closed = true
-	p.closeMu.Unlock()
+	p.closing.closed = true
+	p.closing.mu.Unlock()
 
 	writerClosed := make(chan error, 1)
 	go func() { writerClosed <- p.writer.Close() }() // flushes partial batches
-	p.inFlight.Wait()
+	p.closing.inFlight.Wait()
 	close(p.stopSweep)
 	<-p.swept
 
@@ -380,25 +223,4 @@ func (p *Producer) Close() error {
 	case <-time.After(p.deadlines.timeout):
 		return fmt.Errorf("close kafka writer: still retrying for an unresponsive broker after %s", p.deadlines.timeout)
 	}
-}
-
-// recordBytes is the size the maxMessageBytes check compares: the bytes the
-// client sent, without Kafka's per-record framing.
-func recordBytes(rec *record.Record) int {
-	n := len(rec.Key.Bytes) + len(rec.Value.Bytes)
-	for _, h := range rec.Headers {
-		n += len(h.Name) + len(h.Value)
-	}
-	return n
-}
-
-func kafkaHeaders(hs []record.Header) []kafka.Header {
-	if len(hs) == 0 {
-		return nil
-	}
-	out := make([]kafka.Header, len(hs))
-	for i, h := range hs {
-		out[i] = kafka.Header{Key: h.Name, Value: h.Value}
-	}
-	return out
 }

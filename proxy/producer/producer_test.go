@@ -156,7 +156,7 @@ func TestMurmur2BalancerMatchesJava(t *testing.T) {
 	for i := range partitions {
 		partitions[i] = i
 	}
-	balancer := newPartitionBalancer(100)
+	balancer := newPartitionBalancer(100, time.Millisecond)
 	for key, hash := range javaMurmur2 {
 		for _, n := range []int{1, 3, 7, 10, 997, 1000} {
 			d := &delivery{want: record.AnyPartition}
@@ -172,6 +172,7 @@ func TestKeylessRecordsFillOnePartitionAtATime(t *testing.T) {
 	b := kafkatest.StartBroker(t, map[string]int32{"orders": 3})
 	cfg := testConfig(b.Addr())
 	cfg.Producer.BatchMaxRecords = 2
+	cfg.Producer.LingerMs = 60000 // only the batch size moves them here
 	p := newProducer(t, cfg)
 
 	var recs []*record.Record
@@ -179,8 +180,8 @@ func TestKeylessRecordsFillOnePartitionAtATime(t *testing.T) {
 		recs = append(recs, newRecord(record.AnyPartition, "", string(rune('a'+i)), time.Now()))
 	}
 	var got []int32
-	for _, rec := range recs { // one at a time, so the order is the input's
-		got = append(got, produceAll(t, p, "orders", rec)[0].Partition)
+	for _, res := range produceAll(t, p, "orders", recs...) {
+		got = append(got, res.Partition)
 	}
 	want := []int32{0, 0, 1, 1, 2, 2, 0, 0}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -190,6 +191,26 @@ func TestKeylessRecordsFillOnePartitionAtATime(t *testing.T) {
 		if stored := kafkatest.EndOffset(t, b.Addr(), "orders", partition); stored != n {
 			t.Errorf("partition %d holds %d records, want %d", partition, stored, n)
 		}
+	}
+}
+
+// Keyless records also move on after one linger time: a slow producer's
+// records do not stay on one partition for a whole batch's worth.
+func TestKeylessRecordsMoveOnAfterTheLinger(t *testing.T) {
+	b := newPartitionBalancer(1000, 5*time.Millisecond)
+	var clock time.Duration
+	b.now = func() time.Duration { return clock }
+	partitions := []int{0, 1, 2}
+	next := func() int {
+		return b.Balance(kafka.Message{WriterData: &delivery{want: record.AnyPartition}}, partitions...)
+	}
+	var got []int
+	for _, step := range []time.Duration{0, time.Millisecond, 5 * time.Millisecond, time.Millisecond, 10 * time.Millisecond, 0} {
+		clock += step
+		got = append(got, next())
+	}
+	if want := []int{0, 0, 1, 1, 2, 2}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("partitions %v over a 5 ms linger, want %v", got, want)
 	}
 }
 
@@ -205,7 +226,7 @@ func TestOversizedRecordFailsAloneWith413(t *testing.T) {
 	fits := newRecord(0, "", strings.Repeat("y", 990), time.Now(), record.Header{Name: "name", Value: []byte("valued")})
 	results := produceAll(t, p, "orders", big, fits)
 
-	if results[0].Err == nil || results[0].Err.Code != 413 {
+	if results[0].Err == nil || results[0].Err.Code() != 413 {
 		t.Errorf("oversized record: %s, want error 413", describe(results[0]))
 	}
 	if results[1].Err != nil || results[1].Offset != 0 {
@@ -259,7 +280,7 @@ func TestCloseReportsEveryQueuedRecord(t *testing.T) {
 	}
 
 	after := produceAll(t, p, "orders", newRecord(0, "", "late", time.Now()))
-	if after[0].Err == nil || after[0].Err.Code != 50003 {
+	if after[0].Err == nil || after[0].Err.Code() != 50003 {
 		t.Errorf("produce after Close: %s, want 50003", describe(after[0]))
 	}
 }

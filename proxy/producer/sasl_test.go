@@ -59,7 +59,7 @@ func TestSASL(t *testing.T) {
 				t.Errorf("Partitions: err = %v, want ErrUnavailable saying the credentials were refused", err)
 			}
 			res := produceAll(t, p, "orders", newRecord(0, "k", "v", time.Now()))[0]
-			if res.Err == nil || res.Err.Code != 40101 {
+			if res.Err == nil || res.Err.Code() != 40101 {
 				t.Errorf("produce: %s, want 40101", describe(res))
 			}
 			logged := log.String()
@@ -85,10 +85,10 @@ func TestSASLRefusedOnProducePathAlone(t *testing.T) {
 	deadline := time.Now().Add(waitLimit)
 	for {
 		res := produceAll(t, p, "orders", newRecord(0, "k", "v", time.Now()))[0]
-		if res.Err == nil || (res.Err.Code != 40101 && res.Err.Code != 50003) {
+		if res.Err == nil || (res.Err.Code() != 40101 && res.Err.Code() != 50003) {
 			t.Fatalf("produce: %s, want 50003 or 40101", describe(res))
 		}
-		if res.Err.Code == 40101 {
+		if res.Err.Code() == 40101 {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -2,40 +2,39 @@ package producer
 
 import (
 	"context"
-	"fmt"
-	"sync"
-	"time"
+	"log/slog"
 
 	"github.com/segmentio/kafka-go/sasl"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
-	"github.com/restproxy-dev/restproxy-operator/proxy/internal/filedigest"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/reload"
 )
 
 // passwordFileMechanism is the SASL mechanism of kafka.sasl, re-reading
 // kafka.sasl.passwordFile when it changes (a rotated Kubernetes Secret), so
 // the proxy's next connections authenticate with the new password without
 // a restart. kafka-go asks the mechanism afresh for every connection it
-// authenticates; established connections keep theirs. The file's content is
-// never logged; a file that cannot be read keeps the last good password.
+// authenticates; established connections keep theirs. Package reload
+// checks the file at most once a second; a file that does not load (an
+// emptied one included) keeps the last good password and is logged once,
+// never its content (docs/configuration.md, "Files re-read while running").
 type passwordFileMechanism struct {
-	cfg config.KafkaSASL
-
-	mu      sync.Mutex
-	checked time.Time
-	digest  filedigest.Digest // of the file current was built from
-	current sasl.Mechanism
+	files *reload.Files[sasl.Mechanism]
 }
 
-// passwordRecheck bounds how often a connection attempt stats the file.
-const passwordRecheck = time.Second
-
-func newPasswordFileMechanism(cfg config.KafkaSASL) (*passwordFileMechanism, error) {
-	m := &passwordFileMechanism{cfg: cfg}
-	if err := m.reloadLocked(time.Now()); err != nil {
+func newPasswordFileMechanism(cfg config.KafkaSASL, log *slog.Logger, m reload.Metrics) (*passwordFileMechanism, error) {
+	files, err := reload.Load(reload.Spec[sasl.Mechanism]{
+		Key:     "kafka.sasl.passwordFile",
+		Paths:   []string{cfg.PasswordFile},
+		Kept:    "password",
+		Parse:   func(data [][]byte) (sasl.Mechanism, error) { return newSASL(cfg, data[0]) },
+		Log:     log,
+		Metrics: m,
+	})
+	if err != nil {
 		return nil, err
 	}
-	return m, nil
+	return &passwordFileMechanism{files: files}, nil
 }
 
 func (m *passwordFileMechanism) Name() string { return m.mechanism().Name() }
@@ -44,32 +43,8 @@ func (m *passwordFileMechanism) Start(ctx context.Context) (sasl.StateMachine, [
 	return m.mechanism().Start(ctx)
 }
 
-// mechanism returns the mechanism for the file's current password.
+// mechanism returns the mechanism for the file's last good password.
 func (m *passwordFileMechanism) mechanism() sasl.Mechanism {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if now := time.Now(); now.Sub(m.checked) >= passwordRecheck {
-		_ = m.reloadLocked(now) // on error the last good password stays
-	}
-	return m.current
-}
-
-func (m *passwordFileMechanism) reloadLocked(now time.Time) error {
-	m.checked = now
-	digest, err := filedigest.Of(m.cfg.PasswordFile)
-	if err != nil {
-		if m.current == nil {
-			return fmt.Errorf("kafka.sasl.passwordFile: %w", err)
-		}
-		return nil
-	}
-	if m.current != nil && digest == m.digest {
-		return nil
-	}
-	mech, err := newSASL(m.cfg)
-	if err != nil {
-		return err
-	}
-	m.current, m.digest = mech, digest
-	return nil
+	mech, _ := m.files.Current() // an error was logged; mech is the last good
+	return mech
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/segmentio/kafka-go/sasl/scram"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/reload"
 )
 
 const (
@@ -33,10 +35,11 @@ type security struct {
 	sasl sasl.Mechanism // nil: no SASL
 }
 
-// newSecurity reads the TLS files and the SASL password file named in cfg.
-// The password stays inside the mechanism; it is never logged or wrapped
-// into an error.
-func newSecurity(cfg config.Kafka) (security, error) {
+// newSecurity reads the TLS files and the SASL password file named in cfg;
+// log and m receive the password file's reloads (package reload). The
+// password stays inside the mechanism; it is never logged or wrapped into
+// an error.
+func newSecurity(cfg config.Kafka, log *slog.Logger, m reload.Metrics) (security, error) {
 	var s security
 	var err error
 	if cfg.TLS.Enabled {
@@ -45,7 +48,7 @@ func newSecurity(cfg config.Kafka) (security, error) {
 		}
 	}
 	if cfg.SASL.Mechanism != config.SASLNone {
-		if s.sasl, err = newPasswordFileMechanism(cfg.SASL); err != nil {
+		if s.sasl, err = newPasswordFileMechanism(cfg.SASL, log, m); err != nil {
 			return security{}, err
 		}
 	}
@@ -75,11 +78,8 @@ func newTLSConfig(cfg config.KafkaTLS) (*tls.Config, error) {
 	return tc, nil
 }
 
-func newSASL(cfg config.KafkaSASL) (sasl.Mechanism, error) {
-	data, err := os.ReadFile(cfg.PasswordFile)
-	if err != nil {
-		return nil, fmt.Errorf("kafka.sasl.passwordFile: %w", err)
-	}
+// newSASL is the mechanism of cfg with the password file's content data.
+func newSASL(cfg config.KafkaSASL, data []byte) (sasl.Mechanism, error) {
 	// Secrets mounted from Kubernetes or written by editors often end in a
 	// newline that is not part of the password.
 	password := strings.TrimRight(string(data), "\r\n")

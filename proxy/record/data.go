@@ -1,11 +1,13 @@
 package record
 
 import (
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"bytes"
 	"fmt"
 )
 
-// Data types (spec 2.1). The first three are stored without a schema; the
+// Data types (docs/produce-api.md, "Data objects"). The first three are stored without a schema; the
 // others need a Schema Registry, which this proxy does not have.
 const (
 	TypeBinary = "BINARY"
@@ -38,7 +40,7 @@ type dataObject struct {
 
 // data reads the key or value field (named by path): a data object, or null.
 // Structural errors are returned; encoding errors are kept in d for Encode.
-func (p *parser) data(path string, d *Data) *Error {
+func (p *parser) data(path string, d *Data) *apierror.Error {
 	if null, err := p.isNull(); null || err != nil {
 		return err
 	}
@@ -50,7 +52,7 @@ func (p *parser) data(path string, d *Data) *Error {
 		return invalid(path, "a data object or null", v)
 	}
 	var o dataObject
-	err := p.members(func(key []byte) *Error { return p.dataField(path, &o, key) })
+	err := p.members(func(key []byte) *apierror.Error { return p.dataField(path, &o, key) })
 	if err != nil {
 		return err
 	}
@@ -62,11 +64,11 @@ func (p *parser) data(path string, d *Data) *Error {
 }
 
 // dataField reads one member of a data object.
-func (p *parser) dataField(path string, o *dataObject, key []byte) *Error {
+func (p *parser) dataField(path string, o *dataObject, key []byte) *apierror.Error {
 	var bit int
 	var v []byte // the field's text when not null
 	var present bool
-	var err *Error
+	var err *apierror.Error
 	switch string(key) {
 	case "type":
 		bit = dataType
@@ -115,12 +117,12 @@ func (p *parser) dataField(path string, o *dataObject, key []byte) *Error {
 // check applies the structural rules that span fields, in the reference
 // implementation's order: schema selectors that exclude each other, then
 // schema fields next to a schemaless type, then the required data.
-func (o *dataObject) check(path string) *Error {
+func (o *dataObject) check(path string) *apierror.Error {
 	if o.present&dataSubject != 0 && o.present&dataStrategy != 0 {
-		return NewError(CodeBadRequest, "Only one of 'subject_name_strategy' or 'subject' can be used.")
+		return apierror.Detailf(apierror.InvalidRecord, "Only one of 'subject_name_strategy' or 'subject' can be used.")
 	}
 	if n := bitCount(o.present & (dataSchemaID | dataSchemaVersion | dataSchema)); n > 1 {
-		return NewError(CodeBadRequest, "Only one of 'schema_id', 'schema_version' or 'schema' can be used.")
+		return apierror.Detailf(apierror.InvalidRecord, "Only one of 'schema_id', 'schema_version' or 'schema' can be used.")
 	}
 	if o.typ == TypeBinary || o.typ == TypeJSON || o.typ == TypeString {
 		for _, f := range [...]struct {
@@ -134,7 +136,7 @@ func (o *dataObject) check(path string) *Error {
 			{dataSchema, "schema"},
 		} {
 			if o.present&f.bit != 0 {
-				return NewError(CodeBadRequest, "'type=%s' cannot be used with '%s'.", o.typ, f.name)
+				return apierror.Detailf(apierror.InvalidRecord, "'type=%s' cannot be used with '%s'.", o.typ, f.name)
 			}
 		}
 	}
@@ -160,7 +162,7 @@ func (p *parser) encode(o *dataObject, d *Data) {
 	switch o.typ {
 	case TypeBinary, TypeJSON, TypeString:
 	default:
-		d.encodeErr = NewError(CodeUnprocessable, MessageSchemaRegistry)
+		d.encodeErr = apierror.New(apierror.SchemaUnsupported)
 		return
 	}
 	if string(o.data) == "null" {
@@ -192,15 +194,15 @@ func (p *parser) encode(o *dataObject, d *Data) {
 
 // badData is the encoding error for data that does not fit its type. The
 // message names the data as compact JSON, as the reference implementation does.
-func badData(data []byte, problem string) *Error {
-	return NewError(CodeBadRequest, "Bad Request: data=%s %s", appendCompact(nil, data), problem)
+func badData(data []byte, problem string) *apierror.Error {
+	return apierror.Detailf(apierror.InvalidData, "Bad Request: data=%s %s", appendCompact(nil, data), problem)
 }
 
 func hasEscape(tok []byte) bool { return bytes.IndexByte(tok, '\\') >= 0 }
 
 // enumOrNull reads a string that must be one of names, or null. It returns the
 // matching name (a constant: no allocation), or "" for null.
-func (p *parser) enumOrNull(path, field, list string, names ...string) (string, *Error) {
+func (p *parser) enumOrNull(path, field, list string, names ...string) (string, *apierror.Error) {
 	if null, err := p.isNull(); null || err != nil {
 		return "", err
 	}
@@ -220,7 +222,7 @@ func (p *parser) enumOrNull(path, field, list string, names ...string) (string, 
 }
 
 // stringOrNull reads a string or null (returned as nil).
-func (p *parser) stringOrNull(path, field string) ([]byte, *Error) {
+func (p *parser) stringOrNull(path, field string) ([]byte, *apierror.Error) {
 	if null, err := p.isNull(); null || err != nil {
 		return nil, err
 	}
@@ -235,7 +237,7 @@ func (p *parser) stringOrNull(path, field string) ([]byte, *Error) {
 }
 
 // int32OrNull reads an int32 or null (returned as nil).
-func (p *parser) int32OrNull(path, field string) ([]byte, *Error) {
+func (p *parser) int32OrNull(path, field string) ([]byte, *apierror.Error) {
 	if null, err := p.isNull(); null || err != nil {
 		return nil, err
 	}

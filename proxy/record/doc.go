@@ -6,17 +6,18 @@
 // given, and keeps no state between records, so the server can call it from
 // its read loop without locks.
 //
-// The flow for one request, and where each error of spec 4.2 comes from:
+// The flow for one request, and where each per-record failure of
+// docs/produce-api.md comes from:
 //
 //	d := record.NewStreamDecoder(body, maxRecordBytes)
 //	for {
-//		raw, err := d.Next()      // io.EOF: done; *Error: fatal, last report; else a read error
+//		raw, err := d.Next()      // io.EOF: done; *apierror.Error: fatal, last report; else a read error
 //		rec, perr := record.Parse(raw) // per-record 400
 //		// rate limits (429), partition check (40402) belong to the server
 //		eerr := rec.Encode()      // per-record 400 / 422
 //		// produce, then record.AppendSuccess or record.AppendError, in input order
 //	}
 //
-// Messages are part of the wire contract (spec sections 2 to 4): tests pin
+// Messages are part of the wire contract (docs/produce-api.md): tests pin
 // them byte for byte.
 package record

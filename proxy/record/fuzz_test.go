@@ -1,6 +1,8 @@
 package record
 
 import (
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -103,7 +105,7 @@ func sameResult(a, b streamResult) bool {
 			return false
 		}
 	}
-	var ae, be *Error
+	var ae, be *apierror.Error
 	if errors.As(a.err, &ae) && errors.As(b.err, &be) {
 		return *ae == *be
 	}
@@ -131,14 +133,14 @@ func checkCut(t *testing.T, body []byte, max int, res streamResult) {
 		pos += len(v)
 	}
 	skip()
-	var e *Error
+	var e *apierror.Error
 	switch {
 	case res.err == io.EOF && pos != len(body):
 		t.Fatalf("clean end with %q left", body[pos:])
 	case res.err != io.EOF && !errors.As(res.err, &e):
-		t.Fatalf("stream ended with %v, want io.EOF or *Error", res.err)
-	case e != nil && (e.Code != 400 || pos == len(body)):
-		t.Fatalf("fatal error %d %q with nothing wrong left in the body", e.Code, e.Message)
+		t.Fatalf("stream ended with %v, want io.EOF or *apierror.Error", res.err)
+	case e != nil && (e.Code() != 400 || pos == len(body)):
+		t.Fatalf("fatal error %d %q with nothing wrong left in the body", e.Code(), e.Message)
 	case e != nil:
 		if r := AppendError(nil, e); !json.Valid(r) {
 			t.Fatalf("fatal report is not valid JSON: %q", r)
@@ -154,8 +156,8 @@ func checkRecord(t *testing.T, v []byte) {
 		t.Fatalf("Size = %d, want %d", rec.Size, len(v))
 	}
 	if perr != nil {
-		if perr.Code != 400 || perr.Message == "" {
-			t.Fatalf("Parse(%q) error %d %q, want a 400 with a message", v, perr.Code, perr.Message)
+		if perr.Code() != 400 || perr.Message == "" {
+			t.Fatalf("Parse(%q) error %d %q, want a 400 with a message", v, perr.Code(), perr.Message)
 		}
 		if r := AppendError(nil, perr); !json.Valid(r) {
 			t.Fatalf("error report is not valid JSON: %q", r)
@@ -166,8 +168,8 @@ func checkRecord(t *testing.T, v []byte) {
 		t.Fatalf("Parse accepted invalid JSON %q", v)
 	}
 	if eerr := rec.Encode(); eerr != nil {
-		if (eerr.Code != 400 && eerr.Code != 422) || eerr.Message == "" {
-			t.Fatalf("Encode(%q) error %d %q", v, eerr.Code, eerr.Message)
+		if (eerr.Code() != 400 && eerr.Code() != 422) || eerr.Message == "" {
+			t.Fatalf("Encode(%q) error %d %q", v, eerr.Code(), eerr.Message)
 		}
 		if r := AppendError(nil, eerr); !json.Valid(r) {
 			t.Fatalf("error report is not valid JSON: %q", r)
@@ -175,7 +177,7 @@ func checkRecord(t *testing.T, v []byte) {
 		return
 	}
 	checkAgainstEncodingJSON(t, v, &rec)
-	report := AppendSuccess(nil, &Success{ClusterID: "c", Topic: "t", Offset: 1, Timestamp: rec.Timestamp, Key: rec.Key, Value: rec.Value})
+	report := AppendSuccess(nil, &Success{ClusterID: "c", Topic: "t", Offset: 1, Timestamp: rec.Timestamp, Key: rec.Key.Summary(), Value: rec.Value.Summary()})
 	if !json.Valid(report) {
 		t.Fatalf("success report is not valid JSON: %q", report)
 	}

@@ -1,6 +1,8 @@
 package record
 
 import (
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"bytes"
 	"encoding/base64"
 	"fmt"
@@ -9,7 +11,7 @@ import (
 const headerFields = `"name", "value"`
 
 // headers reads the headers field: an array of header objects, or null.
-func (p *parser) headers() ([]Header, *Error) {
+func (p *parser) headers() ([]Header, *apierror.Error) {
 	if null, err := p.isNull(); null || err != nil {
 		return nil, err
 	}
@@ -45,7 +47,7 @@ func (p *parser) headers() ([]Header, *Error) {
 }
 
 // header reads the n-th header object: {"name": string, "value": base64 or null}.
-func (p *parser) header(n int) (Header, *Error) {
+func (p *parser) header(n int) (Header, *apierror.Error) {
 	var h Header
 	if p.peek() != '{' {
 		v, err := p.value(2)
@@ -56,9 +58,9 @@ func (p *parser) header(n int) (Header, *Error) {
 	}
 	const fieldName, fieldValue = 1, 2
 	seen := 0
-	err := p.members(func(key []byte) *Error {
+	err := p.members(func(key []byte) *apierror.Error {
 		var bit int
-		var err *Error
+		var err *apierror.Error
 		switch string(key) {
 		case "name":
 			bit = fieldName
@@ -88,7 +90,7 @@ func (p *parser) header(n int) (Header, *Error) {
 func headerPath(n int, field string) string { return fmt.Sprintf("headers[%d]%s", n, field) }
 
 // headerName reads a header name: a string (null is no name at all).
-func (p *parser) headerName(n int) (string, *Error) {
+func (p *parser) headerName(n int) (string, *apierror.Error) {
 	if p.peek() != '"' {
 		v, err := p.value(2)
 		if err != nil {
@@ -104,7 +106,7 @@ func (p *parser) headerName(n int) (string, *Error) {
 }
 
 // headerValue reads a header value: padded standard base64, or null.
-func (p *parser) headerValue(n int) ([]byte, *Error) {
+func (p *parser) headerValue(n int) ([]byte, *apierror.Error) {
 	const expected = "a padded standard base64 string or null"
 	if null, err := p.isNull(); null || err != nil {
 		return nil, err

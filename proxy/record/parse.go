@@ -1,9 +1,14 @@
 package record
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+)
 
 // Parse decodes one record's JSON text (one JSON value, as cut by the
-// StreamDecoder) and applies the structural checks of spec 2.1. Every error is a
+// StreamDecoder) and applies the structural checks of docs/produce-api.md
+// ("The record object"). Every error is a
 // per-record 400: a value that is not an object, invalid JSON inside it, an
 // unknown or duplicate field at any level, a field of the wrong type, a bad
 // "type", a missing "data", a header without a name or with a value that is not
@@ -11,11 +16,17 @@ import "strings"
 // timestamp or one before 1970.
 //
 // Parse also decodes the key and value, but keeps encoding errors (400 and 422)
-// for Encode, which the server calls later (spec 4.2 order of checks). The
-// Record owns all its bytes: raw may be reused after Parse returns. On error
-// the returned Record carries only Size.
-func Parse(raw []byte) (Record, *Error) {
-	p := parser{lexer: lexer{b: trimSpace(raw)}}
+// for Encode, which the server calls later (the per-record order of checks
+// of docs/produce-api.md). The Record owns all its bytes: raw may be reused
+// after Parse returns. On error the returned Record carries only Size.
+func Parse(raw []byte) (Record, *apierror.Error) { return ParseIn(raw, nil) }
+
+// ParseIn is Parse with the record's decoded bytes taken from a, shared
+// with the records parsed before it; a nil a allocates them for this record
+// alone.
+func ParseIn(raw []byte, a *Arena) (Record, *apierror.Error) {
+	p := parser{lexer: lexer{b: trimSpace(raw)}, shared: a}
+	defer p.release()
 	rec := Record{Partition: AnyPartition, Size: len(p.b)}
 	if err := p.record(&rec); err != nil {
 		return Record{Partition: AnyPartition, Size: rec.Size}, err
@@ -27,8 +38,10 @@ func Parse(raw []byte) (Record, *Error) {
 type parser struct {
 	lexer
 	// arena holds every decoded byte of the record (header values, key, value)
-	// in one allocation: decoding never makes text longer, so len(raw) is enough.
-	arena []byte
+	// in one piece of memory: decoding never makes text longer, so len(raw)
+	// is enough. It comes from shared when there is one.
+	arena  []byte
+	shared *Arena
 }
 
 func trimSpace(b []byte) []byte {
@@ -52,21 +65,21 @@ const (
 
 const recordFields = `"partition_id", "headers", "key", "value", "timestamp"`
 
-func (p *parser) record(rec *Record) *Error {
+func (p *parser) record(rec *Record) *apierror.Error {
 	switch c := p.peek(); c {
 	case '{':
 	case 0:
 		return p.unexpected("looking for beginning of value")
 	default:
 		if kind := jsonKind(c); kind != "" {
-			return NewError(CodeBadRequest, "A record must be a JSON object, not %s.", kind)
+			return apierror.Detailf(apierror.InvalidRecord, "A record must be a JSON object, not %s.", kind)
 		}
 		return p.unexpected("looking for beginning of value")
 	}
 	seen := 0
-	err := p.members(func(key []byte) *Error {
+	err := p.members(func(key []byte) *apierror.Error {
 		var bit int
-		var err *Error
+		var err *apierror.Error
 		switch string(key) {
 		case "partition_id":
 			bit = fieldPartition
@@ -104,7 +117,7 @@ func (p *parser) record(rec *Record) *Error {
 // members walks the object at the current position (which must be '{'),
 // calling member with each decoded key while positioned at its value; member
 // must consume the value. Duplicate checks are the caller's, by field.
-func (p *parser) members(member func(key []byte) *Error) *Error {
+func (p *parser) members(member func(key []byte) *apierror.Error) *apierror.Error {
 	p.i++
 	if p.peek() == '}' {
 		p.i++
@@ -160,25 +173,25 @@ func jsonKind(c byte) string {
 	return ""
 }
 
-func unrecognized(key []byte, where, known string) *Error {
-	return NewError(CodeBadRequest, "Unrecognized field %q in %s (known fields: %s).", key, where, known)
+func unrecognized(key []byte, where, known string) *apierror.Error {
+	return apierror.Detailf(apierror.InvalidRecord, "Unrecognized field %q in %s (known fields: %s).", key, where, known)
 }
 
-func duplicate(key []byte, where string) *Error {
-	return NewError(CodeBadRequest, "Duplicate field %q in %s.", key, where)
+func duplicate(key []byte, where string) *apierror.Error {
+	return apierror.Detailf(apierror.InvalidRecord, "Duplicate field %q in %s.", key, where)
 }
 
 // invalid reports a field whose value v has the wrong type or form.
-func invalid(path, expected string, v []byte) *Error {
-	return NewError(CodeBadRequest, "Invalid field %q: expected %s, got %s.", path, expected, truncate(appendCompact(nil, v), 64))
+func invalid(path, expected string, v []byte) *apierror.Error {
+	return apierror.Detailf(apierror.InvalidRecord, "Invalid field %q: expected %s, got %s.", path, expected, truncate(appendCompact(nil, v), 64))
 }
 
-func missing(path string) *Error {
-	return NewError(CodeBadRequest, "Missing required field %q.", path)
+func missing(path string) *apierror.Error {
+	return apierror.Detailf(apierror.InvalidRecord, "Missing required field %q.", path)
 }
 
 // isNull reports whether the value at the current position is null, and consumes it.
-func (p *parser) isNull() (bool, *Error) {
+func (p *parser) isNull() (bool, *apierror.Error) {
 	if p.peek() != 'n' {
 		return false, nil
 	}
@@ -186,7 +199,7 @@ func (p *parser) isNull() (bool, *Error) {
 }
 
 // partition reads partition_id: an int32 or null.
-func (p *parser) partition() (int32, *Error) {
+func (p *parser) partition() (int32, *apierror.Error) {
 	v, err := p.value(1)
 	if err != nil {
 		return 0, err
@@ -244,13 +257,20 @@ func stringValue(tok []byte, escaped bool) []byte {
 // bytes, allocating the arena on first use.
 func (p *parser) reserve(n int) []byte {
 	if p.arena == nil {
-		p.arena = make([]byte, 0, max(len(p.b), n))
+		p.arena = p.shared.take(max(len(p.b), n))
 	}
 	if cap(p.arena)-len(p.arena) < n {
 		// Cannot happen with text that only shrinks when decoded; stay correct anyway.
+		p.release()
 		p.arena = make([]byte, 0, max(len(p.b), n))
 	}
 	return p.arena[len(p.arena):len(p.arena)]
+}
+
+// release gives the arena's unused end back to the shared arena.
+func (p *parser) release() {
+	p.shared.keep(p.arena)
+	p.shared = nil
 }
 
 // keep commits b, which was appended to the slice reserve returned, to the

@@ -1,28 +1,32 @@
 package record
 
 import (
+	"fmt"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"bytes"
 	"math"
 	"testing"
 	"time"
 )
 
-// wantError is an expected *Error; Code 0 means "no error".
+// wantError is an expected *apierror.Error; Code 0 means "no error".
 type wantError struct {
 	Code    int
 	Message string
 }
 
-func checkError(t *testing.T, what string, got *Error, want wantError) {
+func checkError(t *testing.T, what string, got *apierror.Error, want wantError) {
 	t.Helper()
 	switch {
 	case got == nil && want.Code == 0:
 	case got == nil:
 		t.Errorf("%s: no error, want %d %q", what, want.Code, want.Message)
 	case want.Code == 0:
-		t.Errorf("%s: error %d %q, want none", what, got.Code, got.Message)
-	case got.Code != want.Code || got.Message != want.Message:
-		t.Errorf("%s: error\n  got  %d %q\n  want %d %q", what, got.Code, got.Message, want.Code, want.Message)
+		t.Errorf("%s: error %d %q, want none", what, got.Code(), got.Message)
+	case got.Code() != want.Code || got.Message != want.Message:
+		t.Errorf("%s: error\n  got  %d %q\n  want %d %q", what, got.Code(), got.Message, want.Code, want.Message)
 	}
 }
 
@@ -30,9 +34,10 @@ func bad(msg string) wantError { return wantError{400, msg} }
 
 var schemaRegistry = wantError{422, "Error: 42206 : Payload error. Schema Registry must be configured when using schemas."}
 
-// TestParseStructuralRules covers the structural checks of spec 2.1 and the
-// "record does not parse / bind" row of spec 4.2: each is a per-record 400
-// returned by Parse.
+// TestParseStructuralRules covers the structural checks of
+// docs/produce-api.md, "The record object", and the first row (the record is
+// not a valid record object) of "Failures of one record": each is a
+// per-record 400 returned by Parse.
 func TestParseStructuralRules(t *testing.T) {
 	tests := []struct {
 		name string
@@ -130,6 +135,10 @@ func TestParseStructuralRules(t *testing.T) {
 		{"raw control character in string", "{\"value\":{\"type\":\"STRING\",\"data\":\"a\x00b\"}}", bad(`Error processing JSON: invalid character '\x00' in string literal at offset 35`)},
 		{"raw newline in string", "{\"value\":{\"type\":\"STRING\",\"data\":\"a\nb\"}}", bad(`Error processing JSON: invalid character '\x0a' in string literal at offset 35`)},
 		{"invalid UTF-8 in string", "{\"value\":{\"type\":\"STRING\",\"data\":\"a\xffb\"}}", bad(`Error processing JSON: invalid UTF-8 in string literal at offset 35`)},
+		// A lone half of a UTF-16 surrogate pair is no character either.
+		{"lone high surrogate", `{"value":{"type":"STRING","data":"\ud800x"}}`, bad(`Error processing JSON: lone UTF-16 surrogate \ud800 in string literal at offset 34`)},
+		{"lone low surrogate", `{"value":{"type":"STRING","data":"\udc00"}}`, bad(`Error processing JSON: lone UTF-16 surrogate \udc00 in string literal at offset 34`)},
+		{"high surrogate then not a low one", `{"value":{"type":"STRING","data":"\ud800\u0041"}}`, bad(`Error processing JSON: lone UTF-16 surrogate \ud800 in string literal at offset 34`)},
 		{"bad escape", `{"value":{"type":"STRING","data":"a\qb"}}`, bad(`Error processing JSON: invalid character 'q' in string escape code at offset 36`)},
 		{"bad unicode escape", `{"value":{"type":"STRING","data":"\u12G4"}}`, bad(`Error processing JSON: invalid character 'G' in \u hexadecimal character escape at offset 38`)},
 		{"mismatched brackets", `{"value":{"type":"JSON","data":[1}]}`, bad(`Error processing JSON: invalid character '}' after array element at offset 33`)},
@@ -149,8 +158,9 @@ func TestParseStructuralRules(t *testing.T) {
 	}
 }
 
-// TestEncodeRules covers the encoding checks of spec 2.1, which Encode returns
-// after Parse accepted the record, key before value.
+// TestEncodeRules covers the encoding checks of docs/produce-api.md,
+// "Data objects (`key` and `value`)", which Encode returns after Parse
+// accepted the record, key before value.
 func TestEncodeRules(t *testing.T) {
 	tests := []struct {
 		name string
@@ -178,7 +188,7 @@ func TestEncodeRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rec, err := Parse([]byte(tt.in))
 			if err != nil {
-				t.Fatalf("Parse(%s): %d %q, want success (encoding errors belong to Encode)", tt.in, err.Code, err.Message)
+				t.Fatalf("Parse(%s): %d %q, want success (encoding errors belong to Encode)", tt.in, err.Code(), err.Message)
 			}
 			checkError(t, "Encode", rec.Encode(), tt.want)
 		})
@@ -218,7 +228,7 @@ func TestParseEncodeValues(t *testing.T) {
 		{"STRING stored as UTF-8", `{"value":{"type":"STRING","data":"a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00é"}}`,
 			Record{Partition: AnyPartition, Value: data("STRING", "a\"\\/\b\f\n\r\t\u00e9\U0001F600é")}},
 		{"STRING escaped NUL kept", `{"value":{"type":"STRING","data":"a\u0000b"}}`, Record{Partition: AnyPartition, Value: data("STRING", "a\x00b")}},
-		{"STRING lone surrogate becomes U+FFFD", `{"value":{"type":"STRING","data":"\ud800x"}}`, Record{Partition: AnyPartition, Value: data("STRING", "\uFFFDx")}},
+		{"STRING surrogate pair", `{"value":{"type":"STRING","data":"\ud83d\ude00x"}}`, Record{Partition: AnyPartition, Value: data("STRING", "\U0001F600x")}},
 		{"JSON string stored with its quotes", `{"value":{"type":"JSON","data":"foo"}}`, Record{Partition: AnyPartition, Value: data("JSON", `"foo"`)}},
 		{"JSON object compacted, member order kept", `{"value":{"type":"JSON","data":{ "foo" : 7 }}}`, Record{Partition: AnyPartition, Value: data("JSON", `{"foo":7}`)}},
 		{"JSON keeps string contents and escapes", `{"value":{"data":{"z" : "a b\"}", "a":[1, 2.50, -0e1, true]},"type":"JSON"}}`,
@@ -241,10 +251,10 @@ func TestParseEncodeValues(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rec, err := Parse([]byte(tt.in))
 			if err != nil {
-				t.Fatalf("Parse: %d %q", err.Code, err.Message)
+				t.Fatalf("Parse: %d %q", err.Code(), err.Message)
 			}
 			if err := rec.Encode(); err != nil {
-				t.Fatalf("Encode: %d %q", err.Code, err.Message)
+				t.Fatalf("Encode: %d %q", err.Code(), err.Message)
 			}
 			if want := len(bytes.TrimSpace([]byte(tt.in))); rec.Size != want {
 				t.Errorf("Size = %d, want %d", rec.Size, want)
@@ -313,4 +323,15 @@ func TestEncodeFillsBytes(t *testing.T) {
 	if err := rec.Encode(); err != nil || string(rec.Value.Bytes) != "v" {
 		t.Errorf("after Encode: Value.Bytes = %q, err %v; want \"v\", nil", rec.Value.Bytes, err)
 	}
+}
+
+// testError is the error a test expects: the record failure kind that has
+// code, with msg.
+func testError(code int, msg string) *apierror.Error {
+	for _, k := range apierror.RecordFailures() {
+		if k.Entry().Code == code {
+			return apierror.Detail(k, msg)
+		}
+	}
+	panic(fmt.Sprintf("no record failure has error_code %d", code))
 }

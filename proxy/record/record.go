@@ -1,6 +1,10 @@
 package record
 
-import "time"
+import (
+	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+)
 
 // AnyPartition is Record.Partition when the request left the choice to the
 // partitioner (partition_id absent or null).
@@ -31,10 +35,10 @@ type Data struct {
 	Bytes []byte
 
 	// Parse does all the decoding in its single pass over the record and keeps
-	// the outcome here; Encode publishes it. This keeps the check order of
-	// spec 4.2 (encoding errors after rate limits) without a second pass.
+	// the outcome here; Encode publishes it. This keeps the per-record order
+	// of checks (encoding errors after rate limits) without a second pass.
 	encoded   []byte
-	encodeErr *Error
+	encodeErr *apierror.Error
 }
 
 // Record is one record of a produce request, as parsed and validated.
@@ -57,15 +61,15 @@ type Record struct {
 // Encode runs the encoding checks, key then value, and fills Key.Bytes and
 // Value.Bytes. It returns 400 for BINARY data that is not (valid) base64 and
 // STRING data that is not a string, 422 for a missing or schema type. The
-// server calls it after rate limits and the partition check (spec 4.2).
-func (r *Record) Encode() *Error {
+// server calls it after rate limits and the partition check.
+func (r *Record) Encode() *apierror.Error {
 	if err := r.Key.publish(); err != nil {
 		return err
 	}
 	return r.Value.publish()
 }
 
-func (d *Data) publish() *Error {
+func (d *Data) publish() *apierror.Error {
 	if d.encodeErr != nil {
 		return d.encodeErr
 	}

@@ -1,6 +1,8 @@
 package record
 
 import (
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -14,8 +16,25 @@ type Success struct {
 	Offset    int64
 	Timestamp time.Time
 	// Key and Value appear in the report as {"type":T,"size":N} only when
-	// Typed; N is len(Bytes), or -1 for null data.
-	Key, Value Data
+	// Typed.
+	Key, Value Summary
+}
+
+// Summary is what a success report says of a key or value: a record's
+// report needs this much of it, not its bytes.
+type Summary struct {
+	Type  string
+	Size  int32 // -1 for null data
+	Typed bool
+}
+
+// Summary returns what a success report says of d.
+func (d Data) Summary() Summary {
+	size := int32(-1)
+	if d.Bytes != nil {
+		size = int32(len(d.Bytes))
+	}
+	return Summary{Type: d.Type, Size: size, Typed: d.Typed}
 }
 
 // reportEnd terminates every report on the wire.
@@ -43,28 +62,24 @@ func AppendSuccess(dst []byte, s *Success) []byte {
 	return append(dst, reportEnd...)
 }
 
-func appendDataReport(dst []byte, field string, d *Data) []byte {
+func appendDataReport(dst []byte, field string, d *Summary) []byte {
 	if !d.Typed {
 		return dst
-	}
-	size := int64(-1)
-	if d.Bytes != nil {
-		size = int64(len(d.Bytes))
 	}
 	dst = append(dst, field...)
 	dst = append(dst, `{"type":`...)
 	dst = appendJSONString(dst, d.Type)
 	dst = append(dst, `,"size":`...)
-	dst = strconv.AppendInt(dst, size, 10)
+	dst = strconv.AppendInt(dst, int64(d.Size), 10)
 	return append(dst, '}')
 }
 
 // AppendError appends exactly {"error_code":N,"message":"..."} and "\r\n" to dst.
 // The message is cut at its first line break (CR or LF), as the reference
 // implementation does with multi-line parser messages.
-func AppendError(dst []byte, e *Error) []byte {
+func AppendError(dst []byte, e *apierror.Error) []byte {
 	dst = append(dst, `{"error_code":`...)
-	dst = strconv.AppendInt(dst, int64(e.Code), 10)
+	dst = strconv.AppendInt(dst, int64(e.Code()), 10)
 	dst = append(dst, `,"message":`...)
 	dst = appendJSONString(dst, firstLine(e.Message))
 	dst = append(dst, '}')

@@ -1,9 +1,9 @@
 package record
 
 import (
-	"bytes"
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"fmt"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -41,13 +41,13 @@ func (l *lexer) peek() byte {
 
 // errorf returns a per-record 400 for a JSON syntax error at the current
 // offset in the record's text.
-func (l *lexer) errorf(format string, args ...any) *Error {
-	return NewError(CodeBadRequest, "Error processing JSON: %s at offset %d", fmt.Sprintf(format, args...), l.i)
+func (l *lexer) errorf(format string, args ...any) *apierror.Error {
+	return apierror.Detailf(apierror.InvalidRecord, "Error processing JSON: %s at offset %d", fmt.Sprintf(format, args...), l.i)
 }
 
 // unexpected describes the byte at the current position (or the end) as an error
 // while looking for what.
-func (l *lexer) unexpected(what string) *Error {
+func (l *lexer) unexpected(what string) *apierror.Error {
 	if l.i >= len(l.b) {
 		return l.errorf("unexpected end of JSON input")
 	}
@@ -55,7 +55,7 @@ func (l *lexer) unexpected(what string) *Error {
 }
 
 // expect consumes c after optional space.
-func (l *lexer) expect(c byte, what string) *Error {
+func (l *lexer) expect(c byte, what string) *apierror.Error {
 	if l.peek() != c {
 		return l.unexpected(what)
 	}
@@ -66,7 +66,7 @@ func (l *lexer) expect(c byte, what string) *Error {
 // str scans the string token at the current position and returns its text
 // including quotes and whether it contains escapes. Raw control characters,
 // bad escapes and invalid UTF-8 are errors: a record must be valid JSON text.
-func (l *lexer) str() (tok []byte, escaped bool, err *Error) {
+func (l *lexer) str() (tok []byte, escaped bool, err *apierror.Error) {
 	start := l.i
 	if l.i >= len(l.b) || l.b[l.i] != '"' {
 		return nil, false, l.unexpected("looking for beginning of string")
@@ -112,7 +112,7 @@ var stringSpecial = func() (t [256]bool) {
 }()
 
 // escape validates the escape sequence at l.i (a backslash) and skips it.
-func (l *lexer) escape() *Error {
+func (l *lexer) escape() *apierror.Error {
 	if l.i+1 >= len(l.b) {
 		l.i = len(l.b)
 		return l.errorf("unexpected end of JSON input")
@@ -132,8 +132,7 @@ func (l *lexer) escape() *Error {
 				return l.errorf("invalid character %s in \\u hexadecimal character escape", quoteChar(h))
 			}
 		}
-		l.i += 6
-		return nil
+		return l.surrogates()
 	default:
 		l.i++
 		return l.errorf("invalid character %s in string escape code", quoteChar(l.b[l.i]))
@@ -153,7 +152,7 @@ func hexValue(c byte) rune {
 }
 
 // number scans the number token at the current position.
-func (l *lexer) number() ([]byte, *Error) {
+func (l *lexer) number() ([]byte, *apierror.Error) {
 	start := l.i
 	for l.i < len(l.b) && isNumberByte(l.b[l.i]) {
 		l.i++
@@ -211,7 +210,7 @@ func validNumber(tok []byte) bool {
 }
 
 // literal scans true, false or null.
-func (l *lexer) literal(word string) *Error {
+func (l *lexer) literal(word string) *apierror.Error {
 	if len(l.b)-l.i >= len(word) && string(l.b[l.i:l.i+len(word)]) == word {
 		l.i += len(word)
 		return nil
@@ -231,10 +230,10 @@ func (l *lexer) literal(word string) *Error {
 
 // value validates one JSON value of any kind at the current position (after
 // optional space) and returns its text.
-func (l *lexer) value(depth int) ([]byte, *Error) {
+func (l *lexer) value(depth int) ([]byte, *apierror.Error) {
 	c := l.peek()
 	start := l.i
-	var err *Error
+	var err *apierror.Error
 	switch {
 	case c == '{' || c == '[':
 		err = l.container(depth + 1)
@@ -258,7 +257,7 @@ func (l *lexer) value(depth int) ([]byte, *Error) {
 }
 
 // container validates the object or array at the current position.
-func (l *lexer) container(depth int) *Error {
+func (l *lexer) container(depth int) *apierror.Error {
 	if depth > maxNesting {
 		return l.errorf("exceeded max nesting depth %d", maxNesting)
 	}
@@ -313,92 +312,12 @@ func (l *lexer) container(depth int) *Error {
 	}
 }
 
-// appendUnescaped appends the content of the valid string token tok (quotes
-// included) to dst, decoding escapes. Lone UTF-16 surrogates become U+FFFD, as
-// in encoding/json.
-func appendUnescaped(dst, tok []byte) []byte {
-	s := tok[1 : len(tok)-1]
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c != '\\' {
-			j := i + 1
-			for j < len(s) && s[j] != '\\' {
-				j++
-			}
-			dst = append(dst, s[i:j]...)
-			i = j
-			continue
-		}
-		switch s[i+1] {
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r := hex4(s[i+2:])
-			i += 6
-			if utf16.IsSurrogate(r) {
-				if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-					if r2 := utf16.DecodeRune(r, hex4(s[i+2:])); r2 != utf8.RuneError {
-						i += 6
-						r = r2
-					} else {
-						r = utf8.RuneError
-					}
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			dst = utf8.AppendRune(dst, r)
-			continue
-		default: // '"', '\\', '/'
-			dst = append(dst, s[i+1])
-		}
-		i += 2
-	}
-	return dst
-}
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-func hex4(b []byte) rune {
-	return hexValue(b[0])<<12 | hexValue(b[1])<<8 | hexValue(b[2])<<4 | hexValue(b[3])
-}
-
-// appendCompact appends the valid JSON text v without insignificant whitespace.
-// String tokens are copied verbatim, escapes included, so their contents are
-// kept exactly. It jumps over strings with bytes.IndexByte.
-func appendCompact(dst, v []byte) []byte {
-	start := 0
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c == '"':
-			open := i
-			for {
-				j := bytes.IndexByte(v[i+1:], '"')
-				if j < 0 {
-					return append(dst, v[start:]...) // not valid JSON: keep the rest
-				}
-				i += j + 1
-				if !escapedQuote(v[open+1 : i]) {
-					break
-				}
-			}
-		case c <= ' ' && isSpace(c):
-			dst = append(dst, v[start:i]...)
-			start = i + 1
-		}
+// quoteChar quotes c for an error message: 'x' when printable ASCII, else '\xNN'.
+func quoteChar(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return fmt.Sprintf("%q", rune(c))
 	}
-	return append(dst, v[start:]...)
-}
-
-func truncate(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "..."
+	return fmt.Sprintf(`'\x%02x'`, c)
 }

@@ -1,14 +1,17 @@
 package record
 
 import (
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 )
 
-// StreamDecoder cuts a request body of concatenated JSON values (spec section 2)
-// into one raw value at a time. It finds a value's end by tracking only nesting
+// StreamDecoder cuts a request body of concatenated JSON values
+// (docs/produce-api.md, "Body: concatenated JSON") into one raw value at a
+// time. It finds a value's end by tracking only nesting
 // depth, strings and escapes; full syntax checking is left to Parse, so that a
 // record that is broken inside its braces fails alone and the stream goes on.
 // It never holds more than one value (plus one read) in memory, and reads from
@@ -29,7 +32,13 @@ type StreamDecoder struct {
 	// readFilled is set when the last read filled the buffer: the client
 	// sends faster than one buffer per read, so the buffer grows.
 	readFilled bool
+	// noRead makes a call return ErrNeedInput instead of reading.
+	noRead bool
 }
+
+// ErrNeedInput is what NextBuffered returns when the buffer holds no
+// complete value: the next one needs a read of the body.
+var ErrNeedInput = errors.New("no complete value buffered")
 
 const (
 	// fullBufferSize is what a fast stream's buffer grows to: one read
@@ -70,7 +79,7 @@ func NewStreamDecoderSize(r io.Reader, maxRecordBytes int, length int64) *Stream
 // The slice is valid until the next call. At a clean end of input (trailing
 // whitespace allowed) Next returns io.EOF.
 //
-// A *Error is fatal: the body cannot be cut into values any more (garbage or a
+// A *apierror.Error is fatal: the body cannot be cut into values any more (garbage or a
 // comma between values, a truncated last value, a value above the size limit),
 // and every later call returns the same error. Values that are not objects are
 // returned normally; Parse rejects them one by one. Other errors are read errors
@@ -105,6 +114,17 @@ func (d *StreamDecoder) Next() ([]byte, error) {
 	return value, nil
 }
 
+// NextBuffered is Next without reading: it returns ErrNeedInput when the
+// next value, or the end of input, is not in the buffer yet. A caller that
+// must do something before the body is read (hand what it has decoded to
+// Kafka) calls it first, and Next when it returns ErrNeedInput.
+func (d *StreamDecoder) NextBuffered() ([]byte, error) {
+	d.noRead = true
+	v, err := d.Next()
+	d.noRead = false
+	return v, err
+}
+
 // skipSpace moves off to the first byte of the next value, reading as needed.
 func (d *StreamDecoder) skipSpace() error {
 	for {
@@ -116,6 +136,9 @@ func (d *StreamDecoder) skipSpace() error {
 		}
 		if d.readErr != nil {
 			return d.readErr
+		}
+		if d.noRead {
+			return ErrNeedInput
 		}
 		d.fill()
 	}
@@ -247,14 +270,20 @@ func (d *StreamDecoder) more(i int) (int, error) {
 	if d.max > 0 && i-d.off > d.max {
 		return 0, d.fail("")
 	}
-	if d.readErr == io.EOF {
-		if d.buf[d.off] != '{' && d.buf[d.off] != '[' && d.buf[d.off] != '"' {
+	if d.readErr == io.EOF || (d.readErr == io.ErrUnexpectedEOF && d.end > d.off) {
+		// A body cut short (its Content-Length not reached, or its chunks
+		// without the last) in the middle of a value ends like a body
+		// that ended there: the value gets its report.
+		if d.buf[d.off] != '{' && d.buf[d.off] != '[' && d.buf[d.off] != '"' && d.readErr == io.EOF {
 			return i, errEndOfInput
 		}
 		return 0, d.fail(fmt.Sprintf("unexpected end of input in the value starting at offset %d", d.base+int64(d.off)))
 	}
 	if d.readErr != nil {
 		return 0, d.readErr
+	}
+	if d.noRead {
+		return 0, ErrNeedInput
 	}
 	shift := d.fill()
 	return i - shift, nil
@@ -298,15 +327,13 @@ func (d *StreamDecoder) fill() (shift int) {
 
 // fail makes msg (or, when empty, the size limit message) the sticky fatal error.
 func (d *StreamDecoder) fail(msg string) error {
-	e := &Error{Code: CodeBadRequest, Message: MessageTooLarge}
+	e := apierror.New(apierror.RecordTooLarge)
 	if msg != "" {
-		e.Message = fatalPrefix + msg
+		e = apierror.Detail(apierror.MalformedStream, apierror.FatalPrefix+msg)
 	}
 	d.fatal = e
 	return e
 }
-
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func isDelimiter(c byte) bool {
 	switch c {
@@ -314,12 +341,4 @@ func isDelimiter(c byte) bool {
 		return true
 	}
 	return false
-}
-
-// quoteChar quotes c for an error message: 'x' when printable ASCII, else '\xNN'.
-func quoteChar(c byte) string {
-	if c >= 0x20 && c < 0x7f {
-		return fmt.Sprintf("%q", rune(c))
-	}
-	return fmt.Sprintf(`'\x%02x'`, c)
 }

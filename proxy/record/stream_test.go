@@ -1,6 +1,8 @@
 package record
 
 import (
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"errors"
 	"io"
 	"strings"
@@ -26,10 +28,10 @@ func decodeWith(d *StreamDecoder) ([]string, error) {
 }
 
 func fatal(msg string) error {
-	return &Error{Code: 400, Message: "Bad Request: Error processing message: " + msg}
+	return testError(400, "Bad Request: Error processing message: "+msg)
 }
 
-var tooLarge = &Error{Code: 400, Message: "Bad Request: Error processing message: Produce request size is larger than allowed threshold"}
+var tooLarge = testError(400, "Bad Request: Error processing message: Produce request size is larger than allowed threshold")
 
 func TestStreamDecoder(t *testing.T) {
 	big := `{"value":{"type":"STRING","data":"` + strings.Repeat(`a\"}{][\\`, 20000) + `"}}`
@@ -38,7 +40,7 @@ func TestStreamDecoder(t *testing.T) {
 		body string
 		max  int
 		want []string
-		err  error // io.EOF or the fatal *Error
+		err  error // io.EOF or the fatal *apierror.Error
 	}{
 		{"empty body", "", 0, nil, io.EOF},
 		{"whitespace only", " \t\r\n", 0, nil, io.EOF},
@@ -112,9 +114,9 @@ func TestStreamDecoder(t *testing.T) {
 
 func checkStreamErr(t *testing.T, got, want error) {
 	t.Helper()
-	var gotE, wantE *Error
+	var gotE, wantE *apierror.Error
 	if errors.As(want, &wantE) {
-		if !errors.As(got, &gotE) || gotE.Code != wantE.Code || gotE.Message != wantE.Message {
+		if !errors.As(got, &gotE) || gotE.Code() != wantE.Code() || gotE.Message != wantE.Message {
 			t.Errorf("error = %#v, want %#v", got, want)
 		}
 		return

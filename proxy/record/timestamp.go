@@ -1,6 +1,8 @@
 package record
 
 import (
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+
 	"time"
 )
 
@@ -14,7 +16,7 @@ const maxTimestampMillis = 253402300799999
 // epoch seconds (a fraction gives milliseconds), or null (zero Time). The
 // result is UTC, truncated to milliseconds, and not before 1970: Kafka treats
 // negative timestamps as "none".
-func (p *parser) timestamp() (time.Time, *Error) {
+func (p *parser) timestamp() (time.Time, *apierror.Error) {
 	if null, err := p.isNull(); null || err != nil {
 		return time.Time{}, err
 	}
@@ -42,7 +44,7 @@ func (p *parser) timestamp() (time.Time, *Error) {
 		return time.Time{}, invalid("timestamp", timestampExpected, v)
 	}
 	if ms < 0 {
-		return time.Time{}, NewError(CodeBadRequest, "Invalid field \"timestamp\": %s is before 1970-01-01T00:00:00Z.", truncate(v, 64))
+		return time.Time{}, apierror.Detailf(apierror.InvalidRecord, "Invalid field \"timestamp\": %s is before 1970-01-01T00:00:00Z.", truncate(v, 64))
 	}
 	return time.UnixMilli(ms).UTC(), nil
 }

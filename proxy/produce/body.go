@@ -1,0 +1,87 @@
+package produce
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// errStopped is what a body read returns once the stream was told to stop
+// reading (shutdown, or the client stopped taking its reports).
+var errStopped = errors.New("stream stopped reading")
+
+// body reads the request body under a read-idle deadline that moves
+// forward when the stream makes progress, and can be stopped from another
+// goroutine: stop
+// sets the connection's read deadline to now, which wakes a blocked Read.
+// The lock makes "check stopped, then move the deadline" atomic against
+// stop, so progress can never push the deadline past a stop.
+//
+// Once the body has returned io.EOF the deadline is left alone: net/http
+// then runs its own background read on the connection, and a deadline that
+// fires under it cancels the connection's context, so every later request
+// on that keep-alive connection would start with a dead context.
+type body struct {
+	r    io.Reader
+	rc   *http.ResponseController
+	idle time.Duration
+
+	mu      sync.Mutex
+	stopped bool
+	eof     bool
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	switch {
+	case b.stopped:
+		b.mu.Unlock()
+		return 0, errStopped
+	case b.eof:
+		b.mu.Unlock()
+		return 0, io.EOF
+	}
+	b.mu.Unlock()
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		b.mu.Lock()
+		b.eof = true
+		b.mu.Unlock()
+	}
+	if err != nil && b.isStopped() {
+		err = errStopped
+	}
+	return n, err
+}
+
+// progress moves the read deadline to one idle timeout from now. The
+// stream calls it when records were read since the last call, before it
+// waits for more: idle means no record in that time, not no byte, so a
+// client trickling bytes that make no record cannot hold a stream for
+// ever.
+func (b *body) progress() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.stopped && !b.eof {
+		_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	}
+}
+
+func (b *body) stop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.stopped {
+		b.stopped = true
+		if !b.eof { // after EOF there is no read to wake
+			_ = b.rc.SetReadDeadline(time.Now())
+		}
+	}
+}
+
+func (b *body) isStopped() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.stopped
+}
