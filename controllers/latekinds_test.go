@@ -43,10 +43,11 @@ func gatewayAPICRD(t *testing.T) string {
 }
 
 // TestLateCRDIsWatchedWithoutRestart runs the operator against an API
-// server of its own that serves neither ServiceMonitors nor HTTPRoutes: a
-// RestProxy asking for both says so in status; once the CRDs are installed
-// (the Gateway API's from its module), the running operator creates them
-// and watches them (a deleted one comes back), without a restart.
+// server of its own that serves no ServiceMonitors, HTTPRoutes or
+// Certificates: a RestProxy asking for all three says so in status; once the
+// CRDs are installed (the Gateway API's from its module, stand-ins for the
+// others), the running operator creates them and watches them (a deleted
+// one comes back), without a restart.
 func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -94,8 +95,12 @@ func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 	}
 	rp := newRestProxy("tenant", "p", func(rp *v1alpha1.RestProxy) {
 		rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: true}}
-		rp.Spec.Expose = &v1alpha1.ExposeSpec{HTTPRoute: &v1alpha1.HTTPRouteExposeSpec{
-			ParentRefs: []v1alpha1.GatewayParentRef{{Name: "public", Namespace: "gateways"}}, Hostnames: []string{"p.example.com"}}}
+		rp.Spec.Expose = &v1alpha1.ExposeSpec{
+			HTTPRoute: &v1alpha1.HTTPRouteExposeSpec{
+				ParentRefs: []v1alpha1.GatewayParentRef{{Name: "public", Namespace: "gateways"}}, Hostnames: []string{"p.example.com"}},
+			Ingress: &v1alpha1.IngressExposeSpec{Host: "p.example.com", TLSSecretName: "p-public",
+				IssuerRef: &v1alpha1.IssuerReference{Name: "letsencrypt", Kind: "ClusterIssuer"}},
+		}
 	})
 	if err := c.Create(ctx, rp); err != nil {
 		t.Fatal(err)
@@ -115,12 +120,20 @@ func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 	}
 	eventually(t, degraded(ReasonKindNotInstalled, "ServiceMonitor monitoring.coreos.com/v1"))
 	eventually(t, degraded(ReasonKindNotInstalled, "HTTPRoute gateway.networking.k8s.io/v1"))
+	eventually(t, degraded(ReasonKindNotInstalled, "Certificate cert-manager.io/v1"))
 
 	if _, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{
-		Paths:              []string{filepath.Join("..", "hack", "testdata", "servicemonitor-crd.yaml"), gatewayAPICRD(t)},
+		Paths: []string{filepath.Join("..", "hack", "testdata", "servicemonitor-crd.yaml"), gatewayAPICRD(t),
+			filepath.Join("..", "hack", "testdata", "certificate-crd.yaml")},
 		ErrorIfPathMissing: true,
 	}); err != nil {
-		t.Fatalf("install the ServiceMonitor and HTTPRoute CRDs: %v", err)
+		t.Fatalf("install the ServiceMonitor, HTTPRoute and Certificate CRDs: %v", err)
+	}
+	cert := &unstructured.Unstructured{}
+	cert.SetGroupVersionKind(manifests.CertificateGVK)
+	eventually(t, func() error { return c.Get(ctx, client.ObjectKeyFromObject(rp), cert) })
+	if name, _, _ := unstructured.NestedString(cert.Object, "spec", "secretName"); name != "p-public" {
+		t.Errorf("Certificate secretName %q, want the Ingress's p-public", name)
 	}
 	route := &unstructured.Unstructured{}
 	route.SetGroupVersionKind(manifests.HTTPRouteGVK)

@@ -55,6 +55,7 @@ import (
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies;ingresses,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // RestProxyReconciler brings each RestProxy's children to its spec.
@@ -182,6 +183,7 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 		SecretsHash:          secretsHash,
 		ServiceMonitorCRD:    r.served(manifests.ServiceMonitorGVK),
 		HTTPRouteCRD:         r.served(manifests.HTTPRouteGVK),
+		CertificateCRD:       r.served(manifests.CertificateGVK),
 	})
 	if err != nil {
 		return outcome{err: &reconcileError{ReasonBuildFailed, fmt.Errorf("build the objects of RestProxy %s: %w", rp.Name, err)}}, nil
@@ -227,6 +229,9 @@ func (r *RestProxyReconciler) notInstalled(rp *v1alpha1.RestProxy) []string {
 	}
 	if e := rp.Spec.Expose; e != nil && e.HTTPRoute != nil && !r.served(manifests.HTTPRouteGVK) {
 		missing("spec.expose.httpRoute", manifests.HTTPRouteGVK, "the Gateway API")
+	}
+	if e := rp.Spec.Expose; e != nil && e.Ingress != nil && e.Ingress.IssuerRef != nil && !r.served(manifests.CertificateGVK) {
+		missing("spec.expose.ingress.issuerRef", manifests.CertificateGVK, "cert-manager")
 	}
 	return notes
 }

@@ -175,7 +175,29 @@ type GatewayParentRef struct {
 	SectionName string `json:"sectionName,omitempty"`
 }
 
+// IssuerReference names a cert-manager Issuer or ClusterIssuer.
+type IssuerReference struct {
+	// Name of the issuer.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+
+	// Kind of the issuer: Issuer (in the RestProxy's namespace, the
+	// default) or ClusterIssuer.
+	// +kubebuilder:validation:Enum=Issuer;ClusterIssuer
+	// +optional
+	Kind string `json:"kind,omitempty"`
+
+	// Group of the issuer; absent: cert-manager.io.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Group string `json:"group,omitempty"`
+}
+
 // IngressExposeSpec configures the Ingress of the produce API.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.issuerRef) || has(self.tlsSecretName)",message="spec.expose.ingress.tlsSecretName is required with issuerRef: cert-manager issues the certificate into it",fieldPath=".tlsSecretName"
 type IngressExposeSpec struct {
 	// ClassName of the Ingress controller; absent: the cluster's default class.
 	// +kubebuilder:validation:MaxLength=253
@@ -194,6 +216,12 @@ type IngressExposeSpec struct {
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	TLSSecretName string `json:"tlsSecretName,omitempty"`
+
+	// IssuerRef has cert-manager issue the certificate for host into
+	// tlsSecretName (which it then requires): the operator creates a
+	// cert-manager.io/v1 Certificate once the cluster serves the kind.
+	// +optional
+	IssuerRef *IssuerReference `json:"issuerRef,omitempty"`
 
 	// Annotations on the Ingress, for its controller (e.g. the backend
 	// protocol when the proxy itself serves HTTPS).

@@ -317,6 +317,21 @@ func TestCELRules(t *testing.T) {
 			},
 		},
 		{
+			rule:    "cert-manager needs the Secret to issue into",
+			message: "spec.expose.ingress.tlsSecretName is required with issuerRef",
+			field:   "spec.expose.ingress.tlsSecretName",
+			bad: []specCase{
+				{"issuerRef without tlsSecretName", func(s *v1alpha1.RestProxySpec) {
+					s.Expose = &v1alpha1.ExposeSpec{Ingress: &v1alpha1.IngressExposeSpec{Host: "a.example.com", IssuerRef: &v1alpha1.IssuerReference{Name: "le"}}}
+				}},
+			},
+			good: []specCase{
+				{"issuerRef with tlsSecretName", func(s *v1alpha1.RestProxySpec) {
+					s.Expose = &v1alpha1.ExposeSpec{Ingress: &v1alpha1.IngressExposeSpec{Host: "a.example.com", TLSSecretName: "a-tls", IssuerRef: &v1alpha1.IssuerReference{Name: "le"}}}
+				}},
+			},
+		},
+		{
 			rule:    "source ranges need a LoadBalancer",
 			message: "spec.expose.loadBalancerSourceRanges needs spec.template.service.type LoadBalancer",
 			field:   "spec.expose.loadBalancerSourceRanges",

@@ -46,6 +46,8 @@ type Input struct {
 	ServiceMonitorCRD bool
 	// HTTPRouteCRD says gateway.networking.k8s.io/v1 HTTPRoute is served.
 	HTTPRouteCRD bool
+	// CertificateCRD says cert-manager.io/v1 Certificate is served.
+	CertificateCRD bool
 }
 
 // ServiceMonitorGVK is the Prometheus operator's ServiceMonitor, built as
@@ -67,13 +69,14 @@ func ManagedKinds() []schema.GroupVersionKind {
 		networkingv1.SchemeGroupVersion.WithKind("Ingress"),
 		ServiceMonitorGVK,
 		HTTPRouteGVK,
+		CertificateGVK,
 	}
 }
 
 // OptionalKinds are the managed kinds a cluster may not serve (their CRDs
 // come with other projects).
 func OptionalKinds() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{ServiceMonitorGVK, HTTPRouteGVK}
+	return []schema.GroupVersionKind{ServiceMonitorGVK, HTTPRouteGVK, CertificateGVK}
 }
 
 // Build returns every child the RestProxy should have now, in the order they
@@ -110,6 +113,9 @@ func Build(in Input) ([]client.Object, error) {
 	}
 	if route := HTTPRoute(in); route != nil {
 		objs = append(objs, route)
+	}
+	if cert := Certificate(in); cert != nil {
+		objs = append(objs, cert)
 	}
 	for _, o := range objs {
 		if o.GetObjectKind().GroupVersionKind().Empty() {

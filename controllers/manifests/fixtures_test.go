@@ -112,6 +112,7 @@ func full() *v1alpha1.RestProxy {
 		Expose: &v1alpha1.ExposeSpec{
 			Ingress: &v1alpha1.IngressExposeSpec{
 				ClassName: "nginx", Host: "orders.kafka.example.com", TLSSecretName: "orders-public-tls",
+				IssuerRef:   &v1alpha1.IssuerReference{Name: "letsencrypt", Kind: "ClusterIssuer", Group: "cert-manager.io"},
 				Annotations: map[string]string{"nginx.ingress.kubernetes.io/backend-protocol": "HTTPS"},
 			},
 			HTTPRoute: &v1alpha1.HTTPRouteExposeSpec{
@@ -178,5 +179,5 @@ func full() *v1alpha1.RestProxy {
 }
 
 func input(rp *v1alpha1.RestProxy) Input {
-	return Input{RestProxy: rp, DefaultImage: testImage, SecretsHash: "sha256:secrets-v1", ServiceMonitorCRD: true, HTTPRouteCRD: true}
+	return Input{RestProxy: rp, DefaultImage: testImage, SecretsHash: "sha256:secrets-v1", ServiceMonitorCRD: true, HTTPRouteCRD: true, CertificateCRD: true}
 }

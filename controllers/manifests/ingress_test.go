@@ -66,3 +66,21 @@ func TestHTTPRoute(t *testing.T) {
 		t.Errorf("an HTTPRoute although the cluster does not serve the kind")
 	}
 }
+
+func TestCertificate(t *testing.T) {
+	in := input(full())
+	cert := Certificate(in)
+	if cert == nil || cert.GroupVersionKind() != CertificateGVK || cert.GetName() != "orders" {
+		t.Fatalf("Certificate = %+v", cert)
+	}
+	spec := cert.Object["spec"].(map[string]any)
+	issuer := spec["issuerRef"].(map[string]any)
+	if spec["secretName"] != "orders-public-tls" || spec["dnsNames"].([]any)[0] != "orders.kafka.example.com" ||
+		issuer["name"] != "letsencrypt" || issuer["kind"] != "ClusterIssuer" || issuer["group"] != "cert-manager.io" {
+		t.Errorf("spec = %v; want the Ingress's host and Secret, from the spec's issuer", spec)
+	}
+	in.CertificateCRD = false
+	if Certificate(in) != nil {
+		t.Errorf("a Certificate although the cluster does not serve the kind")
+	}
+}

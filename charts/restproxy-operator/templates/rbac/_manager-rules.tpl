@@ -68,6 +68,17 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   - patch
   - watch
 - apiGroups:
+  - cert-manager.io
+  resources:
+  - certificates
+  verbs:
+  - create
+  - delete
+  - get
+  - list
+  - patch
+  - watch
+- apiGroups:
   - events.k8s.io
   resources:
   - events
