@@ -170,14 +170,9 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 	if secretsErr != nil && !missingSecrets(secretsErr) {
 		return outcome{err: secretsErr}, nil
 	}
-	pinned, held, err := r.pinnedImage(ctx, rp)
-	if err != nil {
-		return outcome{err: err}, nil
-	}
 	desired, err := manifests.Build(manifests.Input{
 		RestProxy:            rp.DeepCopy(),
 		DefaultImage:         r.DefaultImage,
-		PinnedImage:          pinned,
 		ImagePullSecrets:     localRefs(r.ImagePullSecrets),
 		ManagementNamespaces: r.ManagementNamespaces,
 		SecretsHash:          secretsHash,
@@ -198,15 +193,22 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 	if err := a.nameConflicts(ctx, rp, desired); err != nil {
 		return outcome{err: err}, nil
 	}
+	held, err := r.holdRollout(ctx, rp, desired)
+	if err != nil {
+		return outcome{err: err}, nil
+	}
 	toApply := desired
-	if secretsErr != nil {
+	switch {
+	case secretsErr != nil:
 		toApply = withoutSecretDependents(desired)
+	case held:
+		toApply = withoutDeployment(desired)
 	}
 	dep, err := a.applyChildren(ctx, rp, toApply)
 	if err != nil {
 		return outcome{err: err}, nil
 	}
-	if secretsErr != nil {
+	if secretsErr != nil || held {
 		if dep, err = r.scaleDeployment(ctx, rp); err != nil {
 			return outcome{err: err}, nil
 		}

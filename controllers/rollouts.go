@@ -18,21 +18,22 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
 )
 
-// DefaultMaxConcurrentRollouts is the share of RestProxies that may roll to
-// a new operator proxy image at once.
+// DefaultMaxConcurrentRollouts is the share of RestProxies that may roll at
+// once after an operator upgrade.
 var DefaultMaxConcurrentRollouts = intstr.FromString("5%")
 
 // heldRetry is how often a RestProxy waiting for a rollout slot tries
 // again, should the wake-up when a slot frees be lost.
 const heldRetry = time.Minute
 
-// rolloutPace bounds how many RestProxies roll to the operator's proxy
-// image at once after it changed (an operator upgrade), so an upgrade does
-// not surge every tenant's pods and drain every open stream together. A
-// RestProxy holds a slot from the moment its Deployment is moved to the
-// operator's image until that rollout is complete (every pod updated and
-// available); a rollout that never completes (an image that cannot start)
-// keeps its slot, which stops the upgrade from spreading through the fleet.
+// rolloutPace bounds how many RestProxies roll at once for a change of the
+// operator's own (an operator upgrade: a new proxy image or pod template),
+// so an upgrade does not surge every tenant's pods and drain every open
+// stream together. A RestProxy holds a slot from the moment its Deployment
+// gets the new template until that rollout is complete (every pod updated
+// and available); a rollout that never completes (an image that cannot
+// start) keeps its slot, which stops the upgrade from spreading through the
+// fleet.
 //
 // Only rollouts the pace admitted hold slots: a new tenant or a spec change
 // rolls at once and takes none, so tenants failing for their own reasons
@@ -159,61 +160,57 @@ func (p *rolloutPace) dropWaiting(key types.NamespacedName) {
 	}
 }
 
-// pinnedImage decides the image of a RestProxy that names none: "" follows
-// the operator's DefaultImage, anything else is the image its pods run,
-// kept. held says the RestProxy waits for a rollout slot.
-//
-// The image the pods run is the one the operator last applied
-// (manifests.AppliedImage), so a hand-set image is drift, restored as any.
-//
-//   - No Deployment yet, or it already runs the default image: follow.
-//   - The spec changed since the Deployment was applied (SpecHash): the
-//     pods roll for the change anyway, so they take the new image with it.
-//   - upgradePolicy Manual: keep the image the pods run.
-//   - Automatic: roll when rolloutPace admits it, keep the image until then.
-func (r *RestProxyReconciler) pinnedImage(ctx context.Context, rp *v1alpha1.RestProxy) (image string, held bool, err error) {
-	if rp.Spec.Image != "" {
-		return "", false, nil
+// holdRollout says whether rp's Deployment must keep its current pod
+// template for now, though desired has a new one: the change is the
+// operator's own (a new version: another proxy image, a changed template),
+// not the tenant's (a spec or Kafka TLS Secret change, which roll at once),
+// and either spec.upgradePolicy is Manual (held until the spec changes) or
+// rolloutPace has no slot free (held until one frees up). A Deployment
+// written by an operator without the hash annotations counts as unchanged
+// in spec and Secrets, so upgrading to this version is paced too.
+func (r *RestProxyReconciler) holdRollout(ctx context.Context, rp *v1alpha1.RestProxy, desired []client.Object) (bool, error) {
+	var want *appsv1.Deployment
+	for _, obj := range desired {
+		if d, ok := obj.(*appsv1.Deployment); ok {
+			want = d
+		}
 	}
-	dep := &appsv1.Deployment{}
-	err = r.Client.Get(ctx, client.ObjectKeyFromObject(rp), dep)
+	current := &appsv1.Deployment{}
+	err := r.Client.Get(ctx, client.ObjectKeyFromObject(rp), current)
 	switch {
 	case client.IgnoreNotFound(err) != nil:
-		return "", false, fmt.Errorf("read Deployment %s: %w", rp.Name, err)
-	case err != nil || !metav1.IsControlledBy(dep, rp):
-		return "", false, nil
+		return false, fmt.Errorf("read Deployment %s: %w", rp.Name, err)
+	case err != nil || want == nil || !metav1.IsControlledBy(current, rp):
+		return false, nil
 	}
-	running := manifests.AppliedImage(dep)
-	if running == "" || running == r.DefaultImage {
-		return "", false, nil
+	if current.Annotations[manifests.TemplateHashAnnotation] == want.Annotations[manifests.TemplateHashAnnotation] {
+		return false, nil // the pods would not roll
 	}
-	if applied := dep.Annotations[manifests.SpecHashAnnotation]; applied != "" && applied != manifests.SpecHash(rp) {
-		return "", false, nil
+	if applied := current.Annotations[manifests.SpecHashAnnotation]; applied != "" && applied != want.Annotations[manifests.SpecHashAnnotation] {
+		return false, nil // the tenant changed the spec
+	}
+	if current.Spec.Template.Annotations[manifests.SecretsHashAnnotation] != want.Spec.Template.Annotations[manifests.SecretsHashAnnotation] {
+		return false, nil // a Kafka TLS Secret was rotated
 	}
 	if rp.Spec.UpgradePolicy == v1alpha1.UpgradePolicyManual {
-		return running, false, nil
+		return true, nil
 	}
 	if r.pace == nil {
-		return "", false, nil
+		return false, nil
 	}
 	var all v1alpha1.RestProxyList
 	if err := r.Client.List(ctx, &all, client.UnsafeDisableDeepCopy); err != nil {
-		return "", false, fmt.Errorf("count RestProxies: %w", err)
+		return false, fmt.Errorf("count RestProxies: %w", err)
 	}
 	admitted, err := r.pace.admit(client.ObjectKeyFromObject(rp), len(all.Items))
-	if err != nil || admitted {
-		return "", false, err
-	}
-	return running, true, nil
+	return !admitted, err
 }
 
-// observeRollout tells the pace whether rp is still rolling to the
-// operator's image now that its Deployment is dep.
+// observeRollout tells the pace whether rp, if admitted, is still rolling
+// now that its Deployment is dep.
 func (r *RestProxyReconciler) observeRollout(rp *v1alpha1.RestProxy, dep *appsv1.Deployment) {
 	if r.pace == nil {
 		return
 	}
-	rolling := rp.Spec.Image == "" && dep != nil &&
-		manifests.RunningImage(dep) == r.DefaultImage && !rolledOut(dep)
-	r.pace.observe(client.ObjectKeyFromObject(rp), rolling)
+	r.pace.observe(client.ObjectKeyFromObject(rp), dep != nil && !rolledOut(dep))
 }

@@ -121,10 +121,23 @@ func withoutSecretDependents(desired []client.Object) []client.Object {
 	return rest
 }
 
+// withoutDeployment leaves the Deployment out of desired: its rollout is
+// held (holdRollout), and only its scale follows the spec meanwhile.
+func withoutDeployment(desired []client.Object) []client.Object {
+	var rest []client.Object
+	for _, obj := range desired {
+		if _, ok := obj.(*appsv1.Deployment); !ok {
+			rest = append(rest, obj)
+		}
+	}
+	return rest
+}
+
 // scaleDeployment brings the replicas of rp's existing Deployment to the
 // spec through its scale subresource, leaving its pod template alone, and
 // returns it (nil when there is none): scaling keeps working while a
-// Secret is missing. The next full apply takes the field back.
+// Secret is missing or a rollout is held. The next full apply takes the
+// field back.
 func (r *RestProxyReconciler) scaleDeployment(ctx context.Context, rp *v1alpha1.RestProxy) (*appsv1.Deployment, error) {
 	dep := &appsv1.Deployment{}
 	err := r.Client.Get(ctx, client.ObjectKeyFromObject(rp), dep)

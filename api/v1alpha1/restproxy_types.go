@@ -33,11 +33,12 @@ type RestProxySpec struct {
 	// +optional
 	Image string `json:"image,omitempty"`
 
-	// UpgradePolicy says how a RestProxy without spec.image follows a new
-	// operator proxy image (--proxy-image): Automatic (the default) rolls
-	// it, at the pace the operator's --max-concurrent-rollouts allows
-	// across all RestProxies; Manual keeps the image its pods run until its
-	// spec changes.
+	// UpgradePolicy says how the RestProxy's pods follow an upgrade of the
+	// operator (a new --proxy-image, or a pod template it builds
+	// differently): Automatic (the default) rolls them, at the pace the
+	// operator's --max-concurrent-rollouts allows across all RestProxies;
+	// Manual keeps the pods as they are until the spec changes (scaling
+	// does not count).
 	//
 	// No CRD default: the operator tells a spec change from an operator
 	// upgrade by a hash of the spec, which a default added by a newer CRD

@@ -25,10 +25,6 @@ type Input struct {
 	RestProxy *v1alpha1.RestProxy
 	// DefaultImage is the operator's --proxy-image, used when spec.image is empty.
 	DefaultImage string
-	// PinnedImage, when set, replaces DefaultImage: the image the pods run
-	// now, kept by spec.upgradePolicy Manual or while the RestProxy waits
-	// for a rollout slot after the operator's image changed.
-	PinnedImage string
 	// SecretsHash is a hash of the contents of every key RollingSecretRefs
 	// lists (the Kafka TLS Secrets), computed by the reconciler from what it
 	// read. The Secrets the proxy re-reads are left out, so rotating them

@@ -42,8 +42,9 @@ func deployment(in Input, config []byte) *appsv1.Deployment {
 	replicas := Replicas(rp)
 	maxUnavailable := intstr.FromInt32(0)
 	maxSurge := intstr.FromInt32(1)
+	template := podTemplate(in, config)
 	meta := objectMeta(rp, rp.Name)
-	meta.Annotations = map[string]string{SpecHashAnnotation: SpecHash(rp), ProxyImageAnnotation: proxyImage(in)}
+	meta.Annotations = map[string]string{SpecHashAnnotation: SpecHash(rp), TemplateHashAnnotation: TemplateHash(template)}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: meta,
@@ -60,7 +61,7 @@ func deployment(in Input, config []byte) *appsv1.Deployment {
 					MaxSurge:       &maxSurge,
 				},
 			},
-			Template:                podTemplate(in, config),
+			Template:                template,
 			ProgressDeadlineSeconds: ptrTo(progressDeadline(rp)),
 		},
 	}

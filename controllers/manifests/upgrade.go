@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
 )
@@ -14,25 +15,10 @@ import (
 // SpecHashAnnotation, on the Deployment (not its pod template, so it rolls
 // nothing), is SpecHash of the spec the Deployment was last applied from.
 // The reconciler compares it with the current spec to tell a change of the
-// spec (which moves a RestProxy to the operator's proxy image at once) from
-// an operator upgrade (which, under spec.upgradePolicy Manual, does not,
-// and under Automatic waits for a rollout slot).
+// spec (which rolls the pods at once) from an operator upgrade (which,
+// under spec.upgradePolicy Manual, does not, and under Automatic waits for
+// a rollout slot).
 const SpecHashAnnotation = "kafka.restproxy.dev/spec-hash"
-
-// ProxyImageAnnotation, on the Deployment, is the proxy image the operator
-// applied: the image its pods run unless someone set another by hand,
-// which the operator reverts as any drift.
-const ProxyImageAnnotation = "kafka.restproxy.dev/proxy-image"
-
-// AppliedImage is the proxy image the operator last applied to dep: its
-// ProxyImageAnnotation, or for a Deployment an older operator wrote
-// without it, the image of its proxy container.
-func AppliedImage(dep *appsv1.Deployment) string {
-	if image := dep.Annotations[ProxyImageAnnotation]; image != "" {
-		return image
-	}
-	return RunningImage(dep)
-}
 
 // SpecHash is a hash of rp's spec without replicas: scaling, by hand or by
 // an autoscaler, is not a change of the spec that upgrades the proxy.
@@ -48,17 +34,31 @@ func SpecHash(rp *v1alpha1.RestProxy) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// proxyImage is the image of the proxy container: the spec's, else the one
-// the upgrade policy or the rollout pace holds the RestProxy on, else the
+// proxyImage is the image of the proxy container: the spec's, else the
 // operator's default.
 func proxyImage(in Input) string {
-	switch {
-	case in.RestProxy.Spec.Image != "":
+	if in.RestProxy.Spec.Image != "" {
 		return in.RestProxy.Spec.Image
-	case in.PinnedImage != "":
-		return in.PinnedImage
 	}
 	return in.DefaultImage
+}
+
+// TemplateHashAnnotation, on the Deployment, is TemplateHash of the pod
+// template the operator last applied. The reconciler compares it with the
+// desired template's to see that applying would roll the pods, and with
+// the spec and Secrets hashes to see whether the operator itself (a new
+// version: a new proxy image, a changed template) or the tenant causes it.
+const TemplateHashAnnotation = "kafka.restproxy.dev/template-hash"
+
+// TemplateHash is a hash of a pod template as the operator builds it.
+func TemplateHash(t corev1.PodTemplateSpec) string {
+	data, err := json.Marshal(t)
+	if err != nil {
+		// A template of Go values always encodes.
+		panic("encode pod template: " + err.Error())
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // RunningImage is the image of the proxy container in dep's pod template;

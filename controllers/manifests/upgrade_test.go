@@ -4,18 +4,17 @@ import "testing"
 
 func TestProxyImage(t *testing.T) {
 	tests := []struct {
-		name                     string
-		spec, pinned, dflt, want string
+		name             string
+		spec, dflt, want string
 	}{
-		{"the operator's default", "", "", "reg/restproxy:v2", "reg/restproxy:v2"},
-		{"pinned to what the pods run", "", "reg/restproxy:v1", "reg/restproxy:v2", "reg/restproxy:v1"},
-		{"the spec's image wins", "reg/custom:1", "reg/restproxy:v1", "reg/restproxy:v2", "reg/custom:1"},
+		{"the operator's default", "", "reg/restproxy:v2", "reg/restproxy:v2"},
+		{"the spec's image wins", "reg/custom:1", "reg/restproxy:v2", "reg/custom:1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rp := minimal()
 			rp.Spec.Image = tt.spec
-			d := mustDeployment(t, Input{RestProxy: rp, DefaultImage: tt.dflt, PinnedImage: tt.pinned})
+			d := mustDeployment(t, Input{RestProxy: rp, DefaultImage: tt.dflt})
 			if got := RunningImage(d); got != tt.want {
 				t.Errorf("image = %q, want %q", got, tt.want)
 			}
@@ -55,18 +54,23 @@ func TestImageVersion(t *testing.T) {
 	}
 }
 
-// TestAppliedImageIgnoresAHandSetImage: the image the operator applied is
-// on the Deployment, so `kubectl set image` is drift to revert, not an
-// image an upgrade policy keeps.
-func TestAppliedImageIgnoresAHandSetImage(t *testing.T) {
+// TestTemplateHash: the Deployment carries the hash of the pod template it
+// was built with, which changes with the template (an image, a config) and
+// not with what does not roll the pods (replicas).
+func TestTemplateHash(t *testing.T) {
 	d := mustDeployment(t, input(minimal()))
-	d.Spec.Template.Spec.Containers[0].Image = "reg/by-hand:1"
-	if got := AppliedImage(d); got != testImage {
-		t.Errorf("AppliedImage = %q, want the operator's %q", got, testImage)
+	if got := d.Annotations[TemplateHashAnnotation]; got != TemplateHash(d.Spec.Template) {
+		t.Errorf("annotation %s = %q, want the template's hash %q", TemplateHashAnnotation, got, TemplateHash(d.Spec.Template))
 	}
-	delete(d.Annotations, ProxyImageAnnotation) // written by an older operator
-	if got := AppliedImage(d); got != "reg/by-hand:1" {
-		t.Errorf("AppliedImage without the annotation = %q, want the container's", got)
+	newImage := input(minimal())
+	newImage.DefaultImage = "reg/restproxy:v9"
+	if mustDeployment(t, newImage).Annotations[TemplateHashAnnotation] == d.Annotations[TemplateHashAnnotation] {
+		t.Errorf("a new default image kept the template hash")
+	}
+	scaled := minimal()
+	scaled.Spec.Replicas = ptrTo[int32](5)
+	if mustDeployment(t, input(scaled)).Annotations[TemplateHashAnnotation] != d.Annotations[TemplateHashAnnotation] {
+		t.Errorf("scaling changed the template hash")
 	}
 }
 
