@@ -166,8 +166,9 @@ func (p *rolloutPace) dropWaiting(key types.NamespacedName) {
 // not the tenant's (a spec or Kafka TLS Secret change, which roll at once),
 // and either spec.upgradePolicy is Manual (held until the spec changes) or
 // rolloutPace has no slot free (held until one frees up). A Deployment
-// written by an operator without the hash annotations counts as unchanged
-// in spec and Secrets, so upgrading to this version is paced too.
+// written by an operator without these hash annotations counts as
+// unchanged in spec and Secrets (an older operator hashed other Secrets),
+// so upgrading to this version is paced too.
 func (r *RestProxyReconciler) holdRollout(ctx context.Context, rp *v1alpha1.RestProxy, desired []client.Object) (bool, error) {
 	var want *appsv1.Deployment
 	for _, obj := range desired {
@@ -183,14 +184,24 @@ func (r *RestProxyReconciler) holdRollout(ctx context.Context, rp *v1alpha1.Rest
 	case err != nil || want == nil || !metav1.IsControlledBy(current, rp):
 		return false, nil
 	}
-	if current.Annotations[manifests.TemplateHashAnnotation] == want.Annotations[manifests.TemplateHashAnnotation] {
+	applied := current.Annotations[manifests.TemplateHashAnnotation]
+	if applied == want.Annotations[manifests.TemplateHashAnnotation] {
 		return false, nil // the pods would not roll
 	}
-	if applied := current.Annotations[manifests.SpecHashAnnotation]; applied != "" && applied != want.Annotations[manifests.SpecHashAnnotation] {
+	specHash := current.Annotations[manifests.SpecHashAnnotation]
+	if specHash != "" && specHash != want.Annotations[manifests.SpecHashAnnotation] {
 		return false, nil // the tenant changed the spec
 	}
-	if current.Spec.Template.Annotations[manifests.SecretsHashAnnotation] != want.Spec.Template.Annotations[manifests.SecretsHashAnnotation] {
+	// Without the template hash, an older operator wrote the Deployment,
+	// with a secrets hash over other Secrets: it says nothing.
+	if applied != "" && current.Spec.Template.Annotations[manifests.SecretsHashAnnotation] != want.Spec.Template.Annotations[manifests.SecretsHashAnnotation] {
 		return false, nil // a Kafka TLS Secret was rotated
+	}
+	if specHash == "" {
+		// So that a change of the spec from now on is seen, and rolls.
+		if err := r.stampSpecHash(ctx, current, want.Annotations[manifests.SpecHashAnnotation]); err != nil {
+			return false, err
+		}
 	}
 	if rp.Spec.UpgradePolicy == v1alpha1.UpgradePolicyManual {
 		return true, nil
@@ -204,6 +215,16 @@ func (r *RestProxyReconciler) holdRollout(ctx context.Context, rp *v1alpha1.Rest
 	}
 	admitted, err := r.pace.admit(client.ObjectKeyFromObject(rp), len(all.Items))
 	return !admitted, err
+}
+
+// stampSpecHash records on a Deployment an older operator wrote the hash of
+// the spec it stands for now, leaving everything else as it is.
+func (r *RestProxyReconciler) stampSpecHash(ctx context.Context, dep *appsv1.Deployment, hash string) error {
+	patch := client.RawPatch(types.MergePatchType, fmt.Appendf(nil, `{"metadata":{"annotations":{%q:%q}}}`, manifests.SpecHashAnnotation, hash))
+	if err := r.Client.Patch(ctx, dep, patch, client.FieldOwner(FieldOwner)); err != nil {
+		return &reconcileError{ReasonApplyFailed, fmt.Errorf("annotate Deployment %s: %w", dep.Name, err)}
+	}
+	return nil
 }
 
 // observeRollout tells the pace whether rp, if admitted, is still rolling

@@ -8,6 +8,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -149,6 +150,17 @@ func TestOperatorUpgradeRollsAtBoundedPace(t *testing.T) {
 		waitVersion(rp, "v1")
 	}
 	stopV1()
+	// As an operator before the template hash would have left them: no
+	// hash annotations, and a secrets hash over other Secrets.
+	for _, rp := range all {
+		dep := waitDeployment(t, rp, nil)
+		legacy := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"`+manifests.TemplateHashAnnotation+`":null,"`+
+			manifests.SpecHashAnnotation+`":null}},"spec":{"template":{"metadata":{"annotations":{"`+manifests.SecretsHashAnnotation+`":"older-operator"}}}}}`))
+		if err := k8s.Patch(ctx, dep, legacy); err != nil {
+			t.Fatalf("make Deployment %s look older: %v", dep.Name, err)
+		}
+		markRolledOut(t, rp)
+	}
 
 	// The upgrade: every RestProxy reconciled by the new operator, one of
 	// the three Automatic ones admitted to roll.
