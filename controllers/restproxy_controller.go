@@ -216,7 +216,8 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 	if err := a.pruneChildren(ctx, rp, desired, r.served); err != nil {
 		return outcome{err: err}, dep
 	}
-	return outcome{err: secretsErr, upgradeHeld: held, notInstalled: r.notInstalled(rp)}, dep
+	return outcome{err: secretsErr, upgradeHeld: held, manual: held && rp.Spec.UpgradePolicy == v1alpha1.UpgradePolicyManual,
+		notInstalled: r.notInstalled(rp)}, dep
 }
 
 // notInstalled describes what rp asks for but the cluster cannot hold yet.

@@ -1,11 +1,13 @@
 package controllers
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -113,5 +115,29 @@ func TestProxyVersionShowsTheCompletedRollout(t *testing.T) {
 	done := computeStatus(rp, observation{deployment: deployment(2, withImage("reg/restproxy:v2"), rolled)}, outcome{}, now)
 	if done.ProxyVersion != "v2" {
 		t.Errorf("proxyVersion = %q once rolled out, want v2", done.ProxyVersion)
+	}
+}
+
+// TestHeldUpgradeShowsInProgressing: a settled RestProxy whose pods wait
+// for an operator upgrade says so, and why.
+func TestHeldUpgradeShowsInProgressing(t *testing.T) {
+	rp := &v1alpha1.RestProxy{ObjectMeta: metav1.ObjectMeta{Name: "p", Generation: 1}}
+	dep := deployment(1, rolled)
+	for _, tc := range []struct {
+		out  outcome
+		want string
+	}{
+		{outcome{}, ReasonRolloutComplete},
+		{outcome{upgradeHeld: true}, ReasonUpgradeHeld},
+		{outcome{upgradeHeld: true, manual: true}, ReasonUpgradeHeld},
+	} {
+		st := computeStatus(rp, observation{deployment: dep}, tc.out, metav1.Now())
+		c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionProgressing)
+		if c == nil || c.Reason != tc.want || (tc.out.manual && !strings.Contains(c.Message, "Manual")) {
+			t.Errorf("outcome %+v: Progressing = %+v, want reason %s", tc.out, c, tc.want)
+		}
+		if r := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReady); r == nil || r.Status != metav1.ConditionTrue {
+			t.Errorf("outcome %+v: Ready = %+v, want True: the pods serve", tc.out, r)
+		}
 	}
 }

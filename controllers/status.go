@@ -27,6 +27,7 @@ const (
 	ReasonPruneFailed              = "PruneFailed"
 	ReasonNameConflict             = "NameConflict"
 	ReasonKindNotInstalled         = "KindNotInstalled"
+	ReasonUpgradeHeld              = "UpgradeHeld"
 	ReasonReconcileFailed          = "ReconcileFailed"
 	ReasonDeploymentNotFound       = "DeploymentNotFound"
 	ReasonDeploymentAvailable      = "DeploymentAvailable"
@@ -48,9 +49,12 @@ type outcome struct {
 	// they were applied and pruned. A *reconcileError carries the condition
 	// reason.
 	err error
-	// upgradeHeld: the operator's proxy image changed, and the RestProxy
-	// keeps its pods' image until rolloutPace admits it.
+	// upgradeHeld: an operator upgrade changes the pods, and the
+	// Deployment keeps its template until rolloutPace admits the RestProxy
+	// (or, under upgradePolicy Manual, until the spec changes).
 	upgradeHeld bool
+	// manual: upgradeHeld is upgradePolicy Manual's doing.
+	manual bool
 	// notInstalled describes each object the spec asks for whose kind the
 	// cluster does not serve (its CRD is not installed): everything else
 	// was applied, and the object follows once the kind appears.
@@ -125,7 +129,7 @@ func computeStatus(rp *v1alpha1.RestProxy, obs observation, out outcome, now met
 		set(degradedCondition(out))
 	}
 	set(availableCondition(dep))
-	set(progressingCondition(dep, obs.podProblems))
+	set(heldUpgrade(progressingCondition(dep, obs.podProblems), out))
 	set(readyCondition(out, dep, obs.url, obs.podProblems))
 
 	if !out.paused && out.err == nil {
@@ -189,6 +193,20 @@ func progressingCondition(dep *appsv1.Deployment, problems string) metav1.Condit
 		c.Message = fmt.Sprintf("%d of %d pods run the current template", dep.Status.UpdatedReplicas, desiredReplicas(dep))
 	default:
 		c.Status, c.Reason, c.Message = metav1.ConditionTrue, ReasonRolloutInProgress, withPodProblems(rolloutProgress(dep), problems)
+	}
+	return c
+}
+
+// heldUpgrade says on a settled Progressing condition that an operator
+// upgrade waits to roll the pods, and why.
+func heldUpgrade(c metav1.Condition, out outcome) metav1.Condition {
+	if !out.upgradeHeld || c.Reason != ReasonRolloutComplete {
+		return c
+	}
+	c.Reason = ReasonUpgradeHeld
+	c.Message = "an upgrade of the operator changes the pods; they roll when a slot frees up (--max-concurrent-rollouts)"
+	if out.manual {
+		c.Message = "an upgrade of the operator changes the pods; spec.upgradePolicy is Manual, so they roll with the next change of the spec"
 	}
 	return c
 }

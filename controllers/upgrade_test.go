@@ -3,10 +3,12 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -204,11 +206,35 @@ func TestOperatorUpgradeRollsAtBoundedPace(t *testing.T) {
 
 	// Manual keeps v1 through a reconcile of the new operator...
 	key := client.ObjectKeyFromObject(manual)
+	// ...which stamped the spec hash on its older Deployment (a change of
+	// the Deployment's generation, which its controller would observe).
+	waitDeployment(t, manual, func(dep *appsv1.Deployment) error {
+		if dep.Annotations[manifests.SpecHashAnnotation] == "" {
+			return fmt.Errorf("no %s on the held Deployment", manifests.SpecHashAnnotation)
+		}
+		return nil
+	})
+	markRolledOut(t, manual)
 	patch(t, manual, func(rp *v1alpha1.RestProxy) { rp.Annotations = map[string]string{"test.restproxy.dev/poke": "1"} })
 	opV2.seen.waitReconciled(t, key, manual.ResourceVersion)
 	if got := imageOf(manual); got != v1 {
 		t.Errorf("Manual RestProxy runs %q after the upgrade, want %s kept", got, v1)
 	}
+	eventually(t, func() error {
+		got := &v1alpha1.RestProxy{}
+		get(t, key, got)
+		if c := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionProgressing); c == nil || c.Reason != ReasonUpgradeHeld || !strings.Contains(c.Message, "Manual") {
+			dep := &appsv1.Deployment{}
+			get(t, key, dep)
+			var managers []string
+			for _, mf := range dep.ManagedFields {
+				managers = append(managers, fmt.Sprintf("%s/%s/%s@%s", mf.Manager, mf.Operation, mf.Subresource, mf.Time))
+			}
+			return fmt.Errorf("Progressing = %+v, want UpgradeHeld naming upgradePolicy Manual; Deployment generation %d, observed %d, managers %v, template annotations %v",
+				c, dep.Generation, dep.Status.ObservedGeneration, managers, dep.Spec.Template.Annotations)
+		}
+		return nil
+	})
 	// ...and takes v2 with a change of its spec.
 	patch(t, manual, func(rp *v1alpha1.RestProxy) { rp.Spec.Logging = &v1alpha1.LoggingSpec{Level: "debug", Format: "json"} })
 	waitDeployment(t, manual, func(dep *appsv1.Deployment) error {

@@ -13,7 +13,8 @@ import (
 )
 
 // SpecHashAnnotation, on the Deployment (not its pod template, so it rolls
-// nothing), is SpecHash of the spec the Deployment was last applied from.
+// nothing, though like any Deployment annotation it moves the generation),
+// is SpecHash of the spec the Deployment was last applied from.
 // The reconciler compares it with the current spec to tell a change of the
 // spec (which rolls the pods at once) from an operator upgrade (which,
 // under spec.upgradePolicy Manual, does not, and under Automatic waits for
