@@ -188,8 +188,8 @@ func (r *RestProxyReconciler) holdRollout(ctx context.Context, rp *v1alpha1.Rest
 	if applied == want.Annotations[manifests.TemplateHashAnnotation] {
 		return false, nil // the pods would not roll
 	}
-	specHash := current.Annotations[manifests.SpecHashAnnotation]
-	if specHash != "" && specHash != want.Annotations[manifests.SpecHashAnnotation] {
+	specHash := current.Labels[manifests.SpecHashLabel]
+	if specHash != "" && specHash != want.Labels[manifests.SpecHashLabel] {
 		return false, nil // the tenant changed the spec
 	}
 	// Without the template hash, an older operator wrote the Deployment,
@@ -199,7 +199,7 @@ func (r *RestProxyReconciler) holdRollout(ctx context.Context, rp *v1alpha1.Rest
 	}
 	if specHash == "" {
 		// So that a change of the spec from now on is seen, and rolls.
-		if err := r.stampSpecHash(ctx, current, want.Annotations[manifests.SpecHashAnnotation]); err != nil {
+		if err := r.stampSpecHash(ctx, current, want.Labels[manifests.SpecHashLabel]); err != nil {
 			return false, err
 		}
 	}
@@ -220,7 +220,7 @@ func (r *RestProxyReconciler) holdRollout(ctx context.Context, rp *v1alpha1.Rest
 // stampSpecHash records on a Deployment an older operator wrote the hash of
 // the spec it stands for now, leaving everything else as it is.
 func (r *RestProxyReconciler) stampSpecHash(ctx context.Context, dep *appsv1.Deployment, hash string) error {
-	patch := client.RawPatch(types.MergePatchType, fmt.Appendf(nil, `{"metadata":{"annotations":{%q:%q}}}`, manifests.SpecHashAnnotation, hash))
+	patch := client.RawPatch(types.MergePatchType, fmt.Appendf(nil, `{"metadata":{"labels":{%q:%q}}}`, manifests.SpecHashLabel, hash))
 	if err := r.Client.Patch(ctx, dep, patch, client.FieldOwner(FieldOwner)); err != nil {
 		return &reconcileError{ReasonApplyFailed, fmt.Errorf("annotate Deployment %s: %w", dep.Name, err)}
 	}

@@ -156,8 +156,8 @@ func TestOperatorUpgradeRollsAtBoundedPace(t *testing.T) {
 	// hash annotations, and a secrets hash over other Secrets.
 	for _, rp := range all {
 		dep := waitDeployment(t, rp, nil)
-		legacy := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"`+manifests.TemplateHashAnnotation+`":null,"`+
-			manifests.SpecHashAnnotation+`":null}},"spec":{"template":{"metadata":{"annotations":{"`+manifests.SecretsHashAnnotation+`":"older-operator"}}}}}`))
+		legacy := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"`+manifests.TemplateHashAnnotation+`":null},"labels":{"`+
+			manifests.SpecHashLabel+`":null}},"spec":{"template":{"metadata":{"annotations":{"`+manifests.SecretsHashAnnotation+`":"older-operator"}}}}}`))
 		if err := k8s.Patch(ctx, dep, legacy); err != nil {
 			t.Fatalf("make Deployment %s look older: %v", dep.Name, err)
 		}
@@ -206,15 +206,17 @@ func TestOperatorUpgradeRollsAtBoundedPace(t *testing.T) {
 
 	// Manual keeps v1 through a reconcile of the new operator...
 	key := client.ObjectKeyFromObject(manual)
-	// ...which stamped the spec hash on its older Deployment (a change of
-	// the Deployment's generation, which its controller would observe).
-	waitDeployment(t, manual, func(dep *appsv1.Deployment) error {
-		if dep.Annotations[manifests.SpecHashAnnotation] == "" {
-			return fmt.Errorf("no %s on the held Deployment", manifests.SpecHashAnnotation)
+	// ...which stamped the spec hash on its older Deployment, without
+	// changing its generation.
+	held := waitDeployment(t, manual, func(dep *appsv1.Deployment) error {
+		if dep.Labels[manifests.SpecHashLabel] == "" {
+			return fmt.Errorf("no %s label on the held Deployment", manifests.SpecHashLabel)
 		}
 		return nil
 	})
-	markRolledOut(t, manual)
+	if held.Generation != held.Status.ObservedGeneration {
+		t.Errorf("the held Deployment is at generation %d, observed %d: stamping the spec hash moved it", held.Generation, held.Status.ObservedGeneration)
+	}
 	patch(t, manual, func(rp *v1alpha1.RestProxy) { rp.Annotations = map[string]string{"test.restproxy.dev/poke": "1"} })
 	opV2.seen.waitReconciled(t, key, manual.ResourceVersion)
 	if got := imageOf(manual); got != v1 {

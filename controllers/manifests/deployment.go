@@ -44,7 +44,8 @@ func deployment(in Input, config []byte) *appsv1.Deployment {
 	maxSurge := intstr.FromInt32(1)
 	template := podTemplate(in, config)
 	meta := objectMeta(rp, rp.Name)
-	meta.Annotations = map[string]string{SpecHashAnnotation: SpecHash(rp), TemplateHashAnnotation: TemplateHash(template)}
+	meta.Labels[SpecHashLabel] = SpecHash(rp)
+	meta.Annotations = map[string]string{TemplateHashAnnotation: TemplateHash(template)}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: meta,

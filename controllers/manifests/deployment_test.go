@@ -39,8 +39,10 @@ func TestDeploymentIdentity(t *testing.T) {
 			if d.Name != "orders" || d.Namespace != "tenant-a" {
 				t.Errorf("name = %s/%s; want tenant-a/orders", d.Namespace, d.Name)
 			}
-			if !reflect.DeepEqual(d.Labels, Labels(rp)) {
-				t.Errorf("labels = %v; want %v", d.Labels, Labels(rp))
+			want := Labels(rp)
+			want[SpecHashLabel] = SpecHash(rp)
+			if !reflect.DeepEqual(d.Labels, want) {
+				t.Errorf("labels = %v; want %v", d.Labels, want)
 			}
 			if !reflect.DeepEqual(d.Spec.Selector.MatchLabels, SelectorLabels(rp)) {
 				t.Errorf("selector = %v; want %v", d.Spec.Selector.MatchLabels, SelectorLabels(rp))

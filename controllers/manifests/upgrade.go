@@ -12,17 +12,19 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
 )
 
-// SpecHashAnnotation, on the Deployment (not its pod template, so it rolls
-// nothing, though like any Deployment annotation it moves the generation),
-// is SpecHash of the spec the Deployment was last applied from.
+// SpecHashLabel, on the Deployment (not its pod template, so it rolls
+// nothing; a label, since a change of a Deployment's annotations moves its
+// generation, which status would report as a rollout), is SpecHash of the
+// spec the Deployment was last applied from.
 // The reconciler compares it with the current spec to tell a change of the
 // spec (which rolls the pods at once) from an operator upgrade (which,
 // under spec.upgradePolicy Manual, does not, and under Automatic waits for
 // a rollout slot).
-const SpecHashAnnotation = "kafka.restproxy.dev/spec-hash"
+const SpecHashLabel = "kafka.restproxy.dev/spec-hash"
 
-// SpecHash is a hash of rp's spec without replicas: scaling, by hand or by
-// an autoscaler, is not a change of the spec that upgrades the proxy.
+// SpecHash is a hash of rp's spec without replicas (scaling, by hand or by
+// an autoscaler, is not a change of the spec that upgrades the proxy), in
+// 40 hex digits, to fit a label value.
 func SpecHash(rp *v1alpha1.RestProxy) string {
 	spec := rp.Spec.DeepCopy()
 	spec.Replicas = nil
@@ -32,7 +34,7 @@ func SpecHash(rp *v1alpha1.RestProxy) string {
 		panic("encode RestProxy spec: " + err.Error())
 	}
 	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(sum[:20])
 }
 
 // proxyImage is the image of the proxy container: the spec's, else the

@@ -34,8 +34,8 @@ func TestSpecHashIgnoresReplicasOnly(t *testing.T) {
 	if SpecHash(edited) == base {
 		t.Errorf("a spec edit kept the spec hash")
 	}
-	if got := mustDeployment(t, input(minimal())).Annotations[SpecHashAnnotation]; got != base {
-		t.Errorf("Deployment annotation %s = %q, want %q", SpecHashAnnotation, got, base)
+	if got := mustDeployment(t, input(minimal())).Labels[SpecHashLabel]; got != base {
+		t.Errorf("Deployment label %s = %q, want %q", SpecHashLabel, got, base)
 	}
 }
 
