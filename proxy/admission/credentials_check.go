@@ -115,11 +115,14 @@ func (f *credentialsFile) bcryptMatches(hashes [][]byte, secret string) bool {
 func (f *credentialsFile) remember(a attempt, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(a.creds.verified) < maxVerified {
-		a.creds.verified[a.key] = ok
+	// Only successes: guesses would fill the cache and push valid
+	// credentials out of it, and the bcrypt runs a client address may cause
+	// are bounded anyway.
+	if ok && len(a.creds.verified) < maxVerified {
+		a.creds.verified[a.key] = true
 	}
 }
 
-// maxVerified bounds the cache of bcrypt verdicts, failures included, so
-// guessing clients cannot grow it without bound.
+// maxVerified bounds the cache of bcrypt verdicts: the distinct valid
+// credentials of one file version.
 const maxVerified = 4096
