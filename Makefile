@@ -116,10 +116,12 @@ run: ## Run the operator against the cluster of the current kubeconfig.
 	$(GO) run . operator $(RUN_ARGS)
 
 .PHONY: build-installer
-build-installer: manifests kustomize ## Render config/default with IMG into dist/install.yaml.
+build-installer: manifests kustomize ## Render config/default with IMG into dist/install.yaml, and the same split into dist/crds.yaml and dist/operator.yaml.
 	@mkdir -p dist
 	@{ $(RENDER_DEFAULT); } > dist/install.yaml.tmp && mv dist/install.yaml.tmp dist/install.yaml
-	@echo "wrote dist/install.yaml"
+	@$(KUSTOMIZE) build config/crd > dist/crds.yaml.tmp && mv dist/crds.yaml.tmp dist/crds.yaml
+	@{ $(RENDER_OPERATOR); } > dist/operator.yaml.tmp && mv dist/operator.yaml.tmp dist/operator.yaml
+	@echo "wrote dist/install.yaml, dist/crds.yaml and dist/operator.yaml"
 
 ##@ Deployment
 
@@ -148,6 +150,14 @@ undeploy: kustomize kubectl ## Remove the operator. ignore-not-found=true to ign
 # a recipe snippet, not a recursive make, so `make -n` prints it and runs nothing.
 RENDER_DEFAULT = tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	cp -R config "$$tmp/"; \
+	(cd "$$tmp/config/manager" && $(KUSTOMIZE) edit set image controller=$(IMG)) && \
+	$(KUSTOMIZE) build "$$tmp/config/default"
+
+# RENDER_OPERATOR is RENDER_DEFAULT without the CRD: `kubectl delete -f
+# dist/operator.yaml` removes the operator and keeps every RestProxy.
+RENDER_OPERATOR = tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp -R config "$$tmp/"; \
+	sed -i '/^- \.\.\/crd$$/d' "$$tmp/config/default/kustomization.yaml" && \
 	(cd "$$tmp/config/manager" && $(KUSTOMIZE) edit set image controller=$(IMG)) && \
 	$(KUSTOMIZE) build "$$tmp/config/default"
 

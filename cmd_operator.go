@@ -6,9 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
@@ -28,9 +30,15 @@ const defaultProxyImage = "ghcr.io/restproxy-dev/restproxy:latest"
 type operatorOptions struct {
 	manager         controllers.ManagerOptions
 	watchNamespaces string // comma-separated: manager.WatchNamespaces
-	kubeconfig      string
-	logLevel        string
-	logFormat       string
+	// proxyPullSecrets is comma-separated: manager.ProxyImagePullSecrets
+	proxyPullSecrets string
+	// managementNamespaces is comma-separated: manager.ManagementNamespaces
+	managementNamespaces string
+	// maxConcurrentRollouts: manager.MaxConcurrentRollouts, "3" or "5%"
+	maxConcurrentRollouts string
+	kubeconfig            string
+	logLevel              string
+	logFormat             string
 }
 
 // runOperator runs the controller manager until ctx ends (SIGTERM).
@@ -47,7 +55,12 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&m.LeaderElectionNamespace, "leader-election-namespace", "", "`namespace` of the Lease; empty: the operator's own namespace (in cluster)")
 	fs.StringVar(&m.ProxyImage, "proxy-image", envOr("RESTPROXY_PROXY_IMAGE", defaultProxyImage), "proxy `image` for RestProxies that name none; RESTPROXY_PROXY_IMAGE, when set, changes this default")
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "comma-separated `namespaces` to watch; empty: all")
+	fs.StringVar(&o.managementNamespaces, "management-namespaces", defaultManagementNamespaces(),
+		"comma-separated `namespaces` whose pods may reach the proxies' management port (metrics) under a RestProxy's NetworkPolicy without managementFrom; default: the operator's own (POD_NAMESPACE) and monitoring")
+	fs.StringVar(&o.proxyPullSecrets, "proxy-image-pull-secrets", "", "comma-separated `names` of Secrets, in each RestProxy's namespace, that pull proxy images when spec.template.pod.imagePullSecrets names none")
 	fs.IntVar(&m.MaxConcurrentReconciles, "max-concurrent-reconciles", 2, "RestProxies reconciled at once")
+	fs.StringVar(&o.maxConcurrentRollouts, "max-concurrent-rollouts", controllers.DefaultMaxConcurrentRollouts.String(),
+		"RestProxies that roll to a new --proxy-image at once: a `count` or a percentage of all RestProxies (rounded down, at least 1); the next starts when one is available")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "json", "log `format`: json or text")
 	if err := parseFlags(fs, args); err != nil {
@@ -63,7 +76,12 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if m.MaxConcurrentReconciles < 1 {
 		return fmt.Errorf("--max-concurrent-reconciles %d: need at least 1", m.MaxConcurrentReconciles)
 	}
+	if m.MaxConcurrentRollouts, err = parseRollouts(o.maxConcurrentRollouts); err != nil {
+		return err
+	}
 	m.WatchNamespaces = splitList(o.watchNamespaces)
+	m.ProxyImagePullSecrets = splitList(o.proxyPullSecrets)
+	m.ManagementNamespaces = splitList(o.managementNamespaces)
 	ctrl.SetLogger(logger)
 	klog.SetLogger(logger) // client-go's own logs, e.g. leader election
 
@@ -115,6 +133,24 @@ func newLogger(w io.Writer, level, format string) (logr.Logger, error) {
 	return logr.Logger{}, fmt.Errorf("--log-format %q: want json or text", format)
 }
 
+// parseRollouts reads --max-concurrent-rollouts: a positive count, or a
+// percentage from 1% to 100%.
+func parseRollouts(s string) (intstr.IntOrString, error) {
+	bad := fmt.Errorf("--max-concurrent-rollouts %q: want a count of at least 1 or a percentage such as 5%%", s)
+	if pct, ok := strings.CutSuffix(s, "%"); ok {
+		n, err := strconv.Atoi(pct)
+		if err != nil || n < 1 || n > 100 {
+			return intstr.IntOrString{}, bad
+		}
+		return intstr.FromString(s), nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return intstr.IntOrString{}, bad
+	}
+	return intstr.FromInt(n), nil
+}
+
 // splitList splits a comma-separated flag value, dropping blanks.
 func splitList(s string) []string {
 	var items []string
@@ -124,6 +160,15 @@ func splitList(s string) []string {
 		}
 	}
 	return items
+}
+
+// defaultManagementNamespaces is the operator's own namespace (the
+// manifests set POD_NAMESPACE) and monitoring, where Prometheus usually runs.
+func defaultManagementNamespaces() string {
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" && ns != "monitoring" {
+		return ns + ",monitoring"
+	}
+	return "monitoring"
 }
 
 func envOr(name, fallback string) string {

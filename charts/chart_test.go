@@ -31,10 +31,11 @@ func TestTemplateDryRun(t *testing.T) {
 	// What distinguishes each variant, so a values file that stopped
 	// working would not pass by rendering the defaults.
 	wantKinds := map[string]map[string]int{
-		"default":        {"CustomResourceDefinition": 1, "ClusterRole": 5, "Role": 0, "ServiceMonitor": 0, "NetworkPolicy": 0, "Service": 1},
+		// One Role everywhere: the leader election's Lease (on by default).
+		"default":        {"CustomResourceDefinition": 1, "ClusterRole": 5, "Role": 1, "ServiceMonitor": 0, "NetworkPolicy": 0, "Service": 1},
 		"namespaced":     {"CustomResourceDefinition": 1, "ClusterRole": 0, "Role": 3, "ServiceMonitor": 0, "NetworkPolicy": 1, "Service": 1},
-		"crds-off":       {"CustomResourceDefinition": 0, "ClusterRole": 3, "Role": 0, "ServiceMonitor": 0, "NetworkPolicy": 0, "Service": 0},
-		"servicemonitor": {"CustomResourceDefinition": 1, "ClusterRole": 5, "Role": 0, "ServiceMonitor": 1, "NetworkPolicy": 0, "Service": 1},
+		"crds-off":       {"CustomResourceDefinition": 0, "ClusterRole": 3, "Role": 1, "ServiceMonitor": 0, "NetworkPolicy": 0, "Service": 0},
+		"servicemonitor": {"CustomResourceDefinition": 1, "ClusterRole": 5, "Role": 1, "ServiceMonitor": 1, "NetworkPolicy": 0, "Service": 1},
 	}
 	for _, v := range variants(t) {
 		t.Run(v.name, func(t *testing.T) {
@@ -164,6 +165,48 @@ func TestInstallYAMLDryRun(t *testing.T) {
 		createNamespace(t, &ns)
 	}
 	serverSideApply(t, manifests, true)
+}
+
+// TestInstallYAMLSplit: make build-installer also writes the same objects
+// as dist/crds.yaml (the CRD alone) and dist/operator.yaml (everything
+// else), so `kubectl delete -f dist/operator.yaml` removes the operator
+// and keeps the CRD, and with it every RestProxy and its proxy.
+func TestInstallYAMLSplit(t *testing.T) {
+	dir := filepath.Dir(tools.installYAML)
+	read := func(name string) map[string]bool {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("%v (make build-installer writes it)", err)
+		}
+		ids := map[string]bool{}
+		for _, o := range objects(t, data) {
+			ids[o.GetKind()+" "+o.GetNamespace()+"/"+o.GetName()] = true
+		}
+		return ids
+	}
+	all, crds, operator := read("install.yaml"), read("crds.yaml"), read("operator.yaml")
+	for id := range crds {
+		if !strings.HasPrefix(id, "CustomResourceDefinition ") {
+			t.Errorf("crds.yaml holds %s", id)
+		}
+		if operator[id] {
+			t.Errorf("%s is in both crds.yaml and operator.yaml", id)
+		}
+	}
+	for id := range operator {
+		if strings.HasPrefix(id, "CustomResourceDefinition ") {
+			t.Errorf("operator.yaml holds %s: deleting the operator would delete every RestProxy", id)
+		}
+	}
+	for id := range all {
+		if !crds[id] && !operator[id] {
+			t.Errorf("install.yaml's %s is in neither crds.yaml nor operator.yaml", id)
+		}
+	}
+	if len(crds)+len(operator) != len(all) {
+		t.Errorf("crds.yaml (%d) and operator.yaml (%d) hold other objects than install.yaml (%d)", len(crds), len(operator), len(all))
+	}
 }
 
 // TestNotes: what helm prints after an install names the objects the chart

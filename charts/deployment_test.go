@@ -27,8 +27,11 @@ func TestDeploymentValues(t *testing.T) {
 			if got := *r.dep.Spec.Replicas; got != 1 {
 				t.Errorf("replicas %d, want 1", got)
 			}
-			if r.hasArg("--leader-elect") || r.leaderElectionRole() {
-				t.Errorf("one replica elects a leader by default: args %v", r.manager.Args)
+			if !r.hasArg("--leader-elect") || !r.leaderElectionRole() {
+				t.Errorf("one replica elects no leader by default (or lacks its Role): args %v", r.manager.Args)
+			}
+			if got := r.dep.Spec.Strategy.Type; got != appsv1.RecreateDeploymentStrategyType {
+				t.Errorf("strategy %q, want Recreate: an upgrade must not run two operators at once", got)
 			}
 			if got, want := r.env("RESTPROXY_PROXY_IMAGE"), r.manager.Image; got != want {
 				t.Errorf("RESTPROXY_PROXY_IMAGE %q, want the operator's image %q", got, want)
@@ -52,9 +55,22 @@ func TestDeploymentValues(t *testing.T) {
 				t.Errorf("two replicas without leader election (or its Role): args %v", r.manager.Args)
 			}
 		}},
-		{"leader election asked for", "leaderElection:\n  enabled: true\n", func(t *testing.T, r rendered) {
-			if !r.hasArg("--leader-elect") || !r.leaderElectionRole() {
-				t.Errorf("leaderElection.enabled without leader election (or its Role): args %v", r.manager.Args)
+		{"leader election turned off", "leaderElection:\n  enabled: false\n", func(t *testing.T, r rendered) {
+			if r.hasArg("--leader-elect") || r.leaderElectionRole() {
+				t.Errorf("leaderElection.enabled false still elects a leader: args %v", r.manager.Args)
+			}
+		}},
+		{"proxy pull secrets", "proxyImagePullSecrets: [fleet-registry, mirror]\n", func(t *testing.T, r rendered) {
+			if !r.hasArg("--proxy-image-pull-secrets=fleet-registry,mirror") {
+				t.Errorf("proxyImagePullSecrets not passed on: args %v", r.manager.Args)
+			}
+		}},
+		{"rolling update asked for", "strategy:\n  type: RollingUpdate\n", func(t *testing.T, r rendered) {
+			if got := r.dep.Spec.Strategy.Type; got != appsv1.RollingUpdateDeploymentStrategyType {
+				t.Errorf("strategy %q, want RollingUpdate", got)
+			}
+			if !r.hasArg("--leader-elect") {
+				t.Errorf("a rolling update without leader election: args %v", r.manager.Args)
 			}
 		}},
 		{"images", "image:\n  repository: registry.example/restproxy\n  tag: v9\nproxyImage: registry.example/proxy:v1\n", func(t *testing.T, r rendered) {

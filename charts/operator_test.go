@@ -26,6 +26,7 @@ import (
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
 	"github.com/restproxy-dev/restproxy-operator/controllers"
+	proxymanifests "github.com/restproxy-dev/restproxy-operator/controllers/manifests"
 )
 
 // sample is the RestProxy users are told to start with.
@@ -214,13 +215,17 @@ func waitReconciled(t *testing.T, key types.NamespacedName, image string) {
 		}
 		// envtest collects no garbage: a child left by an earlier
 		// RestProxy of the same name counts only once this one owns it.
+		var mounted appsv1.Deployment
+		if err := k8s.Get(ctx, key, &mounted); err != nil {
+			return err
+		}
 		for _, child := range []struct {
 			name string
 			obj  client.Object
 		}{
 			{key.Name, &appsv1.Deployment{}},
 			{key.Name, &corev1.Service{}},
-			{key.Name + "-config", &corev1.ConfigMap{}},
+			{proxymanifests.MountedConfigMap(&mounted.Spec.Template.Spec), &corev1.ConfigMap{}},
 		} {
 			if err := k8s.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: child.name}, child.obj); err != nil {
 				return fmt.Errorf("child %T: %w", child.obj, err)

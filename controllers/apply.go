@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -38,7 +39,10 @@ type applier struct {
 	// cache reads them: the manager's cache, which the Owns watches fill,
 	// including the ServiceMonitors that client would read from the API
 	// server (the operator may only list and watch them).
-	cache  client.Reader
+	cache client.Reader
+	// reader reads from the API server what the cache cannot hold: objects
+	// without the operator's labels, whose names a child would take.
+	reader client.Reader
 	scheme *runtime.Scheme
 	// types compares stored and desired objects as server-side apply does;
 	// nil applies every child every time.
@@ -183,7 +187,8 @@ func dropNulls(v any) {
 
 // pruneChildren deletes the objects of the managed kinds that rp controls
 // but that are no longer desired: switching a feature off removes its
-// object. Kinds the cluster does not serve are skipped.
+// object. Kinds the cluster does not serve are skipped, and so are config
+// ConfigMaps that pods may still read (configMapsInUse).
 func (a *applier) pruneChildren(ctx context.Context, rp *v1alpha1.RestProxy, desired []client.Object, served func(schema.GroupVersionKind) bool) error {
 	keep := make(map[schema.GroupKind]map[string]bool)
 	for _, obj := range desired {
@@ -195,6 +200,17 @@ func (a *applier) pruneChildren(ctx context.Context, rp *v1alpha1.RestProxy, des
 			keep[gvk.GroupKind()] = make(map[string]bool)
 		}
 		keep[gvk.GroupKind()][obj.GetName()] = true
+	}
+	inUse, err := configMapsInUse(ctx, a.cache, rp)
+	if err != nil {
+		return &reconcileError{ReasonPruneFailed, err}
+	}
+	configMaps := corev1.SchemeGroupVersion.WithKind("ConfigMap").GroupKind()
+	if keep[configMaps] == nil {
+		keep[configMaps] = make(map[string]bool)
+	}
+	for name := range inUse {
+		keep[configMaps][name] = true
 	}
 	for _, gvk := range manifests.ManagedKinds() {
 		if !served(gvk) {

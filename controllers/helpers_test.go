@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -40,6 +41,11 @@ func withSASL(name, key string) func(*v1alpha1.RestProxy) {
 			PasswordSecretRef: &v1alpha1.SecretKeySelector{Name: name, Key: key},
 		}
 	}
+}
+
+// cpuRequests are the requests CPU autoscaling needs (a CEL rule says so).
+func cpuRequests() *corev1.ResourceRequirements {
+	return &corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}}
 }
 
 func newSecret(ns, name string, data map[string]string) *corev1.Secret {
@@ -114,12 +120,18 @@ func waitDeployment(t testing.TB, rp *v1alpha1.RestProxy, check func(*appsv1.Dep
 	return dep
 }
 
-// waitConfig waits until rp's ConfigMap exists and satisfies check.
+// waitConfig waits until the ConfigMap rp's Deployment mounts exists and
+// satisfies check.
 func waitConfig(t *testing.T, rp *v1alpha1.RestProxy, check func(*corev1.ConfigMap) error) *corev1.ConfigMap {
 	t.Helper()
 	cm := &corev1.ConfigMap{}
 	eventually(t, func() error {
-		if err := k8s.Get(context.Background(), types.NamespacedName{Namespace: rp.Namespace, Name: manifests.ConfigMapName(rp)}, cm); err != nil {
+		dep := &appsv1.Deployment{}
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(rp), dep); err != nil {
+			return err
+		}
+		name := manifests.MountedConfigMap(&dep.Spec.Template.Spec)
+		if err := k8s.Get(context.Background(), types.NamespacedName{Namespace: rp.Namespace, Name: name}, cm); err != nil {
 			return err
 		}
 		if check == nil {

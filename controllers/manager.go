@@ -2,8 +2,10 @@ package controllers
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -37,10 +39,24 @@ type ManagerOptions struct {
 
 	// ProxyImage runs RestProxies that name no image.
 	ProxyImage string
+	// ManagementNamespaces may reach the proxies' management port when a
+	// RestProxy's NetworkPolicy names no managementFrom; empty: everyone.
+	ManagementNamespaces []string
+	// ProxyImagePullSecrets name the Secrets, in each RestProxy's namespace,
+	// that pull proxy images when the RestProxy names none of its own.
+	ProxyImagePullSecrets []string
 	// WatchNamespaces limits what the operator sees; empty watches all.
 	WatchNamespaces []string
 	// MaxConcurrentReconciles is how many RestProxies reconcile at once.
 	MaxConcurrentReconciles int
+	// MaxConcurrentRollouts is how many RestProxies roll to a changed
+	// ProxyImage at once: a count or a percentage of all RestProxies
+	// (rounded down, at least 1). Zero value: DefaultMaxConcurrentRollouts.
+	MaxConcurrentRollouts intstr.IntOrString
+
+	// KindPollInterval is how often to look for an optional kind (the
+	// ServiceMonitor CRD) installed after the start; 0: the default, 30 s.
+	KindPollInterval time.Duration
 
 	// Logger is the manager's; unset: controller-runtime's global one.
 	Logger logr.Logger
@@ -90,7 +106,11 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		Scheme:                  scheme,
 		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
 		DefaultImage:            o.ProxyImage,
+		ImagePullSecrets:        o.ProxyImagePullSecrets,
+		ManagementNamespaces:    o.ManagementNamespaces,
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		MaxConcurrentRollouts:   o.MaxConcurrentRollouts,
+		KindPollInterval:        o.KindPollInterval,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up RestProxy controller: %w", err)

@@ -11,12 +11,14 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -29,10 +31,12 @@ import (
 )
 
 // Least privilege: exactly what Reconcile and its watches use. RestProxies
-// and children are read from the cache (list, watch), never with a get; only
-// Secrets are read one by one from the API server. Children are written only
+// and children are read from the cache (list, watch); Secrets are read one
+// by one from the API server, and so is a child the cache lacks (get), to
+// be sure its name is not taken by an object of someone else's. Children are written only
 // by server-side apply (patch; create when absent) and pruned by delete,
-// never updated. restproxies/finalizers update lets the owner references
+// never updated; while a Secret is missing, a Deployment is scaled through
+// its scale subresource (patch). restproxies/finalizers update lets the owner references
 // block deletion where OwnerReferencesPermissionEnforcement is on. The
 // envtest suite runs the manager with the role generated from these markers
 // and that admission plugin on, so a missing verb fails it.
@@ -41,12 +45,17 @@ import (
 // +kubebuilder:rbac:groups=kafka.restproxy.dev,resources=restproxies/status,verbs=patch
 // +kubebuilder:rbac:groups=kafka.restproxy.dev,resources=restproxies/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=configmaps;services;serviceaccounts,verbs=list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=list;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=configmaps;services;serviceaccounts,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=deployments/scale,verbs=patch
+// +kubebuilder:rbac:groups=apps,resources=replicasets,verbs=list;watch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=list;watch
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies;ingresses,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // RestProxyReconciler brings each RestProxy's children to its spec.
@@ -61,13 +70,31 @@ type RestProxyReconciler struct {
 	Recorder events.EventRecorder
 	// DefaultImage is the proxy image when spec.image is empty.
 	DefaultImage string
+	// ImagePullSecrets name the pull Secrets of the proxy pods when
+	// spec.template.pod.imagePullSecrets names none.
+	ImagePullSecrets []string
+	// ManagementNamespaces may reach the management port of proxies whose
+	// NetworkPolicy names no managementFrom.
+	ManagementNamespaces []string
 	// MaxConcurrentReconciles of different RestProxies; 0 means 1.
 	MaxConcurrentReconciles int
+	// MaxConcurrentRollouts bounds how many RestProxies roll to a changed
+	// DefaultImage at once: a count or a percentage of all RestProxies.
+	// Zero value: DefaultMaxConcurrentRollouts.
+	MaxConcurrentRollouts intstr.IntOrString
 
-	// served says which managed kinds the cluster serves; set up once, when
-	// the controller starts (a ServiceMonitor CRD installed later needs a
-	// restart of the operator).
-	served map[schema.GroupVersionKind]bool
+	// pace admits RestProxies to roll to a changed DefaultImage; set up
+	// with served. Without it they all roll at once.
+	pace *rolloutPace
+
+	// KindPollInterval is how often the operator looks for an optional kind
+	// (the ServiceMonitor CRD) installed after it started; 0 means
+	// DefaultKindPollInterval.
+	KindPollInterval time.Duration
+
+	// kinds says which managed kinds the cluster serves; set up when the
+	// controller starts, and by lateKinds when a CRD is installed later.
+	kinds *servedKinds
 	// types lets a reconcile compare a child in the cache with its desired
 	// form and skip applying it when unchanged; set up with served. Without
 	// it every child is applied on every reconcile.
@@ -83,6 +110,9 @@ type RestProxyReconciler struct {
 func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	rp := &v1alpha1.RestProxy{}
 	if err := r.Client.Get(ctx, req.NamespacedName, rp); err != nil {
+		if apierrors.IsNotFound(err) && r.pace != nil {
+			r.pace.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !rp.DeletionTimestamp.IsZero() {
@@ -93,6 +123,9 @@ func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	obs, err := r.observe(ctx, rp, dep)
 	if err != nil {
 		return ctrl.Result{}, err
+	}
+	if !out.paused {
+		r.observeRollout(rp, obs.deployment)
 	}
 	status := computeStatus(rp, obs, out, metav1.NewTime(time.Now().Truncate(time.Second)))
 	if err := r.writeStatus(ctx, rp, status); err != nil {
@@ -111,6 +144,12 @@ func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if out.err != nil {
 		log.FromContext(ctx).Info("RestProxy cannot be reconciled until its input changes", "reason", reasonOf(out.err), "message", out.err.Error())
 	}
+	if reasonOf(out.err) == ReasonNameConflict {
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
+	}
+	if out.upgradeHeld {
+		return ctrl.Result{RequeueAfter: heldRetry}, nil
+	}
 	return ctrl.Result{}, nil
 }
 
@@ -118,23 +157,28 @@ func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 // them and prunes the rest. It returns what happened and the Deployment as
 // applied (nil when nothing was applied).
 //
-// A missing Secret or key applies nothing: the children stay as the last
-// good input made them, so the running pods keep serving with a config and
-// Secrets that agree (applying the ConfigMap alone would change the config
-// under running pods without rolling them).
+// A missing Secret or key holds back only what needs it: the Deployment
+// and its config keep the last good input, so the running pods keep
+// serving with a config and Secrets that agree, while every other child is
+// applied (the Service's labels, the autoscaler, the budget) and the
+// Deployment still follows spec.replicas. Status names each missing object.
 func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha1.RestProxy) (outcome, *appsv1.Deployment) {
 	if rp.Annotations[v1alpha1.PausedAnnotation] == "true" {
 		return outcome{paused: true}, nil
 	}
-	secretsHash, err := hashSecrets(ctx, r.APIReader, rp)
-	if err != nil {
-		return outcome{err: err}, nil
+	secretsHash, secretsErr := hashSecrets(ctx, r.APIReader, rp)
+	if secretsErr != nil && !missingSecrets(secretsErr) {
+		return outcome{err: secretsErr}, nil
 	}
 	desired, err := manifests.Build(manifests.Input{
-		RestProxy:         rp.DeepCopy(),
-		DefaultImage:      r.DefaultImage,
-		SecretsHash:       secretsHash,
-		ServiceMonitorCRD: r.served[manifests.ServiceMonitorGVK],
+		RestProxy:            rp.DeepCopy(),
+		DefaultImage:         r.DefaultImage,
+		ImagePullSecrets:     localRefs(r.ImagePullSecrets),
+		ManagementNamespaces: r.ManagementNamespaces,
+		SecretsHash:          secretsHash,
+		ServiceMonitorCRD:    r.served(manifests.ServiceMonitorGVK),
+		HTTPRouteCRD:         r.served(manifests.HTTPRouteGVK),
+		CertificateCRD:       r.served(manifests.CertificateGVK),
 	})
 	if err != nil {
 		return outcome{err: &reconcileError{ReasonBuildFailed, fmt.Errorf("build the objects of RestProxy %s: %w", rp.Name, err)}}, nil
@@ -143,16 +187,69 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 	if reader == nil {
 		reader = r.Client
 	}
-	a := &applier{client: r.Client, cache: reader, scheme: r.Scheme, types: r.types}
-	dep, err := a.applyChildren(ctx, rp, desired)
+	a := &applier{client: r.Client, cache: reader, reader: r.APIReader, scheme: r.Scheme, types: r.types}
+	// Nothing is applied while a name is taken: the children belong
+	// together (the pods would run as someone else's ServiceAccount).
+	if err := a.nameConflicts(ctx, rp, desired); err != nil {
+		return outcome{err: err}, nil
+	}
+	held, err := r.holdRollout(ctx, rp, desired)
 	if err != nil {
 		return outcome{err: err}, nil
 	}
-	served := func(gvk schema.GroupVersionKind) bool { return r.served[gvk] }
-	if err := a.pruneChildren(ctx, rp, desired, served); err != nil {
+	toApply := desired
+	switch {
+	case secretsErr != nil:
+		toApply = withoutSecretDependents(desired)
+	case held:
+		toApply = withoutDeployment(desired)
+	}
+	dep, err := a.applyChildren(ctx, rp, toApply)
+	if err != nil {
+		return outcome{err: err}, nil
+	}
+	if secretsErr != nil || held {
+		if dep, err = r.scaleDeployment(ctx, rp); err != nil {
+			return outcome{err: err}, nil
+		}
+	}
+	if err := a.pruneChildren(ctx, rp, desired, r.served); err != nil {
 		return outcome{err: err}, dep
 	}
-	return outcome{}, dep
+	return outcome{err: secretsErr, upgradeHeld: held, notInstalled: r.notInstalled(rp)}, dep
+}
+
+// notInstalled describes what rp asks for but the cluster cannot hold yet.
+func (r *RestProxyReconciler) notInstalled(rp *v1alpha1.RestProxy) []string {
+	var notes []string
+	missing := func(field string, gvk schema.GroupVersionKind, from string) {
+		notes = append(notes, fmt.Sprintf("%s is set, but the cluster does not serve %s %s (its CRD, from %s, is not installed): "+
+			"the %s is created once it is, without a restart of the operator", field, gvk.Kind, gvk.GroupVersion(), from, gvk.Kind))
+	}
+	if m := rp.Spec.Metrics; m != nil && m.ServiceMonitor != nil && m.ServiceMonitor.Enabled && !r.served(manifests.ServiceMonitorGVK) {
+		missing("spec.metrics.serviceMonitor.enabled", manifests.ServiceMonitorGVK, "the Prometheus operator")
+	}
+	if e := rp.Spec.Expose; e != nil && e.HTTPRoute != nil && !r.served(manifests.HTTPRouteGVK) {
+		missing("spec.expose.httpRoute", manifests.HTTPRouteGVK, "the Gateway API")
+	}
+	if e := rp.Spec.Expose; e != nil && e.Ingress != nil && e.Ingress.IssuerRef != nil && !r.served(manifests.CertificateGVK) {
+		missing("spec.expose.ingress.issuerRef", manifests.CertificateGVK, "cert-manager")
+	}
+	return notes
+}
+
+func localRefs(names []string) []corev1.LocalObjectReference {
+	var refs []corev1.LocalObjectReference
+	for _, n := range names {
+		refs = append(refs, corev1.LocalObjectReference{Name: n})
+	}
+	return refs
+}
+
+// served says whether the cluster serves gvk, as far as the set-up and
+// lateKinds found out; before set-up, nothing.
+func (r *RestProxyReconciler) served(gvk schema.GroupVersionKind) bool {
+	return r.kinds != nil && r.kinds.has(gvk)
 }
 
 // observe gathers what status needs besides the RestProxy: the Deployment
@@ -170,10 +267,18 @@ func (r *RestProxyReconciler) observe(ctx context.Context, rp *v1alpha1.RestProx
 			dep = nil // someone else's Deployment of the same name says nothing about us
 		}
 	}
+	var problems string
+	if dep != nil && !rolledOut(dep) {
+		var err error
+		if problems, err = readPodProblems(ctx, r.Client, rp); err != nil {
+			return observation{}, err
+		}
+	}
 	return observation{
-		deployment: dep,
-		url:        manifests.ServiceURL(rp),
-		selector:   labels.SelectorFromSet(manifests.SelectorLabels(rp)).String(),
+		podProblems: problems,
+		deployment:  dep,
+		url:         manifests.URL(rp),
+		selector:    labels.SelectorFromSet(manifests.SelectorLabels(rp)).String(),
 	}, nil
 }
 
@@ -207,7 +312,7 @@ func retryable(err error) bool {
 		return true
 	}
 	switch re.reason {
-	case ReasonSecretNotFound, ReasonSecretKeyNotFound, ReasonBuildFailed:
+	case ReasonSecretNotFound, ReasonSecretKeyNotFound, ReasonBuildFailed, ReasonNameConflict:
 		return false
 	}
 	return true

@@ -15,6 +15,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -44,8 +45,8 @@ func TestChildrenAreOwnedLabelledAndComplete(t *testing.T) {
 	svc := &corev1.Service{}
 	sa := &corev1.ServiceAccount{}
 	named := func(name string) types.NamespacedName { return types.NamespacedName{Namespace: ns, Name: name} }
-	get(t, named(manifests.ConfigMapName(rp)), cm)
 	get(t, named(rp.Name), dep)
+	get(t, named(manifests.MountedConfigMap(&dep.Spec.Template.Spec)), cm)
 	get(t, named(rp.Name), svc)
 	get(t, named(rp.Name), sa)
 
@@ -170,6 +171,7 @@ func TestUnchangedRestProxyIsNotWritten(t *testing.T) {
 		rp.Spec.PodDisruptionBudget = &v1alpha1.PodDisruptionBudgetSpec{Enabled: ptr.To(true)}
 		rp.Spec.NetworkPolicy = &v1alpha1.NetworkPolicySpec{Enabled: true}
 		rp.Spec.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 4}
+		rp.Spec.Resources = cpuRequests()
 	})
 	create(t, rp)
 	key := client.ObjectKeyFromObject(rp)
@@ -236,11 +238,11 @@ func eventVersions(t *testing.T, ns string) map[string]string {
 	return versions
 }
 
-// TestSecretRotation: rotating the credentials Secret must leave the pod
-// template alone (the proxy re-reads that file, and a roll would drain every
-// open stream); rotating any Kafka or TLS Secret (SASL password, HTTPS
-// certificate and key, Kafka CA and client certificate) must roll the pods,
-// through the Secrets' watch, not a resync.
+// TestSecretRotation: rotating a Secret the proxy re-reads (credentials,
+// SASL password, HTTPS certificate and key) must leave the pod template
+// alone, since a roll would drain every open stream; rotating a Kafka TLS
+// Secret (CA, client certificate), which the proxy reads only at start-up,
+// must roll the pods, through the Secrets' watch, not a resync.
 func TestSecretRotation(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
@@ -272,19 +274,23 @@ func TestSecretRotation(t *testing.T) {
 	// so only the Secrets' watch can bring a rotation to the Deployment.
 	poke(t, rp, "settle")
 
-	patch(t, secrets["credentials"], func(s *corev1.Secret) { s.Data["users"] = []byte("alice:rotated") })
-	// The reconcile that handles the poke starts after the rotation and reads
-	// Secrets uncached: it has seen the rotated contents.
-	poke(t, rp, "after credentials/users")
-	after := waitDeployment(t, rp, nil)
-	if after.Generation != before.Generation || !reflect.DeepEqual(after.Spec.Template, before.Spec.Template) {
-		t.Errorf("rotating the credentials Secret changed the Deployment (generation %d -> %d, secrets-hash %s -> %s); want no roll, the proxy re-reads the file",
-			before.Generation, after.Generation,
-			podAnnotation(before, manifests.SecretsHashAnnotation), podAnnotation(after, manifests.SecretsHashAnnotation))
+	for _, rotate := range []struct{ secret, key string }{
+		{"credentials", "users"}, {"sasl", "password"}, {"https", "tls.crt"}, {"https", "tls.key"},
+	} {
+		patch(t, secrets[rotate.secret], func(s *corev1.Secret) { s.Data[rotate.key] = []byte("rotated") })
+		// The reconcile that handles the poke starts after the rotation and
+		// reads Secrets uncached: it has seen the rotated contents.
+		poke(t, rp, "after "+rotate.secret+"/"+rotate.key)
+		after := waitDeployment(t, rp, nil)
+		if after.Generation != before.Generation || !reflect.DeepEqual(after.Spec.Template, before.Spec.Template) {
+			t.Errorf("rotating Secret %s key %s changed the Deployment (generation %d -> %d, secrets-hash %s -> %s); want no roll, the proxy re-reads the file",
+				rotate.secret, rotate.key, before.Generation, after.Generation,
+				podAnnotation(before, manifests.SecretsHashAnnotation), podAnnotation(after, manifests.SecretsHashAnnotation))
+		}
 	}
 
 	for _, rotate := range []struct{ secret, key string }{
-		{"sasl", "password"}, {"https", "tls.crt"}, {"https", "tls.key"}, {"kafka-ca", "ca.crt"}, {"kafka-cert", "tls.key"},
+		{"kafka-ca", "ca.crt"}, {"kafka-cert", "tls.key"},
 	} {
 		oldHash := podAnnotation(waitDeployment(t, rp, nil), manifests.SecretsHashAnnotation)
 		patch(t, secrets[rotate.secret], func(s *corev1.Secret) { s.Data[rotate.key] = []byte("rotated") })
@@ -303,6 +309,7 @@ func TestTurningFeaturesOffDeletesTheirObjects(t *testing.T) {
 	on := func(rp *v1alpha1.RestProxy) {
 		rp.Spec.PodDisruptionBudget = &v1alpha1.PodDisruptionBudgetSpec{Enabled: ptr.To(true)}
 		rp.Spec.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3}
+		rp.Spec.Resources = cpuRequests()
 		rp.Spec.NetworkPolicy = &v1alpha1.NetworkPolicySpec{Enabled: true}
 	}
 	rp := newRestProxy(ns, "p", on)
@@ -620,9 +627,14 @@ func TestOwnedFieldDriftIsRestored(t *testing.T) {
 	wantConfig := cm.Data[manifests.ConfigFileKey]
 	poke(t, rp, "settle")
 
-	// kubectl edit of the config file, plus an annotation of their own.
+	// The config file cannot be edited by hand: the ConfigMap is immutable.
+	edit := cm.DeepCopy()
+	edit.Data[manifests.ConfigFileKey] = "edited: by hand\n"
+	if err := k8s.Update(ctx, edit); !apierrors.IsInvalid(err) {
+		t.Errorf("editing the config file: error %v, want Invalid (the ConfigMap is immutable)", err)
+	}
+	// An annotation of someone else's may be added.
 	patch(t, cm, func(cm *corev1.ConfigMap) {
-		cm.Data[manifests.ConfigFileKey] = "edited: by hand\n"
 		cm.Annotations = map[string]string{"team.example/owner": "payments"}
 	})
 	// kubectl set image.
@@ -640,7 +652,7 @@ func TestOwnedFieldDriftIsRestored(t *testing.T) {
 
 	cm = waitConfig(t, rp, func(cm *corev1.ConfigMap) error {
 		if got := cm.Data[manifests.ConfigFileKey]; got != wantConfig {
-			return fmt.Errorf("config file %q, want the operator's restored", got)
+			return fmt.Errorf("config file %q, want the operator's unchanged", got)
 		}
 		return nil
 	})
@@ -696,6 +708,7 @@ func TestDisruptionBudgetFollowsReplicasByDefault(t *testing.T) {
 	rp := newRestProxy(ns, "p", func(rp *v1alpha1.RestProxy) {
 		rp.Spec.Replicas = ptr.To[int32](2)
 		rp.Spec.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 4}
+		rp.Spec.Resources = cpuRequests()
 	})
 	create(t, rp)
 	pdb := &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: rp.Name}}

@@ -5,11 +5,17 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
+	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
@@ -17,18 +23,19 @@ import (
 )
 
 // hashSecrets reads every Secret key the RestProxy references and returns a
-// hash of the names, keys and contents of the Kafka and TLS ones
-// (manifests.RollingSecretRefs: Kafka CA, client certificate and SASL
-// password; HTTPS certificate, key and client CA). The hash goes on the pod
-// template, so rotating one of those rolls the pods, as
-// docs/configuration.md, "Files re-read while running", says. The credentials
-// Secret is left out: the proxy re-reads that file, so rotating it drains no
-// stream. Contents go nowhere else (never logged, never in an error).
+// hash of the names, keys and contents of those the proxy reads only at
+// start-up (manifests.RollingSecretRefs: the Kafka CA and client
+// certificate). The hash goes on the pod template, so rotating one of those
+// rolls the pods. The SASL password, HTTPS files and credentials are left
+// out: the proxy re-reads them (docs/configuration.md, "Files re-read while
+// running"), so rotating them drains no stream. Contents go nowhere else
+// (never logged, never in an error).
 //
-// Every referenced key is checked, hashed or not: a missing Secret or key is
-// a *reconcileError whose reason (SecretNotFound, SecretKeyNotFound) and
-// message name it. The reader should be uncached: the operator keeps only
-// the metadata of Secrets in memory.
+// Every referenced key is checked, hashed or not: missing Secrets or keys
+// are a *reconcileError whose reason is SecretNotFound (a whole Secret is
+// missing) or SecretKeyNotFound, and whose message names each of them.
+// The reader should be uncached: the operator keeps only the metadata of
+// Secrets in memory.
 func hashSecrets(ctx context.Context, reader client.Reader, rp *v1alpha1.RestProxy) (string, error) {
 	values, err := readSecrets(ctx, reader, rp)
 	if err != nil {
@@ -48,16 +55,19 @@ func hashSecrets(ctx context.Context, reader client.Reader, rp *v1alpha1.RestPro
 }
 
 // readSecrets reads the keys manifests.SecretRefs lists, by Secret name and
-// key, or fails naming the first Secret or key missing.
+// key, or fails naming every Secret and key missing.
 func readSecrets(ctx context.Context, reader client.Reader, rp *v1alpha1.RestProxy) (map[string]map[string][]byte, error) {
 	values := map[string]map[string][]byte{}
+	var missing []string
+	reason := ReasonSecretKeyNotFound
 	for _, ref := range manifests.SecretRefs(rp) {
 		var s corev1.Secret
 		err := reader.Get(ctx, client.ObjectKey{Namespace: rp.Namespace, Name: ref.Name}, &s)
 		switch {
 		case apierrors.IsNotFound(err):
-			return nil, &reconcileError{ReasonSecretNotFound,
-				fmt.Errorf("Secret %q (namespace %s) referenced by the RestProxy does not exist", ref.Name, rp.Namespace)}
+			missing = append(missing, fmt.Sprintf("Secret %q does not exist", ref.Name))
+			reason = ReasonSecretNotFound
+			continue
 		case err != nil:
 			return nil, &reconcileError{ReasonSecretReadFailed, fmt.Errorf("read Secret %q: %w", ref.Name, err)}
 		}
@@ -65,14 +75,25 @@ func readSecrets(ctx context.Context, reader client.Reader, rp *v1alpha1.RestPro
 		for _, key := range ref.Keys {
 			value, ok := s.Data[key]
 			if !ok {
-				return nil, &reconcileError{ReasonSecretKeyNotFound,
-					fmt.Errorf("Secret %q (namespace %s) has no key %q", ref.Name, rp.Namespace, key)}
+				missing = append(missing, fmt.Sprintf("Secret %q has no key %q", ref.Name, key))
+				continue
 			}
 			keys[key] = value
 		}
 		values[ref.Name] = keys
 	}
+	if len(missing) > 0 {
+		return nil, &reconcileError{reason, fmt.Errorf("missing in namespace %s: %s; the proxy's Deployment waits for them, its other objects and its scale are kept up to date",
+			rp.Namespace, strings.Join(missing, "; "))}
+	}
 	return values, nil
+}
+
+// missingSecrets says err is about Secrets or keys the RestProxy references
+// but that do not exist: what needs them waits, the rest goes ahead.
+func missingSecrets(err error) bool {
+	var re *reconcileError
+	return errors.As(err, &re) && (re.reason == ReasonSecretNotFound || re.reason == ReasonSecretKeyNotFound)
 }
 
 // writeField writes s length-prefixed, so no two different lists of fields
@@ -82,4 +103,61 @@ func writeField(h hash.Hash, s string) {
 	binary.BigEndian.PutUint64(n[:], uint64(len(s)))
 	h.Write(n[:])
 	h.Write([]byte(s))
+}
+
+// withoutSecretDependents leaves out of desired what cannot be brought to
+// the spec while a referenced Secret is missing: the Deployment (its pods
+// mount the Secrets and would roll to a spec they cannot start with) and
+// the config it would mount.
+func withoutSecretDependents(desired []client.Object) []client.Object {
+	var rest []client.Object
+	for _, obj := range desired {
+		switch obj.(type) {
+		case *appsv1.Deployment, *corev1.ConfigMap:
+			continue
+		}
+		rest = append(rest, obj)
+	}
+	return rest
+}
+
+// withoutDeployment leaves the Deployment out of desired: its rollout is
+// held (holdRollout), and only its scale follows the spec meanwhile.
+func withoutDeployment(desired []client.Object) []client.Object {
+	var rest []client.Object
+	for _, obj := range desired {
+		if _, ok := obj.(*appsv1.Deployment); !ok {
+			rest = append(rest, obj)
+		}
+	}
+	return rest
+}
+
+// scaleDeployment brings the replicas of rp's existing Deployment to the
+// spec through its scale subresource, leaving its pod template alone, and
+// returns it (nil when there is none): scaling keeps working while a
+// Secret is missing or a rollout is held. The next full apply takes the
+// field back.
+func (r *RestProxyReconciler) scaleDeployment(ctx context.Context, rp *v1alpha1.RestProxy) (*appsv1.Deployment, error) {
+	dep := &appsv1.Deployment{}
+	err := r.Client.Get(ctx, client.ObjectKeyFromObject(rp), dep)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read Deployment %s: %w", rp.Name, err)
+	case !metav1.IsControlledBy(dep, rp):
+		return nil, nil
+	}
+	want := manifests.Replicas(rp)
+	if dep.Spec.Replicas != nil && *dep.Spec.Replicas == want {
+		return dep, nil
+	}
+	scale := &autoscalingv1.Scale{}
+	body := client.RawPatch(types.MergePatchType, fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, want))
+	if err := r.Client.SubResource("scale").Patch(ctx, dep, body, client.WithSubResourceBody(scale), client.FieldOwner(FieldOwner)); err != nil {
+		return nil, &reconcileError{ReasonApplyFailed, fmt.Errorf("scale Deployment %s to %d: %w", rp.Name, want, err)}
+	}
+	dep.Spec.Replicas = &want
+	return dep, nil
 }

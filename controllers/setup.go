@@ -3,13 +3,17 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/applyconfigurations"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -17,9 +21,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	ctrlevent "sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
 	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
@@ -49,13 +55,21 @@ func (r *RestProxyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 // setupWithManager lets tests wrap the reconciler the controller runs.
 func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.Reconciler) error {
-	served, err := servedKinds(mgr.GetRESTMapper())
+	served, err := lookupServedKinds(mgr.GetRESTMapper())
 	if err != nil {
 		return err
 	}
-	r.served = served
+	r.kinds = &servedKinds{served: served}
 	r.types = applyconfigurations.NewTypeConverter(r.Scheme)
 	r.cache = mgr.GetCache()
+	maxRollouts := r.MaxConcurrentRollouts
+	if maxRollouts == (intstr.IntOrString{}) {
+		maxRollouts = DefaultMaxConcurrentRollouts
+	}
+	if _, err := limitFor(maxRollouts, 1); err != nil {
+		return err
+	}
+	r.pace = newRolloutPace(maxRollouts)
 
 	err = mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.RestProxy{}, secretRefsIndex, func(obj client.Object) []string {
 		var names []string
@@ -68,6 +82,7 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		return fmt.Errorf("index RestProxies by Secret: %w", err)
 	}
 
+	resync := make(chan ctrlevent.GenericEvent)
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("restproxy").
 		// Status writes change neither generation nor annotations, so the
@@ -75,6 +90,20 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		For(&v1alpha1.RestProxy{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		// Only the metadata of Secrets is cached: enough to notice a change.
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.restProxiesForSecret)).
+		// A deleted ReplicaSet may free the last use of an old config
+		// ConfigMap, which the reconcile then prunes (configMapsInUse).
+		Watches(&appsv1.ReplicaSet{}, handler.EnqueueRequestsFromMapFunc(restProxyOfReplicaSet),
+			builder.WithPredicates(predicate.Funcs{
+				CreateFunc:  func(ctrlevent.CreateEvent) bool { return false },
+				UpdateFunc:  func(ctrlevent.UpdateEvent) bool { return false },
+				GenericFunc: func(ctrlevent.GenericEvent) bool { return false },
+			})).
+		// What keeps a proxy pod from running, for the conditions' messages.
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(restProxyOfPod), builder.WithPredicates(podProblemChanged)).
+		// RestProxies waiting for a rollout slot, woken when one frees up.
+		WatchesRawSource(source.Channel(r.pace.wake, &handler.EnqueueRequestForObject{})).
+		// Every RestProxy, once a kind installed after the start is served.
+		WatchesRawSource(source.Channel(resync, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles})
 	for _, gvk := range manifests.ManagedKinds() {
 		if !served[gvk] {
@@ -83,7 +112,28 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		// No predicate: a Deployment's status changes drive readiness.
 		b = b.Owns(newObject(r.Scheme, gvk))
 	}
-	return b.Complete(rec)
+	c, err := b.Build(rec)
+	if err != nil {
+		return err
+	}
+	interval := r.KindPollInterval
+	if interval <= 0 {
+		interval = DefaultKindPollInterval
+	}
+	return mgr.Add(&lateKinds{
+		kinds: r.kinds, mapper: mgr.GetRESTMapper(), controller: c, cache: mgr.GetCache(),
+		scheme: r.Scheme, reader: r.Client, resync: resync, interval: interval,
+	})
+}
+
+// restProxyOfReplicaSet maps a ReplicaSet of a proxy Deployment to its
+// RestProxy: the Deployment and the RestProxy share the name.
+func restProxyOfReplicaSet(_ context.Context, rs client.Object) []reconcile.Request {
+	owner := metav1.GetControllerOf(rs)
+	if owner == nil || owner.Kind != "Deployment" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: rs.GetNamespace(), Name: owner.Name}}}
 }
 
 // restProxiesForSecret maps a Secret to the RestProxies in its namespace
@@ -101,16 +151,16 @@ func (r *RestProxyReconciler) restProxiesForSecret(ctx context.Context, secret c
 	return reqs
 }
 
-// servedKinds asks the API server which managed kinds it serves; only the
-// optional ones (the ServiceMonitor CRD) may be missing.
-func servedKinds(mapper meta.RESTMapper) (map[schema.GroupVersionKind]bool, error) {
+// lookupServedKinds asks the API server which managed kinds it serves;
+// only the optional ones (the ServiceMonitor CRD) may be missing.
+func lookupServedKinds(mapper meta.RESTMapper) (map[schema.GroupVersionKind]bool, error) {
 	served := make(map[schema.GroupVersionKind]bool)
 	for _, gvk := range manifests.ManagedKinds() {
 		_, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 		switch {
 		case err == nil:
 			served[gvk] = true
-		case meta.IsNoMatchError(err) && gvk == manifests.ServiceMonitorGVK:
+		case meta.IsNoMatchError(err) && slices.Contains(manifests.OptionalKinds(), gvk):
 		default:
 			return nil, fmt.Errorf("look up %s: %w", gvk, err)
 		}
@@ -128,6 +178,18 @@ func newObject(scheme *runtime.Scheme, gvk schema.GroupVersionKind) client.Objec
 	return u
 }
 
+// stripSecretMetadata drops from a cached Secret's metadata what can be
+// large and what the operator never reads: annotations (kubectl's
+// last-applied-configuration holds the whole Secret, data included) and
+// managed fields.
+func stripSecretMetadata(in any) (any, error) {
+	if obj, err := meta.Accessor(in); err == nil {
+		obj.SetAnnotations(nil)
+		obj.SetManagedFields(nil)
+	}
+	return in, nil
+}
+
 // childLabels select the children of every RestProxy: the selector label
 // they all share (the instance label differs per RestProxy).
 var childLabels = labels.Set{"app.kubernetes.io/name": "restproxy"}
@@ -142,6 +204,12 @@ func CacheOptions(scheme *runtime.Scheme, namespaces []string) cache.Options {
 			opts.ByObject[obj.(client.Object)] = cache.ByObject{Label: labels.SelectorFromSet(childLabels)}
 		}
 	}
+	// Secrets are watched as metadata only (their names find the RestProxies
+	// that use them); of that, only what the watch needs is kept.
+	opts.ByObject[&corev1.Secret{}] = cache.ByObject{Transform: stripSecretMetadata}
+	// The proxy Deployments' ReplicaSets and pods carry the pod template's labels.
+	opts.ByObject[&appsv1.ReplicaSet{}] = cache.ByObject{Label: labels.SelectorFromSet(childLabels)}
+	opts.ByObject[&corev1.Pod{}] = cache.ByObject{Label: labels.SelectorFromSet(childLabels)}
 	if len(namespaces) > 0 {
 		opts.DefaultNamespaces = make(map[string]cache.Config, len(namespaces))
 		for _, ns := range namespaces {

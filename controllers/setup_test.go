@@ -42,7 +42,7 @@ func TestServedKinds(t *testing.T) {
 		}
 		return m
 	}
-	served, err := servedKinds(mapperWithout(manifests.ServiceMonitorGVK))
+	served, err := lookupServedKinds(mapperWithout(manifests.ServiceMonitorGVK))
 	if err != nil {
 		t.Fatalf("without the ServiceMonitor CRD: %v", err)
 	}
@@ -52,7 +52,7 @@ func TestServedKinds(t *testing.T) {
 		}
 	}
 	deployment := appsv1.SchemeGroupVersion.WithKind("Deployment")
-	if _, err := servedKinds(mapperWithout(deployment)); err == nil || !strings.Contains(err.Error(), "Deployment") {
+	if _, err := lookupServedKinds(mapperWithout(deployment)); err == nil || !strings.Contains(err.Error(), "Deployment") {
 		t.Errorf("without Deployments: error %v, want one naming Deployment", err)
 	}
 }

@@ -3,6 +3,7 @@ package controllers
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -10,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
+	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
 )
 
 // Condition reasons. They are part of the API: users and alerts match on them.
@@ -23,6 +25,8 @@ const (
 	ReasonBuildFailed              = "BuildFailed"
 	ReasonApplyFailed              = "ApplyFailed"
 	ReasonPruneFailed              = "PruneFailed"
+	ReasonNameConflict             = "NameConflict"
+	ReasonKindNotInstalled         = "KindNotInstalled"
 	ReasonReconcileFailed          = "ReconcileFailed"
 	ReasonDeploymentNotFound       = "DeploymentNotFound"
 	ReasonDeploymentAvailable      = "DeploymentAvailable"
@@ -44,6 +48,13 @@ type outcome struct {
 	// they were applied and pruned. A *reconcileError carries the condition
 	// reason.
 	err error
+	// upgradeHeld: the operator's proxy image changed, and the RestProxy
+	// keeps its pods' image until rolloutPace admits it.
+	upgradeHeld bool
+	// notInstalled describes each object the spec asks for whose kind the
+	// cluster does not serve (its CRD is not installed): everything else
+	// was applied, and the object follows once the kind appears.
+	notInstalled []string
 }
 
 // reconcileError is a failure with the condition reason users see for it.
@@ -73,6 +84,9 @@ type observation struct {
 	// url is the produce API's in-cluster URL and selector the pods' label
 	// selector in string form (for the scale subresource).
 	url, selector string
+	// podProblems says what keeps pods from running while a rollout is
+	// not complete (podProblems); "" when nothing visible does.
+	podProblems string
 }
 
 // computeStatus is the one place status is decided: a pure function of the
@@ -92,6 +106,11 @@ func computeStatus(rp *v1alpha1.RestProxy, obs observation, out outcome, now met
 		st.Replicas = dep.Status.Replicas
 		st.ReadyReplicas = dep.Status.ReadyReplicas
 		st.UpdatedReplicas = dep.Status.UpdatedReplicas
+		// During a rollout the pods run two versions: the last complete
+		// one stands until every pod runs the new one.
+		if rolledOut(dep) {
+			st.ProxyVersion = manifests.ImageVersion(manifests.RunningImage(dep))
+		}
 	}
 
 	set := func(c metav1.Condition) {
@@ -106,8 +125,8 @@ func computeStatus(rp *v1alpha1.RestProxy, obs observation, out outcome, now met
 		set(degradedCondition(out))
 	}
 	set(availableCondition(dep))
-	set(progressingCondition(dep))
-	set(readyCondition(out, dep, obs.url))
+	set(progressingCondition(dep, obs.podProblems))
+	set(readyCondition(out, dep, obs.url, obs.podProblems))
 
 	if !out.paused && out.err == nil {
 		st.ObservedGeneration = gen
@@ -127,6 +146,10 @@ func pausedCondition(out outcome) metav1.Condition {
 func degradedCondition(out outcome) metav1.Condition {
 	if out.err != nil {
 		return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionTrue, Reason: reasonOf(out.err), Message: out.err.Error()}
+	}
+	if len(out.notInstalled) > 0 {
+		return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionTrue, Reason: ReasonKindNotInstalled,
+			Message: strings.Join(out.notInstalled, "; ")}
 	}
 	return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionFalse, Reason: ReasonReconciled,
 		Message: "every object of the RestProxy matches its spec"}
@@ -153,26 +176,34 @@ func availableCondition(dep *appsv1.Deployment) metav1.Condition {
 	return c
 }
 
-func progressingCondition(dep *appsv1.Deployment) metav1.Condition {
+func progressingCondition(dep *appsv1.Deployment, problems string) metav1.Condition {
 	c := metav1.Condition{Type: v1alpha1.ConditionProgressing}
 	switch {
 	case dep == nil:
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, ReasonDeploymentNotFound, "the proxy's Deployment does not exist"
 	case stalled(dep):
 		c.Status, c.Reason = metav1.ConditionFalse, ReasonProgressDeadlineExceeded
-		c.Message = deploymentCondition(dep, appsv1.DeploymentProgressing).Message
+		c.Message = withPodProblems(deploymentCondition(dep, appsv1.DeploymentProgressing).Message, problems)
 	case rolledOut(dep):
 		c.Status, c.Reason = metav1.ConditionFalse, ReasonRolloutComplete
 		c.Message = fmt.Sprintf("%d of %d pods run the current template", dep.Status.UpdatedReplicas, desiredReplicas(dep))
 	default:
-		c.Status, c.Reason, c.Message = metav1.ConditionTrue, ReasonRolloutInProgress, rolloutProgress(dep)
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, ReasonRolloutInProgress, withPodProblems(rolloutProgress(dep), problems)
 	}
 	return c
 }
 
+// withPodProblems adds to a rollout's message what keeps its pods back.
+func withPodProblems(msg, problems string) string {
+	if problems == "" {
+		return msg
+	}
+	return msg + "; pods: " + problems
+}
+
 // readyCondition summarises: the spec was brought about and every desired
 // pod of the current template is available.
-func readyCondition(out outcome, dep *appsv1.Deployment, url string) metav1.Condition {
+func readyCondition(out outcome, dep *appsv1.Deployment, url, problems string) metav1.Condition {
 	c := metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse}
 	switch {
 	case out.paused:
@@ -182,9 +213,9 @@ func readyCondition(out outcome, dep *appsv1.Deployment, url string) metav1.Cond
 	case dep == nil:
 		c.Reason, c.Message = ReasonDeploymentNotFound, "the proxy's Deployment does not exist"
 	case stalled(dep):
-		c.Reason, c.Message = ReasonProgressDeadlineExceeded, deploymentCondition(dep, appsv1.DeploymentProgressing).Message
+		c.Reason, c.Message = ReasonProgressDeadlineExceeded, withPodProblems(deploymentCondition(dep, appsv1.DeploymentProgressing).Message, problems)
 	case !rolledOut(dep):
-		c.Reason, c.Message = ReasonRolloutInProgress, rolloutProgress(dep)
+		c.Reason, c.Message = ReasonRolloutInProgress, withPodProblems(rolloutProgress(dep), problems)
 	default:
 		c.Status, c.Reason = metav1.ConditionTrue, ReasonReady
 		c.Message = fmt.Sprintf("%d of %d pods ready, serving at %s", dep.Status.ReadyReplicas, desiredReplicas(dep), url)

@@ -16,11 +16,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -145,7 +148,19 @@ type operatorOptions struct {
 	// second: another manager runs the controller of the same name in
 	// this process (the suite's).
 	second bool
+	// image is the operator's default proxy image; empty: testImage.
+	image string
+	// maxRollouts is MaxConcurrentRollouts; zero value: the default.
+	maxRollouts intstr.IntOrString
+	// only: this manager sees only the RestProxies labelled
+	// operatorLabel=only, which every manager without only ignores, so a
+	// test can run an operator of its own (an upgrade) on them.
+	only string
 }
+
+// operatorLabel on a RestProxy hands it to the test operator whose
+// operatorOptions.only is the label's value.
+const operatorLabel = "test.restproxy.dev/operator"
 
 // runningOperator is a started manager, with what it reconciled and wrote.
 type runningOperator struct {
@@ -159,9 +174,23 @@ type runningOperator struct {
 // `restproxy operator` sets it up, its client's writes counted.
 func startOperator(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, o operatorOptions) (*runningOperator, error) {
 	counts := newWriteCounter()
+	cacheOpts := CacheOptions(scheme, o.namespaces)
+	selection := operatorLabel + "=" + o.only
+	if o.only == "" {
+		selection = "!" + operatorLabel
+	}
+	selector, err := labels.Parse(selection)
+	if err != nil {
+		return nil, err
+	}
+	cacheOpts.ByObject[&v1alpha1.RestProxy{}] = cache.ByObject{Label: selector}
+	image := o.image
+	if image == "" {
+		image = testImage
+	}
 	opts := ctrl.Options{
 		Scheme:                 scheme,
-		Cache:                  CacheOptions(scheme, o.namespaces),
+		Cache:                  cacheOpts,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		NewClient: func(cfg *rest.Config, opts client.Options) (client.Client, error) {
@@ -184,8 +213,9 @@ func startOperator(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme
 		APIReader:               mgr.GetAPIReader(),
 		Scheme:                  scheme,
 		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
-		DefaultImage:            testImage,
+		DefaultImage:            image,
 		MaxConcurrentReconciles: o.concurrency,
+		MaxConcurrentRollouts:   o.maxRollouts,
 	}
 	tracked := &seenReconciles{inner: r, cache: mgr.GetClient(), versions: map[types.NamespacedName]string{}}
 	if err := r.setupWithManager(mgr, tracked); err != nil {
@@ -283,14 +313,21 @@ func (s *seenReconciles) Reconcile(ctx context.Context, req reconcile.Request) (
 	return res, err
 }
 
-// waitReconciled waits until a reconcile of rp that saw resourceVersion
-// version (or later) has finished.
+// waitReconciled waits until a reconcile of rp by the suite's operator
+// that saw resourceVersion version (or later) has finished.
 func waitReconciled(t *testing.T, key types.NamespacedName, version string) {
 	t.Helper()
+	seen.waitReconciled(t, key, version)
+}
+
+// waitReconciled waits until a reconcile of rp that saw resourceVersion
+// version (or later) has finished.
+func (s *seenReconciles) waitReconciled(t *testing.T, key types.NamespacedName, version string) {
+	t.Helper()
 	eventually(t, func() error {
-		seen.mu.Lock()
-		got := seen.versions[key]
-		seen.mu.Unlock()
+		s.mu.Lock()
+		got := s.versions[key]
+		s.mu.Unlock()
 		if got != version {
 			return fmt.Errorf("last finished reconcile of %s saw resourceVersion %q, want %q", key, got, version)
 		}

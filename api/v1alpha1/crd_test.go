@@ -93,6 +93,8 @@ func TestInstalledCRD(t *testing.T) {
 		// once, where status.replicas counts old and new pods mid-rollout.
 		{Name: "Replicas", Type: "integer", JSONPath: ".spec.replicas"},
 		{Name: "Ready Replicas", Type: "integer", JSONPath: ".status.readyReplicas"},
+		// Which proxy each tenant runs, mid-upgrade of the operator.
+		{Name: "Version", Type: "string", JSONPath: ".status.proxyVersion"},
 		{Name: "URL", Type: "string", JSONPath: ".status.url", Priority: 1},
 		{Name: "Age", Type: "date", JSONPath: ".metadata.creationTimestamp"},
 	}

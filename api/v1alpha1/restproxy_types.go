@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,6 +16,10 @@ const PausedAnnotation = "kafka.restproxy.dev/paused"
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication.type != 'mtls' || (has(self.http) && has(self.http.tls) && has(self.http.tls.clientCASecretRef))",message="spec.http.tls.clientCASecretRef is required when spec.authentication.type is mtls",fieldPath=".authentication.type"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.minReplicas) || self.autoscaling.minReplicas <= self.autoscaling.maxReplicas",message="spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas",fieldPath=".autoscaling.minReplicas"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !(has(self.autoscaling.targetCPUUtilizationPercentage) || !(has(self.autoscaling.targetMemoryUtilizationPercentage) || has(self.autoscaling.targetActiveStreamsPerPod) || has(self.autoscaling.targetInFlightRecordsPerPod))) || (has(self.resources) && has(self.resources.requests) && 'cpu' in self.resources.requests)",message="spec.resources.requests.cpu is required when spec.autoscaling targets CPU (targetCPUUtilizationPercentage is set, or no other target is): utilization is a share of the request",fieldPath=".autoscaling"
+// +kubebuilder:validation:XValidation:rule="!has(self.expose) || !has(self.expose.externalTrafficPolicy) || (has(self.template) && has(self.template.service) && has(self.template.service.type) && self.template.service.type in ['NodePort', 'LoadBalancer'])",message="spec.expose.externalTrafficPolicy needs spec.template.service.type NodePort or LoadBalancer",fieldPath=".expose.externalTrafficPolicy"
+// +kubebuilder:validation:XValidation:rule="!has(self.expose) || !has(self.expose.loadBalancerSourceRanges) || (has(self.template) && has(self.template.service) && has(self.template.service.type) && self.template.service.type == 'LoadBalancer')",message="spec.expose.loadBalancerSourceRanges needs spec.template.service.type LoadBalancer",fieldPath=".expose.loadBalancerSourceRanges"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.targetMemoryUtilizationPercentage) || (has(self.resources) && has(self.resources.requests) && 'memory' in self.resources.requests)",message="spec.resources.requests.memory is required when spec.autoscaling.targetMemoryUtilizationPercentage is set",fieldPath=".autoscaling.targetMemoryUtilizationPercentage"
 type RestProxySpec struct {
 	// Replicas is the number of proxy pods. It is the scale subresource's
 	// target: scale the RestProxy (kubectl scale, an HPA), never its Deployment.
@@ -27,6 +32,29 @@ type RestProxySpec struct {
 	// Image of the proxy container. Defaults to the operator's --proxy-image.
 	// +optional
 	Image string `json:"image,omitempty"`
+
+	// UpgradePolicy says how the RestProxy's pods follow an upgrade of the
+	// operator (a new --proxy-image, or a pod template it builds
+	// differently): Automatic (the default) rolls them, at the pace the
+	// operator's --max-concurrent-rollouts allows across all RestProxies;
+	// Manual keeps the pods as they are until the spec changes (scaling
+	// does not count).
+	//
+	// No CRD default: the operator tells a spec change from an operator
+	// upgrade by a hash of the spec, which a default added by a newer CRD
+	// would change for every RestProxy at once. New fields follow suit.
+	// +kubebuilder:validation:Enum=Automatic;Manual
+	// +optional
+	UpgradePolicy string `json:"upgradePolicy,omitempty"`
+
+	// ProgressDeadlineSeconds is how long a rollout may go without progress
+	// before the Deployment, and the RestProxy's Progressing and Ready
+	// conditions, report ProgressDeadlineExceeded. Absent: 180 (set by the
+	// operator, not as a CRD default; see upgradePolicy).
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=86400
+	// +optional
+	ProgressDeadlineSeconds *int32 `json:"progressDeadlineSeconds,omitempty"`
 
 	// Kafka says how the proxy reaches and authenticates to the brokers.
 	// +required
@@ -78,9 +106,128 @@ type RestProxySpec struct {
 	// +optional
 	Metrics *MetricsSpec `json:"metrics,omitempty"`
 
+	// Expose makes the produce API reachable from outside the cluster.
+	// +optional
+	Expose *ExposeSpec `json:"expose,omitempty"`
+
 	// Template is the escape hatch for what the fields above do not cover.
 	// +optional
 	Template *TemplateSpec `json:"template,omitempty"`
+}
+
+// ExposeSpec reaches the produce API from outside the cluster: through an
+// Ingress, or through the Service itself (spec.template.service.type
+// NodePort or LoadBalancer) with the knobs below.
+type ExposeSpec struct {
+	// Ingress routes https://host/ (or http://) to the produce port.
+	// +optional
+	Ingress *IngressExposeSpec `json:"ingress,omitempty"`
+
+	// HTTPRoute attaches the produce API to Gateway API gateways; created
+	// once the cluster serves gateway.networking.k8s.io/v1 HTTPRoute.
+	// +optional
+	HTTPRoute *HTTPRouteExposeSpec `json:"httpRoute,omitempty"`
+
+	// LoadBalancerSourceRanges are the client CIDRs a LoadBalancer Service
+	// admits (spec.template.service.type LoadBalancer).
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=43
+	// +optional
+	LoadBalancerSourceRanges []string `json:"loadBalancerSourceRanges,omitempty"`
+
+	// ExternalTrafficPolicy of a NodePort or LoadBalancer Service: Local
+	// keeps the client's source address and skips the second hop.
+	// +kubebuilder:validation:Enum=Cluster;Local
+	// +optional
+	ExternalTrafficPolicy corev1.ServiceExternalTrafficPolicy `json:"externalTrafficPolicy,omitempty"`
+}
+
+// HTTPRouteExposeSpec configures the HTTPRoute of the produce API.
+type HTTPRouteExposeSpec struct {
+	// ParentRefs are the Gateways (or their listeners) the route attaches to.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=32
+	// +required
+	ParentRefs []GatewayParentRef `json:"parentRefs"`
+
+	// Hostnames the route matches; absent: those of the listeners.
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=253
+	// +optional
+	Hostnames []string `json:"hostnames,omitempty"`
+}
+
+// GatewayParentRef names a Gateway, and optionally one of its listeners.
+type GatewayParentRef struct {
+	// Name of the Gateway.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+
+	// Namespace of the Gateway; absent: the RestProxy's.
+	// +kubebuilder:validation:MaxLength=63
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+
+	// SectionName is the Gateway listener's name.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	SectionName string `json:"sectionName,omitempty"`
+}
+
+// IssuerReference names a cert-manager Issuer or ClusterIssuer.
+type IssuerReference struct {
+	// Name of the issuer.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+
+	// Kind of the issuer: Issuer (in the RestProxy's namespace, the
+	// default) or ClusterIssuer.
+	// +kubebuilder:validation:Enum=Issuer;ClusterIssuer
+	// +optional
+	Kind string `json:"kind,omitempty"`
+
+	// Group of the issuer; absent: cert-manager.io.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Group string `json:"group,omitempty"`
+}
+
+// IngressExposeSpec configures the Ingress of the produce API.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.issuerRef) || has(self.tlsSecretName)",message="spec.expose.ingress.tlsSecretName is required with issuerRef: cert-manager issues the certificate into it",fieldPath=".tlsSecretName"
+type IngressExposeSpec struct {
+	// ClassName of the Ingress controller; absent: the cluster's default class.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	ClassName string `json:"className,omitempty"`
+
+	// Host producers use, e.g. orders.kafka.example.com.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +required
+	Host string `json:"host"`
+
+	// TLSSecretName names a kubernetes.io/tls Secret in the RestProxy's
+	// namespace with the certificate for host; absent: plain HTTP.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	TLSSecretName string `json:"tlsSecretName,omitempty"`
+
+	// IssuerRef has cert-manager issue the certificate for host into
+	// tlsSecretName (which it then requires): the operator creates a
+	// cert-manager.io/v1 Certificate once the cluster serves the kind.
+	// +optional
+	IssuerRef *IssuerReference `json:"issuerRef,omitempty"`
+
+	// Annotations on the Ingress, for its controller (e.g. the backend
+	// protocol when the proxy itself serves HTTPS).
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // KafkaSpec is the connection to the Kafka cluster.
@@ -286,6 +433,12 @@ type HTTPTLSSpec struct {
 	ClientCASecretRef *SecretKeySelector `json:"clientCASecretRef,omitempty"`
 }
 
+// Upgrade policies: how a RestProxy follows the operator's proxy image.
+const (
+	UpgradePolicyAutomatic = "Automatic"
+	UpgradePolicyManual    = "Manual"
+)
+
 // Authentication types of produce clients.
 const (
 	AuthenticationNone   = "none"
@@ -396,12 +549,47 @@ type AutoscalingSpec struct {
 	// +required
 	MaxReplicas int32 `json:"maxReplicas"`
 
-	// TargetCPUUtilizationPercentage of the proxy pods' CPU requests.
+	// TargetCPUUtilizationPercentage of the proxy pods' CPU requests
+	// (spec.resources.requests.cpu must be set). Absent: 80, unless another
+	// target below is set, in which case CPU is not a target.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100
-	// +kubebuilder:default=80
 	// +optional
 	TargetCPUUtilizationPercentage *int32 `json:"targetCPUUtilizationPercentage,omitempty"`
+
+	// TargetMemoryUtilizationPercentage of the proxy pods' memory requests
+	// (spec.resources.requests.memory must be set).
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	TargetMemoryUtilizationPercentage *int32 `json:"targetMemoryUtilizationPercentage,omitempty"`
+
+	// TargetActiveStreamsPerPod is the average of the proxy's
+	// restproxy_active_streams gauge per pod to aim for. It is a pods
+	// metric: a metrics adapter (such as prometheus-adapter) must serve it
+	// through the custom metrics API.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	TargetActiveStreamsPerPod *int32 `json:"targetActiveStreamsPerPod,omitempty"`
+
+	// TargetInFlightRecordsPerPod is the average of the proxy's
+	// restproxy_in_flight_records gauge per pod to aim for; a pods metric,
+	// as TargetActiveStreamsPerPod.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	TargetInFlightRecordsPerPod *int32 `json:"targetInFlightRecordsPerPod,omitempty"`
+
+	// Behavior is the autoscaler's scaling behaviour (stabilisation windows
+	// and rate policies), as on a HorizontalPodAutoscaler.
+	// +optional
+	Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
+}
+
+// CPUTargeted says the autoscaler targets CPU: the target is set, or no
+// other target is.
+func (a *AutoscalingSpec) CPUTargeted() bool {
+	return a.TargetCPUUtilizationPercentage != nil ||
+		(a.TargetMemoryUtilizationPercentage == nil && a.TargetActiveStreamsPerPod == nil && a.TargetInFlightRecordsPerPod == nil)
 }
 
 // PodDisruptionBudgetSpec configures the proxy pods' disruption budget.
@@ -426,11 +614,19 @@ type NetworkPolicySpec struct {
 	// +optional
 	Enabled bool `json:"enabled"`
 
-	// AllowedFrom may reach the produce port. Empty: everyone. The management
-	// port is open to all, so scrapers and probes keep working.
+	// AllowedFrom may reach the produce port. Empty: everyone.
 	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	AllowedFrom []networkingv1.NetworkPolicyPeer `json:"allowedFrom,omitempty"`
+
+	// ManagementFrom may reach the management port (/metrics, /livez,
+	// /readyz). Empty: the namespaces the operator's
+	// --management-namespaces names (by default its own and monitoring).
+	// Kubelet probes come from the node, which common network plugins
+	// admit whatever the policy says.
+	// +kubebuilder:validation:MaxItems=64
+	// +optional
+	ManagementFrom []networkingv1.NetworkPolicyPeer `json:"managementFrom,omitempty"`
 }
 
 // MetricsSpec configures metrics exposure.
@@ -518,6 +714,46 @@ type PodTemplate struct {
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+
+	// SecurityContext replaces, as a whole, the operator's pod security
+	// context (runAsNonRoot, runAsUser, runAsGroup and fsGroup 65532,
+	// seccomp RuntimeDefault). On OpenShift's restricted SCC, set only
+	// runAsNonRoot and seccompProfile and leave the IDs unset, so the SCC
+	// assigns them.
+	// +optional
+	SecurityContext *corev1.PodSecurityContext `json:"securityContext,omitempty"`
+
+	// Volumes added to the pods, for the container's volumeMounts. The
+	// operator's own volume names (config, kafka-tls, kafka-sasl, http-tls,
+	// auth) are reserved.
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.all(v, !(v.name in ['config', 'kafka-tls', 'kafka-sasl', 'http-tls', 'auth']))",message="spec.template.pod.volumes: the names config, kafka-tls, kafka-sasl, http-tls and auth are the operator's"
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Volumes []Volume `json:"volumes,omitempty"`
+}
+
+// Volume is an extra volume of the proxy pods, from the sources a proxy
+// plausibly needs: files from a ConfigMap or Secret (an extra CA bundle),
+// or scratch space. The full Kubernetes volume would more than double the
+// size of the CRD.
+//
+// +kubebuilder:validation:XValidation:rule="[has(self.configMap), has(self.secret), has(self.emptyDir)].filter(x, x).size() == 1",message="each spec.template.pod.volumes entry must set exactly one of configMap, secret or emptyDir"
+type Volume struct {
+	// Name of the volume, for volumeMounts.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +required
+	Name string `json:"name"`
+
+	// +optional
+	ConfigMap *corev1.ConfigMapVolumeSource `json:"configMap,omitempty"`
+	// +optional
+	Secret *corev1.SecretVolumeSource `json:"secret,omitempty"`
+	// +optional
+	EmptyDir *corev1.EmptyDirVolumeSource `json:"emptyDir,omitempty"`
 }
 
 // ContainerTemplate customises the proxy container.
@@ -525,6 +761,24 @@ type ContainerTemplate struct {
 	// Env adds environment variables.
 	// +optional
 	Env []corev1.EnvVar `json:"env,omitempty"`
+
+	// EnvFrom adds environment variables from ConfigMaps and Secrets.
+	// +kubebuilder:validation:MaxItems=32
+	// +optional
+	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
+
+	// VolumeMounts of spec.template.pod.volumes into the container; the
+	// operator's own files live under /etc/restproxy, which is reserved.
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.all(m, m.mountPath != '/etc/restproxy' && !m.mountPath.startsWith('/etc/restproxy/'))",message="spec.template.container.volumeMounts: /etc/restproxy is the operator's"
+	// +optional
+	VolumeMounts []corev1.VolumeMount `json:"volumeMounts,omitempty"`
+
+	// SecurityContext replaces, as a whole, the operator's container
+	// security context (runAsNonRoot, no privilege escalation, read-only
+	// root filesystem, every capability dropped).
+	// +optional
+	SecurityContext *corev1.SecurityContext `json:"securityContext,omitempty"`
 }
 
 // ServiceTemplate customises the Service.
@@ -588,6 +842,11 @@ type RestProxyStatus struct {
 	// URL of the produce API inside the cluster.
 	// +optional
 	URL string `json:"url,omitempty"`
+
+	// ProxyVersion is the version of the proxy every pod runs: the tag of
+	// its image (or its digest, shortened), set once a rollout completes.
+	// +optional
+	ProxyVersion string `json:"proxyVersion,omitempty"`
 }
 
 // RestProxy is one tenant's HTTP produce proxy in front of Kafka.
@@ -596,9 +855,11 @@ type RestProxyStatus struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
 // +kubebuilder:resource:shortName=rp,categories=kafka
+// +kubebuilder:validation:XValidation:rule="!(self.metadata.name in ['default', 'kubernetes'])",message="metadata.name must not be default or kubernetes: the proxy's ServiceAccount and Service take the RestProxy's name, and these are the names of every namespace's default ServiceAccount and of the API server's Service"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Replicas",type=integer,JSONPath=`.spec.replicas`,description="Proxy pods wanted (kubectl scale and the autoscaler set it)"
 // +kubebuilder:printcolumn:name="Ready Replicas",type=integer,JSONPath=`.status.readyReplicas`,description="Proxy pods ready to serve"
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.proxyVersion`,description="Proxy version every pod runs"
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type RestProxy struct {

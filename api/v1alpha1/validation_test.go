@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -198,14 +200,145 @@ func TestCELRules(t *testing.T) {
 			bad: []specCase{
 				{"min above max", func(s *v1alpha1.RestProxySpec) {
 					s.Autoscaling = &v1alpha1.AutoscalingSpec{MinReplicas: ptr.To[int32](5), MaxReplicas: 3}
+					s.Resources = requests("cpu")
 				}},
 			},
 			good: []specCase{
 				{"min equals max", func(s *v1alpha1.RestProxySpec) {
 					s.Autoscaling = &v1alpha1.AutoscalingSpec{MinReplicas: ptr.To[int32](3), MaxReplicas: 3}
+					s.Resources = requests("cpu")
 				}},
 				{"no min", func(s *v1alpha1.RestProxySpec) {
 					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 1}
+					s.Resources = requests("cpu")
+				}},
+			},
+		},
+		{
+			rule:    "CPU autoscaling needs CPU requests",
+			message: "spec.resources.requests.cpu is required when spec.autoscaling targets CPU",
+			field:   "spec.autoscaling",
+			bad: []specCase{
+				{"default CPU target without requests", func(s *v1alpha1.RestProxySpec) {
+					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3}
+				}},
+				{"CPU target with memory requests only", func(s *v1alpha1.RestProxySpec) {
+					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3, TargetCPUUtilizationPercentage: ptr.To[int32](70)}
+					s.Resources = requests("memory")
+				}},
+			},
+			good: []specCase{
+				{"streams target only, no requests", func(s *v1alpha1.RestProxySpec) {
+					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3, TargetActiveStreamsPerPod: ptr.To[int32](100)}
+				}},
+				{"CPU target with CPU requests", func(s *v1alpha1.RestProxySpec) {
+					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3, TargetCPUUtilizationPercentage: ptr.To[int32](70)}
+					s.Resources = requests("cpu")
+				}},
+			},
+		},
+		{
+			rule:    "memory autoscaling needs memory requests",
+			message: "spec.resources.requests.memory is required when spec.autoscaling.targetMemoryUtilizationPercentage is set",
+			field:   "spec.autoscaling.targetMemoryUtilizationPercentage",
+			bad: []specCase{
+				{"memory target without requests", func(s *v1alpha1.RestProxySpec) {
+					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3, TargetMemoryUtilizationPercentage: ptr.To[int32](70)}
+				}},
+			},
+			good: []specCase{
+				{"memory target with memory requests", func(s *v1alpha1.RestProxySpec) {
+					s.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 3, TargetMemoryUtilizationPercentage: ptr.To[int32](70)}
+					s.Resources = requests("memory")
+				}},
+			},
+		},
+		{
+			rule:    "extra volumes keep off the operator's names",
+			message: "spec.template.pod.volumes: the names config, kafka-tls, kafka-sasl, http-tls and auth are the operator's",
+			field:   "spec.template.pod.volumes",
+			bad: []specCase{
+				{"a volume named config", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Pod: &v1alpha1.PodTemplate{Volumes: []v1alpha1.Volume{{Name: "config", EmptyDir: &corev1.EmptyDirVolumeSource{}}}}}
+				}},
+			},
+			good: []specCase{
+				{"a volume of its own", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Pod: &v1alpha1.PodTemplate{Volumes: []v1alpha1.Volume{{Name: "scratch", EmptyDir: &corev1.EmptyDirVolumeSource{}}}}}
+				}},
+			},
+		},
+		{
+			rule:    "one source per extra volume",
+			message: "each spec.template.pod.volumes entry must set exactly one of configMap, secret or emptyDir",
+			field:   "spec.template.pod.volumes[0]",
+			bad: []specCase{
+				{"no source", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Pod: &v1alpha1.PodTemplate{Volumes: []v1alpha1.Volume{{Name: "x"}}}}
+				}},
+				{"two sources", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Pod: &v1alpha1.PodTemplate{Volumes: []v1alpha1.Volume{{Name: "x",
+						EmptyDir: &corev1.EmptyDirVolumeSource{}, Secret: &corev1.SecretVolumeSource{SecretName: "s"}}}}}
+				}},
+			},
+		},
+		{
+			rule:    "extra mounts keep off /etc/restproxy",
+			message: "spec.template.container.volumeMounts: /etc/restproxy is the operator's",
+			field:   "spec.template.container.volumeMounts",
+			bad: []specCase{
+				{"over the config", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Container: &v1alpha1.ContainerTemplate{VolumeMounts: []corev1.VolumeMount{{Name: "x", MountPath: "/etc/restproxy/config"}}}}
+				}},
+				{"the directory itself", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Container: &v1alpha1.ContainerTemplate{VolumeMounts: []corev1.VolumeMount{{Name: "x", MountPath: "/etc/restproxy"}}}}
+				}},
+			},
+			good: []specCase{
+				{"elsewhere", func(s *v1alpha1.RestProxySpec) {
+					s.Template = &v1alpha1.TemplateSpec{Container: &v1alpha1.ContainerTemplate{VolumeMounts: []corev1.VolumeMount{{Name: "x", MountPath: "/etc/restproxy-extra"}}}}
+				}},
+			},
+		},
+		{
+			rule:    "externalTrafficPolicy needs an external Service",
+			message: "spec.expose.externalTrafficPolicy needs spec.template.service.type NodePort or LoadBalancer",
+			field:   "spec.expose.externalTrafficPolicy",
+			bad: []specCase{
+				{"on a ClusterIP Service", func(s *v1alpha1.RestProxySpec) {
+					s.Expose = &v1alpha1.ExposeSpec{ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyLocal}
+				}},
+			},
+			good: []specCase{
+				{"on a NodePort Service", func(s *v1alpha1.RestProxySpec) {
+					s.Expose = &v1alpha1.ExposeSpec{ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyLocal}
+					s.Template = &v1alpha1.TemplateSpec{Service: &v1alpha1.ServiceTemplate{Type: corev1.ServiceTypeNodePort}}
+				}},
+			},
+		},
+		{
+			rule:    "cert-manager needs the Secret to issue into",
+			message: "spec.expose.ingress.tlsSecretName is required with issuerRef",
+			field:   "spec.expose.ingress.tlsSecretName",
+			bad: []specCase{
+				{"issuerRef without tlsSecretName", func(s *v1alpha1.RestProxySpec) {
+					s.Expose = &v1alpha1.ExposeSpec{Ingress: &v1alpha1.IngressExposeSpec{Host: "a.example.com", IssuerRef: &v1alpha1.IssuerReference{Name: "le"}}}
+				}},
+			},
+			good: []specCase{
+				{"issuerRef with tlsSecretName", func(s *v1alpha1.RestProxySpec) {
+					s.Expose = &v1alpha1.ExposeSpec{Ingress: &v1alpha1.IngressExposeSpec{Host: "a.example.com", TLSSecretName: "a-tls", IssuerRef: &v1alpha1.IssuerReference{Name: "le"}}}
+				}},
+			},
+		},
+		{
+			rule:    "source ranges need a LoadBalancer",
+			message: "spec.expose.loadBalancerSourceRanges needs spec.template.service.type LoadBalancer",
+			field:   "spec.expose.loadBalancerSourceRanges",
+			bad: []specCase{
+				{"on a NodePort Service", func(s *v1alpha1.RestProxySpec) {
+					s.Expose = &v1alpha1.ExposeSpec{LoadBalancerSourceRanges: []string{"10.0.0.0/8"}}
+					s.Template = &v1alpha1.TemplateSpec{Service: &v1alpha1.ServiceTemplate{Type: corev1.ServiceTypeNodePort}}
 				}},
 			},
 		},
@@ -419,6 +552,7 @@ func TestDefaults(t *testing.T) {
 			"authentication":      map[string]any{},
 			"logging":             map[string]any{},
 			"autoscaling":         map[string]any{"maxReplicas": int64(3)},
+			"resources":           map[string]any{"requests": map[string]any{"cpu": "100m"}},
 			"podDisruptionBudget": map[string]any{},
 		} {
 			if err := unstructured.SetNestedField(rp.Object, value, "spec", path); err != nil {
@@ -439,7 +573,6 @@ func TestDefaults(t *testing.T) {
 			{[]string{"spec", "authentication", "type"}, "none"},
 			{[]string{"spec", "logging", "level"}, "info"},
 			{[]string{"spec", "logging", "format"}, "json"},
-			{[]string{"spec", "autoscaling", "targetCPUUtilizationPercentage"}, int64(80)},
 			{[]string{"spec", "podDisruptionBudget", "maxUnavailable"}, int64(1)},
 			{[]string{"spec", "kafka", "tls", "enabled"}, false},
 		} {
@@ -447,6 +580,11 @@ func TestDefaults(t *testing.T) {
 			if err != nil || !found || v != d.want {
 				t.Errorf("%s = %v (found %t, err %v); want %v", strings.Join(d.path, "."), v, found, err, d.want)
 			}
+		}
+		// No CRD default: the operator targets 80% CPU when no target is
+		// set, and a default here would also target CPU beside another target.
+		if v, found, _ := unstructured.NestedFieldNoCopy(got.Object, "spec", "autoscaling", "targetCPUUtilizationPercentage"); found {
+			t.Errorf("spec.autoscaling.targetCPUUtilizationPercentage defaulted to %v; want it left unset", v)
 		}
 	})
 }
@@ -480,4 +618,35 @@ func TestRulesApplyToUpdates(t *testing.T) {
 	err := k8s.Update(ctx, rp)
 	assertInvalid(t, err, "spec.authentication.secretRef",
 		"spec.authentication.secretRef is required when spec.authentication.type is basic or apiKey")
+}
+
+// TestWellKnownNamesRefused: a RestProxy may not take a name whose
+// ServiceAccount or Service every namespace (or the default one) already
+// has; the operator would refuse to adopt them anyway, but the API server
+// says so at once.
+func TestWellKnownNamesRefused(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	for _, name := range []string{"default", "kubernetes"} {
+		rp := minimal(ns)
+		rp.GenerateName, rp.Name = "", name
+		err := k8s.Create(context.Background(), rp)
+		if err == nil || !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "metadata.name must not be default or kubernetes") {
+			t.Errorf("create RestProxy %q: %v; want Invalid naming the reserved names", name, err)
+		}
+	}
+	ok := minimal(ns)
+	ok.GenerateName, ok.Name = "", "default-orders"
+	if err := k8s.Create(context.Background(), ok); err != nil {
+		t.Errorf("create RestProxy default-orders: %v", err)
+	}
+}
+
+// requests are resource requests of the named resources.
+func requests(names ...string) *corev1.ResourceRequirements {
+	r := &corev1.ResourceRequirements{Requests: corev1.ResourceList{}}
+	for _, n := range names {
+		r.Requests[corev1.ResourceName(n)] = resource.MustParse("100m")
+	}
+	return r
 }

@@ -26,12 +26,24 @@ type Input struct {
 	// DefaultImage is the operator's --proxy-image, used when spec.image is empty.
 	DefaultImage string
 	// SecretsHash is a hash of the contents of every key RollingSecretRefs
-	// lists (the Kafka and TLS Secrets), computed by the reconciler from what
-	// it read. The credentials Secret is left out: the proxy re-reads it, so
-	// rotating it rolls no pod.
+	// lists (the Kafka TLS Secrets), computed by the reconciler from what it
+	// read. The Secrets the proxy re-reads are left out, so rotating them
+	// rolls no pod.
 	SecretsHash string
+	// ImagePullSecrets are the operator's default pull secrets for proxy
+	// images (--proxy-image-pull-secrets), used when the spec's template
+	// names none.
+	ImagePullSecrets []corev1.LocalObjectReference
+	// ManagementNamespaces may reach the proxies' management port when a
+	// RestProxy's NetworkPolicy names no managementFrom (the operator's
+	// --management-namespaces); empty: everyone.
+	ManagementNamespaces []string
 	// ServiceMonitorCRD says monitoring.coreos.com/v1 ServiceMonitor is served.
 	ServiceMonitorCRD bool
+	// HTTPRouteCRD says gateway.networking.k8s.io/v1 HTTPRoute is served.
+	HTTPRouteCRD bool
+	// CertificateCRD says cert-manager.io/v1 Certificate is served.
+	CertificateCRD bool
 }
 
 // ServiceMonitorGVK is the Prometheus operator's ServiceMonitor, built as
@@ -39,8 +51,8 @@ type Input struct {
 var ServiceMonitorGVK = schema.GroupVersionKind{Group: "monitoring.coreos.com", Version: "v1", Kind: "ServiceMonitor"}
 
 // ManagedKinds lists every kind Build may return, so the reconciler can watch
-// them and prune those no longer desired. ServiceMonitorGVK is included; the
-// caller leaves it out when the cluster does not serve it.
+// them and prune those no longer desired. The OptionalKinds are included;
+// the caller leaves them out while the cluster does not serve them.
 func ManagedKinds() []schema.GroupVersionKind {
 	return []schema.GroupVersionKind{
 		corev1.SchemeGroupVersion.WithKind("ServiceAccount"),
@@ -50,8 +62,17 @@ func ManagedKinds() []schema.GroupVersionKind {
 		policyv1.SchemeGroupVersion.WithKind("PodDisruptionBudget"),
 		autoscalingv2.SchemeGroupVersion.WithKind("HorizontalPodAutoscaler"),
 		networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"),
+		networkingv1.SchemeGroupVersion.WithKind("Ingress"),
 		ServiceMonitorGVK,
+		HTTPRouteGVK,
+		CertificateGVK,
 	}
+}
+
+// OptionalKinds are the managed kinds a cluster may not serve (their CRDs
+// come with other projects).
+func OptionalKinds() []schema.GroupVersionKind {
+	return []schema.GroupVersionKind{ServiceMonitorGVK, HTTPRouteGVK, CertificateGVK}
 }
 
 // Build returns every child the RestProxy should have now, in the order they
@@ -80,8 +101,17 @@ func Build(in Input) ([]client.Object, error) {
 	if np := NetworkPolicy(in); np != nil {
 		objs = append(objs, np)
 	}
+	if ing := Ingress(in); ing != nil {
+		objs = append(objs, ing)
+	}
 	if sm := ServiceMonitor(in); sm != nil {
 		objs = append(objs, sm)
+	}
+	if route := HTTPRoute(in); route != nil {
+		objs = append(objs, route)
+	}
+	if cert := Certificate(in); cert != nil {
+		objs = append(objs, cert)
 	}
 	for _, o := range objs {
 		if o.GetObjectKind().GroupVersionKind().Empty() {

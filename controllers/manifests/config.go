@@ -1,153 +1,221 @@
 package manifests
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
-// ProxyConfig maps rp's spec onto the proxy's own config type. Fields the spec
-// leaves unset keep config.Default(), so the rendered file only differs from a
-// hand-written empty one where the user asked. Secrets appear as the paths
-// where the Deployment mounts them, never as values.
-func ProxyConfig(in Input) config.Config {
-	rp := in.RestProxy
-	cfg := config.Default()
-	cfg.Listen = fmt.Sprintf(":%d", httpPort(rp))
-	cfg.ManagementListen = fmt.Sprintf(":%d", managementPort(rp))
-	mapKafka(rp, &cfg.Kafka)
-	mapProducer(rp.Spec.Producer, &cfg.Producer)
-	mapHTTP(rp.Spec.HTTP, &cfg.HTTP)
-	mapAuthentication(rp, &cfg.Authentication)
-	if t := rp.Spec.Topics; t != nil {
-		for _, rule := range t.Allow {
-			cfg.Authorization.Topics = append(cfg.Authorization.Topics, config.TopicRule{Name: rule.Name, Prefix: rule.Prefix})
+// document is the proxy's config file as nested maps holding only the keys
+// the spec sets. Every other key keeps the proxy's own default, applied by
+// the proxy when it reads the file, so a new operator release (with new
+// defaults or new keys) renders the same bytes for an unchanged spec, and
+// a proxy image older than the operator never meets a key it does not know
+// unless the spec asks for the feature.
+type document map[string]any
+
+// set stores value at the dotted path ("producer.acks"), making the maps
+// on the way.
+func (d document) set(path string, value any) {
+	keys := strings.Split(path, ".")
+	m := d
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := m[k].(document)
+		if !ok {
+			next = document{}
+			m[k] = next
 		}
+		m = next
 	}
-	mapRateLimit(rp.Spec.RateLimit, &cfg.RateLimit)
-	if l := rp.Spec.Logging; l != nil {
-		setString(&cfg.Logging.Level, l.Level)
-		setString(&cfg.Logging.Format, l.Format)
-	}
-	return cfg
+	m[keys[len(keys)-1]] = value
 }
 
-func mapKafka(rp *v1alpha1.RestProxy, k *config.Kafka) {
+func (d document) setString(path, v string) {
+	if v != "" {
+		d.set(path, v)
+	}
+}
+
+func setPtr[T any](d document, path string, v *T) {
+	if v != nil {
+		d.set(path, *v)
+	}
+}
+
+// configDocument maps rp's spec onto the keys of the proxy's config file.
+// Secrets appear as the paths where the Deployment mounts them, never as
+// values. The listeners, the brokers and the client ID are always written:
+// they are per RestProxy, not defaults.
+func configDocument(in Input) document {
+	rp := in.RestProxy
+	d := document{}
+	d.set("listen", fmt.Sprintf(":%d", httpPort(rp)))
+	d.set("managementListen", fmt.Sprintf(":%d", managementPort(rp)))
+	mapKafka(rp, d)
+	mapProducer(rp.Spec.Producer, d)
+	mapHTTP(rp.Spec.HTTP, d)
+	mapAuthentication(rp, d)
+	if t := rp.Spec.Topics; t != nil && len(t.Allow) > 0 {
+		rules := make([]config.TopicRule, 0, len(t.Allow))
+		for _, rule := range t.Allow {
+			rules = append(rules, config.TopicRule{Name: rule.Name, Prefix: rule.Prefix})
+		}
+		d.set("authorization.topics", rules)
+	}
+	mapRateLimit(rp.Spec.RateLimit, d)
+	if l := rp.Spec.Logging; l != nil {
+		d.setString("logging.level", l.Level)
+		d.setString("logging.format", l.Format)
+	}
+	return d
+}
+
+func mapKafka(rp *v1alpha1.RestProxy, d document) {
 	spec := rp.Spec.Kafka
-	k.BootstrapServers = append([]string(nil), spec.BootstrapServers...)
+	d.set("kafka.bootstrapServers", append([]string(nil), spec.BootstrapServers...))
 	// <namespace>.<name> lets broker quotas and logs tell tenants apart.
-	k.ClientID = rp.Namespace + "." + rp.Name
-	setString(&k.ClientID, spec.ClientID)
+	clientID := rp.Namespace + "." + rp.Name
+	if spec.ClientID != "" {
+		clientID = spec.ClientID
+	}
+	d.set("kafka.clientId", clientID)
 	if t := spec.TLS; t != nil && t.Enabled {
-		k.TLS.Enabled = true
+		d.set("kafka.tls.enabled", true)
 		if t.CASecretRef != nil {
-			k.TLS.CAFile = KafkaCAFile
+			d.set("kafka.tls.caFile", KafkaCAFile)
 		}
 		if t.CertSecretRef != nil {
-			k.TLS.CertFile = KafkaCertFile
-			k.TLS.KeyFile = KafkaKeyFile
+			d.set("kafka.tls.certFile", KafkaCertFile)
+			d.set("kafka.tls.keyFile", KafkaKeyFile)
 		}
 	}
 	if s := spec.SASL; s != nil && s.Mechanism != "" {
-		k.SASL.Mechanism = s.Mechanism
-		k.SASL.Username = s.Username
+		d.set("kafka.sasl.mechanism", s.Mechanism)
+		d.setString("kafka.sasl.username", s.Username)
 		if s.PasswordSecretRef != nil {
-			k.SASL.PasswordFile = KafkaPasswordFile
+			d.set("kafka.sasl.passwordFile", KafkaPasswordFile)
 		}
 	}
 }
 
-func mapProducer(p *v1alpha1.ProducerSpec, c *config.Producer) {
+func mapProducer(p *v1alpha1.ProducerSpec, d document) {
 	if p == nil {
 		return
 	}
-	setString(&c.Acks, p.Acks)
-	setString(&c.Compression, p.Compression)
-	setInt(&c.LingerMs, p.LingerMs)
-	setInt(&c.BatchMaxRecords, p.BatchMaxRecords)
-	setInt(&c.BatchMaxBytes, p.BatchMaxBytes)
-	setInt(&c.MaxMessageBytes, p.MaxMessageBytes)
-	setInt(&c.MaxAttempts, p.MaxAttempts)
-	setInt(&c.DeliveryTimeoutMs, p.DeliveryTimeoutMs)
+	d.setString("producer.acks", p.Acks)
+	d.setString("producer.compression", p.Compression)
+	setPtr(d, "producer.lingerMs", p.LingerMs)
+	setPtr(d, "producer.batchMaxRecords", p.BatchMaxRecords)
+	setPtr(d, "producer.batchMaxBytes", p.BatchMaxBytes)
+	setPtr(d, "producer.maxMessageBytes", p.MaxMessageBytes)
+	setPtr(d, "producer.maxAttempts", p.MaxAttempts)
+	setPtr(d, "producer.deliveryTimeoutMs", p.DeliveryTimeoutMs)
 }
 
-func mapHTTP(h *v1alpha1.HTTPSpec, c *config.HTTP) {
+func mapHTTP(h *v1alpha1.HTTPSpec, d document) {
 	if h == nil {
 		return
 	}
-	if h.MaxRequestBytes != nil {
-		c.MaxRequestBytes = *h.MaxRequestBytes
-	}
-	setInt(&c.MaxRecordBytes, h.MaxRecordBytes)
-	setInt(&c.MaxStreams, h.MaxStreams)
+	setPtr(d, "http.maxRequestBytes", h.MaxRequestBytes)
+	setPtr(d, "http.maxRecordBytes", h.MaxRecordBytes)
+	setPtr(d, "http.maxStreams", h.MaxStreams)
 	if h.StreamMaxAge != nil {
-		c.StreamMaxAgeMs = h.StreamMaxAge.Milliseconds()
+		d.set("http.streamMaxAgeMs", h.StreamMaxAge.Milliseconds())
 	}
 	if h.IdleTimeout != nil {
-		c.IdleTimeoutMs = h.IdleTimeout.Milliseconds()
+		d.set("http.idleTimeoutMs", h.IdleTimeout.Milliseconds())
 	}
 	if h.TLS != nil {
-		c.TLS.CertFile = HTTPCertFile
-		c.TLS.KeyFile = HTTPKeyFile
+		d.set("http.tls.certFile", HTTPCertFile)
+		d.set("http.tls.keyFile", HTTPKeyFile)
 		if h.TLS.ClientCASecretRef != nil {
-			c.TLS.ClientCAFile = HTTPClientCAFile
+			d.set("http.tls.clientCAFile", HTTPClientCAFile)
 		}
 	}
 }
 
-func mapAuthentication(rp *v1alpha1.RestProxy, c *config.Authentication) {
+func mapAuthentication(rp *v1alpha1.RestProxy, d document) {
 	a := rp.Spec.Authentication
 	if a == nil {
 		return
 	}
-	setString(&c.Type, a.Type)
+	d.setString("authentication.type", a.Type)
 	if ref := authSecretRef(rp); ref != nil {
-		c.CredentialsFile = authCredentialsFile(ref)
+		d.set("authentication.credentialsFile", authCredentialsFile(ref))
 	}
 }
 
 // mapRateLimit turns the per-pod limits on when any budget is set. A budget
-// the spec leaves unset renders as 0, the proxy's "no limit on this
-// dimension", not as the proxy's default budget, which nobody asked for.
-func mapRateLimit(r *v1alpha1.RateLimitSpec, c *config.RateLimit) {
+// the spec leaves unset is written as 0, the proxy's "no limit on this
+// dimension", not left to the proxy's default budget, which nobody asked for.
+func mapRateLimit(r *v1alpha1.RateLimitSpec, d document) {
 	if r == nil {
 		return
 	}
 	budgets := []struct {
+		key  string
 		spec *int64
-		dst  *int64
 	}{
-		{r.RecordsPerSecond, &c.RecordsPerSecond},
-		{r.BytesPerSecond, &c.BytesPerSecond},
-		{r.PerClusterRecordsPerSecond, &c.PerClusterRecordsPerSecond},
-		{r.PerClusterBytesPerSecond, &c.PerClusterBytesPerSecond},
+		{"recordsPerSecond", r.RecordsPerSecond},
+		{"bytesPerSecond", r.BytesPerSecond},
+		{"perClusterRecordsPerSecond", r.PerClusterRecordsPerSecond},
+		{"perClusterBytesPerSecond", r.PerClusterBytesPerSecond},
 	}
+	enabled := false
 	for _, b := range budgets {
-		c.Enabled = c.Enabled || b.spec != nil
+		enabled = enabled || b.spec != nil
 	}
-	if !c.Enabled {
+	if !enabled {
 		return
 	}
+	d.set("rateLimit.enabled", true)
 	for _, b := range budgets {
-		*b.dst = 0
-		if b.spec != nil {
-			*b.dst = *b.spec
-		}
+		d.set("rateLimit."+b.key, ptrValue(b.spec))
 	}
 }
 
-// RenderConfig renders the proxy's config file for in. The bytes depend only
-// on in (config.Marshal sorts keys), and they are parsed back with the
-// proxy's own parser, so a file the proxy would refuse never reaches a pod:
-// the error names the offending field instead.
+func ptrValue[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// ProxyConfig is the configuration the proxy runs with for in: the rendered
+// file read over config.Default(), as the proxy reads it, without the
+// validation RenderConfig adds.
+func ProxyConfig(in Input) config.Config {
+	cfg := config.Default()
+	data, err := json.Marshal(configDocument(in))
+	if err == nil {
+		err = json.Unmarshal(data, &cfg)
+	}
+	if err != nil {
+		// configDocument holds only strings, numbers, booleans and lists
+		// of them, which always encode and decode.
+		panic(fmt.Sprintf("proxy config document does not round-trip: %v", err))
+	}
+	return cfg
+}
+
+// RenderConfig renders the proxy's config file for in: only the keys the
+// spec sets (see document). The bytes depend only on in (map keys are
+// sorted), and they are parsed back with the proxy's own parser, which
+// applies its defaults to every key left out, so a file the proxy would
+// refuse never reaches a pod: the error names the offending field instead.
 func RenderConfig(in Input) ([]byte, error) {
 	rp := in.RestProxy
 	if err := checkDurations(rp); err != nil {
 		return nil, fmt.Errorf("render config for %s/%s: %w", rp.Namespace, rp.Name, err)
 	}
-	data, err := ProxyConfig(in).Marshal()
+	data, err := yaml.Marshal(configDocument(in))
 	if err != nil {
 		return nil, fmt.Errorf("render config for %s/%s: %w", rp.Namespace, rp.Name, err)
 	}

@@ -237,3 +237,24 @@ func TestConfigInvalidForProxyIsAnError(t *testing.T) {
 		t.Fatalf("RenderConfig error = %v; want one naming kafka.sasl.passwordFile", err)
 	}
 }
+
+// TestConfigRendersOnlyWhatTheSpecSets: the minimal RestProxy's file holds
+// only the per-RestProxy keys, so the proxy's defaults (and any key a newer
+// operator knows) apply in the proxy, and an operator upgrade changes no
+// tenant's file. Every fixture's file parses with the proxy's own parser to
+// exactly what ProxyConfig says the proxy runs with.
+func TestConfigRendersOnlyWhatTheSpecSets(t *testing.T) {
+	data, err := RenderConfig(input(minimal()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "kafka:\n  bootstrapServers:\n  - kafka-0.kafka:9092\n  - kafka-1.kafka:9092\n  clientId: tenant-a.orders\nlisten: :8082\nmanagementListen: :8081\n"
+	if string(data) != want {
+		t.Errorf("minimal config file:\n%s\nwant only the listeners, brokers and client ID:\n%s", data, want)
+	}
+	for name, rp := range map[string]*v1alpha1.RestProxy{"minimal": minimal(), "full": full()} {
+		if got := parsedConfig(t, rp); !reflect.DeepEqual(got, ProxyConfig(input(rp))) {
+			t.Errorf("%s: the proxy parses the file to %+v, ProxyConfig says %+v", name, got, ProxyConfig(input(rp)))
+		}
+	}
+}

@@ -6,7 +6,10 @@ import (
 )
 
 // ConfigMap holds the proxy's config file, mounted at ConfigFilePath. It
-// holds no secret: secrets are referenced by file path.
+// holds no secret: secrets are referenced by file path. It is immutable and
+// named by the config's hash (ConfigMapName): a changed config is a new
+// ConfigMap and a rollout, never an edit under running pods. The reconciler
+// deletes an old one once no ReplicaSet of the RestProxy mounts it.
 func ConfigMap(in Input) (*corev1.ConfigMap, error) {
 	data, err := RenderConfig(in)
 	if err != nil {
@@ -20,7 +23,20 @@ func configMap(in Input, data []byte) *corev1.ConfigMap {
 	rp := in.RestProxy
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: objectMeta(rp, ConfigMapName(rp)),
+		ObjectMeta: objectMeta(rp, ConfigMapName(rp, ConfigHash(data))),
+		Immutable:  ptrTo(true),
 		Data:       map[string]string{ConfigFileKey: string(data)},
 	}
+}
+
+// MountedConfigMap is the name of the ConfigMap that a proxy pod template
+// (a Deployment's or a ReplicaSet's) mounts as its config file; "" when it
+// mounts none.
+func MountedConfigMap(pod *corev1.PodSpec) string {
+	for _, v := range pod.Volumes {
+		if v.Name == volumeConfig && v.ConfigMap != nil {
+			return v.ConfigMap.Name
+		}
+	}
+	return ""
 }

@@ -14,8 +14,15 @@ func TestConfigMap(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ConfigMap: %v", err)
 			}
-			if cm.APIVersion != "v1" || cm.Kind != "ConfigMap" || cm.Name != "orders-config" || cm.Namespace != "tenant-a" {
-				t.Errorf("identity = %s %s %s/%s", cm.APIVersion, cm.Kind, cm.Namespace, cm.Name)
+			wantName := "orders-config-" + ConfigHash([]byte(cm.Data[ConfigFileKey]))[:10]
+			if cm.APIVersion != "v1" || cm.Kind != "ConfigMap" || cm.Name != wantName || cm.Namespace != "tenant-a" {
+				t.Errorf("identity = %s %s %s/%s; want v1 ConfigMap tenant-a/%s", cm.APIVersion, cm.Kind, cm.Namespace, cm.Name, wantName)
+			}
+			if cm.Immutable == nil || !*cm.Immutable {
+				t.Errorf("immutable = %v; want true: a new config is a new ConfigMap", cm.Immutable)
+			}
+			if got := MountedConfigMap(&mustDeployment(t, in).Spec.Template.Spec); got != cm.Name {
+				t.Errorf("the Deployment mounts ConfigMap %q, want %q", got, cm.Name)
 			}
 			if !reflect.DeepEqual(cm.Labels, Labels(in.RestProxy)) {
 				t.Errorf("labels = %v", cm.Labels)

@@ -42,9 +42,12 @@ func deployment(in Input, config []byte) *appsv1.Deployment {
 	replicas := Replicas(rp)
 	maxUnavailable := intstr.FromInt32(0)
 	maxSurge := intstr.FromInt32(1)
+	template := podTemplate(in, config)
+	meta := objectMeta(rp, rp.Name)
+	meta.Annotations = map[string]string{SpecHashAnnotation: SpecHash(rp), TemplateHashAnnotation: TemplateHash(template)}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: objectMeta(rp, rp.Name),
+		ObjectMeta: meta,
 		Spec: appsv1.DeploymentSpec{
 			Replicas: &replicas,
 			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(rp)},
@@ -58,9 +61,23 @@ func deployment(in Input, config []byte) *appsv1.Deployment {
 					MaxSurge:       &maxSurge,
 				},
 			},
-			Template: podTemplate(in, config),
+			Template:                template,
+			ProgressDeadlineSeconds: ptrTo(progressDeadline(rp)),
 		},
 	}
+}
+
+// DefaultProgressDeadlineSeconds: a proxy pod is ready within seconds once
+// scheduled and pulled, so three minutes without progress is a rollout
+// that is stuck (an image that cannot be pulled, a pod that crashes or
+// cannot be scheduled), reported long before the Deployment's own 600.
+const DefaultProgressDeadlineSeconds int32 = 180
+
+func progressDeadline(rp *v1alpha1.RestProxy) int32 {
+	if d := rp.Spec.ProgressDeadlineSeconds; d != nil {
+		return *d
+	}
+	return DefaultProgressDeadlineSeconds
 }
 
 // ConfigHash is the value of ConfigHashAnnotation for a rendered config.
@@ -91,7 +108,7 @@ func podTemplate(in Input, config []byte) corev1.PodTemplateSpec {
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
 		Containers: []corev1.Container{container(in)},
-		Volumes:    volumes(rp),
+		Volumes:    volumes(rp, ConfigMapName(rp, ConfigHash(config))),
 	}
 	if t := rp.Spec.Template; t != nil && t.Pod != nil {
 		p := t.Pod
@@ -105,6 +122,15 @@ func podTemplate(in Input, config []byte) corev1.PodTemplateSpec {
 		spec.TopologySpreadConstraints = deepCopySlice(p.TopologySpreadConstraints, (*corev1.TopologySpreadConstraint).DeepCopy)
 		spec.PriorityClassName = p.PriorityClassName
 		spec.ImagePullSecrets = deepCopySlice(p.ImagePullSecrets, (*corev1.LocalObjectReference).DeepCopy)
+		if p.SecurityContext != nil {
+			spec.SecurityContext = p.SecurityContext.DeepCopy()
+		}
+		for _, v := range p.Volumes {
+			spec.Volumes = append(spec.Volumes, extraVolume(v))
+		}
+	}
+	if len(spec.ImagePullSecrets) == 0 {
+		spec.ImagePullSecrets = deepCopySlice(in.ImagePullSecrets, (*corev1.LocalObjectReference).DeepCopy)
 	}
 	return corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: annotations},
@@ -126,13 +152,9 @@ func terminationGracePeriod(in Input) int64 {
 
 func container(in Input) corev1.Container {
 	rp := in.RestProxy
-	image := rp.Spec.Image
-	if image == "" {
-		image = in.DefaultImage
-	}
 	c := corev1.Container{
 		Name:  ContainerName,
-		Image: image,
+		Image: proxyImage(in),
 		Args:  []string{"proxy", "--config", ConfigFilePath},
 		Ports: []corev1.ContainerPort{
 			{Name: PortNameHTTP, ContainerPort: httpPort(rp), Protocol: corev1.ProtocolTCP},
@@ -166,7 +188,13 @@ func container(in Input) corev1.Container {
 		c.Resources = *rp.Spec.Resources.DeepCopy()
 	}
 	if t := rp.Spec.Template; t != nil && t.Container != nil {
-		c.Env = deepCopySlice(t.Container.Env, (*corev1.EnvVar).DeepCopy)
+		tc := t.Container
+		c.Env = deepCopySlice(tc.Env, (*corev1.EnvVar).DeepCopy)
+		c.EnvFrom = deepCopySlice(tc.EnvFrom, (*corev1.EnvFromSource).DeepCopy)
+		c.VolumeMounts = append(c.VolumeMounts, deepCopySlice(tc.VolumeMounts, (*corev1.VolumeMount).DeepCopy)...)
+		if tc.SecurityContext != nil {
+			c.SecurityContext = tc.SecurityContext.DeepCopy()
+		}
 	}
 	return c
 }
@@ -183,11 +211,11 @@ func httpGet(path string) corev1.ProbeHandler {
 
 // volumes are the config file first, then the Secret volumes in their fixed
 // order.
-func volumes(rp *v1alpha1.RestProxy) []corev1.Volume {
+func volumes(rp *v1alpha1.RestProxy, configMap string) []corev1.Volume {
 	vols := []corev1.Volume{{
 		Name: volumeConfig,
 		VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(rp)},
+			LocalObjectReference: corev1.LocalObjectReference{Name: configMap},
 			Items:                []corev1.KeyToPath{{Key: ConfigFileKey, Path: ConfigFileKey}},
 		}},
 	}}
@@ -203,6 +231,16 @@ func volumeMounts(rp *v1alpha1.RestProxy) []corev1.VolumeMount {
 		mounts = append(mounts, v.mount())
 	}
 	return mounts
+}
+
+// extraVolume is a spec.template.pod.volumes entry as a pod volume.
+func extraVolume(v v1alpha1.Volume) corev1.Volume {
+	v = *v.DeepCopy()
+	return corev1.Volume{Name: v.Name, VolumeSource: corev1.VolumeSource{
+		ConfigMap: v.ConfigMap,
+		Secret:    v.Secret,
+		EmptyDir:  v.EmptyDir,
+	}}
 }
 
 // deepCopySlice copies items with their generated DeepCopy, so no object

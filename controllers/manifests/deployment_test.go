@@ -118,7 +118,9 @@ func TestDeploymentProbes(t *testing.T) {
 }
 
 func TestDeploymentSecurityContext(t *testing.T) {
-	d := mustDeployment(t, input(full()))
+	rp := full()
+	rp.Spec.Template.Pod.SecurityContext, rp.Spec.Template.Container.SecurityContext = nil, nil
+	d := mustDeployment(t, input(rp))
 	pod := d.Spec.Template.Spec.SecurityContext
 	c := proxyContainer(t, d).SecurityContext
 	if pod == nil || c == nil {
@@ -142,6 +144,42 @@ func TestDeploymentSecurityContext(t *testing.T) {
 		if !ck.ok {
 			t.Errorf("%s: not so (pod %+v, container %+v)", ck.field, pod, c)
 		}
+	}
+}
+
+// TestPortablePods: the template's security contexts replace the
+// operator's as a whole (so OpenShift can assign the IDs), its envFrom,
+// volumes and mounts come after the operator's, and the operator's default
+// pull Secrets apply only when the template names none.
+func TestPortablePods(t *testing.T) {
+	rp := full()
+	d := mustDeployment(t, input(rp))
+	pod, c := d.Spec.Template.Spec, proxyContainer(t, d)
+	if !reflect.DeepEqual(pod.SecurityContext, rp.Spec.Template.Pod.SecurityContext) || pod.SecurityContext.RunAsUser != nil || pod.SecurityContext.FSGroup != nil {
+		t.Errorf("pod securityContext = %+v, want the template's, without IDs", pod.SecurityContext)
+	}
+	if !reflect.DeepEqual(c.SecurityContext, rp.Spec.Template.Container.SecurityContext) {
+		t.Errorf("container securityContext = %+v, want the template's", c.SecurityContext)
+	}
+	if !reflect.DeepEqual(c.EnvFrom, rp.Spec.Template.Container.EnvFrom) {
+		t.Errorf("envFrom = %+v", c.EnvFrom)
+	}
+	if last := pod.Volumes[len(pod.Volumes)-1]; last.Name != "extra-ca" || last.ConfigMap == nil || last.ConfigMap.Name != "orders-extra-ca" {
+		t.Errorf("last volume = %+v, want the template's extra-ca", last)
+	}
+	if last := c.VolumeMounts[len(c.VolumeMounts)-1]; last.Name != "extra-ca" || last.MountPath != "/etc/ssl/extra" {
+		t.Errorf("last mount = %+v, want the template's extra-ca", last)
+	}
+
+	in := input(minimal())
+	in.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "fleet-registry"}}
+	if got := mustDeployment(t, in).Spec.Template.Spec.ImagePullSecrets; len(got) != 1 || got[0].Name != "fleet-registry" {
+		t.Errorf("imagePullSecrets = %v, want the operator's default", got)
+	}
+	in = input(full())
+	in.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "fleet-registry"}}
+	if got := mustDeployment(t, in).Spec.Template.Spec.ImagePullSecrets; len(got) != 1 || got[0].Name != "registry-creds" {
+		t.Errorf("imagePullSecrets = %v, want the template's, not the operator's default", got)
 	}
 }
 

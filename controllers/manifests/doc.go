@@ -1,8 +1,9 @@
 // Package manifests turns one RestProxy into the Kubernetes objects it should
 // have: a ServiceAccount, a ConfigMap with the proxy's config file, a Service,
 // a Deployment and, when enabled, a PodDisruptionBudget, a
-// HorizontalPodAutoscaler, a NetworkPolicy and a ServiceMonitor. One file per
-// kind, each a pure function of Input; build.go chooses which apply.
+// HorizontalPodAutoscaler, a NetworkPolicy, an Ingress and a ServiceMonitor.
+// One file per kind, each a pure function of Input; build.go chooses which
+// apply.
 //
 // Every builder is pure: no API calls, no clock, no randomness. The
 // reconciler resolves everything that needs the API server (the Secrets'
@@ -16,7 +17,7 @@
 // Files in the pod (each directory one read-only projected volume, mode 0440,
 // readable through the pod's fsGroup; only the needed keys are projected):
 //
-//	/etc/restproxy/config/restproxy.yaml    ConfigMap <name>-config
+//	/etc/restproxy/config/restproxy.yaml    ConfigMap <name>-config-<hash>
 //	/etc/restproxy/kafka-tls/ca.crt         spec.kafka.tls.caSecretRef (its key)
 //	/etc/restproxy/kafka-tls/tls.{crt,key}  spec.kafka.tls.certSecretRef
 //	/etc/restproxy/kafka-sasl/password      spec.kafka.sasl.passwordSecretRef
@@ -27,5 +28,6 @@
 // Pod-template annotations that roll the pods when they change:
 // kafka.restproxy.dev/config-hash (sha256 of the rendered config file) and
 // kafka.restproxy.dev/secrets-hash (Input.SecretsHash, verbatim: a hash of
-// the Secret keys in RollingSecretRefs: Kafka and TLS, not credentials).
+// the Secret keys in RollingSecretRefs: the Kafka TLS ones, which the proxy
+// reads only at start-up; it re-reads the others).
 package manifests

@@ -3,6 +3,7 @@ package manifests
 import (
 	"time"
 
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -31,8 +32,10 @@ func minimal() *v1alpha1.RestProxy {
 func full() *v1alpha1.RestProxy {
 	rp := minimal()
 	rp.Spec = v1alpha1.RestProxySpec{
-		Replicas: ptrTo[int32](3),
-		Image:    "registry.example/restproxy:custom",
+		Replicas:                ptrTo[int32](3),
+		Image:                   "registry.example/restproxy:custom",
+		UpgradePolicy:           v1alpha1.UpgradePolicyManual,
+		ProgressDeadlineSeconds: ptrTo[int32](300),
 		Kafka: v1alpha1.KafkaSpec{
 			BootstrapServers: []string{"kafka-0.kafka:9093"},
 			ClientID:         "orders-proxy",
@@ -84,8 +87,10 @@ func full() *v1alpha1.RestProxy {
 			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
 			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("512Mi")},
 		},
-		Logging:     &v1alpha1.LoggingSpec{Level: "debug", Format: "text"},
-		Autoscaling: &v1alpha1.AutoscalingSpec{MinReplicas: ptrTo[int32](2), MaxReplicas: 10, TargetCPUUtilizationPercentage: ptrTo[int32](70)},
+		Logging: &v1alpha1.LoggingSpec{Level: "debug", Format: "text"},
+		Autoscaling: &v1alpha1.AutoscalingSpec{MinReplicas: ptrTo[int32](2), MaxReplicas: 10, TargetCPUUtilizationPercentage: ptrTo[int32](70),
+			TargetMemoryUtilizationPercentage: ptrTo[int32](85), TargetActiveStreamsPerPod: ptrTo[int32](150), TargetInFlightRecordsPerPod: ptrTo[int32](5000),
+			Behavior: &autoscalingv2.HorizontalPodAutoscalerBehavior{ScaleDown: &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: ptrTo[int32](600)}}},
 		PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetSpec{
 			Enabled:        ptrTo(true),
 			MaxUnavailable: ptrTo(intstr.FromString("25%")),
@@ -95,12 +100,28 @@ func full() *v1alpha1.RestProxy {
 			AllowedFrom: []networkingv1.NetworkPolicyPeer{{
 				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "orders"}},
 			}},
+			ManagementFrom: []networkingv1.NetworkPolicyPeer{{
+				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "monitoring"}},
+			}},
 		},
 		Metrics: &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{
 			Enabled:  true,
 			Interval: "15s",
 			Labels:   map[string]string{"release": "prometheus"},
 		}},
+		Expose: &v1alpha1.ExposeSpec{
+			Ingress: &v1alpha1.IngressExposeSpec{
+				ClassName: "nginx", Host: "orders.kafka.example.com", TLSSecretName: "orders-public-tls",
+				IssuerRef:   &v1alpha1.IssuerReference{Name: "letsencrypt", Kind: "ClusterIssuer", Group: "cert-manager.io"},
+				Annotations: map[string]string{"nginx.ingress.kubernetes.io/backend-protocol": "HTTPS"},
+			},
+			HTTPRoute: &v1alpha1.HTTPRouteExposeSpec{
+				ParentRefs: []v1alpha1.GatewayParentRef{{Name: "public", Namespace: "gateways", SectionName: "https"}},
+				Hostnames:  []string{"orders.kafka.example.com"},
+			},
+			LoadBalancerSourceRanges: []string{"10.0.0.0/8"},
+			ExternalTrafficPolicy:    corev1.ServiceExternalTrafficPolicyLocal,
+		},
 		Template: &v1alpha1.TemplateSpec{
 			Pod: &v1alpha1.PodTemplate{
 				Metadata: &v1alpha1.EmbeddedMetadata{
@@ -127,8 +148,24 @@ func full() *v1alpha1.RestProxy {
 				PriorityClassName:             "tenant-high",
 				ImagePullSecrets:              []corev1.LocalObjectReference{{Name: "registry-creds"}},
 				TerminationGracePeriodSeconds: ptrTo[int64](90),
+				SecurityContext: &corev1.PodSecurityContext{
+					RunAsNonRoot:   ptrTo(true),
+					SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+				},
+				Volumes: []v1alpha1.Volume{{Name: "extra-ca", ConfigMap: &corev1.ConfigMapVolumeSource{
+					LocalObjectReference: corev1.LocalObjectReference{Name: "orders-extra-ca"}}}},
 			},
-			Container: &v1alpha1.ContainerTemplate{Env: []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "400MiB"}}},
+			Container: &v1alpha1.ContainerTemplate{
+				Env:          []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "400MiB"}},
+				EnvFrom:      []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "orders-env"}}}},
+				VolumeMounts: []corev1.VolumeMount{{Name: "extra-ca", MountPath: "/etc/ssl/extra", ReadOnly: true}},
+				SecurityContext: &corev1.SecurityContext{
+					RunAsNonRoot:             ptrTo(true),
+					AllowPrivilegeEscalation: ptrTo(false),
+					ReadOnlyRootFilesystem:   ptrTo(true),
+					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+				},
+			},
 			Service: &v1alpha1.ServiceTemplate{
 				Metadata: &v1alpha1.EmbeddedMetadata{
 					Labels:      map[string]string{"exposed": "internal"},
@@ -142,5 +179,5 @@ func full() *v1alpha1.RestProxy {
 }
 
 func input(rp *v1alpha1.RestProxy) Input {
-	return Input{RestProxy: rp, DefaultImage: testImage, SecretsHash: "sha256:secrets-v1", ServiceMonitorCRD: true}
+	return Input{RestProxy: rp, DefaultImage: testImage, SecretsHash: "sha256:secrets-v1", ServiceMonitorCRD: true, HTTPRouteCRD: true, CertificateCRD: true}
 }

@@ -1,6 +1,8 @@
 package manifests
 
 import (
+	"fmt"
+	"reflect"
 	"testing"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -46,7 +48,7 @@ func TestHorizontalPodAutoscaler(t *testing.T) {
 			if *h.Spec.MinReplicas != tt.wantMin || h.Spec.MaxReplicas != tt.wantMax {
 				t.Errorf("min/max = %d/%d; want %d/%d", *h.Spec.MinReplicas, h.Spec.MaxReplicas, tt.wantMin, tt.wantMax)
 			}
-			if len(h.Spec.Metrics) != 1 {
+			if len(h.Spec.Metrics) != 1 || h.Spec.Behavior != nil {
 				t.Fatalf("metrics = %+v; want one CPU metric", h.Spec.Metrics)
 			}
 			m := h.Spec.Metrics[0]
@@ -55,5 +57,34 @@ func TestHorizontalPodAutoscaler(t *testing.T) {
 				t.Errorf("metric = %+v target %+v; want CPU utilization %d", m.Resource, m.Resource.Target, tt.wantCPU)
 			}
 		})
+	}
+}
+
+// TestHorizontalPodAutoscalerTargets: memory and the proxy's pods metrics
+// join CPU, which stays the target only when set or alone, and behavior
+// is passed on.
+func TestHorizontalPodAutoscalerTargets(t *testing.T) {
+	h := HorizontalPodAutoscaler(input(full()))
+	var got []string
+	for _, m := range h.Spec.Metrics {
+		switch m.Type {
+		case autoscalingv2.ResourceMetricSourceType:
+			got = append(got, fmt.Sprintf("%s=%d%%", m.Resource.Name, *m.Resource.Target.AverageUtilization))
+		case autoscalingv2.PodsMetricSourceType:
+			got = append(got, fmt.Sprintf("%s=%s/pod", m.Pods.Metric.Name, m.Pods.Target.AverageValue))
+		}
+	}
+	want := []string{"cpu=70%", "memory=85%", "restproxy_active_streams=150/pod", "restproxy_in_flight_records=5k/pod"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("metrics = %v, want %v", got, want)
+	}
+	if b := h.Spec.Behavior; b == nil || b.ScaleDown == nil || *b.ScaleDown.StabilizationWindowSeconds != 600 {
+		t.Errorf("behavior = %+v, want the spec's", b)
+	}
+
+	rp := minimal()
+	rp.Spec.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 5, TargetActiveStreamsPerPod: ptrTo[int32](100)}
+	if ms := HorizontalPodAutoscaler(input(rp)).Spec.Metrics; len(ms) != 1 || ms[0].Type != autoscalingv2.PodsMetricSourceType {
+		t.Errorf("metrics = %+v, want only the streams target: CPU is not targeted unless set or alone", ms)
 	}
 }

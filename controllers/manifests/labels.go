@@ -16,6 +16,9 @@ const (
 	labelManagedBy = "app.kubernetes.io/managed-by"
 )
 
+// InstanceLabel holds the RestProxy's name on every child and pod.
+const InstanceLabel = labelInstance
+
 // Labels are put on every child of rp, so `kubectl get all -l
 // app.kubernetes.io/instance=<name>` finds them all.
 func Labels(rp *v1alpha1.RestProxy) map[string]string {

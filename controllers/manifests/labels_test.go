@@ -30,7 +30,7 @@ func TestLabels(t *testing.T) {
 
 func TestNames(t *testing.T) {
 	rp := minimal()
-	if got := ConfigMapName(rp); got != "orders-config" {
+	if got := ConfigMapName(rp, "0123456789abcdef"); got != "orders-config-0123456789" {
 		t.Errorf("ConfigMapName = %q", got)
 	}
 	if got := ServiceURL(rp); got != "http://orders.tenant-a.svc:8082" {

@@ -35,8 +35,30 @@ const (
 // ContainerName is the proxy's container in the pod.
 const ContainerName = "proxy"
 
-// ConfigMapName is the name of the ConfigMap holding rp's config file.
-func ConfigMapName(rp *v1alpha1.RestProxy) string { return rp.Name + "-config" }
+// ConfigMapName is the name of the immutable ConfigMap holding rp's config
+// file whose ConfigHash is configHash: each rendered config gets its own
+// ConfigMap, so pods of an older ReplicaSet keep reading the file they
+// started with while a rollout replaces them.
+func ConfigMapName(rp *v1alpha1.RestProxy, configHash string) string {
+	return rp.Name + "-config-" + configHash[:configHashNameLength]
+}
+
+// configHashNameLength hex digits of the config hash name a ConfigMap: 40
+// bits, enough that two configs of one RestProxy never share a name by chance.
+const configHashNameLength = 10
+
+// URL is where producers reach rp's produce API, for status.url: the
+// Ingress host when spec.expose.ingress is set, else ServiceURL.
+func URL(rp *v1alpha1.RestProxy) string {
+	if e := rp.Spec.Expose; e != nil && e.Ingress != nil {
+		scheme := "http"
+		if e.Ingress.TLSSecretName != "" {
+			scheme = "https"
+		}
+		return scheme + "://" + e.Ingress.Host
+	}
+	return ServiceURL(rp)
+}
 
 // ServiceURL is the in-cluster URL of rp's produce API, https when the proxy
 // serves TLS, for status.url.

@@ -9,8 +9,9 @@ import (
 
 // NetworkPolicy restricts ingress to the proxy pods, or is nil unless
 // enabled. The produce port admits spec.networkPolicy.allowedFrom (everyone
-// when empty); the management port admits everyone, because kubelet probes
-// and Prometheus come from places a tenant cannot list.
+// when empty); the management port admits managementFrom, else the
+// operator's management namespaces (Input.ManagementNamespaces), else
+// everyone.
 func NetworkPolicy(in Input) *networkingv1.NetworkPolicy {
 	rp := in.RestProxy
 	spec := rp.Spec.NetworkPolicy
@@ -30,8 +31,24 @@ func NetworkPolicy(in Input) *networkingv1.NetworkPolicy {
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
 			Ingress: []networkingv1.NetworkPolicyIngressRule{
 				{Ports: port(httpPort(rp)), From: deepCopySlice(spec.AllowedFrom, (*networkingv1.NetworkPolicyPeer).DeepCopy)},
-				{Ports: port(managementPort(rp))},
+				{Ports: port(managementPort(rp)), From: managementPeers(in)},
 			},
 		},
 	}
+}
+
+// managementPeers may reach the management port.
+func managementPeers(in Input) []networkingv1.NetworkPolicyPeer {
+	if from := in.RestProxy.Spec.NetworkPolicy.ManagementFrom; len(from) > 0 {
+		return deepCopySlice(from, (*networkingv1.NetworkPolicyPeer).DeepCopy)
+	}
+	if len(in.ManagementNamespaces) == 0 {
+		return nil
+	}
+	return []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{
+		MatchExpressions: []metav1.LabelSelectorRequirement{{
+			Key: corev1.LabelMetadataName, Operator: metav1.LabelSelectorOpIn,
+			Values: append([]string(nil), in.ManagementNamespaces...),
+		}},
+	}}}
 }

@@ -69,3 +69,23 @@ func TestNetworkPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestNetworkPolicyManagementPort: the management port admits the spec's
+// managementFrom, else the operator's management namespaces.
+func TestNetworkPolicyManagementPort(t *testing.T) {
+	rp := minimal()
+	rp.Spec.NetworkPolicy = &v1alpha1.NetworkPolicySpec{Enabled: true}
+	in := input(rp)
+	in.ManagementNamespaces = []string{"restproxy-system", "monitoring"}
+	want := []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+		Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpIn, Values: []string{"restproxy-system", "monitoring"},
+	}}}}}
+	if got := NetworkPolicy(in).Spec.Ingress[1].From; !reflect.DeepEqual(got, want) {
+		t.Errorf("management port from = %+v; want the operator's namespaces %+v", got, want)
+	}
+	own := []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "sre"}}}}
+	rp.Spec.NetworkPolicy.ManagementFrom = own
+	if got := NetworkPolicy(in).Spec.Ingress[1].From; !reflect.DeepEqual(got, own) {
+		t.Errorf("management port from = %+v; want the spec's %+v", got, own)
+	}
+}

@@ -73,13 +73,14 @@ type secretVolume struct {
 // secretVolumes lists the Secret-backed volumes rp needs, in a fixed order
 // (kafka-tls, kafka-sasl, http-tls, auth), so the pod template is stable.
 //
-// Rotating a Kafka or TLS Secret (kafka-tls, kafka-sasl, http-tls) rolls the
-// pods within seconds, as docs/configuration.md,
-// "Files re-read while running", says; rotating the credentials Secret (auth)
-// does not, since the proxy re-reads that file, API keys rotate often and a
-// roll drains every open stream. The proxy re-reads the SASL password and
-// HTTPS files too: that serves a proxy outside Kubernetes, and old pods while
-// a roll proceeds, once kubelet updates them.
+// Only rotating the Kafka TLS files (kafka-tls: CA, client certificate)
+// rolls the pods within seconds: the proxy reads them once, when it starts.
+// The SASL password, the HTTPS certificate, key and client CA, and the
+// credentials file it re-reads when kubelet updates them (docs/configuration.md,
+// "Files re-read while running"), so rotating them (a cert-manager renewal,
+// a new API key) takes effect without a roll that would drain every open
+// stream. Every volume is mounted without subPath, so kubelet does update
+// the files.
 func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 	var vols []secretVolume
 	add := func(name, dir string, rollsPods bool, files ...secretFile) {
@@ -103,7 +104,7 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 	add(volumeKafkaTLS, KafkaTLSDir, true, kafkaTLS...)
 
 	if s := spec.Kafka.SASL; s != nil && s.Mechanism != "" && s.PasswordSecretRef != nil {
-		add(volumeKafkaSASL, KafkaSASLDir, true, secretFile{s.PasswordSecretRef.Name, s.PasswordSecretRef.Key, path.Base(KafkaPasswordFile)})
+		add(volumeKafkaSASL, KafkaSASLDir, false, secretFile{s.PasswordSecretRef.Name, s.PasswordSecretRef.Key, path.Base(KafkaPasswordFile)})
 	}
 
 	var httpTLS []secretFile
@@ -115,10 +116,9 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 			httpTLS = append(httpTLS, secretFile{ca.Name, ca.Key, path.Base(HTTPClientCAFile)})
 		}
 	}
-	add(volumeHTTPTLS, HTTPTLSDir, true, httpTLS...)
+	add(volumeHTTPTLS, HTTPTLSDir, false, httpTLS...)
 
 	if a := authSecretRef(rp); a != nil {
-		// Mounted without subPath, so kubelet updates the file in place.
 		add(volumeAuth, AuthDir, false, secretFile{a.Name, a.Key, a.Key})
 	}
 	return vols
@@ -151,11 +151,10 @@ func SecretRefs(rp *v1alpha1.RestProxy) []SecretRef {
 }
 
 // RollingSecretRefs is the part of SecretRefs whose contents
-// Input.SecretsHash covers, in the same order: every Kafka and TLS Secret
-// key, so rotating one changes the pod template and rolls the pods, but not
-// the credentials Secret key, which the running proxy re-reads (see
-// secretVolumes). A key mounted both as credentials and for Kafka or TLS is
-// listed.
+// Input.SecretsHash covers, in the same order: the Kafka TLS keys, which
+// the proxy reads only at start-up, so rotating one changes the pod
+// template and rolls the pods; not the keys the running proxy re-reads
+// (see secretVolumes). A key mounted both ways is listed.
 func RollingSecretRefs(rp *v1alpha1.RestProxy) []SecretRef {
 	var vols []secretVolume
 	for _, v := range secretVolumes(rp) {

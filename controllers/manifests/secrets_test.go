@@ -54,11 +54,10 @@ func TestSecretRefs(t *testing.T) {
 	}
 }
 
-// TestRollingSecretRefs: every Kafka and TLS Secret key (Kafka CA, client
-// certificate and SASL password; HTTPS certificate, key and client CA) feeds
-// the pod template's secrets hash, so rotating it rolls the pods; the
-// credentials Secret (basic, apiKey) does not, since the proxy re-reads it
-// and rotating API keys must not drain every stream.
+// TestRollingSecretRefs: the Kafka TLS keys (CA, client certificate) feed
+// the pod template's secrets hash, so rotating them rolls the pods; the
+// SASL password, the HTTPS files and the credentials do not, since the
+// proxy re-reads them and a rotation must not drain every stream.
 func TestRollingSecretRefs(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -66,12 +65,9 @@ func TestRollingSecretRefs(t *testing.T) {
 		want   []SecretRef
 	}{
 		{"none", func(*v1alpha1.RestProxySpec) {}, []SecretRef{}},
-		{"full: everything but the credentials", func(s *v1alpha1.RestProxySpec) { *s = full().Spec }, []SecretRef{
-			{Name: "clients-ca", Keys: []string{"ca.crt"}},
+		{"full: the Kafka TLS keys only", func(s *v1alpha1.RestProxySpec) { *s = full().Spec }, []SecretRef{
 			{Name: "kafka-ca", Keys: []string{"ca.pem"}},
 			{Name: "kafka-client", Keys: []string{"tls.crt", "tls.key"}},
-			{Name: "kafka-user", Keys: []string{"password"}},
-			{Name: "orders-https", Keys: []string{"tls.crt", "tls.key"}},
 		}},
 		{"kafka CA", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true, CASecretRef: &v1alpha1.SecretKeySelector{Name: "kca", Key: "bundle.pem"}}
@@ -82,22 +78,19 @@ func TestRollingSecretRefs(t *testing.T) {
 		{"kafka TLS off: nothing", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: false, CASecretRef: &v1alpha1.SecretKeySelector{Name: "ca", Key: "ca.crt"}}
 		}, []SecretRef{}},
-		{"sasl password", func(s *v1alpha1.RestProxySpec) {
+		{"sasl password: re-read, not hashed", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.SASL = full().Spec.Kafka.SASL
-		}, []SecretRef{{Name: "kafka-user", Keys: []string{"password"}}}},
-		{"https certificate, key and client CA", func(s *v1alpha1.RestProxySpec) {
+		}, []SecretRef{}},
+		{"https certificate, key and client CA: re-read, not hashed", func(s *v1alpha1.RestProxySpec) {
 			s.HTTP = full().Spec.HTTP
-		}, []SecretRef{
-			{Name: "clients-ca", Keys: []string{"ca.crt"}},
-			{Name: "orders-https", Keys: []string{"tls.crt", "tls.key"}},
-		}},
+		}, []SecretRef{}},
 		{"basic credentials file: not hashed", func(s *v1alpha1.RestProxySpec) {
 			s.Authentication = full().Spec.Authentication
 		}, []SecretRef{}},
 		{"apiKey credentials file: not hashed", func(s *v1alpha1.RestProxySpec) {
 			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "apiKey", SecretRef: &v1alpha1.SecretKeySelector{Name: "keys", Key: "k"}}
 		}, []SecretRef{}},
-		{"one Secret for everything: every key but the credentials", func(s *v1alpha1.RestProxySpec) {
+		{"one Secret for everything: the Kafka TLS keys", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true,
 				CASecretRef:   &v1alpha1.SecretKeySelector{Name: "all", Key: "ca.crt"},
 				CertSecretRef: &v1alpha1.SecretReference{Name: "all"}}
@@ -106,10 +99,9 @@ func TestRollingSecretRefs(t *testing.T) {
 			s.Kafka.SASL = &v1alpha1.KafkaSASLSpec{Mechanism: "PLAIN", Username: "u",
 				PasswordSecretRef: &v1alpha1.SecretKeySelector{Name: "all", Key: "password"}}
 			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "basic", SecretRef: &v1alpha1.SecretKeySelector{Name: "all", Key: "users"}}
-		}, []SecretRef{{Name: "all", Keys: []string{"ca.crt", "client-ca.crt", "password", "tls.crt", "tls.key"}}}},
-		{"a key used as credentials and as the SASL password is hashed", func(s *v1alpha1.RestProxySpec) {
-			s.Kafka.SASL = &v1alpha1.KafkaSASLSpec{Mechanism: "PLAIN", Username: "u",
-				PasswordSecretRef: &v1alpha1.SecretKeySelector{Name: "shared", Key: "k"}}
+		}, []SecretRef{{Name: "all", Keys: []string{"ca.crt", "tls.crt", "tls.key"}}}},
+		{"a key used as credentials and as the Kafka CA is hashed", func(s *v1alpha1.RestProxySpec) {
+			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true, CASecretRef: &v1alpha1.SecretKeySelector{Name: "shared", Key: "k"}}
 			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "apiKey", SecretRef: &v1alpha1.SecretKeySelector{Name: "shared", Key: "k"}}
 		}, []SecretRef{{Name: "shared", Keys: []string{"k"}}}},
 	}
@@ -242,7 +234,9 @@ func TestSecretMounts(t *testing.T) {
 // TestVolumeOrderIsFixed: volumes and mounts appear config first, then the
 // Secret directories in one order, whatever the spec's field order.
 func TestVolumeOrderIsFixed(t *testing.T) {
-	d := mustDeployment(t, input(full()))
+	rp := full()
+	rp.Spec.Template.Pod.Volumes, rp.Spec.Template.Container.VolumeMounts = nil, nil
+	d := mustDeployment(t, input(rp))
 	var vols, mounts []string
 	for _, v := range d.Spec.Template.Spec.Volumes {
 		vols = append(vols, v.Name)
@@ -259,7 +253,8 @@ func TestVolumeOrderIsFixed(t *testing.T) {
 		t.Errorf("mounts = %v; want %v", mounts, want)
 	}
 	cm := d.Spec.Template.Spec.Volumes[0].ConfigMap
-	if cm == nil || cm.Name != "orders-config" || len(cm.Items) != 1 || cm.Items[0].Key != "restproxy.yaml" {
-		t.Errorf("config volume = %+v; want orders-config's restproxy.yaml", cm)
+	wantCM := ConfigMapName(full(), d.Spec.Template.Annotations[ConfigHashAnnotation])
+	if cm == nil || cm.Name != wantCM || len(cm.Items) != 1 || cm.Items[0].Key != "restproxy.yaml" {
+		t.Errorf("config volume = %+v; want %s's restproxy.yaml", cm, wantCM)
 	}
 }

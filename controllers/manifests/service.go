@@ -23,7 +23,7 @@ func Service(in Input) *corev1.Service {
 			meta.Annotations = withUserMetadata(nil, m.Annotations)
 		}
 	}
-	return &corev1.Service{
+	svc := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: meta,
 		Spec: corev1.ServiceSpec{
@@ -35,4 +35,9 @@ func Service(in Input) *corev1.Service {
 			},
 		},
 	}
+	if e := rp.Spec.Expose; e != nil {
+		svc.Spec.LoadBalancerSourceRanges = append([]string(nil), e.LoadBalancerSourceRanges...)
+		svc.Spec.ExternalTrafficPolicy = e.ExternalTrafficPolicy
+	}
+	return svc
 }

@@ -6,18 +6,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func setString(dst *string, v string) {
-	if v != "" {
-		*dst = v
-	}
-}
-
-func setInt(dst *int, v *int32) {
-	if v != nil {
-		*dst = int(*v)
-	}
-}
-
 func durationPtr(d *metav1.Duration) *time.Duration {
 	if d == nil {
 		return nil

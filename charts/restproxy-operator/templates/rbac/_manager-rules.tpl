@@ -13,8 +13,16 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   verbs:
   - create
   - delete
+  - get
   - list
   - patch
+  - watch
+- apiGroups:
+  - ""
+  resources:
+  - pods
+  verbs:
+  - list
   - watch
 - apiGroups:
   - ""
@@ -31,8 +39,22 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   verbs:
   - create
   - delete
+  - get
   - list
   - patch
+  - watch
+- apiGroups:
+  - apps
+  resources:
+  - deployments/scale
+  verbs:
+  - patch
+- apiGroups:
+  - apps
+  resources:
+  - replicasets
+  verbs:
+  - list
   - watch
 - apiGroups:
   - autoscaling
@@ -41,6 +63,18 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   verbs:
   - create
   - delete
+  - get
+  - list
+  - patch
+  - watch
+- apiGroups:
+  - cert-manager.io
+  resources:
+  - certificates
+  verbs:
+  - create
+  - delete
+  - get
   - list
   - patch
   - watch
@@ -51,6 +85,17 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   verbs:
   - create
   - patch
+- apiGroups:
+  - gateway.networking.k8s.io
+  resources:
+  - httproutes
+  verbs:
+  - create
+  - delete
+  - get
+  - list
+  - patch
+  - watch
 - apiGroups:
   - kafka.restproxy.dev
   resources:
@@ -77,16 +122,19 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   verbs:
   - create
   - delete
+  - get
   - list
   - patch
   - watch
 - apiGroups:
   - networking.k8s.io
   resources:
+  - ingresses
   - networkpolicies
   verbs:
   - create
   - delete
+  - get
   - list
   - patch
   - watch
@@ -97,6 +145,7 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   verbs:
   - create
   - delete
+  - get
   - list
   - patch
   - watch
