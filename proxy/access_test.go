@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -143,7 +144,15 @@ func TestProduce_APIKeyAuth_401(t *testing.T) {
 		resp, _ := produceAs(t, url, "Bearer new-key")
 		return resp.StatusCode == 200
 	})
-	resp, body := produceAs(t, url, "Bearer plain-key")
+	// The polling above may have spent this second's bcrypt runs of the
+	// test's address (each refused check costs one): wait for a refusal
+	// that is not the rate limit's.
+	var resp *http.Response
+	var body []byte
+	waitFor(t, "a refusal past the bcrypt bound", func() bool {
+		resp, body = produceAs(t, url, "Bearer plain-key")
+		return resp.StatusCode != 429
+	})
 	wantError(t, resp, body, 401, 40101, "Unauthorized: missing or invalid credentials.")
 }
 
@@ -374,4 +383,44 @@ func TestProduce_TwoAuthorizationHeaders_400(t *testing.T) {
 	req.Header.Add("Authorization", "Bearer key-a")
 	resp, body := do(t, req)
 	wantError(t, resp, body, 400, 400, "Bad Request: more than one Authorization header.")
+}
+
+// A client address may cause at most 10 bcrypt runs a second: a guesser's
+// further attempts are refused 429 with Retry-After and cost no bcrypt,
+// while credentials already verified keep working from the same address.
+func TestProduce_BcryptRunsBoundedPerAddress(t *testing.T) {
+	t.Parallel()
+	hash, err := bcrypt.GenerateFromPassword([]byte("right"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := filepath.Join(t.TempDir(), "users")
+	writeCredentials(t, creds, "alice:"+string(hash)+"\n")
+	ts := startServer(t, func(c *config.Config) {
+		c.Authentication = config.Authentication{Type: config.AuthBasic, CredentialsFile: creds}
+	})
+	url := ts.url("c", "orders")
+	if resp, body := produceAs(t, url, basic("alice", "right")); resp.StatusCode != 200 {
+		t.Fatalf("valid credentials: %d %s", resp.StatusCode, body)
+	}
+	limited := 0
+	for i := range 25 { // 25 attempts take well under a second: at most two windows
+		resp, body := produceAs(t, url, basic("alice", fmt.Sprintf("guess-%d", i)))
+		switch resp.StatusCode {
+		case 401:
+		case 429:
+			limited++
+			if resp.Header.Get("Retry-After") != "1" {
+				t.Errorf("429 without Retry-After: 1")
+			}
+		default:
+			t.Fatalf("guess %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	if limited < 5 {
+		t.Errorf("%d of 25 guesses refused 429, want at least 5 (10 bcrypt runs a second per address)", limited)
+	}
+	if resp, body := produceAs(t, url, basic("alice", "right")); resp.StatusCode != 200 {
+		t.Errorf("valid credentials, verified before, from the guessing address: %d %s", resp.StatusCode, body)
+	}
 }

@@ -443,6 +443,9 @@ func TestFailure_ClientDisconnectsMidStream_RecordsDeliveredNoGoroutineLeft(t *t
 		sc.send(fmt.Sprintf(`{"value":{"type":"STRING","data":"r%d"}}`, i))
 	}
 	waitFor(t, "every record in Kafka's hands", func() bool { return ts.inFlight() == sent })
+	if during := len(streamGoroutines()); during <= before {
+		t.Fatalf("%d stream goroutines while the stream runs, %d before: the leak check would see nothing", during, before)
+	}
 	sc.w.CloseWithError(errors.New("client gone")) // the transport drops the connection
 	release()
 
@@ -481,8 +484,8 @@ func streamGoroutines() []string {
 	buf = buf[:runtime.Stack(buf, true)]
 	var out []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "proxy.(*stream)") || strings.Contains(g, "proxy.(*Server).handleProduce") ||
-			strings.Contains(g, "proxy.(*reportQueue)") {
+		if strings.Contains(g, "proxy/produce.(*Stream)") || strings.Contains(g, "proxy/produce.(*intake)") ||
+			strings.Contains(g, "proxy/produce.(*queue)") || strings.Contains(g, "proxy.(*Server).handleProduce") {
 			out = append(out, g)
 		}
 	}

@@ -64,6 +64,11 @@ func TestFraming_ChunkedWithContentLengthClosesTheConnection(t *testing.T) {
 	if n := kafkatest.EndOffset(t, testBroker.Addr(), "single", 0); n != before {
 		t.Errorf("topic grew by %d records: the smuggled request was served", n-before)
 	}
+	// Refused before any check of the request, at an unknown path: closed too.
+	raw = "POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled
+	if resp, body, closed := rawExchange(t, ts, raw); !resp.Close || !closed {
+		t.Errorf("unknown path: answer %d %q, Connection: close %v, closed %v", resp.StatusCode, body, resp.Close, closed)
+	}
 }
 
 // A body cut short in the middle of a record (the client half-closes

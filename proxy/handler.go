@@ -32,10 +32,26 @@ func (s *Server) routes() http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.Pre(closeChunked)
 	for _, p := range producePaths {
 		e.Any(p, s.handleProduce, s.authorize)
 	}
 	return e
+}
+
+// closeChunked runs before routing: the answer to a chunked request, a
+// refusal of any kind included, closes its connection. A chunked request
+// that also said Content-Length could smuggle a second request after its
+// last chunk; net/http drops the Content-Length before a handler sees it,
+// so such a request cannot be told apart. Streams are long, so a new
+// connection per chunked request costs little.
+func closeChunked(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if req := c.Request(); req.ProtoMajor == 1 && len(req.TransferEncoding) > 0 {
+			c.Response().Header().Set("Connection", "close")
+		}
+		return next(c)
+	}
 }
 
 // authorize is the access control middleware.
@@ -53,15 +69,6 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 // serves the stream.
 func (s *Server) handleProduce(c echo.Context) error {
 	req := c.Request()
-	if req.ProtoMajor == 1 && len(req.TransferEncoding) > 0 {
-		// A chunked request that also said Content-Length could smuggle a
-		// second request after its last chunk: net/http drops the
-		// Content-Length before a handler sees it, so such a request
-		// cannot be told apart here. The connection of every chunked
-		// request is closed after its answer; streams are long, so that
-		// costs little.
-		c.Response().Header().Set("Connection", "close")
-	}
 	if req.Method != http.MethodPost {
 		return apierror.New(apierror.MethodNotAllowed)
 	}

@@ -58,17 +58,18 @@ type childProcess struct {
 type brokerProcess = childProcess
 
 func startBrokerProcess(topic string, partitions int) (*brokerProcess, error) {
-	return startChild("broker", brokerCommand, fmt.Sprintf("%s:%d", topic, partitions), "127.0.0.1:0")
+	return startChild("broker", nil, brokerCommand, fmt.Sprintf("%s:%d", topic, partitions), "127.0.0.1:0")
 }
 
-// startChild starts this binary with args and waits for the address it
-// prints.
-func startChild(what string, args ...string) (*childProcess, error) {
+// startChild starts this binary with args, env added to its environment,
+// and waits for the address it prints.
+func startChild(what string, env []string, args ...string) (*childProcess, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("start %s: find own executable: %w", what, err)
 	}
 	cmd := exec.Command(self, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdin, err := cmd.StdinPipe()

@@ -47,7 +47,7 @@ func runFloorChild() error {
 
 // runFloor measures the single mode's load against the floor server.
 func (b *bench) runFloor() (Result, error) {
-	f, err := startChild("floor", floorCommand)
+	f, err := startChild("floor", b.o.proxyEnv, floorCommand) // the proxy's runtime settings
 	if err != nil {
 		return Result{}, err
 	}

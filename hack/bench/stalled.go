@@ -36,7 +36,7 @@ func (b *bench) runStalled() (Result, error) {
 
 	n := b.o.stallStreams
 	limits := b.o.proxyConfig.HTTP
-	var stallRSS int64
+	var stallRSS, stallAnon int64 // VmHWM and RssAnon at the stall's end
 	var inFlight float64
 	var forwarded int64
 	var stalled time.Duration
@@ -58,7 +58,7 @@ func (b *bench) runStalled() (Result, error) {
 			forwarded = r.forwarded.Load() - before
 			inFlight, _ = p.metric("restproxy_in_flight_records")
 			if u, err := readProcUsage(p.pid()); err == nil {
-				stallRSS = u.hwmBytes
+				stallRSS, stallAnon = u.hwmBytes, u.anonBytes
 			}
 			r.setPaused(false)
 			<-done
@@ -73,6 +73,6 @@ func (b *bench) runStalled() (Result, error) {
 	// The row's figures are the stall's: a rate means nothing while the
 	// broker answers nothing, and the drain afterwards is throughput mode.
 	res.RecordsPerSec, res.MBPerSec, res.CPUMicrosPerRecord = 0, 0, 0
-	res.PeakRSSMiB = mib(stallRSS)
+	res.PeakRSSMiB, res.PeakAnonMiB = mib(stallRSS), mib(stallAnon)
 	return res, nil
 }

@@ -21,14 +21,19 @@ import (
 type Access struct {
 	kind        string           // config.Auth*
 	credentials *credentialsFile // basic and apiKey
+	bcrypt      *bcryptRuns      // per client address
 	topics      []config.TopicRule
 }
+
+// bcryptRunsPerAddress is how many bcrypt runs one client address may cause
+// per second: a few failed logins are normal, a stream of them is guessing.
+const bcryptRunsPerAddress = 10
 
 // NewAccess builds the access control of the authentication and
 // authorization keys. log and m receive the credentials file's reloads
 // (package reload); either may be nil.
 func NewAccess(a config.Authentication, z config.Authorization, log *slog.Logger, m reload.Metrics) (*Access, error) {
-	ac := &Access{kind: a.Type, topics: z.Topics}
+	ac := &Access{kind: a.Type, topics: z.Topics, bcrypt: newBcryptRuns(bcryptRunsPerAddress)}
 	switch a.Type {
 	case config.AuthBasic, config.AuthAPIKey:
 		f, err := newCredentialsFile(a.CredentialsFile, a.Type == config.AuthBasic, log, m)
@@ -81,14 +86,16 @@ func (ac *Access) authenticate(c echo.Context) *apierror.Error {
 	switch ac.kind {
 	case config.AuthBasic:
 		user, secret, ok := req.BasicAuth()
-		if !ok || !ac.check(user, secret) {
+		if !ok {
 			return unauthenticated(`Basic realm="restproxy"`)
 		}
+		return ac.checkFrom(req.RemoteAddr, user, secret, `Basic realm="restproxy"`)
 	case config.AuthAPIKey:
 		key, ok := bearerToken(req.Header.Get(echo.HeaderAuthorization))
-		if !ok || !ac.check("", key) {
+		if !ok {
 			return unauthenticated("Bearer")
 		}
+		return ac.checkFrom(req.RemoteAddr, "", key, "Bearer")
 	case config.AuthMTLS:
 		// The TLS layer verifies a certificate the client presents
 		// against http.tls.clientCAFile and refuses one the CA did not
@@ -119,6 +126,19 @@ func bearerToken(header string) (token string, ok bool) {
 func (ac *Access) check(user, secret string) bool {
 	ok, _ := ac.credentials.check(user, secret)
 	return ok
+}
+
+// checkFrom is check for a request from addr, whose bcrypt runs are
+// bounded; it returns the refusal, nil when the credentials are valid.
+func (ac *Access) checkFrom(addr, user, secret, challenge string) *apierror.Error {
+	ok, limited, _ := ac.credentials.checkLimited(user, secret, func() bool { return ac.bcrypt.allow(addr) })
+	switch {
+	case ok:
+		return nil
+	case limited:
+		return apierror.New(apierror.TooManyAuthAttempts)
+	}
+	return unauthenticated(challenge)
 }
 
 func verifiedClient(cs *tls.ConnectionState) bool {

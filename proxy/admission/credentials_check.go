@@ -20,18 +20,27 @@ import (
 // file holds any hash. A wrong guess therefore costs about one bcrypt
 // whoever it names; a file of plain secrets only costs none.
 func (f *credentialsFile) check(user, secret string) (bool, error) {
+	ok, _, err := f.checkLimited(user, secret, nil)
+	return ok, err
+}
+
+// checkLimited is check with bcrypt, the costly part, run only when
+// mayBcrypt (nil: always) allows it; limited reports that it did not.
+func (f *credentialsFile) checkLimited(user, secret string, mayBcrypt func() bool) (ok, limited bool, err error) {
 	a, reloadErr := f.attempt(user, secret)
 	switch {
 	case a.plainMatch:
-		return true, reloadErr
+		return true, false, reloadErr
 	case a.cached:
-		return a.verdict, reloadErr
+		return a.verdict, false, reloadErr
 	case len(a.hashes) == 0:
-		return false, reloadErr
+		return false, false, reloadErr
+	case mayBcrypt != nil && !mayBcrypt():
+		return false, true, reloadErr
 	}
-	ok := f.bcryptMatches(a.hashes, secret) && !a.decoy
+	ok = f.bcryptMatches(a.hashes, secret) && !a.decoy
 	f.remember(a, ok)
-	return ok, reloadErr
+	return ok, false, reloadErr
 }
 
 // attempt is what one check needs of the credentials; only the verdicts
@@ -106,11 +115,14 @@ func (f *credentialsFile) bcryptMatches(hashes [][]byte, secret string) bool {
 func (f *credentialsFile) remember(a attempt, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(a.creds.verified) < maxVerified {
-		a.creds.verified[a.key] = ok
+	// Only successes: guesses would fill the cache and push valid
+	// credentials out of it, and the bcrypt runs a client address may cause
+	// are bounded anyway.
+	if ok && len(a.creds.verified) < maxVerified {
+		a.creds.verified[a.key] = true
 	}
 }
 
-// maxVerified bounds the cache of bcrypt verdicts, failures included, so
-// guessing clients cannot grow it without bound.
+// maxVerified bounds the cache of bcrypt verdicts: the distinct valid
+// credentials of one file version.
 const maxVerified = 4096

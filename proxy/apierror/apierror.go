@@ -29,6 +29,7 @@ const (
 	TopicNotFound
 	Unauthenticated
 	AmbiguousCredentials
+	TooManyAuthAttempts
 	KafkaCredentialsRefused
 	KafkaTLSRefused
 	TopicForbidden
@@ -126,6 +127,7 @@ var table = [numKinds]Entry{
 	TopicNotFound:           {Status: 404, Code: 40401, Message: "Topic %s cannot be found.", Label: "unknown_topic"},
 	Unauthenticated:         {Status: 401, Code: 40101, Message: "Unauthorized: missing or invalid credentials.", Label: "unauthenticated"},
 	AmbiguousCredentials:    {Status: 400, Code: 400, Message: "Bad Request: more than one Authorization header.", Label: "ambiguous_credentials"},
+	TooManyAuthAttempts:     {Status: 429, Code: 429, Message: "Too many authentication attempts from this address: try again later.", Label: "auth_attempts", RetryAfter: retryBusy},
 	KafkaCredentialsRefused: {Status: 401, Code: 40101, Message: "Kafka refused the proxy's SASL credentials: the proxy's kafka.sasl settings must be fixed.", Label: "kafka_unauthenticated"},
 	KafkaTLSRefused:         {Status: 401, Code: 40101, Message: "The TLS handshake with Kafka failed: the proxy's kafka.tls settings must be fixed.", Label: "kafka_tls"},
 	TopicForbidden:          {Status: 403, Code: 40301, Message: "Not authorized to access topic %s.", Label: "topic_forbidden"},

@@ -28,11 +28,16 @@ type body struct {
 	rc   *http.ResponseController
 	idle time.Duration
 
-	mu      sync.Mutex
-	stopped bool
-	eof     bool
+	mu       sync.Mutex
+	stopped  bool
+	eof      bool
+	deadline time.Time // of the reads, set by progress
 }
 
+// Read reads under the deadline progress set. The deadline is on the
+// connection only while a read runs: HTTP/2 enforces a read deadline with
+// a timer that closes the body when it fires, reading or not, so a stream
+// waiting for flow room must not have one.
 func (b *body) Read(p []byte) (int, error) {
 	b.mu.Lock()
 	switch {
@@ -43,30 +48,32 @@ func (b *body) Read(p []byte) (int, error) {
 		b.mu.Unlock()
 		return 0, io.EOF
 	}
+	_ = b.rc.SetReadDeadline(b.deadline)
 	b.mu.Unlock()
 	n, err := b.r.Read(p)
+	b.mu.Lock()
 	if err == io.EOF {
-		b.mu.Lock()
 		b.eof = true
-		b.mu.Unlock()
+	} else if !b.stopped {
+		_ = b.rc.SetReadDeadline(time.Time{})
 	}
-	if err != nil && b.isStopped() {
+	stopped := b.stopped
+	b.mu.Unlock()
+	if err != nil && stopped {
 		err = errStopped
 	}
 	return n, err
 }
 
 // progress moves the read deadline to one idle timeout from now. The
-// stream calls it when records were read since the last call, before it
-// waits for more: idle means no record in that time, not no byte, so a
-// client trickling bytes that make no record cannot hold a stream for
-// ever.
+// stream calls it when records were read since the last call, or after it
+// waited for flow room, before it reads more: idle means no record in that
+// time, not no byte, so a client trickling bytes that make no record
+// cannot hold a stream for ever.
 func (b *body) progress() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.stopped && !b.eof {
-		_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
-	}
+	b.deadline = time.Now().Add(b.idle)
+	b.mu.Unlock()
 }
 
 func (b *body) stop() {

@@ -47,6 +47,7 @@ func (in *intake) init(st *Stream) {
 	in.st = st
 	in.dec = record.NewStreamDecoderSize(st.src.input, limit, st.req.ContentLength)
 	in.maxAgeAt = st.start.Add(st.pl.settings.MaxAge)
+	in.checkedAt = st.start.Unix() // admission checked the credentials this second
 }
 
 // run reads records until the input ends, the stream is stopped, or a
@@ -66,7 +67,7 @@ func (in *intake) runInline() bool {
 
 func (in *intake) loop() (paused bool) {
 	st := in.st
-	for !st.halt.isStopping() {
+	for in.held != nil || !st.halt.isStopping() { // a held record was read: it gets its report
 		raw, err := in.next()
 		if err != nil {
 			in.submit()
@@ -98,6 +99,9 @@ func (in *intake) loop() (paused bool) {
 			return false
 		}
 		in.check(s, raw)
+		if len(in.batch) >= maxBatch {
+			in.submit() // outside check's recovery: a batched slot is never failed
+		}
 	}
 	in.st.result.end = endShutdown
 	in.finish()
@@ -155,6 +159,7 @@ func (in *intake) admit(size int) (s *slot, paused bool) {
 		if !st.flow.Acquire(size, st.halt.aborted) {
 			return nil, false
 		}
+		st.src.body.progress() // waiting for room is no idling of the client's
 	}
 	if s = st.queue.push(size, time.Now()); s == nil {
 		st.flow.Release(1, size)
@@ -207,9 +212,6 @@ func (in *intake) check(s *slot, raw []byte) {
 	s.key, s.value = rec.Key.Summary(), rec.Value.Summary()
 	in.parsed = in.parsed[:len(in.parsed)+1] // rec is batched: keep it
 	in.batch = append(in.batch, producer.Pending{Rec: rec, To: s})
-	if len(in.batch) >= maxBatch {
-		in.submit()
-	}
 }
 
 // submit gives the batched records to Kafka in one call: they go in groups
@@ -220,11 +222,13 @@ func (in *intake) submit() {
 	if len(in.batch) == 0 {
 		return
 	}
+	defer func() { // never submitted twice, whatever happens
+		clear(in.batch)
+		in.batch = in.batch[:0]
+		clear(in.parsed)
+		in.parsed = in.parsed[:0]
+	}()
 	in.st.pl.producer.ProduceAll(in.st.target.Topic, in.batch)
-	clear(in.batch)
-	in.batch = in.batch[:0]
-	clear(in.parsed)
-	in.parsed = in.parsed[:0]
 }
 
 // nextRecord returns where the next record is parsed: after the batched

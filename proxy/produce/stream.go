@@ -211,14 +211,12 @@ func (st *Stream) Serve(target Target) {
 	rep := reporter{st: st}
 	complete := rep.run()
 	if intakeDone != nil {
-		select {
-		case <-intakeDone:
-		default:
+		if !complete {
 			// Nothing more will be reported: release an intake still
 			// waiting for room or the socket.
 			st.abortIntake()
-			<-intakeDone
 		}
+		<-intakeDone // complete: the intake closed its input and is returning
 	}
 	if errors.Is(st.result.writeErr, os.ErrDeadlineExceeded) {
 		st.result.end = endNotReading

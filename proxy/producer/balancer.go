@@ -24,10 +24,15 @@ type partitionBalancer struct {
 	linger  time.Duration // how long keyless records stay on one partition
 	now     func() time.Duration
 
-	mu         sync.Mutex
-	stick      uint64        // the keyless partition's index, before the modulo
-	stickCount uint64        // records sent to it
-	stickSince time.Duration // when it was chosen
+	mu     sync.Mutex
+	sticks map[string]*stick // by topic
+}
+
+// stick is where a topic's keyless records go now.
+type stick struct {
+	index uint64        // the partition's index, before the modulo
+	count uint64        // records sent to it
+	since time.Duration // when it was chosen
 }
 
 func newPartitionBalancer(batchRecords int, linger time.Duration) *partitionBalancer {
@@ -36,23 +41,29 @@ func newPartitionBalancer(batchRecords int, linger time.Duration) *partitionBala
 		chunk:  uint64(max(batchRecords, 1)),
 		linger: max(linger, time.Millisecond),
 		now:    func() time.Duration { return time.Since(start) },
+		sticks: map[string]*stick{},
 	}
 }
 
 // keyless returns the index, before the modulo, of the partition the next
-// keyless record goes to.
-func (b *partitionBalancer) keyless() uint64 {
+// keyless record of topic goes to.
+func (b *partitionBalancer) keyless(topic string) uint64 {
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.stickCount >= b.chunk || now-b.stickSince >= b.linger {
-		if b.stickCount > 0 {
-			b.stick++
-		}
-		b.stickCount, b.stickSince = 0, now
+	st := b.sticks[topic]
+	if st == nil {
+		st = &stick{since: now}
+		b.sticks[topic] = st
 	}
-	b.stickCount++
-	return b.stick
+	if st.count >= b.chunk || now-st.since >= b.linger {
+		if st.count > 0 {
+			st.index++
+		}
+		st.count, st.since = 0, now
+	}
+	st.count++
+	return st.index
 }
 
 // errNoPartitions is what Balance panics with when the metadata lists the
@@ -72,7 +83,7 @@ func (b *partitionBalancer) Balance(msg kafka.Message, partitions ...int) int {
 		panic(errNoPartitions)
 	case p >= 0:
 	case msg.Key == nil:
-		p = partitions[b.keyless()%uint64(len(partitions))]
+		p = partitions[b.keyless(msg.Topic)%uint64(len(partitions))]
 	default:
 		p = b.murmur2.Balance(msg, partitions...)
 	}

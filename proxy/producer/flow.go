@@ -92,6 +92,7 @@ func (f *Flow) take(size int64, abort <-chan struct{}) bool {
 	if f.waiting.Load() == 0 && f.tryTake(size) {
 		return true
 	}
+	f.grantWaiters() // a failed try backed off: a waiter may fit now
 	w := &flowWaiter{size: size, granted: make(chan struct{})}
 	f.mu.Lock()
 	f.waiters = append(f.waiters, w)
@@ -113,6 +114,16 @@ func (f *Flow) take(size int64, abort <-chan struct{}) bool {
 		f.removeLocked(w)
 	}
 	return false
+}
+
+// grantWaiters grants room to waiters that fit now, if any wait: a try
+// that failed and backed off may have made another waiter's try fail.
+func (f *Flow) grantWaiters() {
+	if f.waiting.Load() > 0 {
+		f.mu.Lock()
+		f.grantLocked()
+		f.mu.Unlock()
+	}
 }
 
 // flowWaiter is a stream waiting for room in the process's bounds.
@@ -180,6 +191,7 @@ func (s *StreamFlow) TryAcquire(size int) bool {
 	// Streams already waiting for the process's bounds go first.
 	if s.process.waiting.Load() > 0 || !s.process.tryTake(n) {
 		s.room.give(n)
+		s.process.grantWaiters() // a failed try backed off: a waiter may fit now
 		return false
 	}
 	return true

@@ -202,7 +202,7 @@ func TestKeylessRecordsMoveOnAfterTheLinger(t *testing.T) {
 	b.now = func() time.Duration { return clock }
 	partitions := []int{0, 1, 2}
 	next := func() int {
-		return b.Balance(kafka.Message{WriterData: &delivery{want: record.AnyPartition}}, partitions...)
+		return b.Balance(kafka.Message{Topic: "t", WriterData: &delivery{want: record.AnyPartition}}, partitions...)
 	}
 	var got []int
 	for _, step := range []time.Duration{0, time.Millisecond, 5 * time.Millisecond, time.Millisecond, 10 * time.Millisecond, 0} {
