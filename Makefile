@@ -277,10 +277,12 @@ bench: build ## Measure the proxy binary against a kfake broker: records/s per m
 ## RestProxies BenchmarkOperatorScale creates (500 by default). Separate from
 ## `make bench`, which needs no kube-apiserver build.
 OPERATOR_SCALE ?= 500
+## Secrets and ConfigMaps no RestProxy uses, created first (a shared cluster).
+OPERATOR_UNRELATED ?= 0
 
 .PHONY: bench-operator
 bench-operator: envtest ## Benchmark the operator in envtest: time until OPERATOR_SCALE RestProxies are reconciled and Ready, API writes per RestProxy, and a full resync's writes (must be 0).
-	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test -count=1 -run '^$$' -bench BenchmarkOperatorScale -benchtime 1x -timeout 30m ./controllers/ -args -operator-scale=$(OPERATOR_SCALE)
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test -count=1 -run '^$$' -bench BenchmarkOperatorScale -benchtime 1x -timeout 30m ./controllers/ -args -operator-scale=$(OPERATOR_SCALE) -operator-unrelated=$(OPERATOR_UNRELATED)
 
 ##@ Fuzzing
 

@@ -2,13 +2,17 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -260,14 +264,21 @@ func TestResyncOfUnchangedRestProxiesWritesNothing(t *testing.T) {
 // ... -args -operator-scale=50` for a quick run.
 var scaleN = flag.Int("operator-scale", 500, "RestProxies BenchmarkOperatorScale creates")
 
+// unrelatedN is how many Secrets and ConfigMaps (half each) that no
+// RestProxy uses BenchmarkOperatorScale creates first, in a namespace of
+// their own, as a shared cluster holds: the operator caches every Secret's
+// metadata, so they cost it memory and watch events.
+var unrelatedN = flag.Int("operator-unrelated", 0, "unrelated Secrets and ConfigMaps BenchmarkOperatorScale creates first")
+
 // testWrites are the API server's write counts the benchmark itself causes
 // on the operator's resources: creating RestProxies, poking them to
 // settle, and playing the Deployment controller. The operator never writes
 // these (it writes RestProxy status only through the subresource).
 var testWrites = []string{"POST restproxies", "PATCH restproxies", "PUT deployments/status"}
 
-// BenchmarkOperatorScale creates -operator-scale RestProxies (500) in one
-// namespace of the suite's envtest and reports:
+// BenchmarkOperatorScale creates -operator-unrelated Secrets and ConfigMaps
+// (0) no RestProxy uses, then -operator-scale RestProxies (500) in one
+// namespace of the suite's envtest, and reports:
 //   - s_to_reconciled: from the first create until every one is reconciled
 //     with Ready inputs (allReconciled: children applied, observedGeneration
 //     current, Ready decided at that generation; without a Deployment
@@ -279,7 +290,8 @@ var testWrites = []string{"POST restproxies", "PATCH restproxies", "PUT deployme
 //     Deployment rolled out, until every RestProxy is Ready=True;
 //   - s_resync, resync_writes and resync_server_writes: a restarted
 //     operator (MaxConcurrentReconciles 2, the default) reconciling all of
-//     them unchanged; the writes must be zero, and the run fails otherwise.
+//     them unchanged; the writes must be zero, and the run fails otherwise;
+//   - peak_rss_MiB: the test process's peak RSS (see peakRSS).
 //
 // The suite's operator, which does the creating reconciles, runs with
 // MaxConcurrentReconciles 4. Times depend on the machine and its load;
@@ -291,6 +303,7 @@ func BenchmarkOperatorScale(b *testing.B) {
 	b.ReportMetric(0, "ns/op") // one iteration's wall time says nothing; the phases below do
 	for range b.N {
 		ns := newNamespace(b)
+		createUnrelated(b, *unrelatedN)
 		server := apiserverWrites(b, adminREST)
 
 		start := time.Now()
@@ -332,7 +345,73 @@ func BenchmarkOperatorScale(b *testing.B) {
 		b.ReportMetric(took.Seconds(), "s_resync")
 		b.ReportMetric(float64(resyncTotal), "resync_writes")
 		b.ReportMetric(float64(resyncServerTotal), "resync_server_writes")
+		if rss, err := peakRSS(); err == nil {
+			b.ReportMetric(float64(rss)/(1<<20), "peak_rss_MiB")
+		} else {
+			b.Logf("peak RSS: %v", err)
+		}
 	}
+}
+
+// createUnrelated creates n objects no RestProxy references, half Secrets
+// (with a last-applied-configuration annotation, as kubectl apply leaves
+// one) and half ConfigMaps, in a namespace of their own.
+func createUnrelated(tb testing.TB, n int) {
+	tb.Helper()
+	if n == 0 {
+		return
+	}
+	ns := newNamespace(tb)
+	ctx := context.Background()
+	const workers = 8
+	next := make(chan int)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				meta := metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("unrelated-%05d", i),
+					Annotations: map[string]string{"kubectl.kubernetes.io/last-applied-configuration": strings.Repeat("x", 512)}}
+				var obj client.Object = &corev1.ConfigMap{ObjectMeta: meta, Data: map[string]string{"k": "v"}}
+				if i%2 == 0 {
+					obj = &corev1.Secret{ObjectMeta: meta, Data: map[string][]byte{"k": []byte("v")}}
+				}
+				if err := k8s.Create(ctx, obj); err != nil {
+					errs <- fmt.Errorf("create unrelated object %d: %w", i, err)
+					return
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		tb.Fatal(err)
+	}
+}
+
+// peakRSS is the test process's peak resident set (VmHWM): the operator
+// under test runs in it, with the benchmark's own client and caches, so it
+// bounds the operator's from above. The API server and etcd run apart.
+func peakRSS() (int64, error) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kb); err != nil {
+				return 0, fmt.Errorf("parse %q: %w", line, err)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/self/status")
 }
 
 // operatorWritesSince is what the API server counted on the operator's
