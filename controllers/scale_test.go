@@ -57,6 +57,13 @@ func createRestProxies(tb testing.TB, ns string, n int) {
 	if err := k8s.Create(ctx, newSecret(ns, "creds", map[string]string{"password": "pw"})); err != nil {
 		tb.Fatalf("create Secret creds: %v", err)
 	}
+	createAll(tb, n, func(i int) client.Object { return scaleRestProxy(ns, i) })
+}
+
+// createAll creates the n objects object(i) returns from a few clients at
+// once, as a bulk kubectl apply would, and fails tb on the first error.
+func createAll(tb testing.TB, n int, object func(i int) client.Object) {
+	tb.Helper()
 	const workers = 8
 	next := make(chan int)
 	errs := make(chan error, workers)
@@ -64,8 +71,9 @@ func createRestProxies(tb testing.TB, ns string, n int) {
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				if err := k8s.Create(ctx, scaleRestProxy(ns, i)); err != nil {
-					errs <- fmt.Errorf("create RestProxy %d: %w", i, err)
+				obj := object(i)
+				if err := k8s.Create(context.Background(), obj); err != nil {
+					errs <- fmt.Errorf("create %T %s: %w", obj, obj.GetName(), err)
 					return
 				}
 			}
@@ -362,36 +370,14 @@ func createUnrelated(tb testing.TB, n int) {
 		return
 	}
 	ns := newNamespace(tb)
-	ctx := context.Background()
-	const workers = 8
-	next := make(chan int)
-	errs := make(chan error, workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				meta := metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("unrelated-%05d", i),
-					Annotations: map[string]string{"kubectl.kubernetes.io/last-applied-configuration": strings.Repeat("x", 512)}}
-				var obj client.Object = &corev1.ConfigMap{ObjectMeta: meta, Data: map[string]string{"k": "v"}}
-				if i%2 == 0 {
-					obj = &corev1.Secret{ObjectMeta: meta, Data: map[string][]byte{"k": []byte("v")}}
-				}
-				if err := k8s.Create(ctx, obj); err != nil {
-					errs <- fmt.Errorf("create unrelated object %d: %w", i, err)
-					return
-				}
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		tb.Fatal(err)
-	}
+	createAll(tb, n, func(i int) client.Object {
+		meta := metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("unrelated-%05d", i),
+			Annotations: map[string]string{"kubectl.kubernetes.io/last-applied-configuration": strings.Repeat("x", 512)}}
+		if i%2 == 0 {
+			return &corev1.Secret{ObjectMeta: meta, Data: map[string][]byte{"k": []byte("v")}}
+		}
+		return &corev1.ConfigMap{ObjectMeta: meta, Data: map[string]string{"k": "v"}}
+	})
 }
 
 // peakRSS is the test process's peak resident set (VmHWM): the operator
