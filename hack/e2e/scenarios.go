@@ -184,9 +184,15 @@ func (s *suite) serviceURL(ctx context.Context, ns, name, topic string) (string,
 		return "", fmt.Errorf("service %s/%s: no cluster IP and http port in %q", ns, name, out)
 	}
 	// kube-proxy programs a Service's endpoints a moment after its pods are
-	// Ready; until then a connection is refused.
+	// Ready. Until it has, a packet to the cluster IP is not rewritten to a
+	// pod's address and follows the host's default route off the machine,
+	// where something else may even answer: nothing is sent before the
+	// Service's rule is in the nat table.
 	addr := net.JoinHostPort(ip, port)
 	if err := poll(ctx, 60*time.Second, func() error {
+		if err := serviceProgrammed(ctx, ip, port); err != nil {
+			return err
+		}
 		conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
 		if err == nil {
 			conn.Close()
@@ -196,6 +202,21 @@ func (s *suite) serviceURL(ctx context.Context, ns, name, topic string) (string,
 		return "", fmt.Errorf("service %s/%s: %w", ns, name, err)
 	}
 	return fmt.Sprintf("http://%s/v3/clusters/e2e/topics/%s/records", addr, topic), nil
+}
+
+// serviceProgrammed reports whether kube-proxy (iptables mode) has a rule
+// sending ip:port to the Service's endpoints.
+func serviceProgrammed(ctx context.Context, ip, port string) error {
+	out, err := exec.CommandContext(ctx, "iptables-save", "-t", "nat").Output()
+	if err != nil {
+		return fmt.Errorf("iptables-save -t nat: %w", err)
+	}
+	for line := range strings.Lines(string(out)) {
+		if strings.Contains(line, "-d "+ip+"/32") && strings.Contains(line, "--dport "+port) && strings.Contains(line, "-j KUBE-SVC-") {
+			return nil
+		}
+	}
+	return fmt.Errorf("kube-proxy has no rule for %s:%s yet", ip, port)
 }
 
 // scale scales the RestProxy through its scale subresource.
@@ -216,10 +237,25 @@ func (s *suite) scale(ctx context.Context) error {
 	return nil
 }
 
+// configMapName is the ConfigMap the minimal RestProxy's Deployment mounts
+// now: each rendered config is a ConfigMap named by its hash.
+func (s *suite) configMapName(ctx context.Context) (string, error) {
+	name, err := s.c.kubectl(ctx, "get", "deployment", "-n", tenantNS, minimalName,
+		"-o", "jsonpath={.spec.template.spec.volumes[0].configMap.name}")
+	if err == nil && !strings.HasPrefix(name, minimalName+"-config-") {
+		err = fmt.Errorf("the Deployment's first volume is ConfigMap %q, want %s-config-<hash>", name, minimalName)
+	}
+	return name, err
+}
+
 // deleteCollects deletes the RestProxy and waits for the garbage collector
 // to remove what it owned.
 func (s *suite) deleteCollects(ctx context.Context) error {
-	owned := []string{"deployment/" + minimalName, "service/" + minimalName, "configmap/" + minimalName + "-config"}
+	config, err := s.configMapName(ctx)
+	if err != nil {
+		return err
+	}
+	owned := []string{"deployment/" + minimalName, "service/" + minimalName, "configmap/" + config}
 	out, err := s.c.kubectl(ctx, append([]string{"get", "-n", tenantNS, "-o", "jsonpath={range .items[*]}{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name} {end}"}, owned...)...)
 	if err != nil {
 		return err

@@ -100,7 +100,12 @@ func produceOne(ctx context.Context, url string, header http.Header, value strin
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, strings.TrimSpace(string(body)), err
+	text := strings.TrimSpace(string(body))
+	if resp.StatusCode >= 300 && !strings.HasPrefix(text, "{") {
+		// Not the proxy's JSON: say who answered.
+		text = fmt.Sprintf("%q (headers %v)", text, resp.Header)
+	}
+	return resp.StatusCode, text, err
 }
 
 // readPartition reads every record of a topic's partition through the
@@ -321,7 +326,11 @@ func (s *suite) rolloutWhileStreaming(ctx context.Context) error {
 	if rollout != nil {
 		return fmt.Errorf("rollout: %w", rollout)
 	}
-	cm, err := s.c.kubectl(ctx, "get", "configmap", "-n", tenantNS, minimalName+"-config", "-o", "jsonpath={.data}")
+	name, err := s.configMapName(ctx)
+	if err != nil {
+		return err
+	}
+	cm, err := s.c.kubectl(ctx, "get", "configmap", "-n", tenantNS, name, "-o", "jsonpath={.data}")
 	if err != nil {
 		return err
 	}
