@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/filetest"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/testpki"
 )
@@ -39,17 +39,8 @@ func basic(user, secret string) string {
 	return req.Header.Get("Authorization")
 }
 
-func writeCredentials(t *testing.T, path, content string) {
-	t.Helper()
-	// Write then rename, as a Kubernetes Secret volume updates.
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-}
+// writeCredentials replaces a credentials file as a Secret volume does.
+func writeCredentials(t *testing.T, path, content string) { filetest.Replace(t, path, content) }
 
 // docs/produce-api.md, "Authentication": with authentication.type basic, a
 // missing or wrong credential is 401/40101 before any other check, a right

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/filetest"
 )
 
 // A credentials file that disappears after it was read keeps the last good
@@ -51,15 +53,5 @@ func TestBearerToken(t *testing.T) {
 	}
 }
 
-// writeCredentials writes a credentials file then renames it into place, as
-// a Kubernetes Secret volume updates.
-func writeCredentials(t *testing.T, path, content string) {
-	t.Helper()
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-}
+// writeCredentials replaces a credentials file as a Secret volume does.
+func writeCredentials(t *testing.T, path, content string) { filetest.Replace(t, path, content) }
