@@ -83,18 +83,18 @@ func (in *intake) loop() (paused bool) {
 			in.held = raw
 			return true
 		case s == nil:
-			in.st.result.end = endClient
+			st.result.end = endClient
 			in.finish()
 			return false
 		case s.readAt.After(in.maxAgeAt):
 			st.queue.fail(s, apierror.New(apierror.StreamMaxAge))
 			st.halt.pastMaxAge.Store(true)
-			in.st.result.end = endMaxAge
+			st.result.end = endMaxAge
 			in.finish()
 			return false
 		case in.revoked(s.readAt.Unix()):
 			st.queue.fail(s, apierror.New(apierror.CredentialsRevoked))
-			in.st.result.end = endRevoked
+			st.result.end = endRevoked
 			in.finish()
 			return false
 		}
@@ -103,7 +103,7 @@ func (in *intake) loop() (paused bool) {
 			in.submit() // outside check's recovery: a batched slot is never failed
 		}
 	}
-	in.st.result.end = endShutdown
+	st.result.end = endShutdown
 	in.finish()
 	return false
 }
