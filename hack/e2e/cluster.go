@@ -358,7 +358,9 @@ const cniConfig = `{"cniVersion":"0.4.0","name":"e2e","plugins":[
 `
 
 // kubeletConfig: failCgroupV1 false is required on these cgroup v1 hosts;
-// the paths keep the kubelet's files under the run's directory.
+// the paths keep the kubelet's files under the run's directory. A sync
+// period of 10 s (default 1 min) brings a rotated Secret into its pods'
+// volumes within seconds, so the rotation scenario waits little.
 const kubeletConfig = `apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 failCgroupV1: false
@@ -385,6 +387,7 @@ imageGCHighThresholdPercent: 99
 imageGCLowThresholdPercent: 98
 maxPods: 50
 serializeImagePulls: false
+syncFrequency: 10s
 `
 
 // kubeProxyConfig leaves the host's conntrack sysctls and route_localnet

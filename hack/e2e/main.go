@@ -115,6 +115,11 @@ func runE2E(o options) int {
 	r.step(ctx, "spec change rolls the pods while clients stream", s.rolloutWhileStreaming)
 	r.step(ctx, "kubectl scale to 3 gives three Ready pods", s.scale)
 	r.step(ctx, "authentication and topic allow-list enforced through the Service", s.authAndTopics)
+	r.step(ctx, "three more RestProxies and one with upgradePolicy Manual Ready", s.fleet)
+	r.step(ctx, fmt.Sprintf("operator upgrade to a second image tag rolls the RestProxies at most %d at a time while clients stream; nothing lost", upgradePace), s.upgradeOperator)
+	r.step(ctx, "the Manual RestProxy keeps its pods through the upgrade, and follows at its next spec change", s.manualKeepsPods)
+	r.step(ctx, "a NodePort RestProxy serving HTTPS is reachable from the host", s.nodePortHTTPS)
+	r.step(ctx, "rotating its TLS Secret changes the served certificate without new pods", s.rotateServingCert)
 	r.step(ctx, "deleting the RestProxy removes its Deployment, Service and ConfigMap", s.deleteCollects)
 	r.step(ctx, "helm uninstall removes the operator and keeps the CRD", s.uninstall)
 

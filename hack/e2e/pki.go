@@ -68,12 +68,7 @@ func writePKI(dir string, o pkiOptions) error {
 		return fmt.Errorf("pki: create %s: %w", dir, err)
 	}
 
-	ca, err := issueCert(&x509.Certificate{
-		Subject:               pkix.Name{CommonName: "restproxy-e2e-ca"},
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-	}, nil)
+	ca, err := issueCert(caTemplate("restproxy-e2e-ca"), nil)
 	if err != nil {
 		return fmt.Errorf("pki: CA: %w", err)
 	}
@@ -159,6 +154,16 @@ func writePKI(dir string, o pkiOptions) error {
 		}
 	}
 	return nil
+}
+
+// caTemplate returns the template of a self-signed CA.
+func caTemplate(cn string) *x509.Certificate {
+	return &x509.Certificate{
+		Subject:               pkix.Name{CommonName: cn},
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+	}
 }
 
 // clientTemplate returns a client-auth certificate template; the apiserver

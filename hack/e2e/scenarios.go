@@ -17,6 +17,7 @@ import (
 // The names the scenarios use.
 const (
 	image         = "localhost/restproxy:e2e"
+	upgradeImage  = "localhost/restproxy:e2e2" // the same binary under a second tag: an operator upgrade
 	pauseImage    = "localhost/pause:e2e"
 	operatorNS    = "restproxy-system"
 	release       = "restproxy-operator"
@@ -37,6 +38,11 @@ type suite struct {
 	o      options
 	c      *cluster
 	broker *devbroker.Broker
+	// manualPods are the pod UIDs of the Manual RestProxy before the
+	// operator's upgrade.
+	manualPods []string
+	// edge is the RestProxy served over HTTPS on a node port.
+	edge *edgeTLS
 }
 
 func (s *suite) brokerAddr() string { return nodeIP + ":" + brokerPort }
@@ -50,9 +56,10 @@ func (s *suite) images(ctx context.Context) error {
 	}
 	for _, img := range []struct{ tag, user, binary string }{
 		{image, "65532:65532", s.o.restproxy},
+		{upgradeImage, "65532:65532", s.o.restproxy},
 		{pauseImage, "65535:65535", s.o.pause},
 	} {
-		tar := filepath.Join(dir, filepath.Base(img.binary)+".tar")
+		tar := filepath.Join(dir, strings.NewReplacer("/", "_", ":", "_").Replace(img.tag)+".tar")
 		if err := run(ctx, s.o.mkimg, "-tag", img.tag, "-user", img.user, "-out", tar, img.binary); err != nil {
 			return err
 		}
@@ -68,7 +75,7 @@ func (s *suite) images(ctx context.Context) error {
 // bridge; the harness reads records back through it with its own client.
 func (s *suite) startBroker(context.Context) error {
 	b, err := devbroker.Start(s.brokerAddr(), map[string]int32{
-		streamTopic: 1, rolloutTopic: 3, allowedTopic: 1, disallowTopic: 1,
+		streamTopic: 1, rolloutTopic: 3, upgradeTopic: 3, allowedTopic: 1, disallowTopic: 1,
 	})
 	if err != nil {
 		return err
@@ -89,6 +96,7 @@ func (s *suite) stopBroker() {
 func (s *suite) installOperator(ctx context.Context) error {
 	if _, err := s.helm(ctx, "install", release, s.o.chart, "--namespace", operatorNS, "--create-namespace",
 		"--set", "image.repository=localhost/restproxy", "--set", "image.tag=e2e", "--set", "image.pullPolicy=Never",
+		"--set", fmt.Sprintf("maxConcurrentRollouts=%d", upgradePace),
 		"--wait", "--timeout", "3m"); err != nil {
 		return err
 	}

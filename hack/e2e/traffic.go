@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -83,9 +83,9 @@ func produceStream(ctx context.Context, url string, header http.Header, values [
 	return res
 }
 
-// produceOne sends one record with Content-Length and returns the HTTP
-// status and the body.
-func produceOne(ctx context.Context, url string, header http.Header, value string) (int, string, error) {
+// produceOne sends one record with Content-Length through httpc and
+// returns the HTTP status and the body.
+func produceOne(ctx context.Context, httpc *http.Client, url string, header http.Header, value string) (int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(record(value)))
 	if err != nil {
 		return 0, "", err
@@ -94,7 +94,7 @@ func produceOne(ctx context.Context, url string, header http.Header, value strin
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
+	resp, err := httpc.Do(req)
 	if err != nil {
 		return 0, "", err
 	}
@@ -185,12 +185,6 @@ func (s *suite) stream10k(ctx context.Context) error {
 	return nil
 }
 
-// cleanCodes are the report codes a record may get while its pod is
-// replaced: 200, or a clean error: Kafka unreachable or timed out (50003),
-// the stream closed for its age (408), overload (429). Anything else during
-// a rollout is a bug.
-var cleanCodes = map[int]bool{200: true, 408: true, 429: true, 50003: true}
-
 // rolloutWhileStreaming changes producer.lingerMs, which rolls the pods,
 // while four clients keep opening short streams through the Service. Every
 // record reported 200 must be in Kafka where its report says; every report
@@ -200,129 +194,28 @@ func (s *suite) rolloutWhileStreaming(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	before, err := s.c.kubectl(ctx, "get", "pods", "-n", tenantNS, "-l", "app.kubernetes.io/instance="+minimalName, "-o", "name")
+	before, err := s.podNames(ctx, tenantNS, minimalName)
 	if err != nil {
 		return err
 	}
-
-	type sent struct {
-		value string
-		rep   report
-	}
-	var (
-		mu                sync.Mutex
-		acked             []sent
-		streams, cut      int
-		refused           []string
-		unclean           []string
-		stop              = make(chan struct{})
-		wg                sync.WaitGroup
-		ackedAfterRollout int
-		rolloutDone       bool
-	)
-	const clients, perStream = 4, 200
-	for c := 0; c < clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				values := make([]string, perStream)
-				for j := range values {
-					values[j] = fmt.Sprintf("roll-%d-%05d-%03d", c, i, j)
-				}
-				res := produceStream(ctx, url, nil, values)
-				mu.Lock()
-				streams++
-				switch {
-				case res.status == 0:
-					// Refused or reset before a response: nothing was
-					// reported, so nothing may be assumed stored.
-					refused = append(refused, res.err.Error())
-				case res.status != http.StatusOK:
-					if res.status != http.StatusServiceUnavailable && res.status != http.StatusTooManyRequests {
-						unclean = append(unclean, fmt.Sprintf("HTTP %d", res.status))
-					}
-				default:
-					if len(res.reports) < len(values) {
-						cut++
-					}
-					for j, r := range res.reports {
-						if !cleanCodes[r.ErrorCode] {
-							unclean = append(unclean, fmt.Sprintf("%s: %+v", values[j], r))
-						}
-						if r.ErrorCode == 200 {
-							acked = append(acked, sent{values[j], r})
-							if rolloutDone {
-								ackedAfterRollout++
-							}
-						}
-					}
-					// A stream may end early (a draining pod stops
-					// reading), but not break: the reports of records
-					// already read would be lost.
-					if res.err != nil {
-						unclean = append(unclean, fmt.Sprintf("stream broken after %d reports: %v", len(res.reports), res.err))
-					}
-				}
-				mu.Unlock()
-				if ctx.Err() != nil {
-					return
-				}
-			}
-		}()
-	}
-	stopClients := func() { close(stop); wg.Wait() }
-
+	l := startLoad(ctx, url, "roll", 4, 200)
 	// Let the clients run on the old pod first.
-	if err := poll(ctx, 60*time.Second, func() error {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(acked) < 2000 {
-			return fmt.Errorf("%d records acknowledged before the change", len(acked))
-		}
-		return nil
-	}); err != nil {
-		stopClients()
-		return err
+	if err := l.waitAcked(ctx, 2000, 60*time.Second); err != nil {
+		l.halt()
+		return fmt.Errorf("before the change: %w", err)
 	}
 	if _, err := s.c.kubectl(ctx, "patch", "-n", tenantNS, "rp/"+minimalName, "--type=merge",
 		"-p", `{"spec":{"producer":{"lingerMs":7}}}`); err != nil {
-		stopClients()
+		l.halt()
 		return err
 	}
-	rollout := poll(ctx, 180*time.Second, func() error {
-		out, err := s.c.kubectl(ctx, "get", "pods", "-n", tenantNS, "-l", "app.kubernetes.io/instance="+minimalName, "-o", "name")
-		if err != nil {
-			return err
-		}
-		for _, old := range strings.Fields(before) {
-			if strings.Contains(out, old) {
-				return fmt.Errorf("old pod %s still there", old)
-			}
-		}
-		_, err = s.c.kubectl(ctx, "rollout", "status", "-n", tenantNS, "deployment/"+minimalName, "--timeout=5s")
-		return err
-	})
+	rollout := s.waitReplaced(ctx, tenantNS, minimalName, before)
 	if rollout == nil {
-		mu.Lock()
-		rolloutDone = true
-		mu.Unlock()
 		// And the clients go on against the new pod.
-		rollout = poll(ctx, 60*time.Second, func() error {
-			mu.Lock()
-			defer mu.Unlock()
-			if ackedAfterRollout < 1000 {
-				return fmt.Errorf("%d records acknowledged after the rollout", ackedAfterRollout)
-			}
-			return nil
-		})
+		l.markNow()
+		rollout = l.waitAcked(ctx, 1000, 60*time.Second)
 	}
-	stopClients()
+	l.halt()
 	if rollout != nil {
 		return fmt.Errorf("rollout: %w", rollout)
 	}
@@ -337,29 +230,32 @@ func (s *suite) rolloutWhileStreaming(ctx context.Context) error {
 	if !strings.Contains(cm, "lingerMs: 7") {
 		return fmt.Errorf("the proxy config does not carry lingerMs 7: %s", cm)
 	}
-	fmt.Printf("    %d streams, %d records acknowledged, %d streams ended early, %d refused before a response\n",
-		streams, len(acked), cut, len(refused))
-	if len(unclean) > 0 {
-		return fmt.Errorf("%d reports neither 200 nor a clean error, first: %s", len(unclean), unclean[0])
-	}
+	fmt.Printf("    %s\n", l.summary())
+	return l.checkStored(ctx, s.brokerAddr(), rolloutTopic, 3)
+}
 
-	stored := map[[2]int64]string{}
-	for p := 0; p < 3; p++ {
-		msgs, err := readPartition(ctx, s.brokerAddr(), rolloutTopic, p)
+// podNames lists the names of a RestProxy's pods.
+func (s *suite) podNames(ctx context.Context, ns, name string) ([]string, error) {
+	out, err := s.c.kubectl(ctx, "get", "pods", "-n", ns, "-l", "app.kubernetes.io/instance="+name, "-o", "name")
+	return strings.Fields(out), err
+}
+
+// waitReplaced waits until none of the pods before is left and the
+// RestProxy's Deployment has completed its rollout.
+func (s *suite) waitReplaced(ctx context.Context, ns, name string, before []string) error {
+	return poll(ctx, 180*time.Second, func() error {
+		now, err := s.podNames(ctx, ns, name)
 		if err != nil {
 			return err
 		}
-		for _, m := range msgs {
-			stored[[2]int64{int64(p), m.Offset}] = string(m.Value)
+		for _, old := range before {
+			if slices.Contains(now, old) {
+				return fmt.Errorf("old pod %s still there", old)
+			}
 		}
-	}
-	for _, a := range acked {
-		got, ok := stored[[2]int64{int64(a.rep.PartitionID), a.rep.Offset}]
-		if !ok || got != a.value {
-			return fmt.Errorf("%s was reported 200 at %s/%d offset %d, which holds %q", a.value, rolloutTopic, a.rep.PartitionID, a.rep.Offset, got)
-		}
-	}
-	return nil
+		_, err = s.c.kubectl(ctx, "rollout", "status", "-n", ns, "deployment/"+name, "--timeout=5s")
+		return err
+	})
 }
 
 // authAndTopics creates a RestProxy with API keys and a topic allow-list,
@@ -424,7 +320,7 @@ spec:
 		{"right key, topic not allowed", forbidden, bearer(key), 403, `"error_code":40301`},
 		{"right key, allowed topic", allowed, bearer(key), 200, `"error_code":200`},
 	} {
-		status, body, err := produceOne(ctx, tc.url, tc.header, tc.name)
+		status, body, err := produceOne(ctx, client, tc.url, tc.header, tc.name)
 		if err != nil {
 			return fmt.Errorf("%s: %w", tc.name, err)
 		}
