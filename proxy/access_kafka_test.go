@@ -3,6 +3,8 @@ package proxy
 import (
 	"crypto/tls"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/filetest"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/testpki"
 )
@@ -129,5 +132,58 @@ func TestProduce_KafkaTLS(t *testing.T) {
 	stored := kafkatest.Read(t, kafka.ReaderConfig{Brokers: []string{b.Addr()}, Topic: "tls", Dialer: reader}, kafka.FirstOffset, 1)
 	if string(stored[0].Value) != "hello" {
 		t.Errorf("stored %q, want hello", stored[0].Value)
+	}
+}
+
+// docs/configuration.md, "Files re-read while running": kafka.tls's CA,
+// certificate and key are re-read while the proxy runs, as a rotated
+// Secret volume updates them. Started with a CA that did not sign the
+// broker's certificate and a client certificate the broker refuses, the
+// proxy answers 401; once the three files are replaced it produces, with
+// no restart. Both files matter: with either one still old, the handshake
+// fails.
+func TestProduce_KafkaTLSRotated(t *testing.T) {
+	t.Parallel()
+	ca, otherCA := testpki.New(t), testpki.New(t)
+	brokerCert, proxyCert, stranger := ca.Issue(t, "broker"), ca.Issue(t, "proxy"), otherCA.Issue(t, "proxy")
+	b := kafkatest.StartBroker(t, map[string]int32{"tls": 1}, kfake.TLS(&tls.Config{
+		Certificates: []tls.Certificate{brokerCert.Pair},
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientCAs:    ca.Pool,
+	}))
+	dir := t.TempDir()
+	files := map[string][2]string{ // mounted file: its content before and after the rotation
+		filepath.Join(dir, "ca.crt"):  {otherCA.File, ca.File},
+		filepath.Join(dir, "tls.crt"): {stranger.CertFile, proxyCert.CertFile},
+		filepath.Join(dir, "tls.key"): {stranger.KeyFile, proxyCert.KeyFile},
+	}
+	rotate := func(phase int) {
+		for path, from := range files {
+			data, err := os.ReadFile(from[phase])
+			if err != nil {
+				t.Fatal(err)
+			}
+			filetest.Replace(t, path, string(data))
+		}
+	}
+	rotate(0)
+	cfg := testConfig(b.Addr())
+	cfg.Kafka.TLS = config.KafkaTLS{Enabled: true, CAFile: filepath.Join(dir, "ca.crt"),
+		CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key")}
+	ts := startServerConfig(t, cfg, io.Discard)
+	resp, body := post(t, ts.url("c", "tls"), "application/json", oneRecord)
+	wantError(t, resp, body, 401, 40101, "The TLS handshake with Kafka failed: the proxy's kafka.tls settings must be fixed.")
+
+	rotate(1)
+	waitFor(t, "a record produced with the rotated files", func() bool {
+		resp, _ := post(t, ts.url("c", "tls"), "application/json", oneRecord)
+		return resp.StatusCode == 200
+	})
+	reader := &kafka.Dialer{Timeout: 5 * time.Second, TLS: &tls.Config{RootCAs: ca.Pool, Certificates: []tls.Certificate{proxyCert.Pair}}}
+	if n := kafkatest.EndOffsetWith(t, reader, b.Addr(), "tls", 0); n != 1 {
+		t.Errorf("topic holds %d records, want the 1 reported 200", n)
+	}
+	if v := scrape(t, ts.mgmt)[`restproxy_file_reload_success_timestamp_seconds{file="kafka.tls"}`]; v <= 0 {
+		t.Errorf("reload timestamp of kafka.tls = %v, want the time of the rotation", v)
 	}
 }

@@ -77,8 +77,8 @@ func TestMutualTLS(t *testing.T) {
 	}
 
 	cfg.Kafka.TLS.CAFile = filepath.Join(ca.Dir, "missing.pem")
-	if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "kafka.tls.caFile") {
-		t.Errorf("missing CA file: err = %v, want one naming kafka.tls.caFile", err)
+	if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "kafka.tls") || !strings.Contains(err.Error(), "missing.pem") {
+		t.Errorf("missing CA file: err = %v, want one naming kafka.tls and the file", err)
 	}
 }
 

@@ -2,11 +2,9 @@ package producer
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -36,14 +34,14 @@ type security struct {
 }
 
 // newSecurity reads the TLS files and the SASL password file named in cfg;
-// log and m receive the password file's reloads (package reload). The
+// log and m receive their reloads (package reload). The
 // password stays inside the mechanism; it is never logged or wrapped into
 // an error.
 func newSecurity(cfg config.Kafka, log *slog.Logger, m reload.Metrics) (security, error) {
 	var s security
 	var err error
 	if cfg.TLS.Enabled {
-		if s.tls, err = newTLSConfig(cfg.TLS); err != nil {
+		if s.tls, err = newTLSConfig(cfg.TLS, log, m); err != nil {
 			return security{}, err
 		}
 	}
@@ -53,29 +51,6 @@ func newSecurity(cfg config.Kafka, log *slog.Logger, m reload.Metrics) (security
 		}
 	}
 	return s, nil
-}
-
-func newTLSConfig(cfg config.KafkaTLS) (*tls.Config, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("kafka.tls.caFile: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("kafka.tls.caFile %s: no PEM certificate found", cfg.CAFile)
-		}
-		tc.RootCAs = pool
-	}
-	if cfg.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("kafka.tls.certFile and keyFile: %w", err)
-		}
-		tc.Certificates = []tls.Certificate{cert}
-	}
-	return tc, nil
 }
 
 // newSASL is the mechanism of cfg with the password file's content data.
