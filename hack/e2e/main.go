@@ -120,6 +120,11 @@ func runE2E(o options) int {
 	r.step(ctx, "the Manual RestProxy keeps its pods through the upgrade, and follows at its next spec change", s.manualKeepsPods)
 	r.step(ctx, "a NodePort RestProxy serving HTTPS is reachable from the host", s.nodePortHTTPS)
 	r.step(ctx, "rotating its TLS Secret changes the served certificate without new pods", s.rotateServingCert)
+	r.step(ctx, "chaos: kill -9 of a proxy pod during 8 long streams; clients that retry lose nothing", s.killProxyPod)
+	r.step(ctx, "chaos: the broker unreachable for 10 s during streams; the proxies recover without a restart", s.brokerOutage)
+	r.step(ctx, "chaos: kubectl drain is refused by the PodDisruptionBudget while clients stream", s.drainWithBudget)
+	r.step(ctx, "chaos: the operator pod deleted during a rolling update of 3 RestProxies; the rollouts complete", s.operatorRestartMidRollout)
+	r.step(ctx, "chaos: slow consumers of reports do not double the p99 of healthy clients", s.slowConsumer)
 	r.step(ctx, "deleting the RestProxy removes its Deployment, Service and ConfigMap", s.deleteCollects)
 	r.step(ctx, "helm uninstall removes the operator and keeps the CRD", s.uninstall)
 

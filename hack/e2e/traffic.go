@@ -42,11 +42,26 @@ var client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 // produceStream sends values as one streamed request and returns its
 // reports. The body is written while the reports are read (full duplex).
 func produceStream(ctx context.Context, url string, header http.Header, values []string) streamResult {
+	return produceStreamPaced(ctx, url, header, values, 0)
+}
+
+// produceStreamPaced is produceStream writing one record every gap, as a
+// long-lived stream of a steady producer does.
+func produceStreamPaced(ctx context.Context, url string, header http.Header, values []string, gap time.Duration) streamResult {
 	pr, pw := io.Pipe()
 	go func() {
+		var tick <-chan time.Time
+		if gap > 0 {
+			t := time.NewTicker(gap)
+			defer t.Stop()
+			tick = t.C
+		}
 		for _, v := range values {
 			if _, err := pw.Write(record(v)); err != nil {
 				return
+			}
+			if tick != nil {
+				<-tick
 			}
 		}
 		pw.Close()
