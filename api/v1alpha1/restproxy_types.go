@@ -391,9 +391,25 @@ type HTTPSpec struct {
 	MaxRequestBytes *int64 `json:"maxRequestBytes,omitempty"`
 
 	// MaxRecordBytes ends a stream whose record JSON is larger (400).
+	// Unset: six times producer.maxMessageBytes plus 64 KiB (6.06 MiB with
+	// the default message size), the longest JSON a record Kafka accepts
+	// can take.
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	MaxRecordBytes *int32 `json:"maxRecordBytes,omitempty"`
+
+	// MaxInFlightBytesPerStream bounds the JSON bytes of one stream's
+	// records between being read and having their report written; at the
+	// bound the proxy stops reading that stream. Unset: 8 MiB (8388608).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MaxInFlightBytesPerStream *int64 `json:"maxInFlightBytesPerStream,omitempty"`
+
+	// MaxInFlightBytesTotal is the same bound for all streams of a pod
+	// together, which bounds its memory. Unset: 64 MiB (67108864).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MaxInFlightBytesTotal *int64 `json:"maxInFlightBytesTotal,omitempty"`
 
 	// MaxStreams is the most concurrent streams per pod (429 beyond).
 	// +kubebuilder:validation:Minimum=1

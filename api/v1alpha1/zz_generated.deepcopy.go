@@ -247,6 +247,16 @@ func (in *HTTPSpec) DeepCopyInto(out *HTTPSpec) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.MaxInFlightBytesPerStream != nil {
+		in, out := &in.MaxInFlightBytesPerStream, &out.MaxInFlightBytesPerStream
+		*out = new(int64)
+		**out = **in
+	}
+	if in.MaxInFlightBytesTotal != nil {
+		in, out := &in.MaxInFlightBytesTotal, &out.MaxInFlightBytesTotal
+		*out = new(int64)
+		**out = **in
+	}
 	if in.MaxStreams != nil {
 		in, out := &in.MaxStreams, &out.MaxStreams
 		*out = new(int32)

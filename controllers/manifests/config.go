@@ -124,6 +124,8 @@ func mapHTTP(h *v1alpha1.HTTPSpec, d document) {
 	}
 	setPtr(d, "http.maxRequestBytes", h.MaxRequestBytes)
 	setPtr(d, "http.maxRecordBytes", h.MaxRecordBytes)
+	setPtr(d, "http.maxInFlightBytesPerStream", h.MaxInFlightBytesPerStream)
+	setPtr(d, "http.maxInFlightBytesTotal", h.MaxInFlightBytesTotal)
 	setPtr(d, "http.maxStreams", h.MaxStreams)
 	if h.StreamMaxAge != nil {
 		d.set("http.streamMaxAgeMs", h.StreamMaxAge.Milliseconds())

@@ -98,10 +98,15 @@ func TestConfigMapping(t *testing.T) {
 				MaxStreams:      ptrTo[int32](7),
 				StreamMaxAge:    &metav1.Duration{Duration: 90 * time.Minute},
 				IdleTimeout:     &metav1.Duration{Duration: 1500 * time.Millisecond},
+
+				MaxInFlightBytesPerStream: ptrTo[int64](1 << 20),
+				MaxInFlightBytesTotal:     ptrTo[int64](16 << 20),
 			}
 		}, func(c *config.Config) {
 			c.HTTP.MaxRequestBytes = 1 << 20
 			c.HTTP.MaxRecordBytes = 4096
+			c.HTTP.MaxInFlightBytesPerStream = 1 << 20
+			c.HTTP.MaxInFlightBytesTotal = 16 << 20
 			c.HTTP.MaxStreams = 7
 			c.HTTP.StreamMaxAgeMs = 5400000
 			c.HTTP.IdleTimeoutMs = 1500
