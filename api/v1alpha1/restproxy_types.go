@@ -248,6 +248,16 @@ type KafkaSpec struct {
 	// +optional
 	ClientID string `json:"clientId,omitempty"`
 
+	// ClusterID is the cluster_id clients put in the produce path. When set,
+	// a path naming another gets 404 (Cluster X cannot be found.). Unset,
+	// any cluster_id is accepted. Rate limits per cluster count this
+	// cluster's records, never a string a client chose.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9._-]+$`
+	// +optional
+	ClusterID string `json:"clusterId,omitempty"`
+
 	// TLS to the brokers.
 	// +optional
 	TLS *KafkaTLSSpec `json:"tls,omitempty"`

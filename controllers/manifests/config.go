@@ -85,6 +85,7 @@ func mapKafka(rp *v1alpha1.RestProxy, d document) {
 		clientID = spec.ClientID
 	}
 	d.set("kafka.clientId", clientID)
+	d.setString("clusterId", spec.ClusterID)
 	if t := spec.TLS; t != nil && t.Enabled {
 		d.set("kafka.tls.enabled", true)
 		if t.CASecretRef != nil {

@@ -52,6 +52,8 @@ func TestConfigMapping(t *testing.T) {
 		}, func(c *config.Config) {}},
 		{"clientId", func(s *v1alpha1.RestProxySpec) { s.Kafka.ClientID = "custom" },
 			func(c *config.Config) { c.Kafka.ClientID = "custom" }},
+		{"clusterId", func(s *v1alpha1.RestProxySpec) { s.Kafka.ClusterID = "prod-eu-1" },
+			func(c *config.Config) { c.ClusterID = "prod-eu-1" }},
 		{"kafka tls with system roots", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true}
 		}, func(c *config.Config) { c.Kafka.TLS.Enabled = true }},

@@ -9,7 +9,8 @@ import (
 )
 
 // RateLimiter holds the records/s and bytes/s budgets of the process and of
-// each path cluster_id, in fixed one-second windows. A record is admitted by
+// each cluster it is given (the configured clusterId: never the path's, so
+// a client cannot choose a budget of its own), in fixed one-second windows. A record is admitted by
 // all four budgets or by none: a refused record costs nothing, so a client
 // that backs off is not punished for the records it was refused. A budget of
 // 0 is no limit on that dimension.
@@ -31,8 +32,8 @@ type window struct {
 	bytes   int64
 }
 
-// maxClusterWindows bounds the per-cluster table: any cluster_id is accepted
-// in the path, so stale entries are pruned when it grows past this.
+// maxClusterWindows bounds the per-cluster table, should ids ever be many:
+// stale entries are pruned when it grows past this.
 const maxClusterWindows = 1024
 
 // NewRateLimiter returns nil when rate limits are off, so streams pay
