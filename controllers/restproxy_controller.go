@@ -1,7 +1,8 @@
-// Package controllers holds the RestProxy reconciler: it resolves a
-// RestProxy and the Secrets it references into an input value, applies the
-// objects the pure builders in controllers/manifests make of it, prunes
-// those no longer wanted, and writes the status computed from what it saw.
+// Package controllers holds the RestProxy reconciler: it checks that the
+// Secrets a RestProxy references exist, resolves the RestProxy into an
+// input value, applies the objects the pure builders in
+// controllers/manifests make of it, prunes those no longer wanted, and
+// writes the status computed from what it saw.
 package controllers
 
 import (
@@ -166,7 +167,7 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 	if rp.Annotations[v1alpha1.PausedAnnotation] == "true" {
 		return outcome{paused: true}, nil
 	}
-	secretsHash, secretsErr := hashSecrets(ctx, r.APIReader, rp)
+	secretsErr := checkSecrets(ctx, r.APIReader, rp)
 	if secretsErr != nil && !missingSecrets(secretsErr) {
 		return outcome{err: secretsErr}, nil
 	}
@@ -175,7 +176,6 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 		DefaultImage:         r.DefaultImage,
 		ImagePullSecrets:     localRefs(r.ImagePullSecrets),
 		ManagementNamespaces: r.ManagementNamespaces,
-		SecretsHash:          secretsHash,
 		ServiceMonitorCRD:    r.served(manifests.ServiceMonitorGVK),
 		HTTPRouteCRD:         r.served(manifests.HTTPRouteGVK),
 		CertificateCRD:       r.served(manifests.CertificateGVK),

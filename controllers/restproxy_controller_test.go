@@ -30,7 +30,6 @@ import (
 
 func TestChildrenAreOwnedLabelledAndComplete(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	ns := newNamespace(t)
 	create(t, newSecret(ns, "kafka-creds", map[string]string{"password": "s3cret"}))
 	create(t, newSecret(ns, "http-cert", map[string]string{"tls.crt": "CERT", "tls.key": "KEY"}))
@@ -72,11 +71,7 @@ func TestChildrenAreOwnedLabelledAndComplete(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config.Parse of the ConfigMap: %v\n%s", err, rendered)
 	}
-	secretsHash, err := hashSecrets(ctx, k8s, rp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := manifests.ProxyConfig(manifests.Input{RestProxy: rp, DefaultImage: testImage, SecretsHash: secretsHash})
+	want := manifests.ProxyConfig(manifests.Input{RestProxy: rp, DefaultImage: testImage})
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("config parsed from the ConfigMap differs from the spec's:\n got %+v\nwant %+v", got, want)
 	}
@@ -124,9 +119,6 @@ func TestChildrenAreOwnedLabelledAndComplete(t *testing.T) {
 	}
 	if got, want := podAnnotation(dep, manifests.ConfigHashAnnotation), manifests.ConfigHash([]byte(rendered)); got != want {
 		t.Errorf("config-hash annotation %q, want the ConfigMap's %q", got, want)
-	}
-	if got := podAnnotation(dep, manifests.SecretsHashAnnotation); got != secretsHash {
-		t.Errorf("secrets-hash annotation %q, want %q", got, secretsHash)
 	}
 }
 
@@ -238,17 +230,18 @@ func eventVersions(t *testing.T, ns string) map[string]string {
 	return versions
 }
 
-// TestSecretRotation: rotating a Secret the proxy re-reads (credentials,
-// SASL password, HTTPS certificate and key) must leave the pod template
-// alone, since a roll would drain every open stream; rotating a Kafka TLS
-// Secret (CA, client certificate), which the proxy reads only at start-up,
-// must roll the pods, through the Secrets' watch, not a resync.
+// TestSecretRotation: rotating any Secret the pods mount (credentials,
+// SASL password, HTTPS certificate, key and client CA, Kafka CA and client
+// certificate) leaves the Deployment's pod template, its generation and
+// the config alone: the proxy re-reads every one of those files, and a
+// roll would drain every open stream.
 func TestSecretRotation(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	secrets := map[string]*corev1.Secret{
 		"credentials": newSecret(ns, "credentials", map[string]string{"users": "alice:old"}),
 		"https":       newSecret(ns, "https", map[string]string{"tls.crt": "CERT", "tls.key": "KEY"}),
+		"clients-ca":  newSecret(ns, "clients-ca", map[string]string{"ca.crt": "CLIENT CA"}),
 		"sasl":        newSecret(ns, "sasl", map[string]string{"password": "old"}),
 		"kafka-ca":    newSecret(ns, "kafka-ca", map[string]string{"ca.crt": "CA"}),
 		"kafka-cert":  newSecret(ns, "kafka-cert", map[string]string{"tls.crt": "CERT", "tls.key": "KEY"}),
@@ -259,48 +252,40 @@ func TestSecretRotation(t *testing.T) {
 	rp := newRestProxy(ns, "p", withSASL("sasl", "password"), func(rp *v1alpha1.RestProxy) {
 		rp.Spec.Authentication = &v1alpha1.AuthenticationSpec{Type: v1alpha1.AuthenticationBasic,
 			SecretRef: &v1alpha1.SecretKeySelector{Name: "credentials", Key: "users"}}
-		rp.Spec.HTTP = &v1alpha1.HTTPSpec{TLS: &v1alpha1.HTTPTLSSpec{SecretName: "https"}}
+		rp.Spec.HTTP = &v1alpha1.HTTPSpec{TLS: &v1alpha1.HTTPTLSSpec{SecretName: "https",
+			ClientCASecretRef: &v1alpha1.SecretKeySelector{Name: "clients-ca", Key: "ca.crt"}}}
 		rp.Spec.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true,
 			CASecretRef:   &v1alpha1.SecretKeySelector{Name: "kafka-ca", Key: "ca.crt"},
 			CertSecretRef: &v1alpha1.SecretReference{Name: "kafka-cert"}}
 	})
 	create(t, rp)
 	rp = waitCondition(t, client.ObjectKeyFromObject(rp), v1alpha1.ConditionDegraded, metav1.ConditionFalse, ReasonReconciled)
-	before := waitDeployment(t, rp, nil)
-	if podAnnotation(before, manifests.SecretsHashAnnotation) == "" {
-		t.Fatalf("no secrets-hash annotation on the pod template: %v", before.Spec.Template.Annotations)
-	}
-	// Reconciles the creation queued (the children's own events) are over,
-	// so only the Secrets' watch can bring a rotation to the Deployment.
+	// Reconciles the creation queued (the children's own events) are over.
 	poke(t, rp, "settle")
 
 	for _, rotate := range []struct{ secret, key string }{
-		{"credentials", "users"}, {"sasl", "password"}, {"https", "tls.crt"}, {"https", "tls.key"},
+		{"kafka-ca", "ca.crt"}, {"kafka-cert", "tls.crt"}, {"kafka-cert", "tls.key"},
+		{"credentials", "users"}, {"sasl", "password"}, {"https", "tls.crt"}, {"https", "tls.key"}, {"clients-ca", "ca.crt"},
 	} {
+		before := waitDeployment(t, rp, nil)
+		config := waitConfig(t, rp, nil)
 		patch(t, secrets[rotate.secret], func(s *corev1.Secret) { s.Data[rotate.key] = []byte("rotated") })
 		// The reconcile that handles the poke starts after the rotation and
-		// reads Secrets uncached: it has seen the rotated contents.
+		// reads Secrets uncached: it has seen the rotated contents, as has
+		// any reconcile the Secrets' watch queued before it.
 		poke(t, rp, "after "+rotate.secret+"/"+rotate.key)
 		after := waitDeployment(t, rp, nil)
 		if after.Generation != before.Generation || !reflect.DeepEqual(after.Spec.Template, before.Spec.Template) {
-			t.Errorf("rotating Secret %s key %s changed the Deployment (generation %d -> %d, secrets-hash %s -> %s); want no roll, the proxy re-reads the file",
-				rotate.secret, rotate.key, before.Generation, after.Generation,
-				podAnnotation(before, manifests.SecretsHashAnnotation), podAnnotation(after, manifests.SecretsHashAnnotation))
+			t.Errorf("rotating Secret %s key %s changed the Deployment (generation %d -> %d, template annotations %v -> %v); want no roll, the proxy re-reads the file",
+				rotate.secret, rotate.key, before.Generation, after.Generation, before.Spec.Template.Annotations, after.Spec.Template.Annotations)
+		}
+		cm := waitConfig(t, rp, nil)
+		if cm.Name != config.Name || !reflect.DeepEqual(cm.Data, config.Data) {
+			t.Errorf("rotating Secret %s key %s changed the config (ConfigMap %s -> %s); want it unchanged", rotate.secret, rotate.key, config.Name, cm.Name)
 		}
 	}
-
-	for _, rotate := range []struct{ secret, key string }{
-		{"kafka-ca", "ca.crt"}, {"kafka-cert", "tls.key"},
-	} {
-		oldHash := podAnnotation(waitDeployment(t, rp, nil), manifests.SecretsHashAnnotation)
-		patch(t, secrets[rotate.secret], func(s *corev1.Secret) { s.Data[rotate.key] = []byte("rotated") })
-		waitDeployment(t, rp, func(dep *appsv1.Deployment) error {
-			if h := podAnnotation(dep, manifests.SecretsHashAnnotation); h == oldHash {
-				return fmt.Errorf("secrets-hash annotation still %q after Secret %s key %s was rotated", h, rotate.secret, rotate.key)
-			}
-			return nil
-		})
-	}
+	// The rotated Secrets were read: still reconciled, nothing missing.
+	waitCondition(t, client.ObjectKeyFromObject(rp), v1alpha1.ConditionDegraded, metav1.ConditionFalse, ReasonReconciled)
 }
 
 func TestTurningFeaturesOffDeletesTheirObjects(t *testing.T) {

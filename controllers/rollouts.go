@@ -163,12 +163,16 @@ func (p *rolloutPace) dropWaiting(key types.NamespacedName) {
 // holdRollout says whether rp's Deployment must keep its current pod
 // template for now, though desired has a new one: the change is the
 // operator's own (a new version: another proxy image, a changed template),
-// not the tenant's (a spec or Kafka TLS Secret change, which roll at once),
-// and either spec.upgradePolicy is Manual (held until the spec changes) or
-// rolloutPace has no slot free (held until one frees up). A Deployment
-// written by an operator without these hash annotations counts as
-// unchanged in spec and Secrets (an older operator hashed other Secrets),
-// so upgrading to this version is paced too.
+// not the tenant's (a spec change, which rolls at once), and either
+// spec.upgradePolicy is Manual (held until the spec changes) or
+// rolloutPace has no slot free (held until one frees up). A Secret
+// rotation changes no template: the proxy re-reads the files.
+//
+// A template that changes while the spec hash stays is the operator's:
+// that covers the upgrade from an operator that put a hash of the Kafka
+// TLS Secrets on the pod template (the annotation goes, which changes the
+// template), and a Deployment written by an operator without the spec
+// hash, which counts as unchanged in spec and gets it stamped.
 func (r *RestProxyReconciler) holdRollout(ctx context.Context, rp *v1alpha1.RestProxy, desired []client.Object) (bool, error) {
 	var want *appsv1.Deployment
 	for _, obj := range desired {
@@ -191,11 +195,6 @@ func (r *RestProxyReconciler) holdRollout(ctx context.Context, rp *v1alpha1.Rest
 	specHash := current.Labels[manifests.SpecHashLabel]
 	if specHash != "" && specHash != want.Labels[manifests.SpecHashLabel] {
 		return false, nil // the tenant changed the spec
-	}
-	// Without the template hash, an older operator wrote the Deployment,
-	// with a secrets hash over other Secrets: it says nothing.
-	if applied != "" && current.Spec.Template.Annotations[manifests.SecretsHashAnnotation] != want.Spec.Template.Annotations[manifests.SecretsHashAnnotation] {
-		return false, nil // a Kafka TLS Secret was rotated
 	}
 	if specHash == "" {
 		// So that a change of the spec from now on is seen, and rolls.

@@ -2,12 +2,8 @@ package controllers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -22,42 +18,15 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/controllers/manifests"
 )
 
-// hashSecrets reads every Secret key the RestProxy references and returns a
-// hash of the names, keys and contents of those the proxy reads only at
-// start-up (manifests.RollingSecretRefs: the Kafka CA and client
-// certificate). The hash goes on the pod template, so rotating one of those
-// rolls the pods. The SASL password, HTTPS files and credentials are left
-// out: the proxy re-reads them (docs/configuration.md, "Files re-read while
-// running"), so rotating them drains no stream. Contents go nowhere else
-// (never logged, never in an error).
-//
-// Every referenced key is checked, hashed or not: missing Secrets or keys
-// are a *reconcileError whose reason is SecretNotFound (a whole Secret is
-// missing) or SecretKeyNotFound, and whose message names each of them.
-// The reader should be uncached: the operator keeps only the metadata of
-// Secrets in memory.
-func hashSecrets(ctx context.Context, reader client.Reader, rp *v1alpha1.RestProxy) (string, error) {
-	values, err := readSecrets(ctx, reader, rp)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	// RollingSecretRefs is sorted by name with sorted keys, so the hash does
-	// not depend on where in the spec a Secret is referenced.
-	for _, ref := range manifests.RollingSecretRefs(rp) {
-		writeField(h, ref.Name)
-		for _, key := range ref.Keys {
-			writeField(h, key)
-			writeField(h, string(values[ref.Name][key]))
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// readSecrets reads the keys manifests.SecretRefs lists, by Secret name and
-// key, or fails naming every Secret and key missing.
-func readSecrets(ctx context.Context, reader client.Reader, rp *v1alpha1.RestProxy) (map[string]map[string][]byte, error) {
-	values := map[string]map[string][]byte{}
+// checkSecrets reads every Secret key the RestProxy references and fails
+// unless all of them exist: missing Secrets or keys are a *reconcileError
+// whose reason is SecretNotFound (a whole Secret is missing) or
+// SecretKeyNotFound, and whose message names each of them. The contents
+// are not kept: nothing the operator builds depends on them, since the
+// proxy re-reads every Secret it mounts (docs/configuration.md, "Files
+// re-read while running"), so a rotation rolls no pod. The reader should
+// be uncached: the operator keeps only the metadata of Secrets in memory.
+func checkSecrets(ctx context.Context, reader client.Reader, rp *v1alpha1.RestProxy) error {
 	var missing []string
 	reason := ReasonSecretKeyNotFound
 	for _, ref := range manifests.SecretRefs(rp) {
@@ -69,24 +38,19 @@ func readSecrets(ctx context.Context, reader client.Reader, rp *v1alpha1.RestPro
 			reason = ReasonSecretNotFound
 			continue
 		case err != nil:
-			return nil, &reconcileError{ReasonSecretReadFailed, fmt.Errorf("read Secret %q: %w", ref.Name, err)}
+			return &reconcileError{ReasonSecretReadFailed, fmt.Errorf("read Secret %q: %w", ref.Name, err)}
 		}
-		keys := map[string][]byte{}
 		for _, key := range ref.Keys {
-			value, ok := s.Data[key]
-			if !ok {
+			if _, ok := s.Data[key]; !ok {
 				missing = append(missing, fmt.Sprintf("Secret %q has no key %q", ref.Name, key))
-				continue
 			}
-			keys[key] = value
 		}
-		values[ref.Name] = keys
 	}
 	if len(missing) > 0 {
-		return nil, &reconcileError{reason, fmt.Errorf("missing in namespace %s: %s; the proxy's Deployment waits for them, its other objects and its scale are kept up to date",
+		return &reconcileError{reason, fmt.Errorf("missing in namespace %s: %s; the proxy's Deployment waits for them, its other objects and its scale are kept up to date",
 			rp.Namespace, strings.Join(missing, "; "))}
 	}
-	return values, nil
+	return nil
 }
 
 // missingSecrets says err is about Secrets or keys the RestProxy references
@@ -94,15 +58,6 @@ func readSecrets(ctx context.Context, reader client.Reader, rp *v1alpha1.RestPro
 func missingSecrets(err error) bool {
 	var re *reconcileError
 	return errors.As(err, &re) && (re.reason == ReasonSecretNotFound || re.reason == ReasonSecretKeyNotFound)
-}
-
-// writeField writes s length-prefixed, so no two different lists of fields
-// hash the same ("ab","c" versus "a","bc").
-func writeField(h hash.Hash, s string) {
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-	h.Write(n[:])
-	h.Write([]byte(s))
 }
 
 // withoutSecretDependents leaves out of desired what cannot be brought to

@@ -88,7 +88,9 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		// Status writes change neither generation nor annotations, so the
 		// controller does not wake itself up.
 		For(&v1alpha1.RestProxy{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		// Only the metadata of Secrets is cached: enough to notice a change.
+		// Only the metadata of Secrets is cached: enough to notice a change,
+		// which may make a missing Secret or key appear (or go). A rotation
+		// is reconciled too, and rolls nothing: the proxy re-reads the files.
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.restProxiesForSecret)).
 		// A deleted ReplicaSet may free the last use of an old config
 		// ConfigMap, which the reconcile then prunes (configMapsInUse).

@@ -10,8 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -78,11 +78,51 @@ func TestOldConfigMapKeptWhileAReplicaSetMountsIt(t *testing.T) {
 	get(t, client.ObjectKeyFromObject(newCM), &corev1.ConfigMap{})
 }
 
+// legacySecretsHash is the pod-template annotation in which earlier
+// operators kept a hash of Secret contents (lastly the Kafka TLS ones),
+// rolling the pods when it changed. This one builds none, so upgrading
+// from them removes it from every pod template: an operator change.
+const legacySecretsHash = "kafka.restproxy.dev/secrets-hash"
+
+// writtenByOlderOperator makes rp's Deployment what an earlier operator
+// applied, as the operator's field manager, so that its apply can remove
+// what it no longer builds: a pod template with a secrets hash and, if
+// withHashes (the previous version), the template and spec hashes, else
+// (a version before those) neither.
+func writtenByOlderOperator(t *testing.T, rp *v1alpha1.RestProxy, withHashes bool) {
+	t.Helper()
+	dep := waitDeployment(t, rp, nil)
+	older, err := appsv1ac.ExtractDeployment(dep, FieldOwner)
+	if err != nil {
+		t.Fatalf("extract what the operator applied to Deployment %s: %v", dep.Name, err)
+	}
+	older.Spec.Template.WithAnnotations(map[string]string{legacySecretsHash: "kafka-tls-v1"})
+	if withHashes {
+		// Not the hash that operator computed (it hashed the template it
+		// built, not the stored one), but as much not the new one.
+		template := dep.Spec.Template.DeepCopy()
+		template.Annotations[legacySecretsHash] = "kafka-tls-v1"
+		older.WithAnnotations(map[string]string{manifests.TemplateHashAnnotation: manifests.TemplateHash(*template)})
+	} else {
+		delete(older.Annotations, manifests.TemplateHashAnnotation)
+		delete(older.Labels, manifests.SpecHashLabel)
+	}
+	if err := k8s.Apply(context.Background(), older, client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
+		t.Fatalf("make Deployment %s look older: %v", dep.Name, err)
+	}
+	markRolledOut(t, rp)
+}
+
 // TestOperatorUpgradeRollsAtBoundedPace: after the operator's proxy image
 // changes, RestProxies that name no image roll to it one at a time
 // (--max-concurrent-rollouts=1), the next when the previous rollout is
-// complete; an upgradePolicy Manual one keeps its image until its spec
-// changes; status.proxyVersion follows completed rollouts.
+// complete; so does one that pins its image, whose template changes only
+// by losing the secrets hash an earlier operator put on it; an
+// upgradePolicy Manual one keeps its pod template until its spec changes;
+// status.proxyVersion follows completed rollouts. The Deployments are as
+// the previous operator version left them (a secrets hash on the pod
+// template, the template and spec hashes), or as one before it (no hashes
+// but the secrets hash).
 func TestOperatorUpgradeRollsAtBoundedPace(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -94,7 +134,9 @@ func TestOperatorUpgradeRollsAtBoundedPace(t *testing.T) {
 	}
 	mine := func(rp *v1alpha1.RestProxy) { rp.Labels = map[string]string{operatorLabel: ns} }
 	manual := newRestProxy(ns, "m", mine, func(rp *v1alpha1.RestProxy) { rp.Spec.UpgradePolicy = v1alpha1.UpgradePolicyManual })
-	all := []*v1alpha1.RestProxy{newRestProxy(ns, "a", mine), newRestProxy(ns, "b", mine), newRestProxy(ns, "c", mine), manual}
+	pinned := newRestProxy(ns, "p", mine, func(rp *v1alpha1.RestProxy) { rp.Spec.Image = v1 })
+	oldest := newRestProxy(ns, "c", mine)
+	all := []*v1alpha1.RestProxy{newRestProxy(ns, "a", mine), newRestProxy(ns, "b", mine), oldest, pinned, manual}
 	start := func(image string) (*runningOperator, context.CancelFunc) {
 		t.Helper()
 		opCtx, stop := context.WithCancel(ctx)
@@ -117,10 +159,14 @@ func TestOperatorUpgradeRollsAtBoundedPace(t *testing.T) {
 		get(t, client.ObjectKeyFromObject(rp), dep)
 		return manifests.RunningImage(dep)
 	}
-	onV2 := func() []*v1alpha1.RestProxy {
+	// rolled are the RestProxies whose pod template the new operator
+	// applied: it has no secrets hash.
+	rolled := func() []*v1alpha1.RestProxy {
 		var names []*v1alpha1.RestProxy
 		for _, rp := range all {
-			if imageOf(rp) == v2 {
+			dep := &appsv1.Deployment{}
+			get(t, client.ObjectKeyFromObject(rp), dep)
+			if _, ok := dep.Spec.Template.Annotations[legacySecretsHash]; !ok {
 				names = append(names, rp)
 			}
 		}
@@ -152,16 +198,8 @@ func TestOperatorUpgradeRollsAtBoundedPace(t *testing.T) {
 		waitVersion(rp, "v1")
 	}
 	stopV1()
-	// As an operator before the template hash would have left them: no
-	// hash annotations, and a secrets hash over other Secrets.
 	for _, rp := range all {
-		dep := waitDeployment(t, rp, nil)
-		legacy := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"`+manifests.TemplateHashAnnotation+`":null},"labels":{"`+
-			manifests.SpecHashLabel+`":null}},"spec":{"template":{"metadata":{"annotations":{"`+manifests.SecretsHashAnnotation+`":"older-operator"}}}}}`))
-		if err := k8s.Patch(ctx, dep, legacy); err != nil {
-			t.Fatalf("make Deployment %s look older: %v", dep.Name, err)
-		}
-		markRolledOut(t, rp)
+		writtenByOlderOperator(t, rp, rp != oldest && rp != manual)
 	}
 
 	// The upgrade: every RestProxy reconciled by the new operator, one of
@@ -176,32 +214,39 @@ func TestOperatorUpgradeRollsAtBoundedPace(t *testing.T) {
 		}
 		return nil
 	})
-	for done := 1; done <= 3; done++ {
+	completed := map[*v1alpha1.RestProxy]bool{}
+	for done := 1; done <= 4; done++ {
 		var rolling []*v1alpha1.RestProxy
 		eventually(t, func() error {
-			rolling = onV2()
+			rolling = rolled()
 			switch {
 			case len(rolling) > done:
-				return hopeless(fmt.Errorf("%d RestProxies on %s after %d rollouts completed, want at most %d", len(rolling), v2, done-1, done))
+				return hopeless(fmt.Errorf("%d RestProxies rolled by the upgrade after %d rollouts completed, want at most %d", len(rolling), done-1, done))
 			case len(rolling) < done:
-				return fmt.Errorf("%d RestProxies on %s after %d rollouts completed, want %d", len(rolling), v2, done-1, done)
+				return fmt.Errorf("%d RestProxies rolled by the upgrade after %d rollouts completed, want %d", len(rolling), done-1, done)
 			}
 			return nil
 		})
+		var newest *v1alpha1.RestProxy
 		for _, rp := range rolling {
 			if rp == manual {
-				t.Fatalf("the Manual RestProxy was rolled to %s by the upgrade", v2)
+				t.Fatalf("the Manual RestProxy was rolled by the upgrade")
 			}
-		}
-		// The rollout of the newest completes; the next may start.
-		newest := rolling[len(rolling)-1]
-		for _, rp := range rolling {
-			if rp.Status.ProxyVersion != "v2" {
+			if !completed[rp] {
 				newest = rp
 			}
 		}
+		want := v2
+		if newest == pinned {
+			want = v1
+		}
+		if got := imageOf(newest); got != want {
+			t.Errorf("RestProxy %s rolled to %q, want %s", newest.Name, got, want)
+		}
+		// The rollout of the newest completes; the next may start.
 		markRolledOut(t, newest)
-		waitVersion(newest, "v2")
+		completed[newest] = true
+		waitVersion(newest, manifests.ImageVersion(want))
 	}
 
 	// Manual keeps v1 through a reconcile of the new operator...
@@ -237,11 +282,17 @@ func TestOperatorUpgradeRollsAtBoundedPace(t *testing.T) {
 		}
 		return nil
 	})
+	if _, ok := waitDeployment(t, manual, nil).Spec.Template.Annotations[legacySecretsHash]; !ok {
+		t.Errorf("the held pod template of the Manual RestProxy lost its secrets hash: the upgrade changed it")
+	}
 	// ...and takes v2 with a change of its spec.
 	patch(t, manual, func(rp *v1alpha1.RestProxy) { rp.Spec.Logging = &v1alpha1.LoggingSpec{Level: "debug", Format: "json"} })
 	waitDeployment(t, manual, func(dep *appsv1.Deployment) error {
 		if got := manifests.RunningImage(dep); got != v2 {
 			return fmt.Errorf("Manual RestProxy runs %q after a spec change, want %s", got, v2)
+		}
+		if h, ok := dep.Spec.Template.Annotations[legacySecretsHash]; ok {
+			return fmt.Errorf("Manual RestProxy's pod template keeps the secrets hash %q after a spec change", h)
 		}
 		return nil
 	})

@@ -25,11 +25,6 @@ type Input struct {
 	RestProxy *v1alpha1.RestProxy
 	// DefaultImage is the operator's --proxy-image, used when spec.image is empty.
 	DefaultImage string
-	// SecretsHash is a hash of the contents of every key RollingSecretRefs
-	// lists (the Kafka TLS Secrets), computed by the reconciler from what it
-	// read. The Secrets the proxy re-reads are left out, so rotating them
-	// rolls no pod.
-	SecretsHash string
 	// ImagePullSecrets are the operator's default pull secrets for proxy
 	// images (--proxy-image-pull-secrets), used when the spec's template
 	// names none.

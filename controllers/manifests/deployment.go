@@ -90,10 +90,7 @@ func ConfigHash(config []byte) string {
 func podTemplate(in Input, config []byte) corev1.PodTemplateSpec {
 	rp := in.RestProxy
 	labels := Labels(rp)
-	annotations := map[string]string{
-		ConfigHashAnnotation:  ConfigHash(config),
-		SecretsHashAnnotation: in.SecretsHash,
-	}
+	annotations := map[string]string{ConfigHashAnnotation: ConfigHash(config)}
 	spec := corev1.PodSpec{
 		ServiceAccountName:           rp.Name,
 		AutomountServiceAccountToken: ptrTo(false),

@@ -267,7 +267,7 @@ func TestDeploymentPodTemplate(t *testing.T) {
 }
 
 // TestDeploymentTemplateCannotOverrideOurs: user labels and annotations are
-// added, but the selector labels and the hash annotations stay the
+// added, but the selector labels and the config-hash annotation stay the
 // operator's, or the pods would leave the selector or never roll.
 func TestDeploymentTemplateCannotOverrideOurs(t *testing.T) {
 	rp := minimal()
@@ -284,44 +284,37 @@ func TestDeploymentTemplateCannotOverrideOurs(t *testing.T) {
 	}
 }
 
+// TestDeploymentHashAnnotations: the config hash is the operator's only
+// pod-template annotation, so only a changed config (or another change of
+// the template) rolls the pods; nothing on the template follows a Secret's
+// contents, which the proxy re-reads.
 func TestDeploymentHashAnnotations(t *testing.T) {
-	annotations := func(rp *v1alpha1.RestProxy, secretsHash string) map[string]string {
-		in := input(rp)
-		in.SecretsHash = secretsHash
-		return mustDeployment(t, in).Spec.Template.Annotations
+	annotations := func(rp *v1alpha1.RestProxy) map[string]string {
+		return mustDeployment(t, input(rp)).Spec.Template.Annotations
 	}
-	base := annotations(minimal(), "s1")
+	base := annotations(minimal())
 	data, _ := RenderConfig(input(minimal()))
-	if base[ConfigHashAnnotation] != ConfigHash(data) || len(base[ConfigHashAnnotation]) != 64 {
-		t.Errorf("config hash = %q; want the sha256 hex of the rendered config", base[ConfigHashAnnotation])
-	}
-	if base[SecretsHashAnnotation] != "s1" {
-		t.Errorf("secrets hash = %q; want the Input's s1", base[SecretsHashAnnotation])
+	if want := map[string]string{ConfigHashAnnotation: ConfigHash(data)}; !reflect.DeepEqual(base, want) {
+		t.Errorf("pod template annotations = %v; want only the sha256 hex of the rendered config, %v", base, want)
 	}
 
 	tests := []struct {
-		name              string
-		mutate            func(*v1alpha1.RestProxy)
-		secretsHash       string
-		configChanges     bool
-		secretsHashChange bool
+		name          string
+		mutate        func(*v1alpha1.RestProxy)
+		configChanges bool
 	}{
-		{"nothing changed", func(*v1alpha1.RestProxy) {}, "s1", false, false},
-		{"config field changed", func(rp *v1alpha1.RestProxy) { rp.Spec.Logging = &v1alpha1.LoggingSpec{Level: "debug"} }, "s1", true, false},
-		{"secret contents changed", func(*v1alpha1.RestProxy) {}, "s2", false, true},
-		{"non-config field changed", func(rp *v1alpha1.RestProxy) { rp.Spec.Replicas = ptrTo[int32](5); rp.Spec.Image = "other" }, "s1", false, false},
-		{"both changed", func(rp *v1alpha1.RestProxy) { rp.Spec.Kafka.ClientID = "x" }, "s2", true, true},
+		{"nothing changed", func(*v1alpha1.RestProxy) {}, false},
+		{"config field changed", func(rp *v1alpha1.RestProxy) { rp.Spec.Logging = &v1alpha1.LoggingSpec{Level: "debug"} }, true},
+		{"non-config field changed", func(rp *v1alpha1.RestProxy) { rp.Spec.Replicas = ptrTo[int32](5); rp.Spec.Image = "other" }, false},
+		{"kafka client id changed", func(rp *v1alpha1.RestProxy) { rp.Spec.Kafka.ClientID = "x" }, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rp := minimal()
 			tt.mutate(rp)
-			got := annotations(rp, tt.secretsHash)
+			got := annotations(rp)
 			if changed := got[ConfigHashAnnotation] != base[ConfigHashAnnotation]; changed != tt.configChanges {
 				t.Errorf("config hash changed = %v; want %v", changed, tt.configChanges)
-			}
-			if changed := got[SecretsHashAnnotation] != base[SecretsHashAnnotation]; changed != tt.secretsHashChange {
-				t.Errorf("secrets hash changed = %v; want %v", changed, tt.secretsHashChange)
 			}
 		})
 	}

@@ -6,9 +6,9 @@
 // apply.
 //
 // Every builder is pure: no API calls, no clock, no randomness. The
-// reconciler resolves everything that needs the API server (the Secrets'
-// contents, whether the ServiceMonitor CRD is served) into Input first, so
-// the same Input always yields the same objects and byte-identical config.
+// reconciler resolves everything that needs the API server (which optional
+// CRDs are served: ServiceMonitor, HTTPRoute, Certificate) into Input first,
+// so the same Input always yields the same objects and byte-identical config.
 // That is what makes the config hash a safe trigger for rolling pods, and
 // what lets these functions be tested with tables and golden files alone
 // (testdata/build_*.yaml; `go test ./controllers/manifests -update` rewrites
@@ -25,9 +25,9 @@
 //	/etc/restproxy/http-tls/client-ca.crt   spec.http.tls.clientCASecretRef
 //	/etc/restproxy/auth/<key>               spec.authentication.secretRef
 //
-// Pod-template annotations that roll the pods when they change:
-// kafka.restproxy.dev/config-hash (sha256 of the rendered config file) and
-// kafka.restproxy.dev/secrets-hash (Input.SecretsHash, verbatim: a hash of
-// the Secret keys in RollingSecretRefs: the Kafka TLS ones, which the proxy
-// reads only at start-up; it re-reads the others).
+// The pod template carries kafka.restproxy.dev/config-hash (sha256 of the
+// rendered config file), so a changed config rolls the pods. Nothing about
+// the Secrets is on it: the proxy re-reads every file above but the config
+// while it runs (docs/configuration.md, "Files re-read while running"), so
+// rotating a Secret rolls no pod.
 package manifests

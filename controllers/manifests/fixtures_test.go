@@ -179,5 +179,5 @@ func full() *v1alpha1.RestProxy {
 }
 
 func input(rp *v1alpha1.RestProxy) Input {
-	return Input{RestProxy: rp, DefaultImage: testImage, SecretsHash: "sha256:secrets-v1", ServiceMonitorCRD: true, HTTPRouteCRD: true, CertificateCRD: true}
+	return Input{RestProxy: rp, DefaultImage: testImage, ServiceMonitorCRD: true, HTTPRouteCRD: true, CertificateCRD: true}
 }

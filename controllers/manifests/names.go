@@ -9,13 +9,11 @@ import (
 // ConfigFileKey is the key of the proxy's config file in the ConfigMap.
 const ConfigFileKey = "restproxy.yaml"
 
-// Pod-template annotations whose change rolls the pods: the proxy reads its
-// config file only at start-up, and a changed Secret (a rotated password, a
-// new CA) must reach every pod even if the proxy re-reads some files itself.
-const (
-	ConfigHashAnnotation  = "kafka.restproxy.dev/config-hash"
-	SecretsHashAnnotation = "kafka.restproxy.dev/secrets-hash"
-)
+// ConfigHashAnnotation is the pod-template annotation whose change rolls the
+// pods when the config changes: the proxy reads its config file only at
+// start-up. No Secret has one: the proxy re-reads every Secret it mounts
+// (see secretVolumes).
+const ConfigHashAnnotation = "kafka.restproxy.dev/config-hash"
 
 // Default ports of the produce API and of the management listener (/livez,
 // /readyz, /metrics); the CRD defaults them too, these cover an object read

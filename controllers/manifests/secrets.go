@@ -65,27 +65,23 @@ type secretFile struct {
 type secretVolume struct {
 	name, dir string
 	files     []secretFile
-	// rollsPods says rotating these files rolls the pods: their contents
-	// feed the pod template's secrets hash (see secretVolumes for why).
-	rollsPods bool
 }
 
 // secretVolumes lists the Secret-backed volumes rp needs, in a fixed order
 // (kafka-tls, kafka-sasl, http-tls, auth), so the pod template is stable.
 //
-// Only rotating the Kafka TLS files (kafka-tls: CA, client certificate)
-// rolls the pods within seconds: the proxy reads them once, when it starts.
-// The SASL password, the HTTPS certificate, key and client CA, and the
-// credentials file it re-reads when kubelet updates them (docs/configuration.md,
-// "Files re-read while running"), so rotating them (a cert-manager renewal,
-// a new API key) takes effect without a roll that would drain every open
-// stream. Every volume is mounted without subPath, so kubelet does update
-// the files.
+// Rotating a Secret rolls no pod: the proxy re-reads every one of these
+// files when kubelet updates them (the Kafka CA, client certificate and
+// SASL password, the HTTPS certificate, key and client CA, the credentials;
+// docs/configuration.md, "Files re-read while running"), so a cert-manager
+// renewal or a new API key takes effect without a roll that would drain
+// every open stream. That is why every volume is mounted without subPath:
+// kubelet then does update the files.
 func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 	var vols []secretVolume
-	add := func(name, dir string, rollsPods bool, files ...secretFile) {
+	add := func(name, dir string, files ...secretFile) {
 		if len(files) > 0 {
-			vols = append(vols, secretVolume{name: name, dir: dir, files: files, rollsPods: rollsPods})
+			vols = append(vols, secretVolume{name: name, dir: dir, files: files})
 		}
 	}
 	spec := rp.Spec
@@ -101,10 +97,10 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 				secretFile{t.CertSecretRef.Name, corev1.TLSPrivateKeyKey, path.Base(KafkaKeyFile)})
 		}
 	}
-	add(volumeKafkaTLS, KafkaTLSDir, true, kafkaTLS...)
+	add(volumeKafkaTLS, KafkaTLSDir, kafkaTLS...)
 
 	if s := spec.Kafka.SASL; s != nil && s.Mechanism != "" && s.PasswordSecretRef != nil {
-		add(volumeKafkaSASL, KafkaSASLDir, false, secretFile{s.PasswordSecretRef.Name, s.PasswordSecretRef.Key, path.Base(KafkaPasswordFile)})
+		add(volumeKafkaSASL, KafkaSASLDir, secretFile{s.PasswordSecretRef.Name, s.PasswordSecretRef.Key, path.Base(KafkaPasswordFile)})
 	}
 
 	var httpTLS []secretFile
@@ -116,10 +112,10 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 			httpTLS = append(httpTLS, secretFile{ca.Name, ca.Key, path.Base(HTTPClientCAFile)})
 		}
 	}
-	add(volumeHTTPTLS, HTTPTLSDir, false, httpTLS...)
+	add(volumeHTTPTLS, HTTPTLSDir, httpTLS...)
 
 	if a := authSecretRef(rp); a != nil {
-		add(volumeAuth, AuthDir, false, secretFile{a.Name, a.Key, a.Key})
+		add(volumeAuth, AuthDir, secretFile{a.Name, a.Key, a.Key})
 	}
 	return vols
 }
@@ -148,21 +144,6 @@ func authCredentialsFile(ref *v1alpha1.SecretKeySelector) string {
 // keys exist before it applies anything) and watch.
 func SecretRefs(rp *v1alpha1.RestProxy) []SecretRef {
 	return secretRefs(secretVolumes(rp))
-}
-
-// RollingSecretRefs is the part of SecretRefs whose contents
-// Input.SecretsHash covers, in the same order: the Kafka TLS keys, which
-// the proxy reads only at start-up, so rotating one changes the pod
-// template and rolls the pods; not the keys the running proxy re-reads
-// (see secretVolumes). A key mounted both ways is listed.
-func RollingSecretRefs(rp *v1alpha1.RestProxy) []SecretRef {
-	var vols []secretVolume
-	for _, v := range secretVolumes(rp) {
-		if v.rollsPods {
-			vols = append(vols, v)
-		}
-	}
-	return secretRefs(vols)
 }
 
 // secretRefs gathers the files of vols by Secret, sorted by name with

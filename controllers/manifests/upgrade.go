@@ -48,9 +48,9 @@ func proxyImage(in Input) string {
 
 // TemplateHashAnnotation, on the Deployment, is TemplateHash of the pod
 // template the operator last applied. The reconciler compares it with the
-// desired template's to see that applying would roll the pods, and with
-// the spec and Secrets hashes to see whether the operator itself (a new
-// version: a new proxy image, a changed template) or the tenant causes it.
+// desired template's to see that applying would roll the pods, and the
+// spec hash to see whether the operator itself (a new version: a new proxy
+// image, a changed template) or the tenant causes it.
 const TemplateHashAnnotation = "kafka.restproxy.dev/template-hash"
 
 // TemplateHash is a hash of a pod template as the operator builds it.
