@@ -109,6 +109,15 @@ func (l *lateKinds) check(ctx context.Context) error {
 		if err := l.controller.Watch(src); err != nil {
 			return fmt.Errorf("watch %s: %w", gvk, err)
 		}
+		// Only a synced watch sees what happens to the objects the resync
+		// below creates: one deleted before its informer listed would
+		// never be recreated.
+		syncCtx, cancel := context.WithTimeout(ctx, time.Minute)
+		err = src.WaitForSync(syncCtx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("watch %s: %w", gvk, err)
+		}
 		l.kinds.add(gvk)
 		log.FromContext(ctx).Info("Kind installed after the operator started is now served and watched", "kind", gvk.String())
 		appeared = true
