@@ -68,6 +68,18 @@ type messageShape struct {
 	ids            *recordIDs // nil: producer.recordIdHeader is off
 }
 
+func newMessageShape(pc config.Producer) (messageShape, error) {
+	s := messageShape{maxRecordBytes: min(pc.MaxMessageBytes, pc.BatchMaxBytes)}
+	if pc.RecordIDHeader {
+		ids, err := newRecordIDs()
+		if err != nil {
+			return messageShape{}, err
+		}
+		s.ids = ids
+	}
+	return s, nil
+}
+
 // closing orders Produce against Close: Produce holds mu shared from the
 // closed check until the Writer has the record, so Close never closes the
 // Writer under a Produce call; inFlight counts the records whose done has
@@ -115,6 +127,10 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Producer, error)
 	if err != nil {
 		return nil, err
 	}
+	shape, err := newMessageShape(pc)
+	if err != nil {
+		return nil, err
+	}
 	deliveryTimeout := time.Duration(pc.DeliveryTimeoutMs) * time.Millisecond
 	addr := kafka.TCP(cfg.Kafka.BootstrapServers...)
 	transport := newTransport(cfg.Kafka, sec)
@@ -129,17 +145,12 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Producer, error)
 			log:       log,
 		},
 		log:       log,
-		shape:     messageShape{maxRecordBytes: min(pc.MaxMessageBytes, pc.BatchMaxBytes)},
+		shape:     shape,
 		noOffsets: acks == kafka.RequireNone,
 		flow: NewFlow(int64(cfg.HTTP.MaxInFlightPerStream), cfg.HTTP.MaxInFlightBytesPerStream,
 			int64(cfg.HTTP.MaxInFlightTotal), cfg.HTTP.MaxInFlightBytesTotal),
 		stopSweep: make(chan struct{}),
 		swept:     make(chan struct{}),
-	}
-	if pc.RecordIDHeader {
-		if p.shape.ids, err = newRecordIDs(); err != nil {
-			return nil, err
-		}
 	}
 	if sec.sasl != nil {
 		p.credentials.dialer = &kafka.Dialer{
