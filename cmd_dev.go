@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+
 	"github.com/restproxy-dev/restproxy-operator/proxy"
 	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
 )
@@ -19,7 +21,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8082", "`address` of the produce API")
 	fs.StringVar(&o.managementListen, "management-listen", "127.0.0.1:8081", "`address` of /livez, /readyz and /metrics")
 	kafkaListen := fs.String("kafka-listen", "127.0.0.1:9092", "`address` of the in-process Kafka broker")
-	topicsFlag := fs.String("topics", "demo:3", "topics to create, as `NAME:PARTITIONS,...` (no others can be produced to)")
+	topicsFlag := fs.String("topics", "demo:3", "topics to create, as `NAME:PARTITIONS,...` (no others can be produced to); with --data-dir, only when DIR holds no broker yet")
+	dataDir := fs.String("data-dir", "", "keep the broker's records and topics in `DIR` across restarts; absent: in memory, lost when it stops")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -34,7 +37,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *configPath == "" {
 		cfg.Logging.Format = "text"
 	}
-	broker, err := devbroker.Start(*kafkaListen, topics)
+	var opts []kfake.Opt
+	if *dataDir != "" {
+		opts = append(opts, kfake.DataDir(*dataDir))
+	}
+	broker, err := devbroker.Start(*kafkaListen, topics, opts...)
 	if err != nil {
 		return err
 	}
@@ -44,7 +51,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	return serveProxy(ctx, cfg, stderr, func(srv *proxy.Server) {
-		printDevHelp(stdout, srv.Addr().String(), srv.ManagementAddr().String(), broker.Addr(), firstTopic(*topicsFlag))
+		printDevHelp(stdout, srv.Addr().String(), srv.ManagementAddr().String(), broker.Addr(), storage(*dataDir), firstTopic(*topicsFlag))
 	})
 }
 
@@ -56,13 +63,21 @@ func firstTopic(flag string) string {
 	return strings.TrimSpace(name)
 }
 
-func printDevHelp(w io.Writer, api, mgmt, kafka, topic string) {
+// storage says where the broker keeps its records, for the help text.
+func storage(dataDir string) string {
+	if dataDir == "" {
+		return "in memory; records are lost when it stops"
+	}
+	return "records kept in " + dataDir + " across restarts"
+}
+
+func printDevHelp(w io.Writer, api, mgmt, kafka, storage, topic string) {
 	url := fmt.Sprintf("http://%s/v3/clusters/dev/topics/%s/records", api, topic)
 	fmt.Fprintf(w, `restproxy dev is running. Ctrl-C stops it.
 
   produce API:  http://%[1]s  (POST /v3/clusters/{any}/topics/{topic}/records)
   management:   http://%[2]s  (/livez /readyz /metrics)
-  Kafka broker: %[3]s  (in memory; records are lost when it stops)
+  Kafka broker: %[3]s  (%[6]s)
 
 Produce one record:
 
@@ -77,5 +92,5 @@ Read the records back with any Kafka client, for example:
 
   kcat -b %[3]s -t %[5]s -C -e -f '%%p/%%o key=%%k value=%%s\n'
 
-`, api, mgmt, kafka, url, topic)
+`, api, mgmt, kafka, url, topic, storage)
 }

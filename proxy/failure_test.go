@@ -15,6 +15,7 @@ import (
 	"time"
 
 	kafka "github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
@@ -26,17 +27,20 @@ import (
 type stoppableBroker struct {
 	t      testing.TB
 	topics map[string]int32
+	opts   []kfake.Opt
 	addr   string
 	b      *devbroker.Broker
 }
 
-func startStoppableBroker(t testing.TB, topics map[string]int32) *stoppableBroker {
+// startStoppableBroker starts the broker with opts, and restarts it with
+// them too: with kfake.DataDir, a restarted broker has what was stored.
+func startStoppableBroker(t testing.TB, topics map[string]int32, opts ...kfake.Opt) *stoppableBroker {
 	t.Helper()
-	b, err := devbroker.Start("127.0.0.1:0", topics)
+	b, err := devbroker.Start("127.0.0.1:0", topics, opts...)
 	if err != nil {
 		t.Fatalf("start broker: %v", err)
 	}
-	sb := &stoppableBroker{t: t, topics: topics, addr: b.Addr(), b: b}
+	sb := &stoppableBroker{t: t, topics: topics, opts: opts, addr: b.Addr(), b: b}
 	t.Cleanup(func() {
 		if sb.b != nil {
 			sb.b.Close()
@@ -51,10 +55,11 @@ func (sb *stoppableBroker) stop() {
 	sb.b = nil
 }
 
-// restart starts an empty broker with the same topics on the same address.
+// restart starts a broker with the same topics and options on the same
+// address: an empty one, unless the options keep its data.
 func (sb *stoppableBroker) restart() {
 	sb.t.Helper()
-	b, err := devbroker.Start(sb.addr, sb.topics)
+	b, err := devbroker.Start(sb.addr, sb.topics, sb.opts...)
 	if err != nil {
 		sb.t.Fatalf("restart broker on %s: %v", sb.addr, err)
 	}

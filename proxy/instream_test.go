@@ -103,13 +103,16 @@ func TestProduce_BrokenJSONBetweenRecords_FatalLast(t *testing.T) {
 }
 
 // docs/produce-api.md, "Errors that end the stream" and "Time-outs": a record
-// after the stream's maximum age gets 408, is not produced, and the stream
-// ends.
-func TestProduce_StreamMaxAge_408(t *testing.T) {
+// after the stream's maximum age gets 408 and is not produced; so does every
+// record read during the grace period that follows, as in the reference
+// proxy; and when the period ends the stream closes, although the client
+// keeps its body open.
+func TestProduce_StreamMaxAge_408ThroughGracePeriod(t *testing.T) {
 	t.Parallel()
+	const grace = 1000 * time.Millisecond
 	ts := startServer(t, func(c *config.Config) {
 		c.HTTP.StreamMaxAgeMs = 300
-		c.HTTP.StreamGracePeriodMs = 100
+		c.HTTP.StreamGracePeriodMs = grace.Milliseconds()
 	})
 	before := kafkatest.EndOffset(t, testBroker.Addr(), "maxage", 0)
 	sc := openStream(t, ts.url("c", "maxage"))
@@ -132,19 +135,22 @@ func TestProduce_StreamMaxAge_408(t *testing.T) {
 		produced++
 		time.Sleep(400 * time.Millisecond) // past the maximum age: the condition under test is time itself
 	}
-	// The stream ends: no more reports, whatever the client still sends.
-	go func() {
-		for range 10 {
-			if _, err := sc.w.Write([]byte(oneRecord)); err != nil {
-				return
-			}
+	firstRefused := time.Now()
+	for i := range 3 {
+		sc.send(oneRecord)
+		if r := sc.next(); r.ErrorCode != 408 {
+			t.Errorf("record %d sent during the grace period: %v, want its own 408", i, r)
 		}
-	}()
+	}
+	// The body stays open: only the end of the grace period ends the stream.
 	if rest := sc.rest(); len(rest) != 0 {
-		t.Errorf("reports after the 408: %v", rest)
+		t.Errorf("reports after the 408s: %v", rest)
+	}
+	if open := time.Since(firstRefused); open < grace/2 {
+		t.Errorf("the stream closed %v after the first 408, before its %v grace period ended", open, grace)
 	}
 	if n := kafkatest.EndOffset(t, testBroker.Addr(), "maxage", 0); n != before+int64(produced) {
-		t.Errorf("topic grew by %d records, want %d: the 408 record must not be produced", n-before, produced)
+		t.Errorf("topic grew by %d records, want %d: the 408 records must not be produced", n-before, produced)
 	}
 }
 

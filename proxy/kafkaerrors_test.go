@@ -45,19 +45,24 @@ func failPartition(b *devbroker.Broker, topic string, partition int32, code int1
 
 // docs/produce-api.md, "Delivery guarantees and back-pressure" (Order):
 // Kafka's per-partition failures become error reports with the codes of the
-// table in "Failures of one record", in input order between the successes of
-// the other partitions (ok, FAIL, ok), and the stream goes on.
+// table in "Failures of one record", and Kafka's text as the message, in
+// input order between the successes of the other partitions (ok, FAIL, ok),
+// and the stream goes on. A consumer finds exactly the records reported 200,
+// at their offsets, and nothing of the failed partition.
 func TestProduce_KafkaFailuresReportedInOrder(t *testing.T) {
 	cases := []struct {
 		kafkaCode int16
 		name      string
 		want      int
+		message   string // the start of the failed records' message
 	}{
-		{29, "TOPIC_AUTHORIZATION_FAILED", 40301},
-		{3, "UNKNOWN_TOPIC_OR_PARTITION", 40403},
-		{87, "INVALID_RECORD", 40002},
-		{6, "NOT_LEADER_FOR_PARTITION (retriable)", 50003},
-		{21, "INVALID_REQUIRED_ACKS (other)", 50002},
+		{29, "TOPIC_AUTHORIZATION_FAILED", 40301, "[29] Topic Authorization Failed: "},
+		{3, "UNKNOWN_TOPIC_OR_PARTITION", 40403, "[3] Unknown Topic Or Partition: "},
+		{87, "INVALID_RECORD", 40002, "[87] Invalid Record: "},
+		{10, "MESSAGE_TOO_LARGE", 413, "[10] Message Size Too Large: "},
+		{6, "NOT_LEADER_FOR_PARTITION (retriable)", 50003, "[6] Not Leader For Partition: "},
+		{19, "NOT_ENOUGH_REPLICAS (retriable)", 50003, "[19] Not Enough Replicas: "},
+		{21, "INVALID_REQUIRED_ACKS (other)", 50002, "[21] Invalid Required Acks: "},
 	}
 	topics := map[string]int32{}
 	for _, c := range cases {
@@ -78,19 +83,23 @@ func TestProduce_KafkaFailuresReportedInOrder(t *testing.T) {
 			for i := range 6 {
 				body += fmt.Sprintf(`{"partition_id":%d,"value":{"type":"STRING","data":"r%d"}}`, i%3, i)
 			}
-			reports := produceChunked(t, ts.url("c", fmt.Sprintf("fail-%d", c.kafkaCode)), body)
+			topic := fmt.Sprintf("fail-%d", c.kafkaCode)
+			reports := produceChunked(t, ts.url("c", topic), body)
 			if len(reports) != 6 {
 				t.Fatalf("%d reports, want 6: %v", len(reports), reports)
 			}
+			sent := make([]string, 6)
 			for i, r := range reports {
+				sent[i] = fmt.Sprintf("r%d", i)
 				want := 200
 				if i%3 == 1 {
 					want = c.want
 				}
-				if r.ErrorCode != want {
-					t.Errorf("report %d (partition %d) = %v, want error_code %d", i, i%3, r, want)
+				if r.ErrorCode != want || want != 200 && !strings.HasPrefix(r.Message, c.message) {
+					t.Errorf("report %d (partition %d) = %v, want error_code %d (message %q...)", i, i%3, r, want, c.message)
 				}
 			}
+			checkStored(t, sent, reports, storedRecords(t, b.Addr(), topic, 3), 1, false)
 		})
 	}
 }

@@ -375,6 +375,11 @@ type ProducerSpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	DeliveryTimeoutMs *int32 `json:"deliveryTimeoutMs,omitempty"`
+
+	// RecordIDHeader adds a restproxy-record-id header, unique per record, to
+	// every record, so consumers can drop the copies a retry stored twice.
+	// +optional
+	RecordIDHeader *bool `json:"recordIdHeader,omitempty"`
 }
 
 // HTTPSpec configures the proxy's listeners and request limits.

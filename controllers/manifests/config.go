@@ -117,6 +117,7 @@ func mapProducer(p *v1alpha1.ProducerSpec, d document) {
 	setPtr(d, "producer.maxMessageBytes", p.MaxMessageBytes)
 	setPtr(d, "producer.maxAttempts", p.MaxAttempts)
 	setPtr(d, "producer.deliveryTimeoutMs", p.DeliveryTimeoutMs)
+	setPtr(d, "producer.recordIdHeader", p.RecordIDHeader)
 }
 
 func mapHTTP(h *v1alpha1.HTTPSpec, d document) {

@@ -93,6 +93,9 @@ func TestConfigMapping(t *testing.T) {
 		{"producer, only lingerMs 0 overrides", func(s *v1alpha1.RestProxySpec) {
 			s.Producer = &v1alpha1.ProducerSpec{LingerMs: ptrTo[int32](0)}
 		}, func(c *config.Config) { c.Producer.LingerMs = 0 }},
+		{"producer, recordIdHeader", func(s *v1alpha1.RestProxySpec) {
+			s.Producer = &v1alpha1.ProducerSpec{RecordIDHeader: ptrTo(true)}
+		}, func(c *config.Config) { c.Producer.RecordIDHeader = true }},
 		{"http limits and durations", func(s *v1alpha1.RestProxySpec) {
 			s.HTTP = &v1alpha1.HTTPSpec{
 				MaxRequestBytes: ptrTo[int64](1 << 20),

@@ -79,6 +79,10 @@ type Producer struct {
 	MaxAttempts       int    `json:"maxAttempts"`
 	DeliveryTimeoutMs int    `json:"deliveryTimeoutMs"`
 	MetadataWaitMs    int    `json:"metadataWaitMs"`
+	// RecordIDHeader adds a restproxy-record-id header, unique per record,
+	// so consumers can drop the copies a retry stored twice
+	// (docs/configuration.md).
+	RecordIDHeader bool `json:"recordIdHeader"`
 }
 
 // HTTP bounds what one client and the whole process may ask of the server.

@@ -25,6 +25,7 @@ producer:
   maxAttempts: 3
   deliveryTimeoutMs: 30000
   metadataWaitMs: 5000
+  recordIdHeader: true
 http:
   maxRequestBytes: 1000
   maxRecordBytes: 100

@@ -56,5 +56,7 @@ func (b *Broker) Addr() string { return b.addr }
 // move partitions.
 func (b *Broker) Cluster() *kfake.Cluster { return b.cluster }
 
-// Close stops the broker and drops its connections; stored records are lost.
+// Close stops the broker and drops its connections. Stored records are lost,
+// unless Start was given kfake.DataDir: then a broker started again on the
+// same directory has them.
 func (b *Broker) Close() { b.cluster.Close() }

@@ -87,11 +87,8 @@ func (in *intake) loop() (paused bool) {
 			in.finish()
 			return false
 		case s.readAt.After(in.maxAgeAt):
-			st.queue.fail(s, apierror.New(apierror.StreamMaxAge))
-			st.halt.pastMaxAge.Store(true)
-			st.result.end = endMaxAge
-			in.finish()
-			return false
+			in.pastMaxAge(s)
+			continue
 		case in.revoked(s.readAt.Unix()):
 			st.queue.fail(s, apierror.New(apierror.CredentialsRevoked))
 			st.result.end = endRevoked
@@ -106,6 +103,20 @@ func (in *intake) loop() (paused bool) {
 	st.result.end = endShutdown
 	in.finish()
 	return false
+}
+
+// pastMaxAge answers a record read after the stream's maximum age with 408,
+// unproduced. The first such record starts the grace period: the records
+// before it go to Kafka now, and the report loop is woken to time the
+// period, at whose end it stops the reading. Until then every record read
+// gets its own 408 (docs/produce-api.md, "Errors that end the stream").
+func (in *intake) pastMaxAge(s *slot) {
+	st := in.st
+	st.queue.fail(s, apierror.New(apierror.StreamMaxAge))
+	if !st.halt.pastMaxAge.Swap(true) {
+		in.submit()
+		st.queue.wake()
+	}
 }
 
 // revoked reports, at most once a second of the clock, whether the
@@ -140,9 +151,13 @@ func (in *intake) next() ([]byte, error) {
 }
 
 // finish submits what is batched and tells the report loop that no record
-// follows.
+// follows. Once past the maximum age, that is why the stream ended, however
+// the reading stopped.
 func (in *intake) finish() {
 	in.submit()
+	if in.st.halt.pastMaxAge.Load() {
+		in.st.result.end = endMaxAge
+	}
 	in.st.queue.closeInput()
 }
 

@@ -195,6 +195,10 @@ func (q *queue) abandon(e *apierror.Error) {
 	signal(q.ready)
 }
 
+// wake wakes the report loop without a report being ready: it has a
+// deadline to start.
+func (q *queue) wake() { signal(q.ready) }
+
 // signal wakes the goroutine waiting on c, if any, without blocking.
 func signal(c chan struct{}) {
 	select {

@@ -25,7 +25,7 @@ type reporter struct {
 	// streams do not pin 36 MiB of buffers.
 	buf *[]byte
 	// deadline fires when the grace period after the maximum age, or the
-	// shutdown drain, runs out.
+	// shutdown drain, runs out; the stream then ends.
 	deadline <-chan time.Time
 }
 
@@ -60,6 +60,9 @@ func (r *reporter) run() bool {
 			stopping = nil
 			r.deadline = time.After(st.pl.settings.Drain)
 		case <-r.deadline:
+			// The grace period or the drain is over: no more records
+			// are read, and those Kafka has not answered are reported.
+			st.src.body.stop()
 			st.queue.abandon(apierror.New(apierror.Unconfirmed))
 		}
 	}

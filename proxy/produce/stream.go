@@ -242,8 +242,9 @@ type halt struct {
 	stopping, aborted   chan struct{}
 	stopOnce, abortOnce sync.Once
 	// pastMaxAge is set by the intake when a record arrived after the
-	// stream's maximum age: the report loop then waits at most the grace
-	// period for the records still in flight.
+	// stream's maximum age: the report loop then ends the stream when the
+	// grace period has passed, or earlier once the input ended and every
+	// record is reported.
 	pastMaxAge atomic.Bool
 }
 

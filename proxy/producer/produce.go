@@ -100,10 +100,10 @@ func (p *Producer) ProduceAll(topic string, pending []Pending) {
 func (p *Producer) messages(topic string, pending []Pending, msgs []kafka.Message) []kafka.Message {
 	for _, pr := range pending {
 		rec := pr.Rec
-		size := recordBytes(rec)
-		if size > p.maxRecordBytes {
+		size := recordBytes(rec) + p.shape.ids.size()
+		if size > p.shape.maxRecordBytes {
 			pr.To.Produced(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp,
-				Err: mapError(fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, size, p.maxRecordBytes))})
+				Err: mapError(fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, size, p.shape.maxRecordBytes))})
 			continue
 		}
 		d := &delivery{want: rec.Partition, partition: rec.Partition, size: int64(size), to: pr.To}
@@ -112,7 +112,7 @@ func (p *Producer) messages(topic string, pending []Pending, msgs []kafka.Messag
 			Topic:      topic,
 			Key:        rec.Key.Bytes,
 			Value:      rec.Value.Bytes,
-			Headers:    kafkaHeaders(rec.Headers),
+			Headers:    kafkaHeaders(rec.Headers, p.shape.ids),
 			Time:       rec.Timestamp,
 			WriterData: d,
 		})
@@ -243,13 +243,22 @@ func recordBytes(rec *record.Record) int {
 	return n
 }
 
-func kafkaHeaders(hs []record.Header) []kafka.Header {
-	if len(hs) == 0 {
+// kafkaHeaders are the record's headers, in order, then its id header
+// when ids is not nil.
+func kafkaHeaders(hs []record.Header, ids *recordIDs) []kafka.Header {
+	n := len(hs)
+	if ids != nil {
+		n++
+	}
+	if n == 0 {
 		return nil
 	}
-	out := make([]kafka.Header, len(hs))
+	out := make([]kafka.Header, len(hs), n)
 	for i, h := range hs {
 		out[i] = kafka.Header{Key: h.Name, Value: h.Value}
+	}
+	if ids != nil {
+		out = append(out, ids.header())
 	}
 	return out
 }

@@ -48,8 +48,8 @@ type Producer struct {
 	credentials *credentials
 	log         *slog.Logger
 
-	maxRecordBytes int
-	noOffsets      bool // acks=none: the broker answers nothing
+	shape     messageShape
+	noOffsets bool // acks=none: the broker answers nothing
 	// flow bounds what streams hold; records kafka-go still holds after
 	// their delivery timeout reported them keep their room in it, since
 	// kafka-go's queue has no bound of its own.
@@ -59,6 +59,25 @@ type Producer struct {
 	// stopSweep stops the delivery-timeout sweep; swept is closed when it
 	// has.
 	stopSweep, swept chan struct{}
+}
+
+// messageShape is how a record becomes a Kafka message: the size it may
+// have, and the id header it may get.
+type messageShape struct {
+	maxRecordBytes int
+	ids            *recordIDs // nil: producer.recordIdHeader is off
+}
+
+func newMessageShape(pc config.Producer) (messageShape, error) {
+	s := messageShape{maxRecordBytes: min(pc.MaxMessageBytes, pc.BatchMaxBytes)}
+	if pc.RecordIDHeader {
+		ids, err := newRecordIDs()
+		if err != nil {
+			return messageShape{}, err
+		}
+		s.ids = ids
+	}
+	return s, nil
 }
 
 // closing orders Produce against Close: Produce holds mu shared from the
@@ -108,6 +127,10 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Producer, error)
 	if err != nil {
 		return nil, err
 	}
+	shape, err := newMessageShape(pc)
+	if err != nil {
+		return nil, err
+	}
 	deliveryTimeout := time.Duration(pc.DeliveryTimeoutMs) * time.Millisecond
 	addr := kafka.TCP(cfg.Kafka.BootstrapServers...)
 	transport := newTransport(cfg.Kafka, sec)
@@ -121,9 +144,9 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Producer, error)
 			username:  cfg.Kafka.SASL.Username,
 			log:       log,
 		},
-		log:            log,
-		maxRecordBytes: min(pc.MaxMessageBytes, pc.BatchMaxBytes),
-		noOffsets:      acks == kafka.RequireNone,
+		log:       log,
+		shape:     shape,
+		noOffsets: acks == kafka.RequireNone,
 		flow: NewFlow(int64(cfg.HTTP.MaxInFlightPerStream), cfg.HTTP.MaxInFlightBytesPerStream,
 			int64(cfg.HTTP.MaxInFlightTotal), cfg.HTTP.MaxInFlightBytesTotal),
 		stopSweep: make(chan struct{}),
