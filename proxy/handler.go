@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -33,6 +34,7 @@ func (s *Server) routes() http.Handler {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(closeChunked)
+	e.Use(s.recoverPanic)
 	for _, p := range producePaths {
 		e.Any(p, s.handleProduce, s.authorize)
 	}
@@ -53,6 +55,35 @@ func closeChunked(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// recoverPanic answers a panic while a request is handled (a bug) with the
+// JSON 500 of docs/produce-api.md, counted like any refusal under
+// reason="internal", and the process goes on serving. A panic after the
+// response started only ends that response. A stream's own goroutines
+// recover their panics themselves (produce's intake).
+func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			r := recover()
+			if r == nil {
+				return
+			}
+			if r == http.ErrAbortHandler {
+				panic(r) // net/http's way to abort a response, not a bug
+			}
+			s.log.Error("panic while handling a request", "panic", r, "stack", string(debug.Stack()))
+			err = apierror.New(apierror.Internal)
+		}()
+		if panicHook != nil {
+			panicHook(c.Request())
+		}
+		return next(c)
+	}
+}
+
+// panicHook, set only by the tests, runs before each request is handled:
+// it injects the bug recoverPanic exists for.
+var panicHook func(*http.Request)
 
 // authorize is the access control middleware.
 func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
