@@ -94,7 +94,7 @@ func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	rp := newRestProxy("tenant", "p", func(rp *v1alpha1.RestProxy) {
-		rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: true}}
+		rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.MonitorSpec{Enabled: true}}
 		rp.Spec.Expose = &v1alpha1.ExposeSpec{
 			HTTPRoute: &v1alpha1.HTTPRouteExposeSpec{
 				ParentRefs: []v1alpha1.GatewayParentRef{{Name: "public", Namespace: "gateways"}}, Hostnames: []string{"p.example.com"}},
