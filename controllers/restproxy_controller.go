@@ -53,7 +53,7 @@ import (
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies;ingresses,verbs=get;list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors;podmonitors,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
@@ -177,6 +177,7 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 		ManagementNamespaces: r.ManagementNamespaces,
 		SecretsHash:          secretsHash,
 		ServiceMonitorCRD:    r.served(manifests.ServiceMonitorGVK),
+		PodMonitorCRD:        r.served(manifests.PodMonitorGVK),
 		HTTPRouteCRD:         r.served(manifests.HTTPRouteGVK),
 		CertificateCRD:       r.served(manifests.CertificateGVK),
 	})
@@ -229,6 +230,9 @@ func (r *RestProxyReconciler) notInstalled(rp *v1alpha1.RestProxy) []string {
 	}
 	if m := rp.Spec.Metrics; m != nil && m.ServiceMonitor != nil && m.ServiceMonitor.Enabled && !r.served(manifests.ServiceMonitorGVK) {
 		missing("spec.metrics.serviceMonitor.enabled", manifests.ServiceMonitorGVK, "the Prometheus operator")
+	}
+	if m := rp.Spec.Metrics; m != nil && m.PodMonitor != nil && m.PodMonitor.Enabled && !r.served(manifests.PodMonitorGVK) {
+		missing("spec.metrics.podMonitor.enabled", manifests.PodMonitorGVK, "the Prometheus operator")
 	}
 	if e := rp.Spec.Expose; e != nil && e.HTTPRoute != nil && !r.served(manifests.HTTPRouteGVK) {
 		missing("spec.expose.httpRoute", manifests.HTTPRouteGVK, "the Gateway API")

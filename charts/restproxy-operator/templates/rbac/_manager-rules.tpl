@@ -118,6 +118,7 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
 - apiGroups:
   - monitoring.coreos.com
   resources:
+  - podmonitors
   - servicemonitors
   verbs:
   - create
