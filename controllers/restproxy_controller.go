@@ -76,6 +76,11 @@ type RestProxyReconciler struct {
 	// ManagementNamespaces may reach the management port of proxies whose
 	// NetworkPolicy names no managementFrom.
 	ManagementNamespaces []string
+	// SkipIngressClassCheck: the operator may not read IngressClasses,
+	// which are cluster-scoped, because its permissions are Roles in the
+	// watched namespaces. Status then never says that the class named by
+	// spec.expose.ingress.className does not exist.
+	SkipIngressClassCheck bool
 	// MaxConcurrentReconciles of different RestProxies; 0 means 1.
 	MaxConcurrentReconciles int
 	// MaxConcurrentRollouts bounds how many RestProxies roll to a changed
@@ -258,7 +263,8 @@ func (r *RestProxyReconciler) served(gvk schema.GroupVersionKind) bool {
 }
 
 // observe gathers what status needs besides the RestProxy: the Deployment
-// (from the cache when this reconcile did not apply it), URL and selector.
+// (from the cache when this reconcile did not apply it), URL and selector,
+// and whether the Ingress's class exists.
 func (r *RestProxyReconciler) observe(ctx context.Context, rp *v1alpha1.RestProxy, dep *appsv1.Deployment) (observation, error) {
 	if dep == nil {
 		dep = &appsv1.Deployment{}
@@ -279,12 +285,15 @@ func (r *RestProxyReconciler) observe(ctx context.Context, rp *v1alpha1.RestProx
 			return observation{}, err
 		}
 	}
-	return observation{
+	obs := observation{
 		podProblems: problems,
 		deployment:  dep,
 		url:         manifests.URL(rp),
 		selector:    labels.SelectorFromSet(manifests.SelectorLabels(rp)).String(),
-	}, nil
+	}
+	var err error
+	obs.missingIngressClass, err = r.missingIngressClass(ctx, rp)
+	return obs, err
 }
 
 // writeStatus writes status through the status subresource when it differs

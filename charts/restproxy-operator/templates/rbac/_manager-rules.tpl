@@ -130,6 +130,13 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
 - apiGroups:
   - networking.k8s.io
   resources:
+  - ingressclasses
+  verbs:
+  - list
+  - watch
+- apiGroups:
+  - networking.k8s.io
+  resources:
   - ingresses
   - networkpolicies
   verbs:
