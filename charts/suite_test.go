@@ -44,9 +44,13 @@ func runSuite(m *testing.M) int {
 	}
 	env := &envtest.Environment{
 		// As in a cluster running the Prometheus operator, so the
-		// ServiceMonitor the chart can render is validated too. The
-		// controllers suite serves the same stand-in.
-		CRDDirectoryPaths:     []string{filepath.Join("..", "hack", "testdata", "servicemonitor-crd.yaml")},
+		// ServiceMonitor the chart can render is validated too, and the
+		// operator it runs finds both monitor kinds served. The
+		// controllers suite serves the same stand-ins.
+		CRDDirectoryPaths: []string{
+			filepath.Join("..", "hack", "testdata", "servicemonitor-crd.yaml"),
+			filepath.Join("..", "hack", "testdata", "podmonitor-crd.yaml"),
+		},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: tools.assets,
 	}

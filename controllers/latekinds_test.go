@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -43,11 +44,12 @@ func gatewayAPICRD(t *testing.T) string {
 }
 
 // TestLateCRDIsWatchedWithoutRestart runs the operator against an API
-// server of its own that serves no ServiceMonitors, HTTPRoutes or
-// Certificates: a RestProxy asking for all three says so in status; once the
-// CRDs are installed (the Gateway API's from its module, stand-ins for the
-// others), the running operator creates them and watches them (a deleted
-// one comes back), without a restart.
+// server of its own that serves no ServiceMonitors, PodMonitors, HTTPRoutes
+// or Certificates: a RestProxy asking for three of them, and another asking
+// for a PodMonitor (the CRD refuses both monitors in one), say so in status;
+// once the CRDs are installed (the Gateway API's from its module, stand-ins
+// for the others), the running operator creates them and watches them (a
+// deleted one comes back), without a restart.
 func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -94,7 +96,7 @@ func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	rp := newRestProxy("tenant", "p", func(rp *v1alpha1.RestProxy) {
-		rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: true}}
+		rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.MonitorSpec{Enabled: true}}
 		rp.Spec.Expose = &v1alpha1.ExposeSpec{
 			HTTPRoute: &v1alpha1.HTTPRouteExposeSpec{
 				ParentRefs: []v1alpha1.GatewayParentRef{{Name: "public", Namespace: "gateways"}}, Hostnames: []string{"p.example.com"}},
@@ -105,7 +107,13 @@ func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 	if err := c.Create(ctx, rp); err != nil {
 		t.Fatal(err)
 	}
-	degraded := func(reason, mentions string) func() error {
+	podMonitored := newRestProxy("tenant", "q", func(rp *v1alpha1.RestProxy) {
+		rp.Spec.Metrics = &v1alpha1.MetricsSpec{PodMonitor: &v1alpha1.MonitorSpec{Enabled: true}}
+	})
+	if err := c.Create(ctx, podMonitored); err != nil {
+		t.Fatal(err)
+	}
+	degradedOf := func(rp *v1alpha1.RestProxy, reason, mentions string) func() error {
 		return func() error {
 			got := &v1alpha1.RestProxy{}
 			if err := c.Get(ctx, client.ObjectKeyFromObject(rp), got); err != nil {
@@ -118,16 +126,18 @@ func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 			return nil
 		}
 	}
+	degraded := func(reason, mentions string) func() error { return degradedOf(rp, reason, mentions) }
 	eventually(t, degraded(ReasonKindNotInstalled, "ServiceMonitor monitoring.coreos.com/v1"))
 	eventually(t, degraded(ReasonKindNotInstalled, "HTTPRoute gateway.networking.k8s.io/v1"))
 	eventually(t, degraded(ReasonKindNotInstalled, "Certificate cert-manager.io/v1"))
+	eventually(t, degradedOf(podMonitored, ReasonKindNotInstalled, "spec.metrics.podMonitor.enabled is set, but the cluster does not serve PodMonitor monitoring.coreos.com/v1"))
 
 	if _, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{
 		Paths: []string{filepath.Join("..", "hack", "testdata", "servicemonitor-crd.yaml"), gatewayAPICRD(t),
-			filepath.Join("..", "hack", "testdata", "certificate-crd.yaml")},
+			filepath.Join("..", "hack", "testdata", "certificate-crd.yaml"), filepath.Join("..", "hack", "testdata", "podmonitor-crd.yaml")},
 		ErrorIfPathMissing: true,
 	}); err != nil {
-		t.Fatalf("install the ServiceMonitor, HTTPRoute and Certificate CRDs: %v", err)
+		t.Fatalf("install the ServiceMonitor, PodMonitor, HTTPRoute and Certificate CRDs: %v", err)
 	}
 	cert := &unstructured.Unstructured{}
 	cert.SetGroupVersionKind(manifests.CertificateGVK)
@@ -145,19 +155,28 @@ func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 	sm.SetGroupVersionKind(manifests.ServiceMonitorGVK)
 	eventually(t, func() error { return c.Get(ctx, client.ObjectKeyFromObject(rp), sm) })
 	eventually(t, degraded(ReasonReconciled, ""))
-
-	// Watched: a deleted ServiceMonitor comes back.
-	uid := sm.GetUID()
-	if err := c.Delete(ctx, sm); err != nil {
-		t.Fatal(err)
+	pm := &unstructured.Unstructured{}
+	pm.SetGroupVersionKind(manifests.PodMonitorGVK)
+	eventually(t, func() error { return c.Get(ctx, client.ObjectKeyFromObject(podMonitored), pm) })
+	eventually(t, degradedOf(podMonitored, ReasonReconciled, ""))
+	if err := c.Get(ctx, client.ObjectKeyFromObject(rp), pm); !apierrors.IsNotFound(err) {
+		t.Errorf("a PodMonitor for the RestProxy that asked for a ServiceMonitor: %v", err)
 	}
-	eventually(t, func() error {
-		if err := c.Get(ctx, client.ObjectKeyFromObject(rp), sm); err != nil {
-			return err
+
+	// Watched: a deleted ServiceMonitor or PodMonitor comes back.
+	for _, obj := range []*unstructured.Unstructured{sm, pm} {
+		uid := obj.GetUID()
+		if err := c.Delete(ctx, obj); err != nil {
+			t.Fatal(err)
 		}
-		if sm.GetUID() == uid {
-			return fmt.Errorf("ServiceMonitor still the deleted one")
-		}
-		return nil
-	})
+		eventually(t, func() error {
+			if err := c.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+				return err
+			}
+			if obj.GetUID() == uid {
+				return fmt.Errorf("%s still the deleted one", obj.GetKind())
+			}
+			return nil
+		})
+	}
 }

@@ -46,6 +46,9 @@ type ManagerOptions struct {
 	// that pull proxy images when the RestProxy names none of its own.
 	ProxyImagePullSecrets []string
 	// WatchNamespaces limits what the operator sees; empty watches all.
+	// Set, it also means the operator's permissions are Roles in these
+	// namespaces (the chart's namespaced mode), so it does not check that
+	// the IngressClass a RestProxy names exists (SkipIngressClassCheck).
 	WatchNamespaces []string
 	// MaxConcurrentReconciles is how many RestProxies reconcile at once.
 	MaxConcurrentReconciles int
@@ -108,6 +111,7 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		DefaultImage:            o.ProxyImage,
 		ImagePullSecrets:        o.ProxyImagePullSecrets,
 		ManagementNamespaces:    o.ManagementNamespaces,
+		SkipIngressClassCheck:   len(o.WatchNamespaces) > 0,
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 		MaxConcurrentRollouts:   o.MaxConcurrentRollouts,
 		KindPollInterval:        o.KindPollInterval,

@@ -54,7 +54,7 @@ import (
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies;ingresses,verbs=get;list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors;podmonitors,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
@@ -77,6 +77,11 @@ type RestProxyReconciler struct {
 	// ManagementNamespaces may reach the management port of proxies whose
 	// NetworkPolicy names no managementFrom.
 	ManagementNamespaces []string
+	// SkipIngressClassCheck: the operator may not read IngressClasses,
+	// which are cluster-scoped, because its permissions are Roles in the
+	// watched namespaces. Status then never says that the class named by
+	// spec.expose.ingress.className does not exist.
+	SkipIngressClassCheck bool
 	// MaxConcurrentReconciles of different RestProxies; 0 means 1.
 	MaxConcurrentReconciles int
 	// MaxConcurrentRollouts bounds how many RestProxies roll to a changed
@@ -177,6 +182,7 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 		ImagePullSecrets:     localRefs(r.ImagePullSecrets),
 		ManagementNamespaces: r.ManagementNamespaces,
 		ServiceMonitorCRD:    r.served(manifests.ServiceMonitorGVK),
+		PodMonitorCRD:        r.served(manifests.PodMonitorGVK),
 		HTTPRouteCRD:         r.served(manifests.HTTPRouteGVK),
 		CertificateCRD:       r.served(manifests.CertificateGVK),
 	})
@@ -230,6 +236,9 @@ func (r *RestProxyReconciler) notInstalled(rp *v1alpha1.RestProxy) []string {
 	if m := rp.Spec.Metrics; m != nil && m.ServiceMonitor != nil && m.ServiceMonitor.Enabled && !r.served(manifests.ServiceMonitorGVK) {
 		missing("spec.metrics.serviceMonitor.enabled", manifests.ServiceMonitorGVK, "the Prometheus operator")
 	}
+	if m := rp.Spec.Metrics; m != nil && m.PodMonitor != nil && m.PodMonitor.Enabled && !r.served(manifests.PodMonitorGVK) {
+		missing("spec.metrics.podMonitor.enabled", manifests.PodMonitorGVK, "the Prometheus operator")
+	}
 	if e := rp.Spec.Expose; e != nil && e.HTTPRoute != nil && !r.served(manifests.HTTPRouteGVK) {
 		missing("spec.expose.httpRoute", manifests.HTTPRouteGVK, "the Gateway API")
 	}
@@ -254,7 +263,8 @@ func (r *RestProxyReconciler) served(gvk schema.GroupVersionKind) bool {
 }
 
 // observe gathers what status needs besides the RestProxy: the Deployment
-// (from the cache when this reconcile did not apply it), URL and selector.
+// (from the cache when this reconcile did not apply it), URL and selector,
+// and whether the Ingress's class exists.
 func (r *RestProxyReconciler) observe(ctx context.Context, rp *v1alpha1.RestProxy, dep *appsv1.Deployment) (observation, error) {
 	if dep == nil {
 		dep = &appsv1.Deployment{}
@@ -275,12 +285,15 @@ func (r *RestProxyReconciler) observe(ctx context.Context, rp *v1alpha1.RestProx
 			return observation{}, err
 		}
 	}
-	return observation{
+	obs := observation{
 		podProblems: problems,
 		deployment:  dep,
 		url:         manifests.URL(rp),
 		selector:    labels.SelectorFromSet(manifests.SelectorLabels(rp)).String(),
-	}, nil
+	}
+	var err error
+	obs.missingIngressClass, err = r.missingIngressClass(ctx, rp)
+	return obs, err
 }
 
 // writeStatus writes status through the status subresource when it differs

@@ -340,7 +340,7 @@ func TestServiceMonitorFollowsItsSwitch(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	rp := newRestProxy(ns, "p", func(rp *v1alpha1.RestProxy) {
-		rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: true, Interval: "15s"}}
+		rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.MonitorSpec{Enabled: true, Interval: "15s"}}
 	})
 	create(t, rp)
 	sm := &unstructured.Unstructured{}
@@ -601,7 +601,7 @@ func TestOwnedFieldDriftIsRestored(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	rp := newRestProxy(ns, "p", func(rp *v1alpha1.RestProxy) {
-		rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: true, Interval: "15s"}}
+		rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.MonitorSpec{Enabled: true, Interval: "15s"}}
 	})
 	create(t, rp)
 	cm := waitConfig(t, rp, nil)

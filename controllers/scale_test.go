@@ -43,7 +43,7 @@ func scaleRestProxy(ns string, i int) *v1alpha1.RestProxy {
 			rp.Spec.Autoscaling = &v1alpha1.AutoscalingSpec{MaxReplicas: 4}
 			rp.Spec.Resources = cpuRequests()
 			rp.Spec.NetworkPolicy = &v1alpha1.NetworkPolicySpec{Enabled: true}
-			rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: true}}
+			rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.MonitorSpec{Enabled: true}}
 		})
 	}
 	return newRestProxy(ns, name)

@@ -107,6 +107,9 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		// Every RestProxy, once a kind installed after the start is served.
 		WatchesRawSource(source.Channel(resync, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles})
+	if b, err = r.watchIngressClasses(mgr, b); err != nil {
+		return err
+	}
 	for _, gvk := range manifests.ManagedKinds() {
 		if !served[gvk] {
 			continue

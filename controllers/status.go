@@ -3,6 +3,7 @@ package controllers
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -27,6 +28,7 @@ const (
 	ReasonPruneFailed              = "PruneFailed"
 	ReasonNameConflict             = "NameConflict"
 	ReasonKindNotInstalled         = "KindNotInstalled"
+	ReasonIngressClassNotFound     = "IngressClassNotFound"
 	ReasonUpgradeHeld              = "UpgradeHeld"
 	ReasonReconcileFailed          = "ReconcileFailed"
 	ReasonDeploymentNotFound       = "DeploymentNotFound"
@@ -91,6 +93,9 @@ type observation struct {
 	// podProblems says what keeps pods from running while a rollout is
 	// not complete (podProblems); "" when nothing visible does.
 	podProblems string
+	// missingIngressClass says that the IngressClass the Ingress names
+	// does not exist (missingIngressClass); "" when it does or none is named.
+	missingIngressClass string
 }
 
 // computeStatus is the one place status is decided: a pure function of the
@@ -126,7 +131,7 @@ func computeStatus(rp *v1alpha1.RestProxy, obs observation, out outcome, now met
 	if !out.paused {
 		// While paused nothing was attempted, so the last verdict on whether
 		// the spec can be brought about stands.
-		set(degradedCondition(out))
+		set(degradedCondition(out, obs.missingIngressClass))
 	}
 	set(availableCondition(dep))
 	set(heldUpgrade(progressingCondition(dep, obs.podProblems), out))
@@ -147,13 +152,22 @@ func pausedCondition(out outcome) metav1.Condition {
 		Message: "the operator reconciles this RestProxy"}
 }
 
-func degradedCondition(out outcome) metav1.Condition {
+// degradedCondition: a failure, else what the spec asks for but the cluster
+// lacks (a kind, the Ingress's class): everything else was applied.
+func degradedCondition(out outcome, missingIngressClass string) metav1.Condition {
 	if out.err != nil {
 		return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionTrue, Reason: reasonOf(out.err), Message: out.err.Error()}
 	}
-	if len(out.notInstalled) > 0 {
-		return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionTrue, Reason: ReasonKindNotInstalled,
-			Message: strings.Join(out.notInstalled, "; ")}
+	notes := slices.Clone(out.notInstalled)
+	if missingIngressClass != "" {
+		notes = append(notes, missingIngressClass)
+	}
+	if len(notes) > 0 {
+		reason := ReasonKindNotInstalled
+		if len(out.notInstalled) == 0 {
+			reason = ReasonIngressClassNotFound
+		}
+		return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionTrue, Reason: reason, Message: strings.Join(notes, "; ")}
 	}
 	return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionFalse, Reason: ReasonReconciled,
 		Message: "every object of the RestProxy matches its spec"}

@@ -70,9 +70,10 @@ func runSuite(m *testing.M) int {
 		CRDDirectoryPaths: []string{
 			filepath.Join("..", "config", "crd", "bases"),
 			// Served from the start, as in a cluster with the Prometheus
-			// operator, so the optional kind's watch and pruning are
-			// exercised; the chart tests serve the same stand-in.
+			// operator, so the optional kinds' watches and pruning are
+			// exercised; the chart tests serve the same stand-ins.
 			filepath.Join("..", "hack", "testdata", "servicemonitor-crd.yaml"),
+			filepath.Join("..", "hack", "testdata", "podmonitor-crd.yaml"),
 		},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,

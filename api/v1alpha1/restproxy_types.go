@@ -661,25 +661,35 @@ type NetworkPolicySpec struct {
 }
 
 // MetricsSpec configures metrics exposure.
+//
+// +kubebuilder:validation:XValidation:rule="!(has(self.serviceMonitor) && self.serviceMonitor.enabled && has(self.podMonitor) && self.podMonitor.enabled)",message="spec.metrics: enable serviceMonitor or podMonitor, not both: both select the same pods, so Prometheus would scrape each twice",fieldPath=".podMonitor.enabled"
 type MetricsSpec struct {
-	// ServiceMonitor for the Prometheus operator; created only when its CRD
-	// exists in the cluster.
+	// ServiceMonitor for the Prometheus operator, scraping the pods through
+	// the proxy's Service; created once its CRD is served.
 	// +optional
-	ServiceMonitor *ServiceMonitorSpec `json:"serviceMonitor,omitempty"`
+	ServiceMonitor *MonitorSpec `json:"serviceMonitor,omitempty"`
+
+	// PodMonitor for the Prometheus operator, scraping the proxy pods
+	// directly (no Service endpoints needed); created once its CRD is
+	// served.
+	// +optional
+	PodMonitor *MonitorSpec `json:"podMonitor,omitempty"`
 }
 
-// ServiceMonitorSpec configures the ServiceMonitor.
-type ServiceMonitorSpec struct {
-	// Enabled creates the ServiceMonitor.
+// MonitorSpec configures a ServiceMonitor or a PodMonitor: both scrape the
+// management port's /metrics.
+type MonitorSpec struct {
+	// Enabled creates the monitor.
 	// +optional
 	Enabled bool `json:"enabled"`
 
-	// Interval between scrapes, e.g. "30s".
+	// Interval between scrapes, e.g. "30s"; absent: Prometheus's global
+	// scrape interval.
 	// +kubebuilder:validation:Pattern=`^([0-9]+(ms|s|m|h))+$`
 	// +optional
 	Interval string `json:"interval,omitempty"`
 
-	// Labels added to the ServiceMonitor, to match a Prometheus selector.
+	// Labels added to the monitor, to match a Prometheus selector.
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`
 }

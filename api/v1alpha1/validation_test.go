@@ -343,6 +343,24 @@ func TestCELRules(t *testing.T) {
 			},
 		},
 		{
+			rule:    "one monitor",
+			message: "spec.metrics: enable serviceMonitor or podMonitor, not both",
+			field:   "spec.metrics.podMonitor.enabled",
+			bad: []specCase{
+				{"both enabled", func(s *v1alpha1.RestProxySpec) {
+					s.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.MonitorSpec{Enabled: true}, PodMonitor: &v1alpha1.MonitorSpec{Enabled: true}}
+				}},
+			},
+			good: []specCase{
+				{"a PodMonitor alone", func(s *v1alpha1.RestProxySpec) {
+					s.Metrics = &v1alpha1.MetricsSpec{PodMonitor: &v1alpha1.MonitorSpec{Enabled: true, Interval: "15s"}}
+				}},
+				{"a PodMonitor and a disabled ServiceMonitor", func(s *v1alpha1.RestProxySpec) {
+					s.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.MonitorSpec{Interval: "30s"}, PodMonitor: &v1alpha1.MonitorSpec{Enabled: true}}
+				}},
+			},
+		},
+		{
 			rule:    "ports differ",
 			message: "spec.http.port and spec.http.managementPort must differ",
 			field:   "spec.http.managementPort",

@@ -35,6 +35,8 @@ type Input struct {
 	ManagementNamespaces []string
 	// ServiceMonitorCRD says monitoring.coreos.com/v1 ServiceMonitor is served.
 	ServiceMonitorCRD bool
+	// PodMonitorCRD says monitoring.coreos.com/v1 PodMonitor is served.
+	PodMonitorCRD bool
 	// HTTPRouteCRD says gateway.networking.k8s.io/v1 HTTPRoute is served.
 	HTTPRouteCRD bool
 	// CertificateCRD says cert-manager.io/v1 Certificate is served.
@@ -59,6 +61,7 @@ func ManagedKinds() []schema.GroupVersionKind {
 		networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"),
 		networkingv1.SchemeGroupVersion.WithKind("Ingress"),
 		ServiceMonitorGVK,
+		PodMonitorGVK,
 		HTTPRouteGVK,
 		CertificateGVK,
 	}
@@ -67,7 +70,7 @@ func ManagedKinds() []schema.GroupVersionKind {
 // OptionalKinds are the managed kinds a cluster may not serve (their CRDs
 // come with other projects).
 func OptionalKinds() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{ServiceMonitorGVK, HTTPRouteGVK, CertificateGVK}
+	return []schema.GroupVersionKind{ServiceMonitorGVK, PodMonitorGVK, HTTPRouteGVK, CertificateGVK}
 }
 
 // Build returns every child the RestProxy should have now, in the order they
@@ -101,6 +104,9 @@ func Build(in Input) ([]client.Object, error) {
 	}
 	if sm := ServiceMonitor(in); sm != nil {
 		objs = append(objs, sm)
+	}
+	if pm := PodMonitor(in); pm != nil {
+		objs = append(objs, pm)
 	}
 	if route := HTTPRoute(in); route != nil {
 		objs = append(objs, route)

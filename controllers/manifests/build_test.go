@@ -20,7 +20,7 @@ func kindsOf(objs []client.Object) []string {
 
 func TestBuildChildren(t *testing.T) {
 	noSM := input(full())
-	noSM.ServiceMonitorCRD, noSM.HTTPRouteCRD, noSM.CertificateCRD = false, false, false
+	noSM.ServiceMonitorCRD, noSM.PodMonitorCRD, noSM.HTTPRouteCRD, noSM.CertificateCRD = false, false, false, false
 	tests := []struct {
 		name string
 		in   Input
@@ -28,6 +28,7 @@ func TestBuildChildren(t *testing.T) {
 	}{
 		{"minimal", input(minimal()), []string{"ServiceAccount", "ConfigMap", "Service", "Deployment"}},
 		{"full", input(full()), []string{"ServiceAccount", "ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "Ingress", "ServiceMonitor", "HTTPRoute", "Certificate"}},
+		{"PodMonitor", podMonitorInput(), []string{"ServiceAccount", "ConfigMap", "Service", "Deployment", "PodMonitor"}},
 		{"full, the optional kinds' CRDs not served", noSM, []string{"ServiceAccount", "ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "Ingress"}},
 	}
 	for _, tt := range tests {
@@ -73,8 +74,8 @@ func TestManagedKindsAreDistinct(t *testing.T) {
 		}
 		seen[gvk.String()] = true
 	}
-	if len(seen) != 11 {
-		t.Errorf("ManagedKinds has %d kinds; want 11", len(seen))
+	if len(seen) != 12 {
+		t.Errorf("ManagedKinds has %d kinds; want 12", len(seen))
 	}
 }
 

@@ -104,7 +104,7 @@ func full() *v1alpha1.RestProxy {
 				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "monitoring"}},
 			}},
 		},
-		Metrics: &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{
+		Metrics: &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.MonitorSpec{
 			Enabled:  true,
 			Interval: "15s",
 			Labels:   map[string]string{"release": "prometheus"},

@@ -10,7 +10,7 @@ import (
 )
 
 func TestServiceMonitor(t *testing.T) {
-	enabled := &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: true, Interval: "30s", Labels: map[string]string{"release": "prom", "app.kubernetes.io/name": "hijack"}}}
+	enabled := &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.MonitorSpec{Enabled: true, Interval: "30s", Labels: map[string]string{"release": "prom", "app.kubernetes.io/name": "hijack"}}}
 	tests := []struct {
 		name    string
 		metrics *v1alpha1.MetricsSpec
@@ -18,7 +18,7 @@ func TestServiceMonitor(t *testing.T) {
 		want    bool
 	}{
 		{"absent", nil, true, false},
-		{"disabled", &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: false}}, true, false},
+		{"disabled", &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.MonitorSpec{Enabled: false}}, true, false},
 		{"enabled but CRD not served", enabled, false, false},
 		{"enabled and served", enabled, true, true},
 	}
@@ -63,7 +63,7 @@ func TestServiceMonitor(t *testing.T) {
 
 func TestServiceMonitorWithoutInterval(t *testing.T) {
 	rp := minimal()
-	rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.ServiceMonitorSpec{Enabled: true}}
+	rp.Spec.Metrics = &v1alpha1.MetricsSpec{ServiceMonitor: &v1alpha1.MonitorSpec{Enabled: true}}
 	sm := ServiceMonitor(input(rp))
 	eps, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
 	if _, set := eps[0].(map[string]any)["interval"]; set {

@@ -118,6 +118,7 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
 - apiGroups:
   - monitoring.coreos.com
   resources:
+  - podmonitors
   - servicemonitors
   verbs:
   - create
@@ -125,6 +126,13 @@ ClusterRole, or its Role in each watched namespace, grants exactly these.
   - get
   - list
   - patch
+  - watch
+- apiGroups:
+  - networking.k8s.io
+  resources:
+  - ingressclasses
+  verbs:
+  - list
   - watch
 - apiGroups:
   - networking.k8s.io
