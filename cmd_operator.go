@@ -32,7 +32,7 @@ type operatorOptions struct {
 	watchNamespaces string // comma-separated: manager.WatchNamespaces
 	// proxyPullSecrets is comma-separated: manager.ProxyImagePullSecrets
 	proxyPullSecrets string
-	// managementNamespaces is comma-separated: manager.ManagementNamespaces
+	// managementNamespaces is comma-separated: manager.Proxies.ManagementNamespaces
 	managementNamespaces string
 	// maxConcurrentRollouts: manager.MaxConcurrentRollouts, "3" or "5%"
 	maxConcurrentRollouts string
@@ -53,12 +53,12 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.BoolVar(&m.LeaderElect, "leader-elect", false, "elect a leader, so only one of several operator replicas reconciles")
 	fs.StringVar(&m.LeaderElectionID, "leader-election-id", controllers.DefaultLeaderElectionID, "`name` of the Lease the replicas compete for")
 	fs.StringVar(&m.LeaderElectionNamespace, "leader-election-namespace", "", "`namespace` of the Lease; empty: the operator's own namespace (in cluster)")
-	fs.StringVar(&m.ProxyImage, "proxy-image", envOr("RESTPROXY_PROXY_IMAGE", defaultProxyImage), "proxy `image` for RestProxies that name none; RESTPROXY_PROXY_IMAGE, when set, changes this default")
+	fs.StringVar(&m.Proxies.Image, "proxy-image", envOr("RESTPROXY_PROXY_IMAGE", defaultProxyImage), "proxy `image` for RestProxies that name none; RESTPROXY_PROXY_IMAGE, when set, changes this default")
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "comma-separated `namespaces` to watch; empty: all")
 	fs.StringVar(&o.managementNamespaces, "management-namespaces", defaultManagementNamespaces(),
 		"comma-separated `namespaces` whose pods may reach the proxies' management port (metrics) under a RestProxy's NetworkPolicy without managementFrom; default: the operator's own (POD_NAMESPACE) and monitoring")
 	fs.StringVar(&o.proxyPullSecrets, "proxy-image-pull-secrets", "", "comma-separated `names` of Secrets, in each RestProxy's namespace, that pull proxy images when spec.template.pod.imagePullSecrets names none")
-	fs.IntVar(&m.MaxConcurrentReconciles, "max-concurrent-reconciles", 2, "RestProxies reconciled at once")
+	fs.IntVar(&m.Pace.MaxConcurrentReconciles, "max-concurrent-reconciles", 2, "RestProxies reconciled at once")
 	fs.StringVar(&o.maxConcurrentRollouts, "max-concurrent-rollouts", controllers.DefaultMaxConcurrentRollouts.String(),
 		"RestProxies that roll to a new --proxy-image at once: a `count` or a percentage of all RestProxies (rounded down, at least 1); the next starts when one is available")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
@@ -70,18 +70,18 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if m.ProxyImage == "" {
+	if m.Proxies.Image == "" {
 		return fmt.Errorf("--proxy-image is empty: RestProxies without spec.image would have no image")
 	}
-	if m.MaxConcurrentReconciles < 1 {
-		return fmt.Errorf("--max-concurrent-reconciles %d: need at least 1", m.MaxConcurrentReconciles)
+	if m.Pace.MaxConcurrentReconciles < 1 {
+		return fmt.Errorf("--max-concurrent-reconciles %d: need at least 1", m.Pace.MaxConcurrentReconciles)
 	}
-	if m.MaxConcurrentRollouts, err = parseRollouts(o.maxConcurrentRollouts); err != nil {
+	if m.Pace.MaxConcurrentRollouts, err = parseRollouts(o.maxConcurrentRollouts); err != nil {
 		return err
 	}
 	m.WatchNamespaces = splitList(o.watchNamespaces)
-	m.ProxyImagePullSecrets = splitList(o.proxyPullSecrets)
-	m.ManagementNamespaces = splitList(o.managementNamespaces)
+	m.Proxies.ImagePullSecrets = splitList(o.proxyPullSecrets)
+	m.Proxies.ManagementNamespaces = splitList(o.managementNamespaces)
 	ctrl.SetLogger(logger)
 	klog.SetLogger(logger) // client-go's own logs, e.g. leader election
 
@@ -93,7 +93,7 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	logger.Info("Starting operator", "proxyImage", m.ProxyImage, "watchNamespaces", m.WatchNamespaces, "leaderElect", m.LeaderElect)
+	logger.Info("Starting operator", "proxyImage", m.Proxies.Image, "watchNamespaces", m.WatchNamespaces, "leaderElect", m.LeaderElect)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run manager: %w", err)
 	}

@@ -139,12 +139,12 @@ func operatorFromChart(t *testing.T, objs []*unstructured.Unstructured) chartOpe
 			if err != nil {
 				t.Fatalf("manager arg %s: %v", arg, err)
 			}
-			m.MaxConcurrentReconciles = n
+			m.Pace.MaxConcurrentReconciles = n
 		}
 	}
 	for _, e := range manager.Env {
 		if e.Name == "RESTPROXY_PROXY_IMAGE" {
-			op.proxyImage, m.ProxyImage = e.Value, e.Value
+			op.proxyImage, m.Proxies.Image = e.Value, e.Value
 		}
 	}
 	if op.serviceAccount == "" || op.proxyImage == "" {

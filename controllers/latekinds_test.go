@@ -76,8 +76,9 @@ func TestLateCRDIsWatchedWithoutRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	mgr, err := NewManager(cfg, ManagerOptions{
-		MetricsAddr: "0", ProbeAddr: "0", ProxyImage: testImage, MaxConcurrentReconciles: 1,
-		KindPollInterval: 100 * time.Millisecond, Logger: logr.Discard(), SkipNameValidation: true,
+		MetricsAddr: "0", ProbeAddr: "0", Proxies: ProxyDefaults{Image: testImage},
+		Pace:   Pace{MaxConcurrentReconciles: 1, KindPollInterval: 100 * time.Millisecond},
+		Logger: logr.Discard(), SkipNameValidation: true,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -61,7 +61,7 @@ func TestOnlyTheLeaderWrites(t *testing.T) {
 		mgr, err := NewManager(tallied(adminREST, tally), ManagerOptions{
 			MetricsAddr: "0", ProbeAddr: "0",
 			LeaderElect: true, LeaderElectionID: "restproxy-operator-test", LeaderElectionNamespace: ns,
-			ProxyImage: testImage, WatchNamespaces: []string{ns}, MaxConcurrentReconciles: 1,
+			Proxies: ProxyDefaults{Image: testImage}, WatchNamespaces: []string{ns}, Pace: Pace{MaxConcurrentReconciles: 1},
 			Logger: logr.Discard(), SkipNameValidation: true,
 		})
 		if err != nil {

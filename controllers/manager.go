@@ -2,10 +2,8 @@ package controllers
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -37,29 +35,18 @@ type ManagerOptions struct {
 	// namespace (in cluster).
 	LeaderElectionNamespace string
 
-	// ProxyImage runs RestProxies that name no image.
-	ProxyImage string
-	// ManagementNamespaces may reach the proxies' management port when a
-	// RestProxy's NetworkPolicy names no managementFrom; empty: everyone.
-	ManagementNamespaces []string
-	// ProxyImagePullSecrets name the Secrets, in each RestProxy's namespace,
-	// that pull proxy images when the RestProxy names none of its own.
-	ProxyImagePullSecrets []string
+	// Proxies are the operator-wide settings of proxy pods: the image of
+	// RestProxies that name none, the Secrets that pull it, and the
+	// namespaces that may reach the management port (empty: everyone).
+	Proxies ProxyDefaults
 	// WatchNamespaces limits what the operator sees; empty watches all.
 	// Set, it also means the operator's permissions are Roles in these
 	// namespaces (the chart's namespaced mode), so it does not check that
 	// the IngressClass a RestProxy names exists (SkipIngressClassCheck).
 	WatchNamespaces []string
-	// MaxConcurrentReconciles is how many RestProxies reconcile at once.
-	MaxConcurrentReconciles int
-	// MaxConcurrentRollouts is how many RestProxies roll to a changed
-	// ProxyImage at once: a count or a percentage of all RestProxies
-	// (rounded down, at least 1). Zero value: DefaultMaxConcurrentRollouts.
-	MaxConcurrentRollouts intstr.IntOrString
-
-	// KindPollInterval is how often to look for an optional kind (the
-	// ServiceMonitor CRD) installed after the start; 0: the default, 30 s.
-	KindPollInterval time.Duration
+	// Pace is how much happens at once: reconciles, rollouts after an
+	// upgrade, and how often to look for a CRD installed after the start.
+	Pace Pace
 
 	// Logger is the manager's; unset: controller-runtime's global one.
 	Logger logr.Logger
@@ -104,17 +91,13 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("create manager: %w", err)
 	}
 	r := &RestProxyReconciler{
-		Client:                  mgr.GetClient(),
-		APIReader:               mgr.GetAPIReader(),
-		Scheme:                  scheme,
-		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
-		DefaultImage:            o.ProxyImage,
-		ImagePullSecrets:        o.ProxyImagePullSecrets,
-		ManagementNamespaces:    o.ManagementNamespaces,
-		SkipIngressClassCheck:   len(o.WatchNamespaces) > 0,
-		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
-		MaxConcurrentRollouts:   o.MaxConcurrentRollouts,
-		KindPollInterval:        o.KindPollInterval,
+		Client:                mgr.GetClient(),
+		APIReader:             mgr.GetAPIReader(),
+		Scheme:                scheme,
+		Recorder:              mgr.GetEventRecorder("restproxy-operator"),
+		Proxies:               o.Proxies,
+		SkipIngressClassCheck: len(o.WatchNamespaces) > 0,
+		Pace:                  o.Pace,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up RestProxy controller: %w", err)

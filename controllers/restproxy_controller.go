@@ -69,34 +69,19 @@ type RestProxyReconciler struct {
 	Scheme    *runtime.Scheme
 	// Recorder emits events.k8s.io Events on status transitions.
 	Recorder events.EventRecorder
-	// DefaultImage is the proxy image when spec.image is empty.
-	DefaultImage string
-	// ImagePullSecrets name the pull Secrets of the proxy pods when
-	// spec.template.pod.imagePullSecrets names none.
-	ImagePullSecrets []string
-	// ManagementNamespaces may reach the management port of proxies whose
-	// NetworkPolicy names no managementFrom.
-	ManagementNamespaces []string
+	// Proxies are what every proxy pod gets unless its RestProxy says.
+	Proxies ProxyDefaults
 	// SkipIngressClassCheck: the operator may not read IngressClasses,
 	// which are cluster-scoped, because its permissions are Roles in the
 	// watched namespaces. Status then never says that the class named by
 	// spec.expose.ingress.className does not exist.
 	SkipIngressClassCheck bool
-	// MaxConcurrentReconciles of different RestProxies; 0 means 1.
-	MaxConcurrentReconciles int
-	// MaxConcurrentRollouts bounds how many RestProxies roll to a changed
-	// DefaultImage at once: a count or a percentage of all RestProxies.
-	// Zero value: DefaultMaxConcurrentRollouts.
-	MaxConcurrentRollouts intstr.IntOrString
+	// Pace sets how much happens at once.
+	Pace Pace
 
-	// pace admits RestProxies to roll to a changed DefaultImage; set up
+	// pace admits RestProxies to roll to a changed Proxies.Image; set up
 	// with served. Without it they all roll at once.
 	pace *rolloutPace
-
-	// KindPollInterval is how often the operator looks for an optional kind
-	// (the ServiceMonitor CRD) installed after it started; 0 means
-	// DefaultKindPollInterval.
-	KindPollInterval time.Duration
 
 	// kinds says which managed kinds the cluster serves; set up when the
 	// controller starts, and by lateKinds when a CRD is installed later.
@@ -109,6 +94,31 @@ type RestProxyReconciler struct {
 	// read directly, it serves unstructured ones too. Set up with served;
 	// without it, Client reads.
 	cache client.Reader
+}
+
+// ProxyDefaults are the operator-wide settings of proxy pods.
+type ProxyDefaults struct {
+	// Image is the proxy image when spec.image is empty.
+	Image string
+	// ImagePullSecrets name the pull Secrets of the proxy pods when
+	// spec.template.pod.imagePullSecrets names none.
+	ImagePullSecrets []string
+	// ManagementNamespaces may reach the management port of proxies whose
+	// NetworkPolicy names no managementFrom.
+	ManagementNamespaces []string
+}
+
+// Pace is how much the operator does at once.
+type Pace struct {
+	// MaxConcurrentReconciles of different RestProxies; 0 means 1.
+	MaxConcurrentReconciles int
+	// MaxConcurrentRollouts bounds how many RestProxies roll to a changed
+	// Proxies.Image at once: a count or a percentage of all RestProxies.
+	// Zero value: DefaultMaxConcurrentRollouts.
+	MaxConcurrentRollouts intstr.IntOrString
+	// KindPollInterval is how often the operator looks for an optional kind
+	// (a CRD) installed after it started; 0 means DefaultKindPollInterval.
+	KindPollInterval time.Duration
 }
 
 // Reconcile runs the whole loop for one RestProxy: children first, then the
@@ -178,9 +188,9 @@ func (r *RestProxyReconciler) reconcileChildren(ctx context.Context, rp *v1alpha
 	}
 	desired, err := manifests.Build(manifests.Input{
 		RestProxy:            rp.DeepCopy(),
-		DefaultImage:         r.DefaultImage,
-		ImagePullSecrets:     localRefs(r.ImagePullSecrets),
-		ManagementNamespaces: r.ManagementNamespaces,
+		DefaultImage:         r.Proxies.Image,
+		ImagePullSecrets:     localRefs(r.Proxies.ImagePullSecrets),
+		ManagementNamespaces: r.Proxies.ManagementNamespaces,
 		ServiceMonitorCRD:    r.served(manifests.ServiceMonitorGVK),
 		PodMonitorCRD:        r.served(manifests.PodMonitorGVK),
 		HTTPRouteCRD:         r.served(manifests.HTTPRouteGVK),

@@ -55,19 +55,53 @@ func (r *RestProxyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 // setupWithManager lets tests wrap the reconciler the controller runs.
 func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.Reconciler) error {
-	served, err := lookupServedKinds(mgr.GetRESTMapper())
+	served, err := r.prepare(mgr)
 	if err != nil {
 		return err
+	}
+	resync := make(chan ctrlevent.GenericEvent)
+	b, err := r.watchIngressClasses(mgr, r.watches(mgr, resync))
+	if err != nil {
+		return err
+	}
+	for _, gvk := range manifests.ManagedKinds() {
+		if !served[gvk] {
+			continue
+		}
+		// No predicate: a Deployment's status changes drive readiness.
+		b = b.Owns(newObject(r.Scheme, gvk))
+	}
+	c, err := b.Build(rec)
+	if err != nil {
+		return err
+	}
+	interval := r.Pace.KindPollInterval
+	if interval <= 0 {
+		interval = DefaultKindPollInterval
+	}
+	return mgr.Add(&lateKinds{
+		kinds: r.kinds, mapper: mgr.GetRESTMapper(), controller: c, cache: mgr.GetCache(),
+		scheme: r.Scheme, reader: r.Client, resync: resync, interval: interval,
+	})
+}
+
+// prepare sets up what reconciles use besides the client: the kinds the
+// cluster serves (returned too), the type converter, the cache, the rollout
+// pace and the index of RestProxies by the Secrets they reference.
+func (r *RestProxyReconciler) prepare(mgr ctrl.Manager) (map[schema.GroupVersionKind]bool, error) {
+	served, err := lookupServedKinds(mgr.GetRESTMapper())
+	if err != nil {
+		return nil, err
 	}
 	r.kinds = &servedKinds{served: served}
 	r.types = applyconfigurations.NewTypeConverter(r.Scheme)
 	r.cache = mgr.GetCache()
-	maxRollouts := r.MaxConcurrentRollouts
+	maxRollouts := r.Pace.MaxConcurrentRollouts
 	if maxRollouts == (intstr.IntOrString{}) {
 		maxRollouts = DefaultMaxConcurrentRollouts
 	}
 	if _, err := limitFor(maxRollouts, 1); err != nil {
-		return err
+		return nil, err
 	}
 	r.pace = newRolloutPace(maxRollouts)
 
@@ -79,11 +113,15 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		return names
 	})
 	if err != nil {
-		return fmt.Errorf("index RestProxies by Secret: %w", err)
+		return nil, fmt.Errorf("index RestProxies by Secret: %w", err)
 	}
+	return served, nil
+}
 
-	resync := make(chan ctrlevent.GenericEvent)
-	b := ctrl.NewControllerManagedBy(mgr).
+// watches is the controller's builder with what it watches besides the
+// kinds it owns; resync receives every RestProxy once a late kind appears.
+func (r *RestProxyReconciler) watches(mgr ctrl.Manager, resync chan ctrlevent.GenericEvent) *builder.Builder {
+	return ctrl.NewControllerManagedBy(mgr).
 		Named("restproxy").
 		// Status writes change neither generation nor annotations, so the
 		// controller does not wake itself up.
@@ -106,29 +144,7 @@ func (r *RestProxyReconciler) setupWithManager(mgr ctrl.Manager, rec reconcile.R
 		WatchesRawSource(source.Channel(r.pace.wake, &handler.EnqueueRequestForObject{})).
 		// Every RestProxy, once a kind installed after the start is served.
 		WatchesRawSource(source.Channel(resync, &handler.EnqueueRequestForObject{})).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles})
-	if b, err = r.watchIngressClasses(mgr, b); err != nil {
-		return err
-	}
-	for _, gvk := range manifests.ManagedKinds() {
-		if !served[gvk] {
-			continue
-		}
-		// No predicate: a Deployment's status changes drive readiness.
-		b = b.Owns(newObject(r.Scheme, gvk))
-	}
-	c, err := b.Build(rec)
-	if err != nil {
-		return err
-	}
-	interval := r.KindPollInterval
-	if interval <= 0 {
-		interval = DefaultKindPollInterval
-	}
-	return mgr.Add(&lateKinds{
-		kinds: r.kinds, mapper: mgr.GetRESTMapper(), controller: c, cache: mgr.GetCache(),
-		scheme: r.Scheme, reader: r.Client, resync: resync, interval: interval,
-	})
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Pace.MaxConcurrentReconciles})
 }
 
 // restProxyOfReplicaSet maps a ReplicaSet of a proxy Deployment to its

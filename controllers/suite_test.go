@@ -210,13 +210,12 @@ func startOperator(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme
 		return nil, fmt.Errorf("new manager: %w", err)
 	}
 	r := &RestProxyReconciler{
-		Client:                  mgr.GetClient(),
-		APIReader:               mgr.GetAPIReader(),
-		Scheme:                  scheme,
-		Recorder:                mgr.GetEventRecorder("restproxy-operator"),
-		DefaultImage:            image,
-		MaxConcurrentReconciles: o.concurrency,
-		MaxConcurrentRollouts:   o.maxRollouts,
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Scheme:    scheme,
+		Recorder:  mgr.GetEventRecorder("restproxy-operator"),
+		Proxies:   ProxyDefaults{Image: image},
+		Pace:      Pace{MaxConcurrentReconciles: o.concurrency, MaxConcurrentRollouts: o.maxRollouts},
 	}
 	tracked := &seenReconciles{inner: r, cache: mgr.GetClient(), versions: map[types.NamespacedName]string{}}
 	if err := r.setupWithManager(mgr, tracked); err != nil {
