@@ -33,6 +33,8 @@ type metadata struct {
 	refreshed time.Time
 
 	invalidating atomic.Bool // a background refresh is under way
+
+	clusterCache clusterCache // the discovery endpoints' snapshot
 }
 
 type cachedCount struct {
