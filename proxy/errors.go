@@ -61,7 +61,7 @@ func writeRefusal(w http.ResponseWriter, e *apierror.Error) {
 	if v := e.WWWAuthenticate(); v != "" {
 		h.Set("WWW-Authenticate", v)
 	}
-	if e.Kind == apierror.MethodNotAllowed {
+	if e.Kind == apierror.MethodNotAllowed && h.Get("Allow") == "" { // the discovery endpoints set GET
 		h.Set("Allow", http.MethodPost)
 	}
 	w.WriteHeader(e.Status())

@@ -38,6 +38,7 @@ func (s *Server) routes() http.Handler {
 	for _, p := range producePaths {
 		e.Any(p, s.handleProduce, s.authorize)
 	}
+	s.discoveryRoutes(e)
 	return e
 }
 
@@ -182,18 +183,8 @@ func (s *Server) partitions(ctx context.Context, topic string) (int32, *apierror
 		return 0, apierror.New(apierror.TopicNotFound, topic)
 	case errors.Is(err, producer.ErrTopicAuthorization):
 		return 0, apierror.New(apierror.TopicForbidden, topic)
-	case errors.Is(err, producer.ErrCredentialsRefused):
-		return 0, apierror.New(apierror.KafkaCredentialsRefused)
-	case producer.TLSRefused(err):
-		if s.admit.kafkaTLSLog.due(time.Now()) {
-			s.log.Error("TLS handshake with Kafka failed: requests are refused 401/40101 until kafka.tls is fixed", "error", err)
-		}
-		return 0, apierror.New(apierror.KafkaTLSRefused)
 	default:
-		if !errors.Is(err, producer.ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded) {
-			s.log.Warn("topic metadata", "topic", topic, "error", err)
-		}
-		return 0, apierror.New(apierror.KafkaUnavailable)
+		return 0, s.kafkaRefusal(err, "topic", topic)
 	}
 }
 

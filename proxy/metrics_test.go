@@ -173,7 +173,7 @@ func TestMetrics_RouterRefusalsCounted(t *testing.T) {
 	if resp, body := get(t, ts.url("c", "orders")); resp.StatusCode != 405 {
 		t.Fatalf("GET: %d %s, want 405", resp.StatusCode, body)
 	}
-	paths := []string{"/v3/clusters", "/nope", "/v3/clusters/c/topics/orders/records/extra"}
+	paths := []string{"/v3/clusters/c/brokers", "/nope", "/v3/clusters/c/topics/orders/records/extra"}
 	for _, p := range paths {
 		if resp, body := post(t, ts.base+p, "application/json", `{}`); resp.StatusCode != 404 {
 			t.Fatalf("POST %s: %d %s, want 404", p, resp.StatusCode, body)

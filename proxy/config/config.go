@@ -101,6 +101,11 @@ type HTTP struct {
 	IdleTimeoutMs             int64   `json:"idleTimeoutMs"`
 	ShutdownDrainMs           int64   `json:"shutdownDrainMs"`
 	TLS                       HTTPTLS `json:"tls"`
+	// TrustForwardedHeaders builds the discovery endpoints' absolute URLs
+	// from X-Forwarded-Proto and X-Forwarded-Host when a request has them:
+	// only for a proxy that every request reaches through a load balancer
+	// or ingress which sets both, since clients can send them too.
+	TrustForwardedHeaders bool `json:"trustForwardedHeaders"`
 }
 
 // HTTPTLS serves the produce API over HTTPS when CertFile is set, and requires

@@ -37,6 +37,7 @@ http:
   idleTimeoutMs: 30000
   shutdownDrainMs: 25000
   tls: {certFile: /s.pem, keyFile: /s-key.pem, clientCAFile: /ca.pem}
+  trustForwardedHeaders: true
 authentication: {type: mtls, credentialsFile: ""}
 authorization:
   topics: [{name: orders}, {prefix: "audit."}]

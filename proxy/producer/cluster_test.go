@@ -20,7 +20,7 @@ import (
 func TestClusterSnapshot(t *testing.T) {
 	b := kafkatest.StartBroker(t, map[string]int32{"orders": 3, "audit": 1},
 		kfake.NumBrokers(3), kfake.ClusterID("lkc-test"))
-	markInternal(t, b.Addr(), "sys", 2)
+	kafkatest.CreateInternalTopic(t, b.Addr(), "sys", 2)
 	p := newProducer(t, testConfig(b.Addr()))
 
 	c, err := p.Cluster(t.Context())
@@ -152,32 +152,5 @@ func TestSnapshot(t *testing.T) {
 	res.ControllerID = 2
 	if c := snapshot(res); c.Controller != 2 {
 		t.Errorf("controller %d, want 2", c.Controller)
-	}
-}
-
-// markInternal creates topic with one partition and replicas replicas, and
-// has kfake mark it internal, as Kafka marks __consumer_offsets. The mark
-// is set after creation: kafka-go's CreateTopics waits for the topic to
-// appear in its layout, which leaves internal topics out.
-func markInternal(t *testing.T, addr, topic string, replicas int) {
-	t.Helper()
-	admin := &kafka.Client{Addr: kafka.TCP(addr)}
-	res, err := admin.CreateTopics(t.Context(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
-		Topic: topic, NumPartitions: 1, ReplicationFactor: replicas,
-	}}})
-	if err != nil || res.Errors[topic] != nil {
-		t.Fatalf("create topic %s: %v %v", topic, err, res)
-	}
-	alter, err := admin.AlterConfigs(t.Context(), &kafka.AlterConfigsRequest{Resources: []kafka.AlterConfigRequestResource{{
-		ResourceType: kafka.ResourceTypeTopic, ResourceName: topic,
-		Configs: []kafka.AlterConfigRequestConfig{{Name: "kfake.is_internal", Value: "true"}},
-	}}})
-	if err != nil || len(alter.Errors) != 1 {
-		t.Fatalf("mark %s internal: %v %+v", topic, err, alter)
-	}
-	for r, err := range alter.Errors {
-		if err != nil {
-			t.Fatalf("mark %s internal: %v: %v", topic, r, err)
-		}
 	}
 }

@@ -85,3 +85,33 @@ func Read(t testing.TB, rc kafka.ReaderConfig, offset int64, n int) []kafka.Mess
 	}
 	return out
 }
+
+// CreateInternalTopic creates topic with one partition and replicas
+// replicas, and has the test broker mark it internal, as Kafka marks
+// __consumer_offsets. The mark is set after creation: kafka-go's
+// CreateTopics waits for the topic to appear in its layout, which leaves
+// internal topics out.
+func CreateInternalTopic(t testing.TB, addr, topic string, replicas int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	admin := &kafka.Client{Addr: kafka.TCP(addr)}
+	res, err := admin.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
+		Topic: topic, NumPartitions: 1, ReplicationFactor: replicas,
+	}}})
+	if err != nil || res.Errors[topic] != nil {
+		t.Fatalf("create topic %s: %v %v", topic, err, res)
+	}
+	alter, err := admin.AlterConfigs(ctx, &kafka.AlterConfigsRequest{Resources: []kafka.AlterConfigRequestResource{{
+		ResourceType: kafka.ResourceTypeTopic, ResourceName: topic,
+		Configs: []kafka.AlterConfigRequestConfig{{Name: "kfake.is_internal", Value: "true"}},
+	}}})
+	if err != nil {
+		t.Fatalf("mark topic %s internal: %v", topic, err)
+	}
+	for r, err := range alter.Errors {
+		if err != nil {
+			t.Fatalf("mark topic %s internal: %v: %v", topic, r, err)
+		}
+	}
+}
