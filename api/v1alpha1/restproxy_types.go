@@ -448,6 +448,13 @@ type HTTPSpec struct {
 	// TLS serves the produce API over HTTPS.
 	// +optional
 	TLS *HTTPTLSSpec `json:"tls,omitempty"`
+
+	// TrustForwardedHeaders builds the discovery endpoints' URLs from
+	// X-Forwarded-Proto and X-Forwarded-Host. Set it only when every
+	// request reaches the proxy through an ingress or load balancer that
+	// sets both: clients can send them too.
+	// +optional
+	TrustForwardedHeaders *bool `json:"trustForwardedHeaders,omitempty"`
 }
 
 // HTTPTLSSpec serves HTTPS, and with a client CA requires client certificates.

@@ -116,6 +116,12 @@ func TestConfigMapping(t *testing.T) {
 			c.HTTP.StreamMaxAgeMs = 5400000
 			c.HTTP.IdleTimeoutMs = 1500
 		}},
+		{"forwarded headers trusted", func(s *v1alpha1.RestProxySpec) {
+			s.HTTP = &v1alpha1.HTTPSpec{TrustForwardedHeaders: ptrTo(true)}
+		}, func(c *config.Config) { c.HTTP.TrustForwardedHeaders = true }},
+		{"forwarded headers explicitly not trusted", func(s *v1alpha1.RestProxySpec) {
+			s.HTTP = &v1alpha1.HTTPSpec{TrustForwardedHeaders: ptrTo(false)}
+		}, func(c *config.Config) {}},
 		{"https", func(s *v1alpha1.RestProxySpec) {
 			s.HTTP = &v1alpha1.HTTPSpec{TLS: &v1alpha1.HTTPTLSSpec{SecretName: "cert"}}
 		}, func(c *config.Config) {
