@@ -12,6 +12,9 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
 )
 
+// devClusterID is the Kafka cluster id of restproxy dev's broker.
+const devClusterID = "dev"
+
 // runDev runs an in-process Kafka broker and a proxy in front of it, and
 // prints how to use them, until ctx is done.
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -37,7 +40,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *configPath == "" {
 		cfg.Logging.Format = "text"
 	}
-	var opts []kfake.Opt
+	// The cluster id the discovery endpoints answer for is the one the
+	// examples use for produce too.
+	opts := []kfake.Opt{kfake.ClusterID(devClusterID)}
 	if *dataDir != "" {
 		opts = append(opts, kfake.DataDir(*dataDir))
 	}
@@ -72,7 +77,7 @@ func storage(dataDir string) string {
 }
 
 func printDevHelp(w io.Writer, api, mgmt, kafka, storage, topic string) {
-	url := fmt.Sprintf("http://%s/v3/clusters/dev/topics/%s/records", api, topic)
+	url := fmt.Sprintf("http://%s/v3/clusters/%s/topics/%s/records", api, devClusterID, topic)
 	fmt.Fprintf(w, `restproxy dev is running. Ctrl-C stops it.
 
   produce API:  http://%[1]s  (POST /v3/clusters/{any}/topics/{topic}/records)
@@ -88,9 +93,14 @@ Stream a file of records (one JSON object per record; reports come back as they 
   printf '%%s\n' '{"value":{"type":"STRING","data":"one"}}' '{"partition_id":1,"value":{"type":"STRING","data":"two"}}' > records.json
   curl -sS -N -X POST -T records.json -H 'Transfer-Encoding: chunked' -H 'Content-Type: application/json' %[4]s
 
+List the topics of the cluster (its id is %[7]s), or get the API's OpenAPI document:
+
+  curl -sS http://%[1]s/v3/clusters/%[7]s/topics
+  curl -sS http://%[1]s/v3/openapi.json
+
 Read the records back with any Kafka client, for example:
 
   kcat -b %[3]s -t %[5]s -C -e -f '%%p/%%o key=%%k value=%%s\n'
 
-`, api, mgmt, kafka, url, topic, storage)
+`, api, mgmt, kafka, url, topic, storage, devClusterID)
 }

@@ -86,15 +86,25 @@ func TestDevCommand_PrintedCurlLinesWork(t *testing.T) {
 			break
 		}
 	}
-	var commands []string
+	var commands, gets []string
 	for _, line := range help {
 		trimmed := strings.TrimSpace(line)
-		if strings.HasPrefix(trimmed, "curl ") || strings.HasPrefix(trimmed, "printf ") {
+		switch {
+		case strings.HasPrefix(trimmed, "curl ") && !strings.Contains(trimmed, "/records"):
+			gets = append(gets, trimmed)
+		case strings.HasPrefix(trimmed, "curl ") || strings.HasPrefix(trimmed, "printf "):
 			commands = append(commands, trimmed)
 		}
 	}
-	if len(commands) != 3 {
-		t.Fatalf("want a single-record curl, a printf and a streaming curl in the help; got:\n%s", strings.Join(help, "\n"))
+	if len(commands) != 3 || len(gets) != 2 {
+		t.Fatalf("want a single-record curl, a printf, a streaming curl and two GETs (topics, OpenAPI document) in the help; got:\n%s", strings.Join(help, "\n"))
+	}
+	// The GETs: the topic list names the topics, the document is OpenAPI.
+	for i, want := range []string{`"topic_name":"demo"`, `"openapi": "3.0.3"`} {
+		out, err := exec.Command("bash", "-c", gets[i]).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("%s\nprinted %.300s (%v), want it to hold %s", gets[i], out, err, want)
+		}
 	}
 	dir := t.TempDir()
 	for _, c := range commands {
