@@ -89,14 +89,18 @@ type HTTP struct {
 	MaxInFlightPerStream int   `json:"maxInFlightPerStream"`
 	MaxInFlightTotal     int   `json:"maxInFlightTotal"`
 	// The same bounds in bytes of the records' JSON text.
-	MaxInFlightBytesPerStream int64   `json:"maxInFlightBytesPerStream"`
-	MaxInFlightBytesTotal     int64   `json:"maxInFlightBytesTotal"`
-	MaxStreams                int     `json:"maxStreams"`
-	StreamMaxAgeMs            int64   `json:"streamMaxAgeMs"`
-	StreamGracePeriodMs       int64   `json:"streamGracePeriodMs"`
-	IdleTimeoutMs             int64   `json:"idleTimeoutMs"`
-	ShutdownDrainMs           int64   `json:"shutdownDrainMs"`
-	TLS                       HTTPTLS `json:"tls"`
+	MaxInFlightBytesPerStream int64 `json:"maxInFlightBytesPerStream"`
+	MaxInFlightBytesTotal     int64 `json:"maxInFlightBytesTotal"`
+	MaxStreams                int   `json:"maxStreams"`
+	// MaxBatchEntries bounds the entries of one records:batch request.
+	MaxBatchEntries int `json:"maxBatchEntries"`
+	// CompressResponses gzips batch responses for clients that accept it.
+	CompressResponses   bool    `json:"compressResponses"`
+	StreamMaxAgeMs      int64   `json:"streamMaxAgeMs"`
+	StreamGracePeriodMs int64   `json:"streamGracePeriodMs"`
+	IdleTimeoutMs       int64   `json:"idleTimeoutMs"`
+	ShutdownDrainMs     int64   `json:"shutdownDrainMs"`
+	TLS                 HTTPTLS `json:"tls"`
 }
 
 // HTTPTLS serves the produce API over HTTPS when CertFile is set, and requires
@@ -149,6 +153,13 @@ type Logging struct {
 	Format string `json:"format"`
 }
 
+// The bounds of http.maxBatchEntries: its default, and the most a batch may
+// be configured to hold.
+const (
+	DefaultMaxBatchEntries = 10
+	MaxBatchEntriesLimit   = 1000
+)
+
 // Default returns the configuration an empty file means.
 func Default() Config {
 	return Config{
@@ -176,6 +187,7 @@ func Default() Config {
 			// MiB of records whatever the count bounds allow.
 			MaxInFlightBytesPerStream: 8 << 20,
 			MaxInFlightBytesTotal:     64 << 20,
+			MaxBatchEntries:           DefaultMaxBatchEntries,
 			StreamMaxAgeMs:            86400000,
 			StreamGracePeriodMs:       500,
 			IdleTimeoutMs:             30000,

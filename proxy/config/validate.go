@@ -108,6 +108,9 @@ func (v *validator) http(h HTTP) {
 	v.positive("http.maxInFlightBytesPerStream", h.MaxInFlightBytesPerStream)
 	v.positive("http.maxInFlightBytesTotal", h.MaxInFlightBytesTotal)
 	v.notNegative("http.maxStreams", int64(h.MaxStreams))
+	if h.MaxBatchEntries < 1 || h.MaxBatchEntries > MaxBatchEntriesLimit {
+		v.bad("http.maxBatchEntries", "must be between 1 and %d; got %d", MaxBatchEntriesLimit, h.MaxBatchEntries)
+	}
 	v.positive("http.streamMaxAgeMs", h.StreamMaxAgeMs)
 	v.notNegative("http.streamGracePeriodMs", h.StreamGracePeriodMs)
 	v.positive("http.idleTimeoutMs", h.IdleTimeoutMs)

@@ -92,3 +92,9 @@ func (b *body) isStopped() bool {
 	defer b.mu.Unlock()
 	return b.stopped
 }
+
+func (b *body) isEOF() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.eof
+}

@@ -1,0 +1,447 @@
+package produce
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
+	"github.com/restproxy-dev/restproxy-operator/proxy/record"
+)
+
+// Batch is one records:batch request after its checks passed
+// (docs/produce-api.md, "Batch produce"): its body is read whole, one
+// entry at a time, and checked; if the batch as a whole is refused, nothing
+// is produced; otherwise every entry that passes its own checks goes to
+// Kafka in one call, and the answer, 207 with the successes and failures
+// in request order, is written once each entry is settled.
+type Batch struct {
+	pl      *Pipeline
+	req     *http.Request
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	body    body
+	input   io.Reader
+	inflate *inflater
+	start   time.Time
+
+	stopping chan struct{} // closed by Stop: the server shuts down
+	stopOnce sync.Once
+}
+
+// NewBatch prepares the batch request req, whose body is in format.
+// Nothing is read yet.
+func (pl *Pipeline) NewBatch(w http.ResponseWriter, req *http.Request, format BodyFormat) *Batch {
+	rc := http.NewResponseController(w)
+	b := &Batch{pl: pl, req: req, w: w, rc: rc, start: time.Now(), stopping: make(chan struct{})}
+	b.body = body{r: req.Body, rc: rc, idle: pl.settings.Idle}
+	// http.maxRequestBytes bounds what a batch holds, however it is
+	// sent: its Content-Length was checked, and here what it reads,
+	// decompressed.
+	limit := pl.settings.MaxRequestBytes
+	var r io.Reader = &b.body
+	if format.Encoding == Identity && limit > 0 && req.ContentLength < 0 {
+		r = &limitReader{r: r, left: limit}
+	}
+	b.input, b.inflate = pl.openBody(r, format, limit)
+	return b
+}
+
+// BodyRead reports whether the request body was read to its end.
+func (b *Batch) BodyRead() bool { return b.body.isEOF() }
+
+// Stop makes a batch that is still reading its body refuse it (503), and
+// one that waits for Kafka answer within the shutdown drain.
+func (b *Batch) Stop() {
+	b.stopOnce.Do(func() {
+		close(b.stopping)
+		b.body.stop()
+	})
+}
+
+// batchEntry is one entry of a batch from its reading to its answer.
+type batchEntry struct {
+	id         string
+	size       int
+	readAt     time.Time
+	key, value record.Summary
+	// err is the entry's failure before Kafka; result Kafka's answer.
+	err     *apierror.Error
+	result  producer.Result
+	settled bool
+	waiter  *batchWaiter
+}
+
+// batchWaiter collects the results of a batch's submitted entries.
+type batchWaiter struct {
+	mu     sync.Mutex
+	left   int
+	closed bool // the answer is being written: later results are dropped
+	done   chan struct{}
+	// release gives the batch's flow room back once every result is in,
+	// which may be after the answer (a result the delivery timeout
+	// overtook).
+	release func()
+}
+
+// Produced is the producer's answer for the entry's record.
+func (e *batchEntry) Produced(r producer.Result) {
+	w := e.waiter
+	w.mu.Lock()
+	if !w.closed && !e.settled {
+		e.result, e.settled = r, true
+	}
+	w.left--
+	last := w.left == 0
+	w.mu.Unlock()
+	if last {
+		w.release()
+		close(w.done)
+	}
+}
+
+// Serve reads, checks and produces the batch, and writes its 207. It
+// returns the refusal of a batch refused as a whole, having written
+// nothing, or nil.
+func (b *Batch) Serve(t Target) *apierror.Error {
+	defer func() {
+		if b.inflate != nil {
+			b.inflate.close()
+		}
+	}()
+	entries, parsed, refusal := b.read()
+	if refusal != nil {
+		return refusal
+	}
+	pl := b.pl
+	var pending []producer.Pending
+	var bytes int64
+	for i := range entries {
+		e := &entries[i]
+		pl.metrics.ReceivedBytes(e.size)
+		if e.err != nil {
+			continue
+		}
+		rec := parsed[i]
+		if e.err = t.check(rec, e.readAt, e.size); e.err != nil {
+			continue
+		}
+		e.key, e.value = rec.Key.Summary(), rec.Value.Summary()
+		pending = append(pending, producer.Pending{Rec: rec, To: e})
+		bytes += int64(e.size)
+	}
+	w := &batchWaiter{left: len(pending), done: make(chan struct{})}
+	if len(pending) == 0 {
+		close(w.done)
+	} else {
+		flow := pl.producer.Flow()
+		if !flow.TakeBatch(int64(len(pending)), bytes, b.abort()) {
+			if b.isStopping() {
+				return apierror.New(apierror.ShuttingDown)
+			}
+			return nil // the client went away: nothing was produced
+		}
+		n := int64(len(pending))
+		w.release = func() { flow.GiveBatch(n, bytes) }
+		for i := range entries {
+			entries[i].waiter = w
+		}
+		// The records go to Kafka together, in one call.
+		pl.producer.ProduceAll(t.Topic, pending)
+	}
+	clear(parsed)
+	b.await(w)
+	b.answer(&t, entries)
+	return nil
+}
+
+// abort is closed when waiting for flow room should end: the client went
+// away or the server shuts down.
+func (b *Batch) abort() <-chan struct{} {
+	ctx := b.req.Context()
+	abort := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-b.stopping:
+		}
+		close(abort)
+	}()
+	return abort
+}
+
+func (b *Batch) isStopping() bool {
+	select {
+	case <-b.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// read reads the whole body and returns its entries, with the parsed
+// record of each entry that parsed (nil for the others), or the refusal of
+// the batch.
+func (b *Batch) read() ([]batchEntry, []*record.Record, *apierror.Error) {
+	pl := b.pl
+	maxEntries := pl.settings.MaxBatchEntries
+	dec := record.NewBatchDecoder(b.input, pl.settings.MaxRecordBytes)
+	var arena record.Arena
+	entries := make([]batchEntry, 0, min(maxEntries, 16))
+	var parsed []*record.Record
+	ids := make(map[string]struct{}, min(maxEntries, 16))
+	b.body.progress()
+	for {
+		e, err := dec.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, b.readRefusal(err)
+		}
+		b.body.progress() // idle is no entry for the idle timeout
+		if len(entries) == maxEntries {
+			n, err := dec.Count()
+			if err != nil {
+				return nil, nil, b.readRefusal(err)
+			}
+			return nil, nil, batchRefusal("the batch has %d entries; at most %d are accepted", n, maxEntries)
+		}
+		if _, dup := ids[e.ID]; dup {
+			return nil, nil, batchRefusal("entry ids must be distinct; %s appears twice", record.AppendJSONString(nil, e.ID))
+		}
+		ids[e.ID] = struct{}{}
+		be := batchEntry{id: e.ID, size: e.Size, readAt: time.Now()}
+		var rec *record.Record
+		if e.TooLarge {
+			be.err = apierror.New(apierror.RecordTooLarge)
+		} else {
+			r, perr := record.ParseEntryIn(e.Raw, &arena)
+			if perr != nil {
+				be.err = perr
+			} else {
+				rec = &r
+			}
+		}
+		entries = append(entries, be)
+		parsed = append(parsed, rec)
+	}
+	if len(entries) == 0 {
+		return nil, nil, batchRefusal("the batch has no entries")
+	}
+	return entries, parsed, nil
+}
+
+// readRefusal is the refusal of a batch whose body failed with err.
+func (b *Batch) readRefusal(err error) *apierror.Error {
+	var ae *apierror.Error
+	switch {
+	case errors.As(err, &ae) && ae.Kind == apierror.InvalidBatch:
+		return ae
+	case errors.As(err, &ae): // from the decompressor or the size limit
+		return refusalOf(ae)
+	case errors.Is(err, errStopped):
+		return apierror.New(apierror.ShuttingDown)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return apierror.New(apierror.IdleBeforeData)
+	default: // broken chunk framing, or a body cut short
+		return apierror.New(apierror.MalformedBody, err.Error())
+	}
+}
+
+func batchRefusal(format string, args ...any) *apierror.Error {
+	return apierror.Detailf(apierror.InvalidBatch, "Bad Request: "+format+".", args...)
+}
+
+// batchGrace is how long after the delivery timeout a batch still waits
+// for results: the producer reports 50003 at the delivery timeout itself,
+// so this only bounds a batch should that report be lost.
+const batchGrace = time.Second
+
+// await waits until every submitted entry is settled, or the delivery
+// timeout (with a grace) or the shutdown drain runs out, or the client
+// goes away; then no result is taken any more.
+func (b *Batch) await(w *batchWaiter) {
+	timeout := time.NewTimer(b.pl.settings.DeliveryTimeout + batchGrace)
+	defer timeout.Stop()
+	stopping := b.stopping
+	var drain <-chan time.Time
+	for {
+		select {
+		case <-w.done:
+		case <-timeout.C:
+		case <-drain:
+		case <-b.req.Context().Done():
+		case <-stopping:
+			stopping = nil
+			drain = time.After(b.pl.settings.Drain)
+			continue
+		}
+		break
+	}
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+}
+
+// answer writes the 207: the successes and the failures, each in request
+// order, an entry not settled in time failing 50003.
+func (b *Batch) answer(t *Target, entries []batchEntry) {
+	pl := b.pl
+	now := time.Now()
+	buf := make([]byte, 0, 64+len(entries)*160)
+	buf = append(buf, `{"successes":[`...)
+	first := true
+	var successes int
+	for i := range entries {
+		e := &entries[i]
+		if e.err == nil && !e.settled {
+			e.err = apierror.New(apierror.Unconfirmed)
+		}
+		if e.err == nil && e.result.Err != nil {
+			e.err = e.result.Err
+		}
+		if e.err != nil {
+			continue
+		}
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		successes++
+		buf = record.AppendSuccessEntry(buf, e.id, &record.Success{
+			ClusterID: t.ClusterID,
+			Topic:     t.Topic,
+			Partition: e.result.Partition,
+			Offset:    e.result.Offset,
+			Timestamp: e.result.Timestamp,
+			Key:       e.key,
+			Value:     e.value,
+		})
+		pl.metrics.Report(apierror.Success, now.Sub(e.readAt))
+	}
+	buf = append(buf, `],"failures":[`...)
+	first = true
+	for i := range entries {
+		e := &entries[i]
+		if e.err == nil {
+			continue
+		}
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = record.AppendFailureEntry(buf, e.id, e.err)
+		pl.metrics.Report(e.err.Kind, now.Sub(e.readAt))
+	}
+	buf = append(buf, "]}"...)
+	b.write(buf)
+	b.log(t, len(entries), successes)
+}
+
+// write sends the answer, gzipped when http.compressResponses is on and the
+// client accepts gzip.
+func (b *Batch) write(body []byte) {
+	h := b.w.Header()
+	h.Set("Content-Type", "application/json")
+	if b.pl.settings.CompressResponses {
+		h.Add("Vary", "Accept-Encoding")
+		if AcceptsGzip(b.req.Header.Values("Accept-Encoding")) {
+			if z, err := gzipBytes(body); err == nil {
+				body = z
+				h.Set("Content-Encoding", "gzip")
+			}
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	_ = b.rc.SetWriteDeadline(time.Now().Add(b.pl.settings.Idle))
+	b.w.WriteHeader(http.StatusMultiStatus)
+	_, _ = b.w.Write(body)
+}
+
+func gzipBytes(p []byte) ([]byte, error) {
+	var out bytesWriter
+	zw, err := gzip.NewWriterLevel(&out, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(p); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return out.b, nil
+}
+
+type bytesWriter struct{ b []byte }
+
+func (w *bytesWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+// AcceptsGzip reports whether Accept-Encoding values accept gzip: they
+// name it (or *) without q=0.
+func AcceptsGzip(values []string) bool {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(part, ";")
+			name = strings.TrimSpace(name)
+			if !strings.EqualFold(name, "gzip") && name != "*" {
+				continue
+			}
+			q := "1"
+			for _, p := range strings.Split(params, ";") {
+				if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(k, "q") {
+					q = strings.TrimSpace(v)
+				}
+			}
+			if f, err := strconv.ParseFloat(q, 64); err == nil && f > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// log writes the batch's one log line.
+func (b *Batch) log(t *Target, entries, successes int) {
+	log := b.pl.log
+	if !log.Enabled(context.Background(), slog.LevelInfo) {
+		return
+	}
+	log.Info("batch finished",
+		"cluster_id", t.ClusterID,
+		"topic", t.Topic,
+		"duration_ms", time.Since(b.start).Milliseconds(),
+		"entries", entries,
+		"successes", successes,
+		"failures", entries-successes)
+}
+
+// limitReader fails with BodyTooLarge once more than left bytes were read:
+// http.maxRequestBytes on a batch body of unknown length.
+type limitReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return 0, apierror.New(apierror.BodyTooLarge)
+	}
+	return n, err
+}
