@@ -125,6 +125,7 @@ func mapHTTP(h *v1alpha1.HTTPSpec, d document) {
 	setPtr(d, "http.maxRequestBytes", h.MaxRequestBytes)
 	setPtr(d, "http.maxRecordBytes", h.MaxRecordBytes)
 	setPtr(d, "http.maxStreams", h.MaxStreams)
+	setPtr(d, "http.maxBatchEntries", h.MaxBatchEntries)
 	if h.StreamMaxAge != nil {
 		d.set("http.streamMaxAgeMs", h.StreamMaxAge.Milliseconds())
 	}
