@@ -33,6 +33,7 @@ type Batch struct {
 	body    body
 	input   io.Reader
 	inflate *inflater
+	latin1  bool
 	start   time.Time
 
 	stopping chan struct{} // closed by Stop: the server shuts down
@@ -43,7 +44,7 @@ type Batch struct {
 // Nothing is read yet.
 func (pl *Pipeline) NewBatch(w http.ResponseWriter, req *http.Request, format BodyFormat) *Batch {
 	rc := http.NewResponseController(w)
-	b := &Batch{pl: pl, req: req, w: w, rc: rc, start: time.Now(), stopping: make(chan struct{})}
+	b := &Batch{pl: pl, req: req, w: w, rc: rc, latin1: format.Latin1, start: time.Now(), stopping: make(chan struct{})}
 	b.body = body{r: req.Body, rc: rc, idle: pl.settings.Idle}
 	// http.maxRequestBytes bounds what a batch holds, however it is
 	// sent: its Content-Length was checked, and here what it reads,
@@ -145,7 +146,7 @@ func (b *Batch) Serve(t Target) *apierror.Error {
 		close(w.done)
 	} else {
 		flow := pl.producer.Flow()
-		if !flow.TakeBatch(int64(len(pending)), bytes, b.abort()) {
+		if !flow.TryTakeBatch(int64(len(pending)), bytes) && !flow.TakeBatch(int64(len(pending)), bytes, b.abort()) {
 			if b.isStopping() {
 				return apierror.New(apierror.ShuttingDown)
 			}
@@ -195,10 +196,14 @@ func (b *Batch) isStopping() bool {
 func (b *Batch) read() ([]batchEntry, []*record.Record, *apierror.Error) {
 	pl := b.pl
 	maxEntries := pl.settings.MaxBatchEntries
-	dec := record.NewBatchDecoder(b.input, pl.settings.MaxRecordBytes)
+	length := b.req.ContentLength
+	if b.inflate != nil || b.latin1 {
+		length = -1 // what it reads is not what was sent
+	}
+	dec := record.NewBatchDecoderSize(b.input, pl.settings.MaxRecordBytes, length)
 	var arena record.Arena
 	entries := make([]batchEntry, 0, min(maxEntries, 16))
-	var parsed []*record.Record
+	records := make([]record.Record, 0, min(maxEntries, 16))
 	ids := make(map[string]struct{}, min(maxEntries, 16))
 	b.body.progress()
 	for {
@@ -222,22 +227,24 @@ func (b *Batch) read() ([]batchEntry, []*record.Record, *apierror.Error) {
 		}
 		ids[e.ID] = struct{}{}
 		be := batchEntry{id: e.ID, size: e.Size, readAt: time.Now()}
-		var rec *record.Record
+		var rec record.Record
 		if e.TooLarge {
 			be.err = apierror.New(apierror.RecordTooLarge)
 		} else {
-			r, perr := record.ParseEntryIn(e.Raw, &arena)
-			if perr != nil {
-				be.err = perr
-			} else {
-				rec = &r
-			}
+			rec, be.err = record.ParseEntryIn(e.Raw, &arena)
 		}
 		entries = append(entries, be)
-		parsed = append(parsed, rec)
+		records = append(records, rec)
 	}
 	if len(entries) == 0 {
 		return nil, nil, batchRefusal("the batch has no entries")
+	}
+	// The records are in place now: point at them.
+	parsed := make([]*record.Record, len(records))
+	for i := range records {
+		if entries[i].err == nil {
+			parsed[i] = &records[i]
+		}
 	}
 	return entries, parsed, nil
 }

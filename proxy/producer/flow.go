@@ -104,6 +104,11 @@ func (f *Flow) TakeBatch(records, size int64, abort <-chan struct{}) bool {
 	return f.takeN(records, size, abort)
 }
 
+// TryTakeBatch is TakeBatch when there is room now, without waiting.
+func (f *Flow) TryTakeBatch(records, size int64) bool {
+	return f.waiting.Load() == 0 && f.tryTakeN(records, size)
+}
+
 // GiveBatch gives back room that TakeBatch took.
 func (f *Flow) GiveBatch(records, size int64) { f.giveN(records, size) }
 

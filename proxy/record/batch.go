@@ -27,6 +27,7 @@ type BatchDecoder struct {
 	max int // per-entry size limit in bytes; 0: none
 
 	buf     []byte
+	size    int   // of buf, allocated on the first read
 	i, n    int   // next byte, end of the input read into buf
 	base    int64 // body offset of buf[0]
 	readErr error // sticky error of r (io.EOF included)
@@ -76,7 +77,18 @@ const maxKeyToken = 256
 // NewBatchDecoder returns a decoder of the batch body r whose entries may
 // have maxEntryBytes bytes of JSON text each (0: no limit).
 func NewBatchDecoder(r io.Reader, maxEntryBytes int) *BatchDecoder {
-	return &BatchDecoder{r: r, max: maxEntryBytes}
+	return &BatchDecoder{r: r, max: maxEntryBytes, size: batchBufferSize}
+}
+
+// NewBatchDecoderSize is NewBatchDecoder for a body of a known length (a
+// negative one is unknown): its read buffer is no larger than the body, so
+// a small batch does not take 16 KiB.
+func NewBatchDecoderSize(r io.Reader, maxEntryBytes int, length int64) *BatchDecoder {
+	d := NewBatchDecoder(r, maxEntryBytes)
+	if length >= 0 && length < batchBufferSize {
+		d.size = max(int(length)+1, 512) // +1: the read that finds the end needs room
+	}
+	return d
 }
 
 // Next returns the next entry. After the last one, once the body has
@@ -448,24 +460,32 @@ func (d *BatchDecoder) token() error {
 // or that would take *dst past room bytes (room < 0: no bound); it returns
 // the text as tok when keep > 0 and it is at most keep bytes long, else
 // sets long. size is the text's length.
+//
+// It jumps from quote to quote: a quote ends the string unless an odd run
+// of backslashes precedes it, a run that may have begun in an earlier
+// read (backslashes counts the run the last read ended with).
 func (d *BatchDecoder) str(dst *[]byte, room, keep int) (tok []byte, size int, long bool, err error) {
 	tok = d.tok[:0]
-	escaped := false
+	start := d.i
 	d.i++ // the opening quote
-	start := d.i - 1
+	backslashes := 0
 	for {
 		end, closed := d.i, false
 		for end < d.n {
-			c := d.buf[end]
-			end++
-			if escaped {
-				escaped = false
-			} else if c == '\\' {
-				escaped = true
-			} else if c == '"' {
+			j := bytes.IndexByte(d.buf[end:d.n], '"')
+			if j < 0 {
+				backslashes = trailingBackslashes(d.buf[end:d.n], backslashes)
+				end = d.n
+				break
+			}
+			q := end + j
+			run := trailingBackslashes(d.buf[end:q], backslashes)
+			end = q + 1
+			if run%2 == 0 {
 				closed = true
 				break
 			}
+			backslashes = 0 // the escaped quote ends the run
 		}
 		part := d.buf[start:end]
 		d.i = end
@@ -494,6 +514,20 @@ func (d *BatchDecoder) str(dst *[]byte, room, keep int) (tok []byte, size int, l
 		}
 		start = d.i
 	}
+}
+
+// trailingBackslashes returns the length of the run of backslashes that b
+// ends with, continuing a run of before backslashes when b is all
+// backslashes.
+func trailingBackslashes(b []byte, before int) int {
+	n := 0
+	for n < len(b) && b[len(b)-1-n] == '\\' {
+		n++
+	}
+	if n == len(b) {
+		return before + n
+	}
+	return n
 }
 
 // decodeString returns the value of the JSON string token tok, and false
@@ -541,7 +575,7 @@ func (d *BatchDecoder) fill() error {
 		return d.readErr
 	}
 	if d.buf == nil {
-		d.buf = make([]byte, batchBufferSize)
+		d.buf = make([]byte, d.size)
 	}
 	d.base += int64(d.n)
 	d.i, d.n = 0, 0
