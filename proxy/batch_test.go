@@ -547,3 +547,54 @@ func TestRefusalAfterWholeBody_ConnectionReused(t *testing.T) {
 		}
 	}
 }
+
+// docs/produce-api.md, "Batch produce": on shutdown a batch waiting for
+// Kafka is answered within http.shutdownDrainMs, its unsettled entries
+// failing 50003.
+func TestBatch_ShutdownDrain(t *testing.T) {
+	broker, release := heldBroker(t, map[string]int32{"drain": 1})
+	defer release()
+	cfg := testConfig(broker.Addr())
+	cfg.HTTP.ShutdownDrainMs = 300
+	ts := startServerConfig(t, cfg, io.Discard)
+	type answer struct {
+		resp *http.Response
+		raw  []byte
+		err  error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, ts.batchURL("c", "drain"),
+			strings.NewReader(batchOf(entry("a", "1"), `{"id":"b","partition_id":7}`, entry("c", "3"))))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		answered <- answer{resp, raw, err}
+	}()
+	waitFor(t, "2 entries in flight", func() bool { return ts.inFlight() == 2 })
+	ts.stop()
+	var got answer
+	select {
+	case got = <-answered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer within 10s of the shutdown")
+	}
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	a := parseBatchAnswer(t, got.resp, got.raw)
+	want := []batchFailure{
+		{"a", 50003, "Delivery not confirmed before the stream closed: the record may or may not be stored."},
+		{"b", 40402, "Partition not found."},
+		{"c", 50003, "Delivery not confirmed before the stream closed: the record may or may not be stored."},
+	}
+	if fmt.Sprint(a.Failures) != fmt.Sprint(want) || len(a.Successes) != 0 {
+		t.Errorf("answer %s, want every entry failed: 50003, 40402, 50003", a.raw)
+	}
+	release()
+}
