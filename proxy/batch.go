@@ -11,14 +11,20 @@ import (
 )
 
 // Paths of the batch endpoint, as producePaths. The colon of "records:batch"
-// is escaped: unescaped, echo would read ":batch" as a path parameter, and
-// ".../records" would no longer route to the produce endpoint.
-var batchPaths = []string{
-	`/v3/clusters/:cluster_id/topics/:topic_name/records\:batch`,
-	`/v3/clusters/:cluster_id/topics/:topic_name/records\:batch/`,
-	`/kafka/v3/clusters/:cluster_id/topics/:topic_name/records\:batch`,
-	`/kafka/v3/clusters/:cluster_id/topics/:topic_name/records\:batch/`,
-}
+// is escaped for echo: unescaped, echo would read ":batch" as a path
+// parameter, and ".../records" would no longer route to the produce
+// endpoint. A client may also send the colon percent-encoded, and echo
+// routes such a request on its path as sent.
+var batchPaths = func() []string {
+	var paths []string
+	for _, prefix := range []string{"", "/kafka"} {
+		for _, colon := range []string{`\:`, "%3A", "%3a"} {
+			p := prefix + "/v3/clusters/:cluster_id/topics/:topic_name/records" + colon + "batch"
+			paths = append(paths, p, p+"/")
+		}
+	}
+	return paths
+}()
 
 // handleBatch serves records:batch (docs/produce-api.md, "Batch produce"):
 // the checks of a produce request, in the same order, then the batch.

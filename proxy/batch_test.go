@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+	kafka "github.com/segmentio/kafka-go"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
@@ -140,7 +141,14 @@ func TestBatch_Routing(t *testing.T) {
 	if reports := postRecords(t, ts.url("c", "orders"), batchOf(entry("a", "x"))); len(reports) != 1 || reports[0].ErrorCode != 400 {
 		t.Errorf("a batch body to .../records: %v, want one 400 report", reports)
 	}
-	for _, path := range []string{"/records:batches", "/records:bat", "/records:batch/x", "/recordsbatch", "/records:"} {
+	// The colon percent-encoded, in either case, is the same path.
+	for _, path := range []string{"/records%3Abatch", "/records%3abatch/"} {
+		resp, raw := postBatch(t, ts.base+"/kafka/v3/clusters/c/topics/ord%65rs"+path, batchOf(entry("a", "x")))
+		if a := parseBatchAnswer(t, resp, raw); len(a.Successes) != 1 || a.Successes[0].TopicName != "orders" {
+			t.Errorf("%s: %s, want one success on topic orders", path, a.raw)
+		}
+	}
+	for _, path := range []string{"/records:batches", "/records:bat", "/records:batch/x", "/recordsbatch", "/records:", "/records%3Abatches"} {
 		resp, body := post(t, ts.base+"/v3/clusters/c/topics/orders"+path, "application/json", batchOf(entry("a", "x")))
 		wantError(t, resp, body, 404, 404, "HTTP 404 Not Found")
 	}
@@ -597,4 +605,40 @@ func TestBatch_ShutdownDrain(t *testing.T) {
 		t.Errorf("answer %s, want every entry failed: 50003, 40402, 50003", a.raw)
 	}
 	release()
+}
+
+// docs/produce-api.md, "Batch produce": a Kafka error fails only the
+// entries of the partition it concerns, with the code a streamed record
+// gets; the entries of the other partitions, submitted with them, are
+// stored and answered as successes; and schema fields next to BINARY fail
+// their entry 400.
+func TestBatch_KafkaErrorFailsItsEntriesOnly(t *testing.T) {
+	t.Parallel()
+	b := kafkatest.StartBroker(t, map[string]int32{"batchkafka": 3})
+	failPartition(b, "batchkafka", 1, 87) // INVALID_RECORD
+	ts := startServerConfig(t, testConfig(b.Addr()), io.Discard)
+	var entries []string
+	for i := range 6 {
+		entries = append(entries, fmt.Sprintf(`{"id":"e%d","partition_id":%d,"value":{"type":"STRING","data":"r%d"}}`, i, i%3, i))
+	}
+	entries = append(entries, `{"id":"schema","value":{"type":"BINARY","data":"AA==","subject":"s"}}`)
+	a := produceBatch(t, ts.batchURL("c", "batchkafka"), batchOf(entries...))
+	if fmt.Sprint(a.successIDs()) != "[e0 e2 e3 e5]" || fmt.Sprint(a.failureIDs()) != "[e1 e4 schema]" {
+		t.Fatalf("answer %s; want the partition 1 entries and the schema one failed", a.raw)
+	}
+	for _, f := range a.Failures[:2] {
+		if f.ErrorCode != 40002 {
+			t.Errorf("failure %+v, want 40002", f)
+		}
+	}
+	if f := a.Failures[2]; f.ErrorCode != 400 || f.Message != "'type=BINARY' cannot be used with 'subject'." {
+		t.Errorf("failure %+v, want the schema-field 400", f)
+	}
+	rc := kafka.ReaderConfig{Brokers: []string{b.Addr()}, Topic: "batchkafka"}
+	for _, s := range a.Successes {
+		rc.Partition = int(s.PartitionID)
+		if m := kafkatest.Read(t, rc, s.Offset, 1)[0]; string(m.Value) != "r"+strings.TrimPrefix(s.ID, "e") {
+			t.Errorf("%s stored %q at %d/%d", s.ID, m.Value, s.PartitionID, s.Offset)
+		}
+	}
 }
