@@ -45,6 +45,7 @@ func TestParse(t *testing.T) {
 		}},
 		{name: "maxBatchEntries of 1000 is accepted", yaml: "http:\n  maxBatchEntries: 1000\n"},
 		{name: "maxBatchEntries above 1000", yaml: "http:\n  maxBatchEntries: 1001\n", wantErr: "http.maxBatchEntries: must be between 1 and 1000; got 1001"},
+		{name: "a key of an inlined group is named by its path", yaml: "http:\n  maxBatchEntry: 5\n", wantErr: `unknown key "http.maxBatchEntry"`},
 		{name: "maxBatchEntries of 0", yaml: "http:\n  maxBatchEntries: 0\n", wantErr: "http.maxBatchEntries: must be between 1 and 1000; got 0"},
 		{name: "basic auth needs credentials", yaml: "authentication:\n  type: basic\n", wantErr: "authentication.credentialsFile"},
 		{name: "mtls needs a client CA", yaml: "authentication:\n  type: mtls\n", wantErr: "http.tls.clientCAFile"},

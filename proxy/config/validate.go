@@ -188,8 +188,12 @@ func walkStrings(v reflect.Value, path string, check func(field, value string)) 
 		check(path, v.String())
 	case reflect.Struct:
 		for i := range v.NumField() {
-			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
-			if path != "" {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case f.Anonymous && name == "":
+				name = path // its keys are the enclosing struct's
+			case path != "":
 				name = path + "." + name
 			}
 			walkStrings(v.Field(i), name, check)
