@@ -1,11 +1,9 @@
 package record
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"unicode/utf8"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 )
@@ -23,19 +21,11 @@ import (
 // entry above the size limit is read through, its id taken on the way, and
 // reported as TooLarge without its text.
 type BatchDecoder struct {
-	r   io.Reader
-	max int // per-entry size limit in bytes; 0: none
-
-	buf     []byte
-	size    int   // of buf, allocated on the first read
-	i, n    int   // next byte, end of the input read into buf
-	base    int64 // body offset of buf[0]
-	readErr error // sticky error of r (io.EOF included)
-
+	batchInput
+	max   int // per-entry size limit in bytes; 0: none
 	state batchState
 	index int    // of the next entry
 	cur   []byte // the current entry's text
-	tok   []byte // the last string token str kept
 	idTok []byte // the current entry's id token
 	err   error  // sticky
 }
@@ -77,7 +67,7 @@ const maxKeyToken = 256
 // NewBatchDecoder returns a decoder of the batch body r whose entries may
 // have maxEntryBytes bytes of JSON text each (0: no limit).
 func NewBatchDecoder(r io.Reader, maxEntryBytes int) *BatchDecoder {
-	return &BatchDecoder{r: r, max: maxEntryBytes, size: batchBufferSize}
+	return &BatchDecoder{batchInput: batchInput{r: r, size: batchBufferSize}, max: maxEntryBytes}
 }
 
 // NewBatchDecoderSize is NewBatchDecoder for a body of a known length (a
@@ -268,342 +258,14 @@ func (d *BatchDecoder) close() error {
 	}
 }
 
-// Positions of an entry's member scan, at depth 1.
-const (
-	wantKey   = iota // after '{' or ','
-	wantColon        // after a key
-	wantValue        // after ':'
-	inValue          // after the value started
-)
-
-// entry reads one entry, whose first byte is next. countOnly reads it
-// through without taking its text or checking its id.
-func (d *BatchDecoder) entry(countOnly bool) (Entry, error) {
-	e := Entry{Index: d.index}
-	d.index++
-	c, err := d.peek("an entry")
-	if err != nil {
-		return e, err
-	}
-	switch {
-	case c == '{':
-	case !countOnly:
-		return e, batchError(`entries[%d] must be a JSON object with an "id", not %s`, e.Index, valueKind(c))
-	case c == '"':
-		_, _, _, err := d.str(nil, -1, 0)
-		return e, d.endOfInput(err, e.Index)
-	case c != '[':
-		return e, d.token()
-	}
-	d.cur = d.cur[:0]
-	capture := !countOnly
-	room := -1 // the most bytes d.cur may hold
-	if d.max > 0 {
-		room = d.max
-	}
-	var (
-		depth   int
-		pos     = wantKey
-		isID    bool   // the member being read is "id"
-		idFound bool   // an "id" member was read
-		idLong  bool   // its token was longer than maxIDToken
-		idKind  string // what it was, when not a string
-	)
-	d.idTok = d.idTok[:0]
-	for {
-		if d.i == d.n {
-			if err := d.fill(); err != nil {
-				return e, d.endOfInput(err, e.Index)
-			}
-		}
-		c := d.buf[d.i]
-		if c == '"' {
-			keep := 0
-			switch {
-			case depth == 1 && pos == wantKey:
-				keep = maxKeyToken
-			case depth == 1 && pos == wantValue && isID:
-				keep = maxIDToken
-			}
-			var dst *[]byte
-			if capture {
-				dst = &d.cur
-			}
-			tok, size, long, err := d.str(dst, room, keep)
-			if err != nil {
-				return e, d.endOfInput(err, e.Index)
-			}
-			e.Size += size
-			switch {
-			case depth == 1 && pos == wantKey:
-				isID = !long && !idFound && isIDKey(tok)
-				pos = wantColon
-			case depth == 1 && pos == wantValue:
-				if isID {
-					idFound, idLong = true, long
-					d.idTok = append(d.idTok[:0], tok...)
-				}
-				pos = inValue
-			}
-		} else {
-			d.i++
-			e.Size++
-			if capture && (room < 0 || len(d.cur) < room) {
-				d.cur = append(d.cur, c)
-			}
-			if isSpace(c) {
-				continue
-			}
-			if depth == 1 && pos == wantValue {
-				if isID {
-					idFound, idKind = true, valueKind(c)
-				}
-				pos = inValue
-			}
-			switch c {
-			case '{', '[':
-				depth++
-				if depth == 1 {
-					pos = wantKey
-				}
-			case '}', ']':
-				depth--
-			case ':':
-				if depth == 1 && pos == wantColon {
-					pos = wantValue
-				}
-			case ',':
-				if depth == 1 {
-					pos, isID = wantKey, false
-				}
-			}
-		}
-		if capture && room >= 0 && e.Size > room {
-			// Too large: read through, keeping no more of it.
-			capture, e.TooLarge = false, true
-			d.cur = d.cur[:0]
-		}
-		if depth == 0 {
-			if countOnly {
-				return e, nil
-			}
-			return d.finishEntry(e, idFound, d.idTok, idLong, idKind)
-		}
-	}
-}
-
-// endOfInput is the error of a body that ended, or failed, inside an
-// entry.
-func (d *BatchDecoder) endOfInput(err error, index int) error {
-	if err == io.EOF {
-		return d.syntax("unexpected end of the body in entries[%d]", index)
-	}
-	return err
-}
-
-// isIDKey reports whether the key token tok is "id", escapes decoded.
-func isIDKey(tok []byte) bool {
-	if string(tok) == `"id"` {
-		return true
-	}
-	if bytes.IndexByte(tok, '\\') < 0 {
-		return false
-	}
-	key, ok := decodeString(tok)
-	return ok && key == "id"
-}
-
-// finishEntry checks the id the entry scan found.
-func (d *BatchDecoder) finishEntry(e Entry, found bool, tok []byte, long bool, kind string) (Entry, error) {
-	switch {
-	case !found:
-		return e, batchError(`entries[%d] has no "id"`, e.Index)
-	case kind != "":
-		return e, batchError(`entries[%d].id must be a string, not %s`, e.Index, kind)
-	case long:
-		return e, batchError(`entries[%d].id must be 1 to %d characters long; it has more`, e.Index, MaxIDLength)
-	}
-	id, ok := decodeString(tok)
-	if !ok {
-		return e, batchError(`entries[%d].id is not a valid JSON string`, e.Index)
-	}
-	if n := utf8.RuneCountInString(id); n < 1 || n > MaxIDLength {
-		return e, batchError(`entries[%d].id must be 1 to %d characters long; it has %d`, e.Index, MaxIDLength, n)
-	}
-	e.ID = id
-	if !e.TooLarge {
-		e.Raw = d.cur
-	}
-	return e, nil
-}
-
-// token reads through a literal or number entry, for Count.
-func (d *BatchDecoder) token() error {
-	for {
-		for d.i < d.n {
-			if isDelimiter(d.buf[d.i]) {
-				return nil
-			}
-			d.i++
-		}
-		if err := d.fill(); err != nil {
-			if err == io.EOF {
-				return d.syntax("unexpected end of the body")
-			}
-			return err
-		}
-	}
-}
-
-// str reads the string whose opening quote is the next byte, through its
-// closing quote. It appends the string's text to *dst, unless dst is nil
-// or that would take *dst past room bytes (room < 0: no bound); it returns
-// the text as tok when keep > 0 and it is at most keep bytes long, else
-// sets long. size is the text's length.
-//
-// It jumps from quote to quote: a quote ends the string unless an odd run
-// of backslashes precedes it, a run that may have begun in an earlier
-// read (backslashes counts the run the last read ended with).
-func (d *BatchDecoder) str(dst *[]byte, room, keep int) (tok []byte, size int, long bool, err error) {
-	tok = d.tok[:0]
-	start := d.i
-	d.i++ // the opening quote
-	backslashes := 0
-	for {
-		end, closed := d.i, false
-		for end < d.n {
-			j := bytes.IndexByte(d.buf[end:d.n], '"')
-			if j < 0 {
-				backslashes = trailingBackslashes(d.buf[end:d.n], backslashes)
-				end = d.n
-				break
-			}
-			q := end + j
-			run := trailingBackslashes(d.buf[end:q], backslashes)
-			end = q + 1
-			if run%2 == 0 {
-				closed = true
-				break
-			}
-			backslashes = 0 // the escaped quote ends the run
-		}
-		part := d.buf[start:end]
-		d.i = end
-		size += len(part)
-		if dst != nil {
-			if room >= 0 && len(*dst)+len(part) > room {
-				dst = nil // the caller finds the entry too large
-			} else {
-				*dst = append(*dst, part...)
-			}
-		}
-		if keep > 0 && !long {
-			if len(tok)+len(part) > keep {
-				tok = append(tok, part[:keep-len(tok)]...) // the same prefix however the body arrived
-				long = true
-			} else {
-				tok = append(tok, part...)
-			}
-		}
-		if closed {
-			d.tok = tok
-			return tok, size, long, nil
-		}
-		if err := d.fill(); err != nil {
-			return nil, size, long, err
-		}
-		start = d.i
-	}
-}
-
-// trailingBackslashes returns the length of the run of backslashes that b
-// ends with, continuing a run of before backslashes when b is all
-// backslashes.
-func trailingBackslashes(b []byte, before int) int {
-	n := 0
-	for n < len(b) && b[len(b)-1-n] == '\\' {
-		n++
-	}
-	if n == len(b) {
-		return before + n
-	}
-	return n
-}
-
-// decodeString returns the value of the JSON string token tok, and false
-// when tok is not a valid JSON string.
-func decodeString(tok []byte) (string, bool) {
-	l := lexer{b: tok}
-	_, escaped, err := l.str()
-	if err != nil || l.i != len(tok) {
-		return "", false
-	}
-	return string(stringValue(tok, escaped)), true
-}
-
-// peek returns the next byte that is not whitespace, without taking it.
-// At the end of the body it returns io.EOF when looking is empty, else the
-// syntax error of a body that ended looking for it.
-func (d *BatchDecoder) peek(looking string) (byte, error) {
-	for {
-		for d.i < d.n {
-			if c := d.buf[d.i]; !isSpace(c) {
-				return c, nil
-			}
-			d.i++
-		}
-		if err := d.fill(); err != nil {
-			if err == io.EOF && looking != "" {
-				return 0, d.syntax("unexpected end of the body looking for %s", looking)
-			}
-			return 0, err
-		}
-	}
-}
-
-// batchBufferSize is the decoder's read size: the buffer holds the input
-// not yet scanned, never a whole entry, so it does not grow.
-const batchBufferSize = 16 << 10
-
-// fill reads more input into buf once it is all scanned. It returns the
-// body's error, io.EOF at its end, once nothing is left to scan.
-func (d *BatchDecoder) fill() error {
-	if d.i < d.n {
-		return nil
-	}
-	if d.readErr != nil {
-		return d.readErr
-	}
-	if d.buf == nil {
-		d.buf = make([]byte, d.size)
-	}
-	d.base += int64(d.n)
-	d.i, d.n = 0, 0
-	for tries := 0; tries < 100; tries++ {
-		n, err := d.r.Read(d.buf)
-		d.n = n
-		if err != nil {
-			d.readErr = err
-		}
-		if n > 0 {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-	d.readErr = io.ErrNoProgress
-	return d.readErr
-}
-
-func (d *BatchDecoder) offset() int64 { return d.base + int64(d.i) }
+func (d *batchInput) offset() int64 { return d.base + int64(d.i) }
 
 // syntax is the batch-level error of JSON broken at the current offset.
-func (d *BatchDecoder) syntax(format string, args ...any) error {
+func (d *batchInput) syntax(format string, args ...any) error {
 	return d.syntaxAt(d.offset(), format, args...)
 }
 
-func (d *BatchDecoder) syntaxAt(at int64, format string, args ...any) error {
+func (d *batchInput) syntaxAt(at int64, format string, args ...any) error {
 	return batchError("invalid JSON at offset %d: %s", at, fmt.Sprintf(format, args...))
 }
 
