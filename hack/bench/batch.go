@@ -7,13 +7,36 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
-// batchIDPrefix is what an entry adds to a record: `{"id":"042",` where the
+// batchOptions are the batch modes' flags.
+type batchOptions struct {
+	sizes   []int // entries per request, one mode each
+	clients int
+}
+
+// parseSizes reads --batch-sizes, and raises the proxies' maxBatchEntries
+// to the largest.
+func (b *batchOptions) parseSizes(list string, proxy *config.Config) error {
+	for _, s := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > config.MaxBatchEntriesLimit {
+			return fmt.Errorf("--batch-sizes: %q is not a whole number from 1 to %d", s, config.MaxBatchEntriesLimit)
+		}
+		b.sizes = append(b.sizes, n)
+		proxy.HTTP.MaxBatchEntries = max(proxy.HTTP.MaxBatchEntries, n)
+	}
+	return nil
+}
+
+// batchIDExtra is what an entry adds to a record: `{"id":"042",` where the
 // record has `{`, so an entry is a record of entrySize-batchIDExtra bytes.
 const batchIDExtra = len(`{"id":"000",`) - 1
 

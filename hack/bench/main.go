@@ -60,8 +60,7 @@ type options struct {
 	modes          map[string]bool
 	streams        []int
 	singleClients  int
-	batchSizes     []int
-	batchClients   int
+	batch          batchOptions
 	gzipStreams    int
 	latencyRate    float64
 	latencyStreams int
@@ -90,7 +89,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	streams := fs.String("streams", "1,8,64", "comma-separated concurrent stream counts for the stream modes")
 	fs.IntVar(&o.singleClients, "single-clients", 64, "keep-alive clients in the single mode (one record per POST)")
 	batchSizes := fs.String("batch-sizes", "10,100", "comma-separated entries per records:batch request for the batch modes (each at most 1000)")
-	fs.IntVar(&o.batchClients, "batch-clients", 64, "keep-alive clients in the batch modes (one batch per POST)")
+	fs.IntVar(&o.batch.clients, "batch-clients", 64, "keep-alive clients in the batch modes (one batch per POST)")
 	fs.IntVar(&o.gzipStreams, "gzip-streams", 8, "concurrent gzip-compressed streams in the gzip mode")
 	fs.Float64Var(&o.latencyRate, "latency-rate", 20000, "offered records/s in the latency mode")
 	fs.IntVar(&o.latencyStreams, "latency-streams", 8, "streams sharing the latency mode's rate")
@@ -134,14 +133,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		}
 		o.streams = append(o.streams, n)
 	}
-	for _, s := range strings.Split(*batchSizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 || n > config.MaxBatchEntriesLimit {
-			return nil, fmt.Errorf("--batch-sizes: %q is not a whole number from 1 to %d", s, config.MaxBatchEntriesLimit)
-		}
-		o.batchSizes = append(o.batchSizes, n)
-		// The benchmark's proxies take its largest batch.
-		o.proxyConfig.HTTP.MaxBatchEntries = max(o.proxyConfig.HTTP.MaxBatchEntries, n)
+	if err := o.batch.parseSizes(*batchSizes, &o.proxyConfig); err != nil {
+		return nil, err
 	}
 	switch {
 	case o.duration <= 0:
@@ -150,7 +143,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--repeat %d: want at least 1", o.repeat)
 	case o.partitions < 1:
 		return nil, fmt.Errorf("--partitions %d: want at least 1", o.partitions)
-	case o.singleClients < 1, o.batchClients < 1, o.gzipStreams < 1, o.latencyStreams < 1, o.openStreams < 1, o.stallStreams < 1:
+	case o.singleClients < 1, o.batch.clients < 1, o.gzipStreams < 1, o.latencyStreams < 1, o.openStreams < 1, o.stallStreams < 1:
 		return nil, errors.New("--single-clients, --batch-clients, --gzip-streams, --latency-streams, --open-streams and --stall-streams must be at least 1")
 	case o.latencyRate <= 0:
 		return nil, fmt.Errorf("--latency-rate %g: want more than 0", o.latencyRate)

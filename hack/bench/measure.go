@@ -135,16 +135,16 @@ func (b *bench) proxyModes() []proxyMode {
 				return nil
 			}},
 	)
-	for _, size := range o.batchSizes {
-		modes = append(modes, proxyMode{"batch", Result{Mode: fmt.Sprintf("batch-%d", size), Kind: "throughput", Streams: o.batchClients,
-			Note: fmt.Sprintf("%d entries of %d bytes per records:batch POST on %d keep-alive clients; records/s = entries/s", size, b.o.recordBytes, o.batchClients)},
+	for _, size := range o.batch.sizes {
+		modes = append(modes, proxyMode{"batch", Result{Mode: fmt.Sprintf("batch-%d", size), Kind: "throughput", Streams: o.batch.clients,
+			Note: fmt.Sprintf("%d entries of %d bytes per records:batch POST on %d keep-alive clients; records/s = entries/s", size, b.o.recordBytes, o.batch.clients)},
 			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
 				reqs, err := batchRequests(t, size, b.o.recordBytes)
 				if err != nil {
 					tl.fail(err)
 					return nil
 				}
-				postBatches(t, reqs, size, o.batchClients, deadline, tl)
+				postBatches(t, reqs, size, o.batch.clients, deadline, tl)
 				return nil
 			}})
 	}

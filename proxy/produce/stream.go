@@ -49,14 +49,6 @@ type Settings struct {
 	CompressResponses bool
 }
 
-// BodyFormat is how a request body is written, as its headers say.
-type BodyFormat struct {
-	// Latin1 is set when the content type said ISO-8859-1.
-	Latin1 bool
-	// Encoding is its Content-Encoding.
-	Encoding Encoding
-}
-
 // Pipeline is what every stream of a server shares: the producer and its
 // flow bounds, metrics, the log and the report buffers.
 type Pipeline struct {
@@ -129,21 +121,6 @@ type source struct {
 	inflate *inflater
 	// skipped counts the whitespace AwaitData read before the first record.
 	skipped int64
-}
-
-// openBody returns the reader of a request body in format: decompressed,
-// then transcoded from Latin-1, as asked. limit bounds the decompressed
-// bytes (0: none). inflate is the decompressor, nil when there is none.
-func (pl *Pipeline) openBody(b io.Reader, format BodyFormat, limit int64) (r io.Reader, inflate *inflater) {
-	r = b
-	if format.Encoding != Identity {
-		inflate = newInflater(format.Encoding, r, limit, pl.metrics)
-		r = inflate
-	}
-	if format.Latin1 {
-		r = newLatin1Reader(r)
-	}
-	return r, inflate
 }
 
 // result is what the two loops report about a stream once they are done.
@@ -232,24 +209,6 @@ func (st *Stream) awaitData() *apierror.Error {
 		default:
 			return st.refusal(err)
 		}
-	}
-}
-
-// refusal is the refusal of a request whose body failed with err before
-// anything was answered.
-func (st *Stream) refusal(err error) *apierror.Error {
-	var fatal *apierror.Error
-	switch {
-	case errors.As(err, &fatal): // from the decompressor
-		return refusalOf(fatal)
-	case errors.Is(err, errStopped):
-		return apierror.New(apierror.ShuttingDown)
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return apierror.New(apierror.IdleBeforeData)
-	case errors.Is(err, io.EOF):
-		return apierror.New(apierror.EmptyBody)
-	default: // broken chunk framing, or a body cut short
-		return apierror.New(apierror.MalformedBody, err.Error())
 	}
 }
 
