@@ -354,3 +354,32 @@ func TestCompressed_LimitsOnDecompressedBytes(t *testing.T) {
 }
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// docs/produce-api.md, "Compressed request bodies": a zstd frame that
+// needs a window above 8 MiB is refused as corrupt, so a decoder never
+// holds more; one within the bound is read.
+func TestCompressed_ZstdWindowBounded(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	frame := func(window int) []byte {
+		var buf bytes.Buffer
+		zw, err := zstd.NewWriter(&buf, zstd.WithWindowSize(window), zstd.WithSingleSegment(false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Longer than a block, so the frame is written before its size
+		// is known and its header states the window.
+		io.WriteString(zw, strings.Repeat(oneRecord+"\n", 8000))
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	resp, raw := postEncoded(t, ts.url("c", "orders"), "zstd", frame(64<<20), false)
+	if resp.StatusCode != 400 || !strings.HasPrefix(string(raw), `{"error_code":400,"message":"Malformed request body: corrupt zstd data: `) {
+		t.Errorf("a 64 MiB window: status %d body %s, want 400 naming corrupt zstd data", resp.StatusCode, raw)
+	}
+	if resp, raw := postEncoded(t, ts.url("c", "orders"), "zstd", frame(8<<20), false); resp.StatusCode != 200 {
+		t.Errorf("an 8 MiB window: status %d body %s", resp.StatusCode, raw)
+	}
+}
