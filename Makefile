@@ -289,6 +289,7 @@ bench-operator: envtest ## Benchmark the operator in envtest: time until OPERATO
 FUZZTIME ?= 30s
 
 .PHONY: fuzz-security
-fuzz-security: ## Fuzz the config loader and the credentials-file parser for FUZZTIME each; make test runs their seed corpora.
+fuzz-security: ## Fuzz the config loader, the credentials-file parser and the records:batch body parser for FUZZTIME each; make test runs their seed corpora.
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./proxy/config
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCredentials$$' -fuzztime $(FUZZTIME) ./proxy
+	$(GO) test -run '^$$' -fuzz '^FuzzBatchDecode$$' -fuzztime $(FUZZTIME) ./proxy/record

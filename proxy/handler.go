@@ -38,6 +38,9 @@ func (s *Server) routes() http.Handler {
 	for _, p := range producePaths {
 		e.Any(p, s.handleProduce, s.authorize)
 	}
+	for _, p := range batchPaths {
+		e.Any(p, s.handleBatch, s.authorize)
+	}
 	s.discoveryRoutes(e)
 	return e
 }
@@ -113,9 +116,10 @@ func (s *Server) handleProduce(c echo.Context) error {
 	return nil
 }
 
-// addStream admits st under the stream bound and counts it as active from
-// then on, waiting for its first record included; removeStream ends both.
-func (s *Server) addStream(st *produce.Stream) *apierror.Error {
+// addStream admits st (a stream or a batch) under the stream bound and
+// counts it as active from then on, waiting for its first record
+// included; removeStream ends both.
+func (s *Server) addStream(st admission.Stream) *apierror.Error {
 	if err := s.admit.streams.Add(st); err != nil {
 		return err
 	}
@@ -123,7 +127,7 @@ func (s *Server) addStream(st *produce.Stream) *apierror.Error {
 	return nil
 }
 
-func (s *Server) removeStream(st *produce.Stream) {
+func (s *Server) removeStream(st admission.Stream) {
 	s.admit.streams.Remove(st)
 	s.metrics.StreamEnded()
 }
@@ -132,23 +136,14 @@ func (s *Server) removeStream(st *produce.Stream) {
 // the first byte of data already waiting.
 func (s *Server) openStream(c echo.Context) (*produce.Stream, produce.Target, *apierror.Error) {
 	req := c.Request()
-	cluster, okCluster := admission.PathParam(c, "cluster_id")
-	topic, okTopic := admission.PathParam(c, "topic_name")
-	t := produce.Target{ClusterID: cluster, Topic: topic}
-	latin1, err := produce.CheckContentType(req.Header.Get(echo.HeaderContentType))
+	t, format, err := s.checkRequest(c)
 	switch {
 	case err != nil:
 		return nil, t, err
-	case !okCluster || !okTopic || t.ClusterID == "" || t.Topic == "":
-		return nil, t, apierror.New(apierror.PathNotFound) // "/topics//records" names no topic
-	case s.cfg.ClusterID != "" && t.ClusterID != s.cfg.ClusterID:
-		return nil, t, apierror.New(apierror.ClusterNotFound, t.ClusterID)
-	case s.cfg.HTTP.MaxRequestBytes > 0 && req.ContentLength > s.cfg.HTTP.MaxRequestBytes:
-		return nil, t, apierror.New(apierror.RequestTooLarge)
 	case req.ContentLength == 0:
 		return nil, t, apierror.New(apierror.EmptyBody)
 	}
-	st := s.pipeline.NewStream(c.Response().Writer, req, latin1)
+	st := s.pipeline.NewStream(c.Response().Writer, req, format)
 	if err := s.addStream(st); err != nil {
 		return nil, t, err
 	}
@@ -157,16 +152,10 @@ func (s *Server) openStream(c echo.Context) (*produce.Stream, produce.Target, *a
 	}
 	if err != nil {
 		s.removeStream(st)
+		bodyRead(req, st.BodyRead())
 		return nil, t, err
 	}
-	if client := s.admit.access.Credentials(c); client != nil {
-		t.Client = client
-	}
-	if s.admit.limiter != nil {
-		// Keyed by the configured cluster id, never by the path's: a
-		// client must not get a budget of its own by naming clusters.
-		t.Gate = s.admit.limiter.Gate(s.cfg.ClusterID)
-	}
+	s.admitted(c, &t)
 	return st, t, nil
 }
 

@@ -30,18 +30,24 @@ var testBroker *devbroker.Broker
 // testTopics are created on testBroker. Tests that count what a topic holds
 // have a topic of their own.
 var testTopics = map[string]int32{
-	"orders":      3,
-	"single":      1,
-	"stream10k":   3,
-	"duplex":      1,
-	"broken":      1,
-	"ratelimit":   1,
-	"shutdown":    1,
-	"maxage":      1,
-	"disconnect":  3,
-	"latin1":      1,
-	"notproduced": 1,
-	"sigterm":     1,
+	"orders":       3,
+	"single":       1,
+	"stream10k":    3,
+	"duplex":       1,
+	"broken":       1,
+	"ratelimit":    1,
+	"shutdown":     1,
+	"maxage":       1,
+	"disconnect":   3,
+	"latin1":       1,
+	"notproduced":  1,
+	"sigterm":      1,
+	"batchmixed":   1,
+	"batchrefused": 1,
+	"gzip10k":      3,
+	"zstd10k":      3,
+	"compressed":   1,
+	"notinflated":  1,
 }
 
 func TestMain(m *testing.M) {

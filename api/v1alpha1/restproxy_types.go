@@ -431,6 +431,13 @@ type HTTPSpec struct {
 	// +optional
 	MaxStreams *int32 `json:"maxStreams,omitempty"`
 
+	// MaxBatchEntries is the most entries of one records:batch request (a
+	// larger batch is refused whole, 400); the proxy's default is 10.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	// +optional
+	MaxBatchEntries *int32 `json:"maxBatchEntries,omitempty"`
+
 	// StreamMaxAge is how long one stream may stay open, e.g. "24h", in Go
 	// duration syntax (units ns, us, ms, s, m, h).
 	// +kubebuilder:validation:Type=string

@@ -509,6 +509,8 @@ func TestSchemaMarkers(t *testing.T) {
 		{"bytesPerSecond 0", []string{"spec", "rateLimit", "bytesPerSecond"}, int64(0), "spec.rateLimit.bytesPerSecond", "should be greater than or equal to 1"},
 		{"perClusterRecordsPerSecond 0", []string{"spec", "rateLimit", "perClusterRecordsPerSecond"}, int64(0), "spec.rateLimit.perClusterRecordsPerSecond", "should be greater than or equal to 1"},
 		{"perClusterBytesPerSecond -1", []string{"spec", "rateLimit", "perClusterBytesPerSecond"}, int64(-1), "spec.rateLimit.perClusterBytesPerSecond", "should be greater than or equal to 1"},
+		{"maxBatchEntries 0", []string{"spec", "http", "maxBatchEntries"}, int64(0), "spec.http.maxBatchEntries", "should be greater than or equal to 1"},
+		{"maxBatchEntries 1001", []string{"spec", "http", "maxBatchEntries"}, int64(1001), "spec.http.maxBatchEntries", "should be less than or equal to 1000"},
 		{"port 70000", []string{"spec", "http", "port"}, int64(70000), "spec.http.port", "should be less than or equal to 65535"},
 		{"target CPU 0", []string{"spec", "autoscaling"}, map[string]any{"maxReplicas": int64(2), "targetCPUUtilizationPercentage": int64(0)},
 			"spec.autoscaling.targetCPUUtilizationPercentage", "should be greater than or equal to 1"},

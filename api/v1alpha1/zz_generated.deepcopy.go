@@ -262,6 +262,11 @@ func (in *HTTPSpec) DeepCopyInto(out *HTTPSpec) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.MaxBatchEntries != nil {
+		in, out := &in.MaxBatchEntries, &out.MaxBatchEntries
+		*out = new(int32)
+		**out = **in
+	}
 	if in.StreamMaxAge != nil {
 		in, out := &in.StreamMaxAge, &out.StreamMaxAge
 		*out = new(metav1.Duration)

@@ -129,6 +129,7 @@ func mapHTTP(h *v1alpha1.HTTPSpec, d document) {
 	setPtr(d, "http.maxInFlightBytesPerStream", h.MaxInFlightBytesPerStream)
 	setPtr(d, "http.maxInFlightBytesTotal", h.MaxInFlightBytesTotal)
 	setPtr(d, "http.maxStreams", h.MaxStreams)
+	setPtr(d, "http.maxBatchEntries", h.MaxBatchEntries)
 	setPtr(d, "http.trustForwardedHeaders", h.TrustForwardedHeaders)
 	if h.StreamMaxAge != nil {
 		d.set("http.streamMaxAgeMs", h.StreamMaxAge.Milliseconds())

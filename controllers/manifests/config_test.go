@@ -101,6 +101,7 @@ func TestConfigMapping(t *testing.T) {
 				MaxRequestBytes: ptrTo[int64](1 << 20),
 				MaxRecordBytes:  ptrTo[int32](4096),
 				MaxStreams:      ptrTo[int32](7),
+				MaxBatchEntries: ptrTo[int32](1000),
 				StreamMaxAge:    &metav1.Duration{Duration: 90 * time.Minute},
 				IdleTimeout:     &metav1.Duration{Duration: 1500 * time.Millisecond},
 
@@ -113,6 +114,7 @@ func TestConfigMapping(t *testing.T) {
 			c.HTTP.MaxInFlightBytesPerStream = 1 << 20
 			c.HTTP.MaxInFlightBytesTotal = 16 << 20
 			c.HTTP.MaxStreams = 7
+			c.HTTP.MaxBatchEntries = 1000
 			c.HTTP.StreamMaxAgeMs = 5400000
 			c.HTTP.IdleTimeoutMs = 1500
 		}},

@@ -66,6 +66,7 @@ func full() *v1alpha1.RestProxy {
 			MaxRequestBytes:       ptrTo[int64](10485760),
 			MaxRecordBytes:        ptrTo[int32](131072),
 			MaxStreams:            ptrTo[int32](200),
+			MaxBatchEntries:       ptrTo[int32](100),
 			StreamMaxAge:          &metav1.Duration{Duration: 2 * time.Hour},
 			IdleTimeout:           &metav1.Duration{Duration: 45 * time.Second},
 			TrustForwardedHeaders: ptrTo(true),

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -349,5 +350,39 @@ func TestPrintComparison_ChangePerModeInBoth(t *testing.T) {
 	}
 	if _, ok := rows["stream-64"]; ok {
 		t.Errorf("a mode missing from the baseline got a row:\n%s", out.String())
+	}
+}
+
+// A batch mode's requests carry size entries of exactly the record size,
+// with distinct ids, as one valid records:batch body each.
+func TestBatchRequests_EntriesOfExactSize(t *testing.T) {
+	for _, size := range []int{1, 10, 100} {
+		reqs, err := batchRequests(produceTarget{addr: "h:1", topic: "bench"}, size, 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, req := range reqs {
+			head, body, _ := strings.Cut(string(req), "\r\n\r\n")
+			if !strings.HasPrefix(head, "POST /v3/clusters/bench/topics/bench/records:batch HTTP/1.1\r\n") ||
+				!strings.HasSuffix(head, "\r\nContent-Length: "+strconv.Itoa(len(body))) {
+				t.Fatalf("head %q for a body of %d bytes", head, len(body))
+			}
+			var batch struct{ Entries []json.RawMessage }
+			if err := json.Unmarshal([]byte(body), &batch); err != nil || len(batch.Entries) != size {
+				t.Fatalf("body of %d entries: %d entries, %v", size, len(batch.Entries), err)
+			}
+			ids := map[string]bool{}
+			for _, e := range batch.Entries {
+				var entry struct{ ID string }
+				if len(e) != 200 || json.Unmarshal(e, &entry) != nil || ids[entry.ID] {
+					t.Fatalf("entry %s: %d bytes, want 200 and a distinct id", e, len(e))
+				}
+				ids[entry.ID] = true
+			}
+		}
+	}
+	ok, failed, first := countBatchAnswer([]byte(`{"successes":[{"id":"000","offset":1},{"id":"002"}],"failures":[{"id":"001","error_code":429,"message":"x"}]}`))
+	if ok != 2 || failed != 1 || string(first) != `{"id":"001","error_code":429,"message":"x"}` {
+		t.Errorf("countBatchAnswer = %d, %d, %s", ok, failed, first)
 	}
 }

@@ -44,7 +44,12 @@ func pushStreams(t produceTarget, rs *recordSet, streams int, deadline time.Time
 // The connection's deadline turns a hang past deadline+drainLimit into an
 // error.
 func withStream(t produceTarget, deadline time.Time, tl *tally, onReport func(ok bool, line []byte), send func(*stream)) {
-	s, err := openStream(t)
+	withStreamHeaders(t, "", deadline, tl, onReport, send)
+}
+
+// withStreamHeaders is withStream with extra request header lines.
+func withStreamHeaders(t produceTarget, extra string, deadline time.Time, tl *tally, onReport func(ok bool, line []byte), send func(*stream)) {
+	s, err := openStreamHeaders(t, extra)
 	if err != nil {
 		tl.fail(err)
 		return

@@ -88,6 +88,32 @@ func TestLoadGenerators_CountEveryRecordAndReport(t *testing.T) {
 		postSingles(target, rs, 4, time.Now().Add(smokeLoad), &tl)
 		checkTally(t, "postSingles", &tl)
 	})
+	t.Run("batch", func(t *testing.T) {
+		before := stored()
+		reqs, err := batchRequests(target, 10, 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tl tally
+		postBatches(target, reqs, 10, 4, time.Now().Add(smokeLoad), &tl)
+		checkTally(t, "postBatches", &tl)
+		if got := stored() - before; got != tl.ok.Load() {
+			t.Fatalf("broker stored %d records, the proxy reported %d", got, tl.ok.Load())
+		}
+	})
+	t.Run("gzip", func(t *testing.T) {
+		before := stored()
+		chunk, err := gzipChunk(rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tl tally
+		pushGzipStreams(target, rs, chunk, 2, time.Now().Add(smokeLoad), &tl)
+		checkTally(t, "pushGzipStreams", &tl)
+		if got := stored() - before; got != tl.ok.Load() {
+			t.Fatalf("broker stored %d records, the proxy reported %d", got, tl.ok.Load())
+		}
+	})
 	t.Run("paced", func(t *testing.T) {
 		var tl tally
 		lat := paceStreams(target, rs, 2, 2000, time.Now().Add(2*smokeLoad), &tl)

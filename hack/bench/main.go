@@ -45,7 +45,7 @@ func main() {
 }
 
 // allModes are the mode families --modes selects from, in run order.
-var allModes = []string{"direct", "stream", "single", "floor", "latency", "open", "stalled"}
+var allModes = []string{"direct", "stream", "single", "batch", "gzip", "floor", "latency", "open", "stalled"}
 
 type options struct {
 	proxyBin, out, plot, fromJSON, workDir string
@@ -60,6 +60,8 @@ type options struct {
 	modes          map[string]bool
 	streams        []int
 	singleClients  int
+	batch          batchOptions
+	gzipStreams    int
 	latencyRate    float64
 	latencyStreams int
 	openStreams    int
@@ -86,6 +88,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	modes := fs.String("modes", strings.Join(allModes, ","), "comma-separated modes to run, of "+strings.Join(allModes, ","))
 	streams := fs.String("streams", "1,8,64", "comma-separated concurrent stream counts for the stream modes")
 	fs.IntVar(&o.singleClients, "single-clients", 64, "keep-alive clients in the single mode (one record per POST)")
+	batchSizes := fs.String("batch-sizes", "10,100", "comma-separated entries per records:batch request for the batch modes (each at most 1000)")
+	fs.IntVar(&o.batch.clients, "batch-clients", 64, "keep-alive clients in the batch modes (one batch per POST)")
+	fs.IntVar(&o.gzipStreams, "gzip-streams", 8, "concurrent gzip-compressed streams in the gzip mode")
 	fs.Float64Var(&o.latencyRate, "latency-rate", 20000, "offered records/s in the latency mode")
 	fs.IntVar(&o.latencyStreams, "latency-streams", 8, "streams sharing the latency mode's rate")
 	fs.IntVar(&o.openStreams, "open-streams", 1000, "concurrent streams held open in the open mode")
@@ -128,6 +133,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		}
 		o.streams = append(o.streams, n)
 	}
+	if err := o.batch.parseSizes(*batchSizes, &o.proxyConfig); err != nil {
+		return nil, err
+	}
 	switch {
 	case o.duration <= 0:
 		return nil, fmt.Errorf("--duration %s: want more than 0", o.duration)
@@ -135,8 +143,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--repeat %d: want at least 1", o.repeat)
 	case o.partitions < 1:
 		return nil, fmt.Errorf("--partitions %d: want at least 1", o.partitions)
-	case o.singleClients < 1, o.latencyStreams < 1, o.openStreams < 1, o.stallStreams < 1:
-		return nil, errors.New("--single-clients, --latency-streams, --open-streams and --stall-streams must be at least 1")
+	case o.singleClients < 1, o.batch.clients < 1, o.gzipStreams < 1, o.latencyStreams < 1, o.openStreams < 1, o.stallStreams < 1:
+		return nil, errors.New("--single-clients, --batch-clients, --gzip-streams, --latency-streams, --open-streams and --stall-streams must be at least 1")
 	case o.latencyRate <= 0:
 		return nil, fmt.Errorf("--latency-rate %g: want more than 0", o.latencyRate)
 	case o.trickleEvery <= 0:

@@ -134,6 +134,32 @@ func (b *bench) proxyModes() []proxyMode {
 				postSingles(t, b.rs, o.singleClients, deadline, tl)
 				return nil
 			}},
+	)
+	for _, size := range o.batch.sizes {
+		modes = append(modes, proxyMode{"batch", Result{Mode: fmt.Sprintf("batch-%d", size), Kind: "throughput", Streams: o.batch.clients,
+			Note: fmt.Sprintf("%d entries of %d bytes per records:batch POST on %d keep-alive clients; records/s = entries/s", size, b.o.recordBytes, o.batch.clients)},
+			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+				reqs, err := batchRequests(t, size, b.o.recordBytes)
+				if err != nil {
+					tl.fail(err)
+					return nil
+				}
+				postBatches(t, reqs, size, o.batch.clients, deadline, tl)
+				return nil
+			}})
+	}
+	modes = append(modes,
+		proxyMode{"gzip", Result{Mode: fmt.Sprintf("gzip-%d", o.gzipStreams), Kind: "throughput", Streams: o.gzipStreams,
+			Note: fmt.Sprintf("%d chunked streams with Content-Encoding: gzip, each chunk one gzip member of %d records", o.gzipStreams, recordSetSize)},
+			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+				chunk, err := gzipChunk(b.rs)
+				if err != nil {
+					tl.fail(err)
+					return nil
+				}
+				pushGzipStreams(t, b.rs, chunk, o.gzipStreams, deadline, tl)
+				return nil
+			}},
 		proxyMode{"latency", Result{Mode: "latency-" + rateName(o.latencyRate), Kind: "latency", Streams: o.latencyStreams,
 			OfferedPerSec: o.latencyRate,
 			Note:          fmt.Sprintf("%g records/s offered over %d streams; latency from a record's last byte sent to its report read", o.latencyRate, o.latencyStreams)},

@@ -41,7 +41,11 @@ type stream struct {
 	hdr  [16]byte // chunk-size line scratch
 }
 
-func openStream(t produceTarget) (*stream, error) {
+func openStream(t produceTarget) (*stream, error) { return openStreamHeaders(t, "") }
+
+// openStreamHeaders is openStream with extra header lines, each ending in
+// CRLF.
+func openStreamHeaders(t produceTarget, extra string) (*stream, error) {
 	conn, err := net.Dial("tcp", t.addr)
 	if err != nil {
 		return nil, err
@@ -52,7 +56,7 @@ func openStream(t produceTarget) (*stream, error) {
 		conn.Close()
 		return nil, err
 	}
-	if _, err := io.WriteString(conn, t.requestLine()+"Transfer-Encoding: chunked\r\n\r\n"); err != nil {
+	if _, err := io.WriteString(conn, t.requestLine()+extra+"Transfer-Encoding: chunked\r\n\r\n"); err != nil {
 		conn.Close()
 		return nil, err
 	}

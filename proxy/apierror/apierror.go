@@ -21,12 +21,14 @@ const (
 	MethodNotAllowed
 	UnsupportedMediaType
 	UnsupportedCharset
+	UnsupportedEncoding
 	EmptyBody
 	MalformedBody
 	IdleBeforeData
 	PathNotFound
 	ClusterNotFound
 	TopicNotFound
+	InvalidBatch // a records:batch body that is refused whole
 	Unauthenticated
 	AmbiguousCredentials
 	TooManyAuthAttempts
@@ -64,6 +66,7 @@ const (
 	KafkaInvalidRecord                                 // Kafka refused the record as invalid
 	KafkaRetriable                                     // Kafka did not acknowledge in time, or is away
 	KafkaError                                         // another Kafka error
+	BodyTooLarge                                       // the decompressed body passed http.maxRequestBytes: fatal
 
 	numKinds
 )
@@ -119,12 +122,14 @@ var table = [numKinds]Entry{
 	MethodNotAllowed:        {Status: 405, Code: 405, Message: "HTTP 405 Method Not Allowed", Label: "method"},
 	UnsupportedMediaType:    {Status: 415, Code: 415, Message: "HTTP 415 Unsupported Media Type", Label: "media_type"},
 	UnsupportedCharset:      {Status: 400, Code: 400, Message: `Unsupported charset in Content-Type header. Supports "UTF-8" and "ISO-8859-1".`, Label: "charset"},
+	UnsupportedEncoding:     {Status: 415, Code: 415, Message: "Unsupported Content-Encoding: %s.", Label: "content_encoding"},
 	EmptyBody:               {Status: 422, Code: 422, Message: "Payload error. Request body is empty. Data is required.", Label: "empty_body"},
 	MalformedBody:           {Status: 400, Code: 400, Message: "Malformed request body: %s.", Label: "malformed_body"},
 	IdleBeforeData:          {Status: 408, Code: 408, Message: "Request timed out: no data received.", Label: "idle"},
 	PathNotFound:            {Status: 404, Code: 404, Message: "HTTP 404 Not Found", Label: "path"},
 	ClusterNotFound:         {Status: 404, Code: 404, Message: "Cluster %s cannot be found.", Label: "unknown_cluster"},
 	TopicNotFound:           {Status: 404, Code: 40401, Message: "Topic %s cannot be found.", Label: "unknown_topic"},
+	InvalidBatch:            {Status: 400, Code: 400, Label: "invalid_batch"},
 	Unauthenticated:         {Status: 401, Code: 40101, Message: "Unauthorized: missing or invalid credentials.", Label: "unauthenticated"},
 	AmbiguousCredentials:    {Status: 400, Code: 400, Message: "Bad Request: more than one Authorization header.", Label: "ambiguous_credentials"},
 	TooManyAuthAttempts:     {Status: 429, Code: 429, Message: "Too many authentication attempts from this address: try again later.", Label: "auth_attempts", RetryAfter: retryBusy},
@@ -156,6 +161,7 @@ var table = [numKinds]Entry{
 	KafkaInvalidRecord:   {Code: 40002, Label: "kafka_invalid_record"},
 	KafkaRetriable:       {Code: 50003, Label: "kafka_retriable"},
 	KafkaError:           {Code: 50002, Label: "kafka_error"},
+	BodyTooLarge:         {Code: 413, Message: "Request body is larger than allowed.", Label: "request_too_large", Limit: "max_request_bytes", Fatal: true},
 }
 
 // Entry returns k's row of the table.

@@ -86,26 +86,42 @@ type Producer struct {
 }
 
 // HTTP bounds what one client and the whole process may ask of the server.
-// Zero turns the optional limits off.
+// Zero turns the optional limits off. The embedded structs' keys are keys
+// of http itself ("http.maxInFlightTotal"), as encoding/json inlines them.
 type HTTP struct {
-	MaxRequestBytes      int64 `json:"maxRequestBytes"`
-	MaxRecordBytes       int   `json:"maxRecordBytes"`
-	MaxInFlightPerStream int   `json:"maxInFlightPerStream"`
-	MaxInFlightTotal     int   `json:"maxInFlightTotal"`
-	// The same bounds in bytes of the records' JSON text.
-	MaxInFlightBytesPerStream int64   `json:"maxInFlightBytesPerStream"`
-	MaxInFlightBytesTotal     int64   `json:"maxInFlightBytesTotal"`
-	MaxStreams                int     `json:"maxStreams"`
-	StreamMaxAgeMs            int64   `json:"streamMaxAgeMs"`
-	StreamGracePeriodMs       int64   `json:"streamGracePeriodMs"`
-	IdleTimeoutMs             int64   `json:"idleTimeoutMs"`
-	ShutdownDrainMs           int64   `json:"shutdownDrainMs"`
-	TLS                       HTTPTLS `json:"tls"`
+	MaxRequestBytes int64 `json:"maxRequestBytes"`
+	MaxRecordBytes  int   `json:"maxRecordBytes"`
+	InFlight
+	MaxStreams int `json:"maxStreams"`
+	Batch
+	StreamMaxAgeMs      int64   `json:"streamMaxAgeMs"`
+	StreamGracePeriodMs int64   `json:"streamGracePeriodMs"`
+	IdleTimeoutMs       int64   `json:"idleTimeoutMs"`
+	ShutdownDrainMs     int64   `json:"shutdownDrainMs"`
+	TLS                 HTTPTLS `json:"tls"`
 	// TrustForwardedHeaders builds the discovery endpoints' absolute URLs
 	// from X-Forwarded-Proto and X-Forwarded-Host when a request has them:
 	// only for a proxy that every request reaches through a load balancer
 	// or ingress which sets both, since clients can send them too.
 	TrustForwardedHeaders bool `json:"trustForwardedHeaders"`
+}
+
+// InFlight are the back-pressure bounds: records read and not yet
+// reported, per stream and per process, by count and by bytes of the
+// records' JSON text.
+type InFlight struct {
+	MaxInFlightPerStream      int   `json:"maxInFlightPerStream"`
+	MaxInFlightTotal          int   `json:"maxInFlightTotal"`
+	MaxInFlightBytesPerStream int64 `json:"maxInFlightBytesPerStream"`
+	MaxInFlightBytesTotal     int64 `json:"maxInFlightBytesTotal"`
+}
+
+// Batch configures records:batch requests.
+type Batch struct {
+	// MaxBatchEntries bounds the entries of one request.
+	MaxBatchEntries int `json:"maxBatchEntries"`
+	// CompressResponses gzips their answers for clients that accept it.
+	CompressResponses bool `json:"compressResponses"`
 }
 
 // HTTPTLS serves the produce API over HTTPS when CertFile is set, and requires
@@ -158,6 +174,13 @@ type Logging struct {
 	Format string `json:"format"`
 }
 
+// The bounds of http.maxBatchEntries: its default, and the most a batch may
+// be configured to hold.
+const (
+	DefaultMaxBatchEntries = 10
+	MaxBatchEntriesLimit   = 1000
+)
+
 // Default returns the configuration an empty file means.
 func Default() Config {
 	return Config{
@@ -179,16 +202,19 @@ func Default() Config {
 			MetadataWaitMs:    5000,
 		},
 		HTTP: HTTP{
-			MaxInFlightPerStream: 1024,
-			MaxInFlightTotal:     65536,
-			// A stream of 1 MiB records holds 8 of them, the process 64
-			// MiB of records whatever the count bounds allow.
-			MaxInFlightBytesPerStream: 8 << 20,
-			MaxInFlightBytesTotal:     64 << 20,
-			StreamMaxAgeMs:            86400000,
-			StreamGracePeriodMs:       500,
-			IdleTimeoutMs:             30000,
-			ShutdownDrainMs:           25000,
+			InFlight: InFlight{
+				MaxInFlightPerStream: 1024,
+				MaxInFlightTotal:     65536,
+				// A stream of 1 MiB records holds 8 of them, the process
+				// 64 MiB of records whatever the count bounds allow.
+				MaxInFlightBytesPerStream: 8 << 20,
+				MaxInFlightBytesTotal:     64 << 20,
+			},
+			Batch:               Batch{MaxBatchEntries: DefaultMaxBatchEntries},
+			StreamMaxAgeMs:      86400000,
+			StreamGracePeriodMs: 500,
+			IdleTimeoutMs:       30000,
+			ShutdownDrainMs:     25000,
 		},
 		Authentication: Authentication{Type: AuthNone},
 		Authorization:  Authorization{Topics: []TopicRule{}},
@@ -264,10 +290,7 @@ func walkKeys(doc any, t reflect.Type, path string, unknown *[]string) {
 			return // a type mismatch; the decoder reports it with the field named
 		}
 		fields := map[string]reflect.Type{}
-		for i := range t.NumField() {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			fields[name] = t.Field(i).Type
-		}
+		jsonFields(t, fields)
 		for key, value := range m {
 			child := key
 			if path != "" {
@@ -285,6 +308,21 @@ func walkKeys(doc any, t reflect.Type, path string, unknown *[]string) {
 		for i, item := range items {
 			walkKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), unknown)
 		}
+	}
+}
+
+// jsonFields adds the keys of struct type t to fields, with their types;
+// the keys of an embedded struct without a key of its own are t's, as
+// encoding/json reads them.
+func jsonFields(t reflect.Type, fields map[string]reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" {
+			jsonFields(f.Type, fields)
+			continue
+		}
+		fields[name] = f.Type
 	}
 }
 

@@ -38,6 +38,15 @@ func TestParse(t *testing.T) {
 		{name: "unknown SASL mechanism", yaml: "kafka:\n  sasl:\n    mechanism: GSSAPI\n", wantErr: "kafka.sasl.mechanism"},
 		{name: "TLS files without enabled", yaml: "kafka:\n  tls:\n    caFile: /ca.pem\n", wantErr: "kafka.tls.enabled"},
 		{name: "negative in-flight bound", yaml: "http:\n  maxInFlightPerStream: -1\n", wantErr: "http.maxInFlightPerStream: must be greater than 0"},
+		{name: "maxBatchEntries defaults to 10", yaml: "", check: func(t *testing.T, c Config) {
+			if c.HTTP.MaxBatchEntries != 10 || c.HTTP.CompressResponses {
+				t.Errorf("maxBatchEntries = %d, compressResponses = %v; want 10, false", c.HTTP.MaxBatchEntries, c.HTTP.CompressResponses)
+			}
+		}},
+		{name: "maxBatchEntries of 1000 is accepted", yaml: "http:\n  maxBatchEntries: 1000\n"},
+		{name: "maxBatchEntries above 1000", yaml: "http:\n  maxBatchEntries: 1001\n", wantErr: "http.maxBatchEntries: must be between 1 and 1000; got 1001"},
+		{name: "a key of an inlined group is named by its path", yaml: "http:\n  maxBatchEntry: 5\n", wantErr: `unknown key "http.maxBatchEntry"`},
+		{name: "maxBatchEntries of 0", yaml: "http:\n  maxBatchEntries: 0\n", wantErr: "http.maxBatchEntries: must be between 1 and 1000; got 0"},
 		{name: "basic auth needs credentials", yaml: "authentication:\n  type: basic\n", wantErr: "authentication.credentialsFile"},
 		{name: "mtls needs a client CA", yaml: "authentication:\n  type: mtls\n", wantErr: "http.tls.clientCAFile"},
 		{name: "topic rule with both name and prefix", yaml: "authorization:\n  topics:\n  - {name: a, prefix: b}\n", wantErr: "authorization.topics[0]: must set exactly one"},

@@ -32,6 +32,8 @@ http:
   maxInFlightPerStream: 1024
   maxInFlightTotal: 65536
   maxStreams: 10
+  maxBatchEntries: 100
+  compressResponses: true
   streamMaxAgeMs: 86400000
   streamGracePeriodMs: 500
   idleTimeoutMs: 30000

@@ -108,6 +108,9 @@ func (v *validator) http(h HTTP) {
 	v.positive("http.maxInFlightBytesPerStream", h.MaxInFlightBytesPerStream)
 	v.positive("http.maxInFlightBytesTotal", h.MaxInFlightBytesTotal)
 	v.notNegative("http.maxStreams", int64(h.MaxStreams))
+	if h.MaxBatchEntries < 1 || h.MaxBatchEntries > MaxBatchEntriesLimit {
+		v.bad("http.maxBatchEntries", "must be between 1 and %d; got %d", MaxBatchEntriesLimit, h.MaxBatchEntries)
+	}
 	v.positive("http.streamMaxAgeMs", h.StreamMaxAgeMs)
 	v.notNegative("http.streamGracePeriodMs", h.StreamGracePeriodMs)
 	v.positive("http.idleTimeoutMs", h.IdleTimeoutMs)
@@ -185,8 +188,12 @@ func walkStrings(v reflect.Value, path string, check func(field, value string)) 
 		check(path, v.String())
 	case reflect.Struct:
 		for i := range v.NumField() {
-			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
-			if path != "" {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case f.Anonymous && name == "":
+				name = path // its keys are the enclosing struct's
+			case path != "":
 				name = path + "." + name
 			}
 			walkStrings(v.Field(i), name, check)

@@ -33,6 +33,7 @@ type Metrics struct {
 	rateLimited   prometheus.Counter
 	rateLimits    [4]prometheus.Counter
 	receivedBytes prometheus.Counter
+	decompressed  [2]prometheus.Counter // restproxy_decompressed_bytes_total: gzip, zstd
 	activeStreams prometheus.Gauge
 	reportLatency prometheus.Histogram
 	reloadErrors  *prometheus.CounterVec // restproxy_file_reload_errors_total by file
@@ -46,7 +47,7 @@ func NewMetrics(stats func() kafka.WriterStats, inFlight func() (records, bytes 
 	m := &Metrics{registry: prometheus.NewRegistry()}
 	reports, limits, refusals := m.newErrorSeries()
 	m.newSeries()
-	m.registry.MustRegister(reports, m.receivedBytes, m.activeStreams,
+	m.registry.MustRegister(reports, m.receivedBytes, m.decompressedVec(), m.activeStreams,
 		m.reportLatency, refusals, m.rateLimited, limits, m.reloadErrors, m.reloaded,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if inFlight != nil {
@@ -118,6 +119,27 @@ func (m *Metrics) newSeries() {
 		Name: "restproxy_file_reload_success_timestamp_seconds",
 		Help: "When the version in use of a file re-read while running was loaded (at start, or since), in Unix seconds, by file (its config key).",
 	}, []string{"file"})
+}
+
+// decompressedVec builds restproxy_decompressed_bytes_total, with its two
+// series.
+func (m *Metrics) decompressedVec() *prometheus.CounterVec {
+	v := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "restproxy_decompressed_bytes_total",
+		Help: "Bytes the decompressors of gzip and zstd request bodies produced, by encoding: what the limits of decompressed bodies are checked against.",
+	}, []string{"encoding"})
+	m.decompressed[0] = v.WithLabelValues("gzip")
+	m.decompressed[1] = v.WithLabelValues("zstd")
+	return v
+}
+
+// Decompressed counts n bytes a decompressor of encoding produced.
+func (m *Metrics) Decompressed(encoding string, n int) {
+	i := 0
+	if encoding == "zstd" {
+		i = 1
+	}
+	m.decompressed[i].Add(float64(n))
 }
 
 // inFlightGauges read the records and bytes the flow bounds hold when

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"sync"
 	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 )
 
 // errStopped is what a body read returns once the stream was told to stop
@@ -91,4 +94,51 @@ func (b *body) isStopped() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.stopped
+}
+
+func (b *body) isEOF() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.eof
+}
+
+// BodyFormat is how a request body is written, as its headers say.
+type BodyFormat struct {
+	// Latin1 is set when the content type said ISO-8859-1.
+	Latin1 bool
+	// Encoding is its Content-Encoding.
+	Encoding Encoding
+}
+
+// openBody returns the reader of a request body in format: decompressed,
+// then transcoded from Latin-1, as asked. limit bounds the decompressed
+// bytes (0: none). inflate is the decompressor, nil when there is none.
+func (pl *Pipeline) openBody(b io.Reader, format BodyFormat, limit int64) (r io.Reader, inflate *inflater) {
+	r = b
+	if format.Encoding != Identity {
+		inflate = newInflater(format.Encoding, r, limit, pl.metrics)
+		r = inflate
+	}
+	if format.Latin1 {
+		r = newLatin1Reader(r)
+	}
+	return r, inflate
+}
+
+// refusal is the refusal of a request whose body failed with err before
+// anything was answered.
+func (st *Stream) refusal(err error) *apierror.Error {
+	var fatal *apierror.Error
+	switch {
+	case errors.As(err, &fatal): // from the decompressor
+		return refusalOf(fatal)
+	case errors.Is(err, errStopped):
+		return apierror.New(apierror.ShuttingDown)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return apierror.New(apierror.IdleBeforeData)
+	case errors.Is(err, io.EOF):
+		return apierror.New(apierror.EmptyBody)
+	default: // broken chunk framing, or a body cut short
+		return apierror.New(apierror.MalformedBody, err.Error())
+	}
 }

@@ -45,7 +45,11 @@ const maxBatch = 256
 func (in *intake) init(st *Stream) {
 	limit := st.pl.settings.MaxRecordBytes
 	in.st = st
-	in.dec = record.NewStreamDecoderSize(st.src.input, limit, st.req.ContentLength)
+	length := st.req.ContentLength
+	if st.src.inflate != nil {
+		length = -1 // what it expands to is unknown
+	}
+	in.dec = record.NewStreamDecoderSize(st.src.input, limit, length)
 	in.maxAgeAt = st.start.Add(st.pl.settings.MaxAge)
 	in.checkedAt = st.start.Unix() // admission checked the credentials this second
 }
@@ -208,25 +212,33 @@ func (in *intake) check(s *slot, raw []byte) {
 		st.queue.fail(s, err)
 		return
 	}
-	t := &st.target
-	if t.Gate != nil && !t.Gate.Allow(s.readAt.Unix(), len(raw)) {
-		st.queue.fail(s, apierror.New(apierror.RateLimited))
-		return
-	}
-	if rec.Partition != record.AnyPartition && (rec.Partition < 0 || rec.Partition >= t.Partitions) {
-		st.queue.fail(s, apierror.New(apierror.PartitionNotFound))
-		return
-	}
-	if err := rec.Encode(); err != nil {
+	if err := st.target.check(rec, s.readAt, len(raw)); err != nil {
 		st.queue.fail(s, err)
 		return
-	}
-	if rec.Timestamp.IsZero() {
-		rec.Timestamp = s.readAt.UTC().Truncate(time.Millisecond)
 	}
 	s.key, s.value = rec.Key.Summary(), rec.Value.Summary()
 	in.parsed = in.parsed[:len(in.parsed)+1] // rec is batched: keep it
 	in.batch = append(in.batch, producer.Pending{Rec: rec, To: s})
+}
+
+// check runs the checks of a parsed record that come after parsing, in
+// the order of docs/produce-api.md: rate limits, partition, key and value
+// encoding; and stamps a record without a timestamp with readAt, when it
+// was read. size is the record's JSON size, the rate limits' cost.
+func (t *Target) check(rec *record.Record, readAt time.Time, size int) *apierror.Error {
+	if t.Gate != nil && !t.Gate.Allow(readAt.Unix(), size) {
+		return apierror.New(apierror.RateLimited)
+	}
+	if rec.Partition != record.AnyPartition && (rec.Partition < 0 || rec.Partition >= t.Partitions) {
+		return apierror.New(apierror.PartitionNotFound)
+	}
+	if err := rec.Encode(); err != nil {
+		return err
+	}
+	if rec.Timestamp.IsZero() {
+		rec.Timestamp = readAt.UTC().Truncate(time.Millisecond)
+	}
+	return nil
 }
 
 // submit gives the batched records to Kafka in one call: they go in groups

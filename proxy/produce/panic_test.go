@@ -46,7 +46,7 @@ func TestStream_PanicInARecordIsItsReport(t *testing.T) {
 	good := `{"value":{"type":"STRING","data":"ok"}}`
 	bad := `{"value":{"type":"STRING","data":"boom!"}}`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := pl.NewStream(w, r, false)
+		st := pl.NewStream(w, r, BodyFormat{})
 		if err := st.AwaitData(); err != nil {
 			t.Errorf("AwaitData: %v", err)
 			return

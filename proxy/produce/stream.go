@@ -36,6 +36,17 @@ type Settings struct {
 	MaxAge time.Duration // http.streamMaxAgeMs
 	// MaxRecordBytes is the per-record limit, from RecordLimit.
 	MaxRecordBytes int
+	// MaxRequestBytes is http.maxRequestBytes: checked here on the
+	// decompressed bytes of a compressed request with a Content-Length
+	// and of a batch; 0 is no limit.
+	MaxRequestBytes int64
+	// MaxBatchEntries is http.maxBatchEntries.
+	MaxBatchEntries int
+	// DeliveryTimeout is producer.deliveryTimeoutMs: a batch answers at
+	// the latest a little after it.
+	DeliveryTimeout time.Duration
+	// CompressResponses is http.compressResponses.
+	CompressResponses bool
 }
 
 // Pipeline is what every stream of a server shares: the producer and its
@@ -106,6 +117,8 @@ type source struct {
 	input *bufio.Reader // the body, through latin1 transcoding when asked
 	// latin1 is set when the content type said ISO-8859-1.
 	latin1 bool
+	// inflate decompresses a compressed body; nil for none.
+	inflate *inflater
 	// skipped counts the whitespace AwaitData read before the first record.
 	skipped int64
 }
@@ -132,21 +145,25 @@ const (
 	endNotReading = "reports not read within the idle timeout"
 )
 
-// NewStream prepares the stream of req, whose body is latin1 when the
-// content type said ISO-8859-1. Nothing is written or read yet.
-func (pl *Pipeline) NewStream(w http.ResponseWriter, req *http.Request, latin1 bool) *Stream {
+// NewStream prepares the stream of req, whose body is in format. Nothing
+// is written or read yet.
+func (pl *Pipeline) NewStream(w http.ResponseWriter, req *http.Request, format BodyFormat) *Stream {
 	rc := http.NewResponseController(w)
 	st := &Stream{pl: pl, req: req, start: time.Now()}
 	st.out = response{w: w, rc: rc, req: req, idle: pl.settings.Idle}
 	st.src.body = body{r: req.Body, rc: rc, idle: pl.settings.Idle}
-	st.src.latin1 = latin1
+	st.src.latin1 = format.Latin1
 	st.queue.init()
 	pl.producer.Flow().Join(&st.flow)
 	st.halt.init()
-	var r io.Reader = &st.src.body
-	if latin1 {
-		r = newLatin1Reader(r)
+	// http.maxRequestBytes applies to requests with a Content-Length: to
+	// the header, and here to what their compressed body expands to.
+	var limit int64
+	if req.ContentLength > 0 {
+		limit = pl.settings.MaxRequestBytes
 	}
+	var r io.Reader
+	r, st.src.inflate = pl.openBody(&st.src.body, format, limit)
 	// Small on purpose: it only holds the first read, for AwaitData; the
 	// decoder's larger reads bypass it.
 	st.src.input = bufio.NewReaderSize(r, 512)
@@ -156,13 +173,24 @@ func (pl *Pipeline) NewStream(w http.ResponseWriter, req *http.Request, latin1 b
 // bodyInMemory reports whether the rest of the body is in the input's
 // buffer already, so that reading it cannot wait for the client.
 func (st *Stream) bodyInMemory() bool {
-	return !st.src.latin1 && st.req.ContentLength > 0 &&
+	return !st.src.latin1 && st.src.inflate == nil && st.req.ContentLength > 0 &&
 		int64(st.src.input.Buffered()) == st.req.ContentLength-st.src.skipped
 }
 
 // AwaitData reads up to the first byte of the first record, so that an
-// empty or whitespace-only body is refused before the 200 of a stream.
+// empty or whitespace-only body is refused before the 200 of a stream. A
+// compressed single request (with a Content-Length) is also decompressed
+// up to singleWindow ahead: one that expands to no more is checked whole
+// before the 200. After an error, the stream is not served.
 func (st *Stream) AwaitData() *apierror.Error {
+	err := st.awaitData()
+	if err != nil && st.src.inflate != nil {
+		st.src.inflate.close()
+	}
+	return err
+}
+
+func (st *Stream) awaitData() *apierror.Error {
 	st.src.body.progress() // the first record's data has one idle timeout to come
 	for {
 		b, err := st.src.input.ReadByte()
@@ -172,18 +200,20 @@ func (st *Stream) AwaitData() *apierror.Error {
 			continue
 		case err == nil:
 			_ = st.src.input.UnreadByte()
+			if f := st.src.inflate; f != nil && st.req.ContentLength > 0 {
+				if err := f.prefetch(singleWindow); err != nil {
+					return st.refusal(err)
+				}
+			}
 			return nil
-		case errors.Is(err, errStopped):
-			return apierror.New(apierror.ShuttingDown)
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			return apierror.New(apierror.IdleBeforeData)
-		case errors.Is(err, io.EOF):
-			return apierror.New(apierror.EmptyBody)
-		default: // broken chunk framing, or a body cut short
-			return apierror.New(apierror.MalformedBody, err.Error())
+		default:
+			return st.refusal(err)
 		}
 	}
 }
+
+// BodyRead reports whether the request body was read to its end.
+func (st *Stream) BodyRead() bool { return st.src.body.isEOF() }
 
 // Stop makes the stream stop reading new records; the reports of records
 // already read are still written, within the shutdown drain.
@@ -220,6 +250,9 @@ func (st *Stream) Serve(target Target) {
 	}
 	if errors.Is(st.result.writeErr, os.ErrDeadlineExceeded) {
 		st.result.end = endNotReading
+	}
+	if st.src.inflate != nil {
+		st.src.inflate.close() // the intake has returned: nothing reads it any more
 	}
 	st.result.unreported = st.queue.pending()
 	st.queue.orphan(st.flow.Release)

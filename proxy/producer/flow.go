@@ -38,11 +38,16 @@ type room struct {
 	peak                 atomic.Int64 // the most records ever held
 }
 
-func (r *room) tryTake(size int64) bool {
-	n := r.records.Add(1)
+func (r *room) tryTake(size int64) bool { return r.tryTakeN(1, size) }
+
+// tryTakeN takes room for records records of size bytes in all, at once.
+// Like a single record larger than the bounds, a group larger than them is
+// let in when nothing else is held.
+func (r *room) tryTakeN(records, size int64) bool {
+	n := r.records.Add(records)
 	b := r.bytes.Add(size)
-	if n > 1 && (n > r.maxRecords || b > r.maxBytes) {
-		r.records.Add(-1)
+	if n > records && (n > r.maxRecords || b > r.maxBytes) {
+		r.records.Add(-records)
 		r.bytes.Add(-size)
 		return false
 	}
@@ -88,12 +93,31 @@ func (f *Flow) Join(s *StreamFlow) {
 	s.freed = make(chan struct{}, 1)
 }
 
-func (f *Flow) take(size int64, abort <-chan struct{}) bool {
-	if f.waiting.Load() == 0 && f.tryTake(size) {
+func (f *Flow) take(size int64, abort <-chan struct{}) bool { return f.takeN(1, size, abort) }
+
+// TakeBatch takes room in the process's bounds for the records records of
+// a batch request, of size bytes in all, waiting behind the streams that
+// wait already; it returns false, holding nothing, if abort is closed
+// first. A batch has no per-stream bounds: it holds its records together
+// until each has its result, and gives them back with GiveBatch.
+func (f *Flow) TakeBatch(records, size int64, abort <-chan struct{}) bool {
+	return f.takeN(records, size, abort)
+}
+
+// TryTakeBatch is TakeBatch when there is room now, without waiting.
+func (f *Flow) TryTakeBatch(records, size int64) bool {
+	return f.waiting.Load() == 0 && f.tryTakeN(records, size)
+}
+
+// GiveBatch gives back room that TakeBatch took.
+func (f *Flow) GiveBatch(records, size int64) { f.giveN(records, size) }
+
+func (f *Flow) takeN(records, size int64, abort <-chan struct{}) bool {
+	if f.waiting.Load() == 0 && f.tryTakeN(records, size) {
 		return true
 	}
 	f.grantWaiters() // a failed try backed off: a waiter may fit now
-	w := &flowWaiter{size: size, granted: make(chan struct{})}
+	w := &flowWaiter{records: records, size: size, granted: make(chan struct{})}
 	f.mu.Lock()
 	f.waiters = append(f.waiters, w)
 	f.waiting.Add(1)
@@ -108,7 +132,7 @@ func (f *Flow) take(size int64, abort <-chan struct{}) bool {
 	defer f.mu.Unlock()
 	select {
 	case <-w.granted: // granted meanwhile: give it back
-		f.room.give(size)
+		f.room.giveN(records, size)
 		f.grantLocked()
 	default:
 		f.removeLocked(w)
@@ -128,6 +152,7 @@ func (f *Flow) grantWaiters() {
 
 // flowWaiter is a stream waiting for room in the process's bounds.
 type flowWaiter struct {
+	records int64
 	size    int64
 	granted chan struct{}
 }
@@ -135,7 +160,7 @@ type flowWaiter struct {
 // grantLocked hands room to the waiters in the order they came, while the
 // first of them fits: one record given back wakes one stream, not all.
 func (f *Flow) grantLocked() {
-	for len(f.waiters) > 0 && f.tryTake(f.waiters[0].size) {
+	for len(f.waiters) > 0 && f.tryTakeN(f.waiters[0].records, f.waiters[0].size) {
 		close(f.waiters[0].granted)
 		f.waiters[0] = nil
 		f.waiters = f.waiters[1:]

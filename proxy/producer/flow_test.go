@@ -74,3 +74,41 @@ func waitUntil(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// A batch takes the room of all its records at once in the process's
+// bounds: it waits while they are full, behind the streams that waited
+// first; a batch larger than the bounds gets in alone; an aborted wait
+// holds nothing.
+func TestFlow_Batch(t *testing.T) {
+	f := NewFlow(10, 1<<20, 5, 1<<20)
+	s := f.Stream()
+	if !s.TryAcquire(10) || !s.TryAcquire(10) {
+		t.Fatal("a stream's records did not fit")
+	}
+	got := make(chan bool, 1)
+	go func() { got <- f.TakeBatch(4, 40, nil) }() // 2 + 4 > 5: waits
+	waitUntil(t, func() bool { return f.waiting.Load() == 1 })
+	s.Release(1, 10)
+	if !<-got {
+		t.Fatal("the batch did not get its room once the stream gave one back")
+	}
+	if r, b := f.Held(); r != 5 || b != 50 {
+		t.Fatalf("held %d records, %d bytes; want 5, 50", r, b)
+	}
+	f.GiveBatch(4, 40)
+	s.Release(1, 10)
+	if !f.TakeBatch(1000, 1<<30, nil) {
+		t.Fatal("a batch above the bounds did not get in alone")
+	}
+	abort := make(chan struct{})
+	go func() { got <- f.TakeBatch(1, 1, abort) }()
+	waitUntil(t, func() bool { return f.waiting.Load() == 1 })
+	close(abort)
+	if <-got {
+		t.Fatal("an aborted TakeBatch reported room")
+	}
+	f.GiveBatch(1000, 1<<30)
+	if r, b := f.Held(); r != 0 || b != 0 {
+		t.Fatalf("held %d records, %d bytes; want 0", r, b)
+	}
+}

@@ -25,7 +25,19 @@ func Parse(raw []byte) (Record, *apierror.Error) { return ParseIn(raw, nil) }
 // with the records parsed before it; a nil a allocates them for this record
 // alone.
 func ParseIn(raw []byte, a *Arena) (Record, *apierror.Error) {
-	p := parser{lexer: lexer{b: trimSpace(raw)}, shared: a}
+	return parseIn(raw, a, false)
+}
+
+// ParseEntryIn is ParseIn for one entry of a records:batch request: a
+// record object that may also have an "id" member, which BatchDecoder has
+// checked already and which is skipped here (a second "id" is a duplicate
+// field, as for any other member).
+func ParseEntryIn(raw []byte, a *Arena) (Record, *apierror.Error) {
+	return parseIn(raw, a, true)
+}
+
+func parseIn(raw []byte, a *Arena, entry bool) (Record, *apierror.Error) {
+	p := parser{lexer: lexer{b: trimSpace(raw)}, shared: a, entry: entry}
 	defer p.release()
 	rec := Record{Partition: AnyPartition, Size: len(p.b)}
 	if err := p.record(&rec); err != nil {
@@ -42,6 +54,8 @@ type parser struct {
 	// is enough. It comes from shared when there is one.
 	arena  []byte
 	shared *Arena
+	// entry allows the "id" member of a batch entry.
+	entry bool
 }
 
 func trimSpace(b []byte) []byte {
@@ -61,9 +75,13 @@ const (
 	fieldKey
 	fieldValue
 	fieldTimestamp
+	fieldID
 )
 
-const recordFields = `"partition_id", "headers", "key", "value", "timestamp"`
+const (
+	recordFields = `"partition_id", "headers", "key", "value", "timestamp"`
+	entryFields  = `"id", ` + recordFields
+)
 
 func (p *parser) record(rec *Record) *apierror.Error {
 	switch c := p.peek(); c {
@@ -96,7 +114,16 @@ func (p *parser) record(rec *Record) *apierror.Error {
 		case "timestamp":
 			bit = fieldTimestamp
 			rec.Timestamp, err = p.timestamp()
+		case "id":
+			if !p.entry {
+				return unrecognized(key, "the record", recordFields)
+			}
+			bit = fieldID
+			_, err = p.value(1)
 		default:
+			if p.entry {
+				return unrecognized(key, "the entry", entryFields)
+			}
 			return unrecognized(key, "the record", recordFields)
 		}
 		if seen&bit != 0 {

@@ -46,6 +46,38 @@ const reportEnd = "\r\n"
 // key, value. It does not allocate when dst has room.
 func AppendSuccess(dst []byte, s *Success) []byte {
 	dst = append(dst, `{"error_code":200,"cluster_id":`...)
+	dst = appendSuccessFields(dst, s)
+	return append(dst, reportEnd...)
+}
+
+// AppendSuccessEntry appends the success entry of a records:batch answer:
+// the fields of a success report with the entry's id first and no
+// error_code, and no line end.
+func AppendSuccessEntry(dst []byte, id string, s *Success) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, id)
+	dst = append(dst, `,"cluster_id":`...)
+	return appendSuccessFields(dst, s)
+}
+
+// AppendFailureEntry appends the failure entry of a records:batch answer:
+// exactly {"id":...,"error_code":N,"message":"..."}, no line end.
+func AppendFailureEntry(dst []byte, id string, e *apierror.Error) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, id)
+	dst = append(dst, `,"error_code":`...)
+	dst = strconv.AppendInt(dst, int64(e.Code()), 10)
+	dst = append(dst, `,"message":`...)
+	dst = appendJSONString(dst, firstLine(e.Message))
+	return append(dst, '}')
+}
+
+// AppendJSONString appends s as a JSON string, as the reports write theirs.
+func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
+
+// appendSuccessFields appends a success report from its cluster_id's value
+// to its closing brace.
+func appendSuccessFields(dst []byte, s *Success) []byte {
 	dst = appendJSONString(dst, s.ClusterID)
 	dst = append(dst, `,"topic_name":`...)
 	dst = appendJSONString(dst, s.Topic)
@@ -58,8 +90,7 @@ func AppendSuccess(dst []byte, s *Success) []byte {
 	dst = append(dst, '"')
 	dst = appendDataReport(dst, `,"key":`, &s.Key)
 	dst = appendDataReport(dst, `,"value":`, &s.Value)
-	dst = append(dst, '}')
-	return append(dst, reportEnd...)
+	return append(dst, '}')
 }
 
 func appendDataReport(dst []byte, field string, d *Summary) []byte {
