@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,12 +26,7 @@ func (s *suite) drainWithBudget(ctx context.Context) error {
 	}
 	d := deliverAll(ctx, url, "drain", 4, 10000, 1000, 2*time.Millisecond)
 	defer d.halt()
-	if err := poll(ctx, 60*time.Second, func() error {
-		if n := d.ackedCount(); n < 2000 {
-			return fmt.Errorf("%d records acknowledged before the drain", n)
-		}
-		return nil
-	}); err != nil {
+	if err := d.waitReports(ctx, 2000); err != nil {
 		return err
 	}
 	_, drain := s.c.kubectl(ctx, "drain", nodeName, "--pod-selector=app.kubernetes.io/instance="+minimalName,
@@ -225,6 +221,7 @@ func median(d []time.Duration) time.Duration {
 // slowConsumers are streams that upload records as fast as the proxy takes
 // them and read their reports at one a second.
 type slowConsumers struct {
+	sent atomic.Int64 // records written, all streams
 	mu   sync.Mutex
 	read []int // reports read, per stream
 }
@@ -246,6 +243,7 @@ func (s *slowConsumers) stream(ctx context.Context, url string, i int) {
 			if _, err := pw.Write(record(fmt.Sprintf("slow-%d-%07d", i, j))); err != nil {
 				return
 			}
+			s.sent.Add(1)
 		}
 		pw.Close()
 	}()
@@ -278,14 +276,22 @@ func (s *slowConsumers) stream(ctx context.Context, url string, i int) {
 	}
 }
 
-// waitReading waits until every slow stream has read a report: all are
-// open and being served.
+// waitReading waits until every slow stream has read a report and the
+// proxy has stopped taking their records (its in-flight bounds are full
+// of records whose reports are not read): the state of a slow consumer,
+// rather than of a fast producer.
 func (s *slowConsumers) waitReading(ctx context.Context) error {
-	return poll(ctx, 30*time.Second, func() error {
+	last := int64(-1)
+	return poll(ctx, 60*time.Second, func() error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if slices.Contains(s.read, 0) {
 			return fmt.Errorf("slow streams have read %v reports, want one each", s.read)
+		}
+		sent := s.sent.Load()
+		if sent != last {
+			last = sent
+			return fmt.Errorf("the proxy still takes the slow streams' records (%d so far)", sent)
 		}
 		return nil
 	})

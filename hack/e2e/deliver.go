@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,6 +19,9 @@ type deliverers struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	started time.Time
+	// reports counts the reports read so far, as they arrive: progress
+	// while streams are still open.
+	reports atomic.Int64
 
 	mu      sync.Mutex
 	values  [][]string // per client
@@ -55,7 +59,7 @@ func (d *deliverers) client(ctx context.Context, pending []string, perStream int
 		default:
 		}
 		batch := pending[:min(perStream, len(pending))]
-		res := produceStreamPaced(ctx, d.url, nil, batch, gap)
+		res := produceStreamPaced(ctx, d.url, nil, batch, gap, &d.reports)
 		retry := d.file(batch, res)
 		pending = append(retry, pending[len(batch):]...)
 		if len(retry) == len(batch) {
@@ -108,11 +112,15 @@ func (d *deliverers) file(batch []string, res streamResult) []string {
 	return retry
 }
 
-// ackedCount is how many values were reported 200 so far.
-func (d *deliverers) ackedCount() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.acked)
+// waitReports waits until n reports have arrived, in open streams or
+// finished ones.
+func (d *deliverers) waitReports(ctx context.Context, n int64) error {
+	return poll(ctx, 60*time.Second, func() error {
+		if got := d.reports.Load(); got < n {
+			return fmt.Errorf("%d reports read, want %d before the fault", got, n)
+		}
+		return nil
+	})
 }
 
 // wait waits until every value was reported 200, then stops the clients.

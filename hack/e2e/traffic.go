@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -42,12 +43,13 @@ var client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 // produceStream sends values as one streamed request and returns its
 // reports. The body is written while the reports are read (full duplex).
 func produceStream(ctx context.Context, url string, header http.Header, values []string) streamResult {
-	return produceStreamPaced(ctx, url, header, values, 0)
+	return produceStreamPaced(ctx, url, header, values, 0, nil)
 }
 
 // produceStreamPaced is produceStream writing one record every gap, as a
-// long-lived stream of a steady producer does.
-func produceStreamPaced(ctx context.Context, url string, header http.Header, values []string, gap time.Duration) streamResult {
+// long-lived stream of a steady producer does, and adding one to read (if
+// not nil) for each report as it arrives.
+func produceStreamPaced(ctx context.Context, url string, header http.Header, values []string, gap time.Duration, read *atomic.Int64) streamResult {
 	pr, pw := io.Pipe()
 	go func() {
 		var tick <-chan time.Time
@@ -93,6 +95,9 @@ func produceStreamPaced(ctx context.Context, url string, header http.Header, val
 			break
 		}
 		res.reports = append(res.reports, r)
+		if read != nil {
+			read.Add(1)
+		}
 	}
 	pr.CloseWithError(errors.New("response ended"))
 	return res
