@@ -223,6 +223,11 @@ func TestNotes(t *testing.T) {
 			"kubectl -n NAMESPACE wait --for=condition=Ready rp/orders",
 			"ClusterRole\nrp-restproxy-operator-metrics-reader",
 		}},
+		{servicemonitorVariant(), []string{
+			"Secret rp-restproxy-operator-metrics-scraper",
+			"PrometheusRule rp-restproxy-operator",
+			"ConfigMap rp-restproxy-operator-dashboards",
+		}},
 		{variant{name: "namespaced", valuesFile: filepath.Join(chartDir, "ci", "namespaced-values.yaml")}, []string{
 			"reconciles RestProxies in: tenant-a, tenant-b",
 			"kubectl -n tenant-a wait --for=condition=Ready rp/orders",
