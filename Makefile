@@ -3,7 +3,8 @@
 # Everything a target needs is built from Go sources or installed into bin/
 # (gitignored) on first use and reused after: controller-gen and kustomize from
 # hack/tools, kube-apiserver, kubectl and the node components from hack/k8s,
-# etcd from hack/etcd, helm from hack/helm, mkimg from hack/mkimg.
+# etcd from hack/etcd, helm from hack/helm, promtool from hack/promtool, mkimg
+# from hack/mkimg.
 # Each of those is its own Go module, so the project's go.mod never carries
 # their dependencies. hack/build-tool.sh rebuilds a tool only when its module's
 # go.mod/go.sum (the pinned versions) or its build flags change.
@@ -102,8 +103,8 @@ verify: manifests generate helm-crds kustomize ## Fail if generated files drift 
 	else echo "verify: no CRD in config/crd/bases yet, skipping kustomize build"; fi
 
 .PHONY: test
-test: envtest helm build build-installer verify vet fmt-check ## Run the whole test suite (envtest against a real kube-apiserver and etcd).
-	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) HELM=$(HELM) RESTPROXY=$(BIN)/restproxy INSTALL_YAML=$(CURDIR)/dist/install.yaml $(GO) test -count=1 ./...
+test: envtest helm promtool build build-installer verify vet fmt-check ## Run the whole test suite (envtest against a real kube-apiserver and etcd).
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) HELM=$(HELM) PROMTOOL=$(PROMTOOL) RESTPROXY=$(BIN)/restproxy INSTALL_YAML=$(CURDIR)/dist/install.yaml $(GO) test -count=1 ./...
 
 ##@ Build
 
@@ -168,7 +169,7 @@ render-default: kustomize ## Print config/default with the manager image set to 
 ##@ Dependencies
 
 .PHONY: tools
-tools: controller-gen kustomize envtest helm ## Build every tool into bin/.
+tools: controller-gen kustomize envtest helm promtool ## Build every tool into bin/.
 
 .PHONY: controller-gen
 controller-gen: ## Build bin/controller-gen (sigs.k8s.io/controller-tools, pinned in hack/tools).
@@ -243,6 +244,16 @@ CONTAINER_TOOL ?= docker
 .PHONY: helm
 helm: ## Build bin/helm (helm.sh/helm/v4, pinned in hack/helm).
 	@$(BUILD_TOOL) hack/helm $(HELM) helm.sh/helm/v4/cmd/helm "$(HELM_LDFLAGS)"
+
+## promtool checks the chart's alerting rules and runs their unit tests
+## (charts/rules_test.go). Its build tags are read from hack/promtool/go.mod,
+## which the stamp of build-tool.sh covers.
+PROMTOOL ?= $(BIN)/promtool
+PROMTOOL_TAGS := $(shell sed -nE 's,^// build tags: (.*),\1,p' hack/promtool/go.mod)
+
+.PHONY: promtool
+promtool: ## Build bin/promtool (github.com/prometheus/prometheus, pinned in hack/promtool).
+	@GOFLAGS="$$($(GO) env GOFLAGS) -tags=$(PROMTOOL_TAGS)" $(BUILD_TOOL) hack/promtool $(PROMTOOL) github.com/prometheus/prometheus/cmd/promtool "$(TOOL_LDFLAGS)"
 
 .PHONY: helm-crds
 helm-crds: manifests ## Copy the CRD and the manager's RBAC rules from controller-gen's output into the chart.

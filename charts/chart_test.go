@@ -32,10 +32,12 @@ func TestTemplateDryRun(t *testing.T) {
 	// working would not pass by rendering the defaults.
 	wantKinds := map[string]map[string]int{
 		// One Role everywhere: the leader election's Lease (on by default).
-		"default":        {"CustomResourceDefinition": 1, "ClusterRole": 5, "Role": 1, "ServiceMonitor": 0, "NetworkPolicy": 0, "Service": 1},
-		"namespaced":     {"CustomResourceDefinition": 1, "ClusterRole": 0, "Role": 3, "ServiceMonitor": 0, "NetworkPolicy": 1, "Service": 1},
-		"crds-off":       {"CustomResourceDefinition": 0, "ClusterRole": 3, "Role": 1, "ServiceMonitor": 0, "NetworkPolicy": 0, "Service": 0},
-		"servicemonitor": {"CustomResourceDefinition": 1, "ClusterRole": 5, "Role": 1, "ServiceMonitor": 1, "NetworkPolicy": 0, "Service": 1},
+		// The monitoring objects (ServiceMonitor, its scraper's token Secret,
+		// PrometheusRule, the dashboard's ConfigMap) are opt-in.
+		"default":        {"CustomResourceDefinition": 1, "ClusterRole": 5, "Role": 1, "ServiceMonitor": 0, "NetworkPolicy": 0, "Service": 1, "Secret": 0, "PrometheusRule": 0, "ConfigMap": 0},
+		"namespaced":     {"CustomResourceDefinition": 1, "ClusterRole": 0, "Role": 3, "ServiceMonitor": 0, "NetworkPolicy": 1, "Service": 1, "Secret": 0, "PrometheusRule": 0, "ConfigMap": 0},
+		"crds-off":       {"CustomResourceDefinition": 0, "ClusterRole": 3, "Role": 1, "ServiceMonitor": 0, "NetworkPolicy": 0, "Service": 0, "Secret": 0, "PrometheusRule": 0, "ConfigMap": 0},
+		"servicemonitor": {"CustomResourceDefinition": 1, "ClusterRole": 5, "Role": 1, "ServiceMonitor": 1, "NetworkPolicy": 0, "Service": 1, "Secret": 1, "PrometheusRule": 1, "ConfigMap": 1},
 	}
 	for _, v := range variants(t) {
 		t.Run(v.name, func(t *testing.T) {
@@ -220,6 +222,11 @@ func TestNotes(t *testing.T) {
 			"rollout status deployment/rp-restproxy-operator",
 			"kubectl -n NAMESPACE wait --for=condition=Ready rp/orders",
 			"ClusterRole\nrp-restproxy-operator-metrics-reader",
+		}},
+		{servicemonitorVariant(), []string{
+			"Secret rp-restproxy-operator-metrics-scraper",
+			"PrometheusRule rp-restproxy-operator",
+			"ConfigMap rp-restproxy-operator-dashboards",
 		}},
 		{variant{name: "namespaced", valuesFile: filepath.Join(chartDir, "ci", "namespaced-values.yaml")}, []string{
 			"reconciles RestProxies in: tenant-a, tenant-b",

@@ -44,12 +44,14 @@ func runSuite(m *testing.M) int {
 	}
 	env := &envtest.Environment{
 		// As in a cluster running the Prometheus operator, so the
-		// ServiceMonitor the chart can render is validated too, and the
-		// operator it runs finds both monitor kinds served. The
-		// controllers suite serves the same stand-ins.
+		// ServiceMonitor and PrometheusRule the chart can render are
+		// validated too, and the operator it runs finds both monitor
+		// kinds served. The controllers suite serves the same monitor
+		// stand-ins.
 		CRDDirectoryPaths: []string{
 			filepath.Join("..", "hack", "testdata", "servicemonitor-crd.yaml"),
 			filepath.Join("..", "hack", "testdata", "podmonitor-crd.yaml"),
+			filepath.Join("..", "hack", "testdata", "prometheusrule-crd.yaml"),
 		},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: tools.assets,
@@ -102,6 +104,7 @@ func connect(env *envtest.Environment) error {
 // toolPaths are the binaries the tests run, built by `make test`.
 type toolPaths struct {
 	helm        string // HELM
+	promtool    string // PROMTOOL
 	restproxy   string // RESTPROXY: the binary of the image (make build)
 	assets      string // KUBEBUILDER_ASSETS: kube-apiserver, etcd, kubectl
 	kubectl     string
@@ -114,13 +117,14 @@ type toolPaths struct {
 func findTools() (toolPaths, error) {
 	t := toolPaths{
 		helm:        os.Getenv("HELM"),
+		promtool:    os.Getenv("PROMTOOL"),
 		restproxy:   os.Getenv("RESTPROXY"),
 		assets:      os.Getenv("KUBEBUILDER_ASSETS"),
 		installYAML: os.Getenv("INSTALL_YAML"),
 	}
 	var missing []error
 	for _, v := range []struct{ name, path string }{
-		{"HELM", t.helm}, {"RESTPROXY", t.restproxy}, {"KUBEBUILDER_ASSETS", t.assets}, {"INSTALL_YAML", t.installYAML},
+		{"HELM", t.helm}, {"PROMTOOL", t.promtool}, {"RESTPROXY", t.restproxy}, {"KUBEBUILDER_ASSETS", t.assets}, {"INSTALL_YAML", t.installYAML},
 	} {
 		if v.path == "" {
 			missing = append(missing, fmt.Errorf("%s is not set", v.name))
@@ -129,7 +133,7 @@ func findTools() (toolPaths, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return t, fmt.Errorf("%w\nrun these tests with `make test`, which builds helm, bin/restproxy, the envtest binaries and dist/install.yaml and sets HELM, RESTPROXY, KUBEBUILDER_ASSETS and INSTALL_YAML", errors.Join(missing...))
+		return t, fmt.Errorf("%w\nrun these tests with `make test`, which builds helm, promtool, bin/restproxy, the envtest binaries and dist/install.yaml and sets HELM, PROMTOOL, RESTPROXY, KUBEBUILDER_ASSETS and INSTALL_YAML", errors.Join(missing...))
 	}
 	t.kubectl = filepath.Join(t.assets, "kubectl")
 	return t, nil

@@ -126,12 +126,16 @@ type Pace struct {
 func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	rp := &v1alpha1.RestProxy{}
 	if err := r.Client.Get(ctx, req.NamespacedName, rp); err != nil {
-		if apierrors.IsNotFound(err) && r.pace != nil {
-			r.pace.forget(req.NamespacedName)
+		if apierrors.IsNotFound(err) {
+			restProxyConditions.forget(req.NamespacedName)
+			if r.pace != nil {
+				r.pace.forget(req.NamespacedName)
+			}
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !rp.DeletionTimestamp.IsZero() {
+		restProxyConditions.forget(req.NamespacedName)
 		return ctrl.Result{}, nil // garbage collection removes the children
 	}
 
@@ -154,6 +158,8 @@ func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		// Deleted meanwhile: nothing left to report on.
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	// What is stored now, for the alerts and the dashboard.
+	restProxyConditions.set(req.NamespacedName, status.Conditions)
 	if out.err != nil && retryable(out.err) {
 		return ctrl.Result{}, out.err
 	}

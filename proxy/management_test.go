@@ -74,6 +74,25 @@ func TestManagement_Metrics(t *testing.T) {
 	}
 }
 
+// The in-flight bounds are exposed next to the gauges they bound, so the
+// chart's saturation alert can divide one by the other.
+func TestManagement_InFlightLimits(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *config.Config) {
+		c.HTTP.MaxInFlightTotal = 1234
+		c.HTTP.MaxInFlightBytesTotal = 5 << 20
+	})
+	got := scrape(t, ts.mgmt)
+	for name, want := range map[string]float64{
+		"restproxy_in_flight_records_limit": 1234,
+		"restproxy_in_flight_bytes_limit":   5 << 20,
+	} {
+		if got[name] != want {
+			t.Errorf("%s = %v, want %v (the config's bound)", name, got[name], want)
+		}
+	}
+}
+
 // One log line per finished stream, with its duration, records, bytes and
 // counts per error_code.
 func TestStreamLogLine(t *testing.T) {

@@ -69,6 +69,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	var prod *producer.Producer
 	m := management.NewMetrics(func() kafka.WriterStats { return prod.Stats() },
 		func() (records, bytes int64) { return prod.Flow().Held() })
+	m.ExposeInFlightLimits(int64(cfg.HTTP.MaxInFlightTotal), cfg.HTTP.MaxInFlightBytesTotal)
 	access, err := admission.NewAccess(cfg.Authentication, cfg.Authorization, log, m)
 	if err != nil {
 		return nil, err

@@ -56,3 +56,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "restproxy-operator.leaderElect" -}}
 {{- if or .Values.leaderElection.enabled (gt (int .Values.replicaCount) 1) }}true{{- end }}
 {{- end }}
+
+{{/* The Secret whose token the ServiceMonitor scrapes secure metrics with. */}}
+{{- define "restproxy-operator.metricsTokenSecret" -}}
+{{- default (printf "%s-metrics-scraper" (include "restproxy-operator.fullname" .)) .Values.metrics.serviceMonitor.tokenSecret.name }}
+{{- end }}
