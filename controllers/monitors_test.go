@@ -33,7 +33,9 @@ func TestPodMonitorFollowsItsSwitch(t *testing.T) {
 	}
 	// Stored as written: a field the CRD does not know would be pruned.
 	eps, _, _ := unstructured.NestedSlice(pm.Object, "spec", "podMetricsEndpoints")
-	want := []any{map[string]any{"port": "management", "path": "/metrics", "scheme": "http", "interval": "15s"}}
+	want := []any{map[string]any{"port": "management", "path": "/metrics", "scheme": "http", "interval": "15s",
+		"relabelings": []any{map[string]any{"action": "replace",
+			"sourceLabels": []any{"__meta_kubernetes_pod_label_app_kubernetes_io_instance"}, "targetLabel": "service"}}}}
 	if !reflect.DeepEqual(eps, want) {
 		t.Errorf("stored podMetricsEndpoints %v, want %v", eps, want)
 	}

@@ -63,7 +63,12 @@ func TestPodMonitor(t *testing.T) {
 				t.Errorf("selector = %v; want the pods' %v", sel, SelectorLabels(rp))
 			}
 			eps, _, _ := unstructured.NestedSlice(pm.Object, "spec", "podMetricsEndpoints")
-			want := []any{map[string]any{"port": "management", "path": "/metrics", "scheme": "http", "interval": "15s"}}
+			// The service label the dashboard and alerts group tenants by,
+			// which a ServiceMonitor's series get from the Service.
+			serviceLabel := []any{map[string]any{"action": "replace",
+				"sourceLabels": []any{"__meta_kubernetes_pod_label_app_kubernetes_io_instance"}, "targetLabel": "service"}}
+			want := []any{map[string]any{"port": "management", "path": "/metrics", "scheme": "http", "interval": "15s",
+				"relabelings": serviceLabel}}
 			if !reflect.DeepEqual(eps, want) {
 				t.Errorf("podMetricsEndpoints = %v; want %v", eps, want)
 			}
