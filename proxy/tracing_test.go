@@ -3,7 +3,9 @@ package proxy
 import (
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -153,4 +155,45 @@ func wantExemplar(t *testing.T, ts *testServer, traceID string) {
 		}
 	}
 	t.Errorf("no restproxy_report_latency_seconds bucket has the exemplar of trace %s:\n%s", traceID, body)
+}
+
+// tracing.injectRecordHeaders, without a trace backend: with tracing off a
+// record gets no traceparent; with tracing on, the request's trace, with
+// its sampled flag, here unsampled (-00), and the client's trace id kept;
+// with injectRecordHeaders false, none.
+func TestTracing_RecordHeaderInjection(t *testing.T) {
+	t.Parallel()
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer sink.Close()
+	const traceID = "5bf92f3577b34da6a3ce929d0e0e4736"
+	for _, tc := range []struct {
+		name        string
+		on, inject  bool
+		wantTraceOf bool
+	}{
+		{"tracing off", false, true, false},
+		{"tracing on", true, true, true},
+		{"tracing on, injection off", true, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(testBroker.Addr())
+			cfg.Tracing.Enabled, cfg.Tracing.Endpoint, cfg.Tracing.InjectRecordHeaders = tc.on, sink.URL, tc.inject
+			ts := startServerConfig(t, cfg, io.Discard)
+			req, _ := http.NewRequest(http.MethodPost, ts.url("c1", "traced"), strings.NewReader(`{"partition_id":0,"value":{"type":"STRING","data":"h"}}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-00")
+			resp, raw := do(t, req)
+			reports := parseReports(t, raw)
+			if resp.StatusCode != http.StatusOK || len(reports) != 1 || reports[0].ErrorCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, raw)
+			}
+			got := header(readBack(t, "traced", 0, reports[0].Offset).Headers, producer.TraceparentHeader)
+			switch {
+			case !tc.wantTraceOf && got != "":
+				t.Errorf("traceparent %q, want none", got)
+			case tc.wantTraceOf && (!strings.HasPrefix(got, "00-"+traceID+"-") || !strings.HasSuffix(got, "-00") || strings.Contains(got, "00f067aa0ba902b7")):
+				t.Errorf("traceparent %q, want trace %s, a span of the proxy's, unsampled", got, traceID)
+			}
+		})
+	}
 }
