@@ -98,7 +98,7 @@ func (s *Server) checkRequest(c echo.Context) (produce.Target, produce.BodyForma
 // limits.
 func (s *Server) admitted(c echo.Context, t *produce.Target) {
 	t.Principal = s.principal(c)
-	t.Origin = s.origin(c.Request().Context())
+	t.Origin = s.origin(c.Request())
 	if client := s.admit.access.Credentials(c); client != nil {
 		t.Client = client
 	}

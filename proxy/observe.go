@@ -1,8 +1,8 @@
 package proxy
 
 import (
-	"context"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -64,20 +64,23 @@ func echoRoute(path string) string {
 }
 
 // origin is the trace context a request gives its records, nil when
-// tracing is off.
-func (s *Server) origin(ctx context.Context) *producer.Origin {
+// tracing is off. The records get a traceparent header when the request
+// is part of a trace: the client sent one, or the proxy sampled it. The
+// others, most requests at a low sampling ratio, have no trace for a
+// consumer to continue, and their records are not made larger.
+func (s *Server) origin(req *http.Request) *producer.Origin {
 	if s.tracing == nil {
 		return nil
 	}
-	sc := trace.SpanContextFromContext(ctx)
+	sc := trace.SpanContextFromContext(req.Context())
 	if !sc.IsValid() {
 		return nil
 	}
-	o := &producer.Origin{Span: sc}
-	if s.tracing.InjectRecordHeaders {
-		o.Traceparent = tracing.Traceparent(sc)
+	var traceparent []byte
+	if s.tracing.InjectRecordHeaders && (sc.IsSampled() || req.Header.Get("traceparent") != "") {
+		traceparent = tracing.Traceparent(sc)
 	}
-	return o
+	return producer.NewOrigin(sc, traceparent)
 }
 
 // principal names the client of an admitted request in the access log,

@@ -32,7 +32,10 @@ func TestTracing_StreamTraceReachesJaegerAndRecordHeaders(t *testing.T) {
 	var logs syncBuffer
 	ts := startServerConfig(t, cfg, &logs)
 
-	traceID := fmt.Sprintf("%032x", time.Now().UnixNano())
+	// Jaeger's API writes trace ids without leading zeros: this one has
+	// none.
+	now := time.Now().UnixNano()
+	traceID := fmt.Sprintf("%016x%016x", now, now^0x5a5a5a5a)
 	const parentID = "00f067aa0ba902b7"
 	const clientHeader = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 	body := `{"partition_id":0,"value":{"type":"STRING","data":"a"}}
@@ -158,41 +161,56 @@ func wantExemplar(t *testing.T, ts *testServer, traceID string) {
 }
 
 // tracing.injectRecordHeaders, without a trace backend: with tracing off a
-// record gets no traceparent; with tracing on, the request's trace, with
-// its sampled flag, here unsampled (-00), and the client's trace id kept;
-// with injectRecordHeaders false, none.
+// record gets no traceparent. With tracing on, a record of a request that
+// is part of a trace gets one: the client's trace, with its sampled flag
+// (here unsampled, -00) and a span id of the proxy's, or a trace the proxy
+// sampled itself (ratio 1, -01); a request in no trace (no traceparent,
+// not sampled) gets none, nor does any with injectRecordHeaders false.
 func TestTracing_RecordHeaderInjection(t *testing.T) {
 	t.Parallel()
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 	defer sink.Close()
 	const traceID = "5bf92f3577b34da6a3ce929d0e0e4736"
 	for _, tc := range []struct {
-		name        string
-		on, inject  bool
-		wantTraceOf bool
+		name       string
+		on, inject bool
+		ratio      float64
+		client     bool   // the request carries the client's unsampled traceparent
+		want       string // "": no header; "client": of traceID, -00; "own": a trace of the proxy's, -01
 	}{
-		{"tracing off", false, true, false},
-		{"tracing on", true, true, true},
-		{"tracing on, injection off", true, false, false},
+		{"tracing off", false, true, 1, true, ""},
+		{"client's trace", true, true, 0, true, "client"},
+		{"sampled by the proxy", true, true, 1, false, "own"},
+		{"in no trace", true, true, 0, false, ""},
+		{"injection off", true, false, 1, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testConfig(testBroker.Addr())
 			cfg.Tracing.Enabled, cfg.Tracing.Endpoint, cfg.Tracing.InjectRecordHeaders = tc.on, sink.URL, tc.inject
+			cfg.Tracing.SamplingRatio = tc.ratio
 			ts := startServerConfig(t, cfg, io.Discard)
 			req, _ := http.NewRequest(http.MethodPost, ts.url("c1", "traced"), strings.NewReader(`{"partition_id":0,"value":{"type":"STRING","data":"h"}}`))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-00")
+			if tc.client {
+				req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-00")
+			}
 			resp, raw := do(t, req)
 			reports := parseReports(t, raw)
 			if resp.StatusCode != http.StatusOK || len(reports) != 1 || reports[0].ErrorCode != 200 {
 				t.Fatalf("status %d: %s", resp.StatusCode, raw)
 			}
 			got := header(readBack(t, "traced", 0, reports[0].Offset).Headers, producer.TraceparentHeader)
-			switch {
-			case !tc.wantTraceOf && got != "":
-				t.Errorf("traceparent %q, want none", got)
-			case tc.wantTraceOf && (!strings.HasPrefix(got, "00-"+traceID+"-") || !strings.HasSuffix(got, "-00") || strings.Contains(got, "00f067aa0ba902b7")):
-				t.Errorf("traceparent %q, want trace %s, a span of the proxy's, unsampled", got, traceID)
+			ok := false
+			switch tc.want {
+			case "":
+				ok = got == ""
+			case "client":
+				ok = strings.HasPrefix(got, "00-"+traceID+"-") && strings.HasSuffix(got, "-00") && !strings.Contains(got, "00f067aa0ba902b7")
+			case "own":
+				ok = len(got) == 55 && !strings.Contains(got, traceID) && strings.HasSuffix(got, "-01")
+			}
+			if !ok {
+				t.Errorf("traceparent %q, want %s", got, map[string]string{"": "none", "client": "of the client's trace, unsampled", "own": "a sampled trace of the proxy's"}[tc.want])
 			}
 		})
 	}

@@ -116,7 +116,7 @@ func (p *Producer) messages(topic string, pending []Pending, msgs []kafka.Messag
 			Topic:      topic,
 			Key:        rec.Key.Bytes,
 			Value:      rec.Value.Bytes,
-			Headers:    kafkaHeaders(rec.Headers, p.shape.ids, traceparent),
+			Headers:    p.headers(rec, pr.From, traceparent),
 			Time:       rec.Timestamp,
 			WriterData: d,
 		})
@@ -248,6 +248,15 @@ func recordBytes(rec *record.Record) int {
 		n += len(h.Name) + len(h.Value)
 	}
 	return n
+}
+
+// headers are the Kafka headers of rec: a record with no headers of its
+// own and no id header shares its origin's traceparent header.
+func (p *Producer) headers(rec *record.Record, from *Origin, traceparent []byte) []kafka.Header {
+	if traceparent != nil && len(rec.Headers) == 0 && p.shape.ids == nil {
+		return from.headers
+	}
+	return kafkaHeaders(rec.Headers, p.shape.ids, traceparent)
 }
 
 // kafkaHeaders are the record's headers, in order, then its id header

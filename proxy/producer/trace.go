@@ -22,9 +22,20 @@ const TraceparentHeader = "traceparent"
 type Origin struct {
 	// Span is the request's server span: a batch span links to it.
 	Span trace.SpanContext
-	// Traceparent is the header value given to the request's records that
-	// carry none; nil gives none (tracing.injectRecordHeaders off).
-	Traceparent []byte
+	// headers is the traceparent header given to the request's records
+	// that carry none, nil for none; one slice that records without
+	// headers of their own share, so injecting costs them no allocation.
+	headers []kafka.Header
+}
+
+// NewOrigin is the origin of a request whose server span is span; with
+// traceparent set, its records get that traceparent header value.
+func NewOrigin(span trace.SpanContext, traceparent []byte) *Origin {
+	o := &Origin{Span: span}
+	if traceparent != nil {
+		o.headers = []kafka.Header{{Key: TraceparentHeader, Value: traceparent}}
+	}
+	return o
 }
 
 // WithTracer makes the producer start a span for each batch kafka-go sent
@@ -36,7 +47,7 @@ func WithTracer(t trace.Tracer) Option {
 // traceparentOf is the traceparent header to add to rec, nil for none: the
 // origin asks for none, or the client sent its own, which is kept.
 func traceparentOf(o *Origin, rec *record.Record) []byte {
-	if o == nil || o.Traceparent == nil {
+	if o == nil || o.headers == nil {
 		return nil
 	}
 	for _, h := range rec.Headers {
@@ -44,7 +55,7 @@ func traceparentOf(o *Origin, rec *record.Record) []byte {
 			return nil
 		}
 	}
-	return o.Traceparent
+	return o.headers[0].Value
 }
 
 // traceparentSize is what the header adds to a record for the
