@@ -83,6 +83,7 @@ func TestTracing_StreamTraceReachesJaegerAndRecordHeaders(t *testing.T) {
 		return server != nil && len(sends) == 2
 	}, func() string { return fmt.Sprintf("spans: %+v", spans) })
 	server, sends := classify(spans)
+	t.Logf("the trace as Jaeger holds it:\n%s", render(spans))
 	if !hasRef(*server, "CHILD_OF", traceID, parentID) {
 		t.Errorf("server span's references %+v, want CHILD_OF the client's span %s", server.References, parentID)
 	}
@@ -214,4 +215,20 @@ func TestTracing_RecordHeaderInjection(t *testing.T) {
 			}
 		})
 	}
+}
+
+// render writes spans one a line, with their references and tags, for -v.
+func render(spans []jaegertest.Span) string {
+	var b strings.Builder
+	for _, s := range spans {
+		fmt.Fprintf(&b, "%s %q", s.SpanID, s.OperationName)
+		for _, r := range s.References {
+			fmt.Fprintf(&b, " %s:%s", r.RefType, r.SpanID)
+		}
+		for _, tag := range s.Tags {
+			fmt.Fprintf(&b, " %s=%v", tag.Key, tag.Value)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }

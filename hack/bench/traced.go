@@ -46,7 +46,7 @@ func (b *bench) runTraced() (Result, error) {
 		return res, err
 	}
 	// The proxy has stopped, exporting what it buffered.
-	res.Note = fmt.Sprintf("stream-%d with tracing on (samplingRatio %g, a traceparent header on every record), stream 1 of %d sampled; %d spans in %d OTLP/HTTP exports received",
+	res.Note = fmt.Sprintf("stream-%d with tracing on (samplingRatio %g), stream 1 of %d sampled, its records with a traceparent header; %d spans in %d OTLP/HTTP exports received",
 		tracedStreams, tracedSamplingRatio, tracedStreams, recv.spans.Load(), recv.exports.Load())
 	if base := b.result(fmt.Sprintf("stream-%d", tracedStreams)); base != nil && base.RecordsPerSec > 0 {
 		res.Note += fmt.Sprintf("; throughput %+.1f%%, CPU/record %+.1f%% vs stream-%d",
