@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/management"
 	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
 	"github.com/restproxy-dev/restproxy-operator/proxy/tracing"
 )
@@ -118,4 +121,23 @@ func (s *Server) logRefusal(c echo.Context, e *apierror.Error) {
 		attrs = append(attrs, "trace_id", sc.TraceID().String())
 	}
 	s.log.Info("request refused", attrs...)
+}
+
+// newTracedProducer builds the tracing cfg asks for, nil when off, and the
+// producer, which records its batch spans.
+func newTracedProducer(cfg config.Config, log *slog.Logger, m *management.Metrics) (*producer.Producer, *tracing.Tracing, error) {
+	traces, err := tracing.New(cfg.Tracing, "restproxy")
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := []producer.Option{producer.WithReloadMetrics(m)}
+	if traces != nil {
+		opts = append(opts, producer.WithTracer(traces.Tracer()))
+	}
+	prod, err := producer.New(cfg, log, opts...)
+	if err != nil {
+		_ = traces.Shutdown(context.Background())
+		return nil, nil, fmt.Errorf("create producer: %w", err)
+	}
+	return prod, traces, nil
 }

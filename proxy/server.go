@@ -79,17 +79,9 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	traces, err := tracing.New(cfg.Tracing, "restproxy")
+	prod, traces, err := newTracedProducer(cfg, log, m)
 	if err != nil {
 		return nil, err
-	}
-	opts := []producer.Option{producer.WithReloadMetrics(m)}
-	if traces != nil {
-		opts = append(opts, producer.WithTracer(traces.Tracer()))
-	}
-	prod, err = producer.New(cfg, log, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("create producer: %w", err)
 	}
 	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 	s := &Server{

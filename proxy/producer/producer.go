@@ -153,8 +153,7 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Producer, error)
 		noOffsets: acks == kafka.RequireNone,
 		flow: NewFlow(int64(cfg.HTTP.MaxInFlightPerStream), cfg.HTTP.MaxInFlightBytesPerStream,
 			int64(cfg.HTTP.MaxInFlightTotal), cfg.HTTP.MaxInFlightBytesTotal),
-		stopSweep: make(chan struct{}),
-		swept:     make(chan struct{}),
+		stopSweep: make(chan struct{}), swept: make(chan struct{}),
 	}
 	if sec.sasl != nil {
 		p.credentials.dialer = &kafka.Dialer{
