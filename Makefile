@@ -4,7 +4,7 @@
 # (gitignored) on first use and reused after: controller-gen and kustomize from
 # hack/tools, kube-apiserver, kubectl and the node components from hack/k8s,
 # etcd from hack/etcd, helm from hack/helm, promtool from hack/promtool, mkimg
-# from hack/mkimg.
+# from hack/mkimg, jaeger by hack/jaeger/build.sh.
 # Each of those is its own Go module, so the project's go.mod never carries
 # their dependencies. hack/build-tool.sh rebuilds a tool only when its module's
 # go.mod/go.sum (the pinned versions) or its build flags change.
@@ -103,8 +103,8 @@ verify: manifests generate helm-crds kustomize ## Fail if generated files drift 
 	else echo "verify: no CRD in config/crd/bases yet, skipping kustomize build"; fi
 
 .PHONY: test
-test: envtest helm promtool build build-installer verify vet fmt-check ## Run the whole test suite (envtest against a real kube-apiserver and etcd).
-	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) HELM=$(HELM) PROMTOOL=$(PROMTOOL) RESTPROXY=$(BIN)/restproxy INSTALL_YAML=$(CURDIR)/dist/install.yaml $(GO) test -count=1 ./...
+test: envtest helm promtool jaeger build build-installer verify vet fmt-check ## Run the whole test suite (envtest against a real kube-apiserver and etcd).
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) HELM=$(HELM) PROMTOOL=$(PROMTOOL) JAEGER=$(JAEGER) RESTPROXY=$(BIN)/restproxy INSTALL_YAML=$(CURDIR)/dist/install.yaml $(GO) test -count=1 ./...
 
 ##@ Build
 
@@ -169,7 +169,7 @@ render-default: kustomize ## Print config/default with the manager image set to 
 ##@ Dependencies
 
 .PHONY: tools
-tools: controller-gen kustomize envtest helm promtool ## Build every tool into bin/.
+tools: controller-gen kustomize envtest helm promtool jaeger ## Build every tool into bin/.
 
 .PHONY: controller-gen
 controller-gen: ## Build bin/controller-gen (sigs.k8s.io/controller-tools, pinned in hack/tools).
@@ -178,6 +178,14 @@ controller-gen: ## Build bin/controller-gen (sigs.k8s.io/controller-tools, pinne
 .PHONY: kustomize
 kustomize: ## Build bin/kustomize (pinned in hack/tools).
 	@$(BUILD_TOOL) hack/tools $(KUSTOMIZE) sigs.k8s.io/kustomize/kustomize/v5 "$(TOOL_LDFLAGS)"
+
+## Jaeger, the trace backend of the tracing tests: its module has replace
+## directives, so hack/jaeger/build.sh builds a copy of the pinned release.
+JAEGER ?= $(BIN)/jaeger
+
+.PHONY: jaeger
+jaeger: ## Build bin/jaeger (github.com/jaegertracing/jaeger, pinned in hack/jaeger/build.sh).
+	@hack/jaeger/build.sh $(JAEGER)
 
 .PHONY: kubectl
 kubectl: ## Build kubectl into bin/k8s/<version> (pinned in hack/k8s).

@@ -94,6 +94,17 @@ func runOperator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	logger.Info("Starting operator", "proxyImage", m.Proxies.Image, "watchNamespaces", m.WatchNamespaces, "leaderElect", m.LeaderElect)
+	return startManager(ctx, mgr)
+}
+
+// startManager runs mgr until ctx ends, exporting its reconcile spans when
+// the environment asks for it (startOperatorTracing).
+func startManager(ctx context.Context, mgr ctrl.Manager) error {
+	stopTracing, err := startOperatorTracing(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run manager: %w", err)
 	}

@@ -36,6 +36,9 @@ func TestDeploymentValues(t *testing.T) {
 			if got, want := r.env("RESTPROXY_PROXY_IMAGE"), r.manager.Image; got != want {
 				t.Errorf("RESTPROXY_PROXY_IMAGE %q, want the operator's image %q", got, want)
 			}
+			if got := r.env("OTEL_EXPORTER_OTLP_ENDPOINT"); got != "" {
+				t.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT %q by default, want none: no traces", got)
+			}
 			wantProbes(t, r.manager, 8081)
 			for name, rl := range map[string]corev1.ResourceList{"requests": r.manager.Resources.Requests, "limits": r.manager.Resources.Limits} {
 				if rl.Cpu().IsZero() || rl.Memory().IsZero() {
@@ -45,6 +48,22 @@ func TestDeploymentValues(t *testing.T) {
 			// The restricted standard does not ask for it; the operator needs no writable root.
 			if sc := r.manager.SecurityContext; sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
 				t.Errorf("container securityContext %+v: want readOnlyRootFilesystem", sc)
+			}
+		}},
+		{"operator tracing", "tracing:\n  endpoint: http://otel.monitoring:4318\n  samplingRatio: \"0.5\"\n  headersSecretRef: {name: otlp, key: headers}\n", func(t *testing.T, r rendered) {
+			for name, want := range map[string]string{
+				"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel.monitoring:4318",
+				"OTEL_TRACES_SAMPLER":         "parentbased_traceidratio",
+				"OTEL_TRACES_SAMPLER_ARG":     "0.5",
+				"OTEL_SERVICE_NAME":           "restproxy-operator",
+			} {
+				if got := r.env(name); got != want {
+					t.Errorf("%s %q, want %q", name, got, want)
+				}
+			}
+			i := slices.IndexFunc(r.manager.Env, func(e corev1.EnvVar) bool { return e.Name == "OTEL_EXPORTER_OTLP_HEADERS" })
+			if i < 0 || r.manager.Env[i].ValueFrom == nil || r.manager.Env[i].ValueFrom.SecretKeyRef.Name != "otlp" || r.manager.Env[i].ValueFrom.SecretKeyRef.Key != "headers" {
+				t.Errorf("OTEL_EXPORTER_OTLP_HEADERS not from Secret otlp/headers: env %+v", r.manager.Env)
 			}
 		}},
 		{"two replicas elect a leader", "replicaCount: 2\n", func(t *testing.T, r rendered) {

@@ -50,7 +50,7 @@ func NewScheme() (*runtime.Scheme, error) {
 
 // SetupWithManager registers the controller and its watches with mgr.
 func (r *RestProxyReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return r.setupWithManager(mgr, r)
+	return r.setupWithManager(mgr, traced(r))
 }
 
 // setupWithManager lets tests wrap the reconciler the controller runs.

@@ -240,7 +240,7 @@ func TestShutdown_UnusedConnectionDoesNotDelay(t *testing.T) {
 	}
 	defer conn.Close()
 	waitFor(t, "the connection to be tracked", func() bool {
-		return ts.unusedConns.Len() == 1
+		return ts.admit.unusedConns.Len() == 1
 	})
 	start := time.Now()
 	ts.stop()

@@ -97,6 +97,8 @@ func (s *Server) checkRequest(c echo.Context) (produce.Target, produce.BodyForma
 // its records as they are read: the client's credentials and the rate
 // limits.
 func (s *Server) admitted(c echo.Context, t *produce.Target) {
+	t.Principal = s.principal(c)
+	t.Origin = s.origin(c.Request())
 	if client := s.admit.access.Credentials(c); client != nil {
 		t.Client = client
 	}

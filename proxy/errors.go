@@ -34,6 +34,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		ae = apierror.New(apierror.Internal)
 	}
 	s.metrics.Refused(ae)
+	s.logRefusal(c, ae)
 	stopReadingBody(c)
 	writeRefusal(c.Response(), ae)
 }

@@ -34,6 +34,9 @@ func (s *Server) routes() http.Handler {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(closeChunked)
+	if s.tracing != nil {
+		e.Use(s.traceRequests)
+	}
 	e.Use(s.recoverPanic)
 	for _, p := range producePaths {
 		e.Any(p, s.handleProduce, s.authorize)

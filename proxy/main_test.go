@@ -31,6 +31,8 @@ var testBroker *devbroker.Broker
 // have a topic of their own.
 var testTopics = map[string]int32{
 	"orders":       3,
+	"traced":       2,
+	"accesslog":    1,
 	"single":       1,
 	"stream10k":    3,
 	"duplex":       1,

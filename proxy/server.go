@@ -26,6 +26,7 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/management"
 	"github.com/restproxy-dev/restproxy-operator/proxy/produce"
 	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
+	"github.com/restproxy-dev/restproxy-operator/proxy/tracing"
 )
 
 // Server serves the produce API and the management endpoints of one proxy.
@@ -42,7 +43,7 @@ type Server struct {
 
 	apiListener, mgmtListener net.Listener
 	api, mgmt                 *http.Server
-	unusedConns               admission.NewConns
+	tracing                   *tracing.Tracing // nil: tracing is off
 }
 
 // admitter is the admission stage: who may produce, how fast, and how
@@ -55,6 +56,7 @@ type admitter struct {
 	// kafkaTLSLog says why Kafka's TLS refuses the proxy, once a minute
 	// rather than once per refused request.
 	kafkaTLSLog logEvery
+	unusedConns admission.NewConns
 }
 
 // New builds a server from cfg: it creates the Kafka producer and binds the
@@ -67,8 +69,8 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	// count their reloads in; the producer they read the Writer's counters
 	// of is built next, and /metrics is not served before New returns.
 	var prod *producer.Producer
-	m := management.NewMetrics(func() kafka.WriterStats { return prod.Stats() },
-		func() (records, bytes int64) { return prod.Flow().Held() })
+	m := management.NewMetricsLimited(func() kafka.WriterStats { return prod.Stats() },
+		func() (records, bytes int64) { return prod.Flow().Held() }, cfg.Metrics.PrincipalLimit)
 	m.ExposeInFlightLimits(int64(cfg.HTTP.MaxInFlightTotal), cfg.HTTP.MaxInFlightBytesTotal)
 	access, err := admission.NewAccess(cfg.Authentication, cfg.Authorization, log, m)
 	if err != nil {
@@ -78,9 +80,9 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	prod, err = producer.New(cfg, log, producer.WithReloadMetrics(m))
+	prod, traces, err := newTracedProducer(cfg, log, m)
 	if err != nil {
-		return nil, fmt.Errorf("create producer: %w", err)
+		return nil, err
 	}
 	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 	s := &Server{
@@ -88,6 +90,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		log:      log,
 		producer: prod,
 		metrics:  m,
+		tracing:  traces,
 		pipeline: produce.NewPipeline(produce.Settings{
 			Idle:              ms(cfg.HTTP.IdleTimeoutMs),
 			Grace:             ms(cfg.HTTP.StreamGracePeriodMs),
@@ -98,6 +101,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			MaxBatchEntries:   cfg.HTTP.MaxBatchEntries,
 			DeliveryTimeout:   ms(int64(cfg.Producer.DeliveryTimeoutMs)),
 			CompressResponses: cfg.HTTP.CompressResponses,
+			AccessLog:         cfg.Logging.Access,
 		}, prod, m, log),
 		admit: admitter{
 			access:      access,
@@ -135,7 +139,7 @@ func (s *Server) listen() error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       ms(s.cfg.HTTP.IdleTimeoutMs),
 		MaxHeaderBytes:    64 << 10,
-		ConnState:         s.unusedConns.Track,
+		ConnState:         s.admit.unusedConns.Track,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.mgmt = &http.Server{
@@ -214,6 +218,11 @@ func (s *Server) shutdown() {
 	if err := s.mgmt.Shutdown(mctx); err != nil {
 		_ = s.mgmt.Close()
 	}
+	tctx, tcancel := context.WithTimeout(context.Background(), tracing.ShutdownTimeout)
+	defer tcancel()
+	if err := s.tracing.Shutdown(tctx); err != nil {
+		s.log.Warn("export the last spans", "error", err)
+	}
 	s.log.Info("shut down", "duration_ms", time.Since(start).Milliseconds())
 }
 
@@ -225,7 +234,7 @@ func (s *Server) shutdownAPI(ctx context.Context) error {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		s.unusedConns.CloseAll()
+		s.admit.unusedConns.CloseAll()
 		select {
 		case err := <-done:
 			return err

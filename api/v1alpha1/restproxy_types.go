@@ -103,6 +103,11 @@ type RestProxySpec struct {
 	// +optional
 	Metrics *MetricsSpec `json:"metrics,omitempty"`
 
+	// Observability configures the proxy's traces, access log and
+	// per-principal counters.
+	// +optional
+	Observability *ObservabilitySpec `json:"observability,omitempty"`
+
 	// Expose makes the produce API reachable from outside the cluster.
 	// +optional
 	Expose *ExposeSpec `json:"expose,omitempty"`

@@ -73,6 +73,7 @@ func configDocument(in Input) document {
 		d.setString("logging.level", l.Level)
 		d.setString("logging.format", l.Format)
 	}
+	mapObservability(rp.Spec.Observability, d)
 	return d
 }
 

@@ -186,7 +186,21 @@ func TestConfigMapping(t *testing.T) {
 		}, func(c *config.Config) {}},
 		{"logging", func(s *v1alpha1.RestProxySpec) {
 			s.Logging = &v1alpha1.LoggingSpec{Level: "warn", Format: "text"}
-		}, func(c *config.Config) { c.Logging = config.Logging{Level: "warn", Format: "text"} }},
+		}, func(c *config.Config) { c.Logging.Level, c.Logging.Format = "warn", "text" }},
+		{"observability: an endpoint turns tracing on, the ratios are decimals", func(s *v1alpha1.RestProxySpec) {
+			s.Observability = &v1alpha1.ObservabilitySpec{
+				Tracing:        &v1alpha1.TracingSpec{Endpoint: "http://c:4317", Protocol: "grpc", SamplingRatio: "0.25"},
+				AccessLog:      &v1alpha1.AccessLogSpec{Enabled: ptrTo(false), SampleSuccessfulSingleRatio: "0.5"},
+				PrincipalLimit: ptrTo(int32(7)),
+			}
+		}, func(c *config.Config) {
+			c.Tracing.Enabled, c.Tracing.Endpoint, c.Tracing.Protocol, c.Tracing.SamplingRatio = true, "http://c:4317", "grpc", 0.25
+			c.Logging.Access = config.AccessLog{Enabled: false, SampleSuccessfulSingleRatio: 0.5}
+			c.Metrics.PrincipalLimit = 7
+		}},
+		{"observability: only the endpoint keeps the proxy's tracing defaults", func(s *v1alpha1.RestProxySpec) {
+			s.Observability = &v1alpha1.ObservabilitySpec{Tracing: &v1alpha1.TracingSpec{Endpoint: "https://c"}}
+		}, func(c *config.Config) { c.Tracing.Enabled, c.Tracing.Endpoint = true, "https://c" }},
 		{"fields that are not config leave it alone", func(s *v1alpha1.RestProxySpec) {
 			f := full().Spec
 			s.Replicas, s.Image, s.Resources, s.Autoscaling = f.Replicas, f.Image, f.Resources, f.Autoscaling

@@ -111,6 +111,17 @@ func full() *v1alpha1.RestProxy {
 			Interval: "15s",
 			Labels:   map[string]string{"release": "prometheus"},
 		}},
+		Observability: &v1alpha1.ObservabilitySpec{
+			Tracing: &v1alpha1.TracingSpec{
+				Endpoint:            "http://otel-collector.monitoring:4318",
+				Protocol:            "http/protobuf",
+				SamplingRatio:       "0.05",
+				InjectRecordHeaders: ptrTo(false),
+				HeadersSecretRef:    &v1alpha1.SecretKeySelector{Name: "otlp", Key: "headers"},
+			},
+			AccessLog:      &v1alpha1.AccessLogSpec{Enabled: ptrTo(true), SampleSuccessfulSingleRatio: "0.01"},
+			PrincipalLimit: ptrTo(int32(20)),
+		},
 		Expose: &v1alpha1.ExposeSpec{
 			Ingress: &v1alpha1.IngressExposeSpec{
 				ClassName: "nginx", Host: "orders.kafka.example.com", TLSSecretName: "orders-public-tls",

@@ -68,7 +68,8 @@ type secretVolume struct {
 }
 
 // secretVolumes lists the Secret-backed volumes rp needs, in a fixed order
-// (kafka-tls, kafka-sasl, http-tls, auth), so the pod template is stable.
+// (kafka-tls, kafka-sasl, http-tls, auth, tracing), so the pod template is
+// stable.
 //
 // Rotating a Secret rolls no pod: the proxy re-reads every one of these
 // files when kubelet updates them (the Kafka CA, client certificate and
@@ -76,7 +77,8 @@ type secretVolume struct {
 // docs/configuration.md, "Files re-read while running"), so a cert-manager
 // renewal or a new API key takes effect without a roll that would drain
 // every open stream. That is why every volume is mounted without subPath:
-// kubelet then does update the files.
+// kubelet then does update the files. The tracing export headers are the
+// exception: read at start only, a rotated one waits for the next rollout.
 func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 	var vols []secretVolume
 	add := func(name, dir string, files ...secretFile) {
@@ -117,6 +119,7 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 	if a := authSecretRef(rp); a != nil {
 		add(volumeAuth, AuthDir, secretFile{a.Name, a.Key, a.Key})
 	}
+	add(volumeTracing, TracingDir, tracingHeadersFile(rp)...)
 	return vols
 }
 

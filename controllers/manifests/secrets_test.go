@@ -23,6 +23,7 @@ func TestSecretRefs(t *testing.T) {
 			{Name: "kafka-user", Keys: []string{"password"}},
 			{Name: "orders-credentials", Keys: []string{"users"}},
 			{Name: "orders-https", Keys: []string{"tls.crt", "tls.key"}},
+			{Name: "otlp", Keys: []string{"headers"}},
 		}},
 		{"one Secret for everything: merged, keys sorted and distinct", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true,
@@ -39,6 +40,10 @@ func TestSecretRefs(t *testing.T) {
 		{"mtls auth has no credentials Secret", func(s *v1alpha1.RestProxySpec) {
 			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "mtls", SecretRef: &v1alpha1.SecretKeySelector{Name: "ignored", Key: "k"}}
 		}, []SecretRef{}},
+		{"tracing export headers", func(s *v1alpha1.RestProxySpec) {
+			s.Observability = &v1alpha1.ObservabilitySpec{Tracing: &v1alpha1.TracingSpec{Endpoint: "http://c:4318",
+				HeadersSecretRef: &v1alpha1.SecretKeySelector{Name: "otlp", Key: "headers"}}}
+		}, []SecretRef{{Name: "otlp", Keys: []string{"headers"}}}},
 		{"apiKey auth", func(s *v1alpha1.RestProxySpec) {
 			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "apiKey", SecretRef: &v1alpha1.SecretKeySelector{Name: "keys", Key: "k"}}
 		}, []SecretRef{{Name: "keys", Keys: []string{"k"}}}},
@@ -166,11 +171,11 @@ func TestVolumeOrderIsFixed(t *testing.T) {
 	for _, m := range proxyContainer(t, d).VolumeMounts {
 		mounts = append(mounts, m.Name+"="+m.MountPath)
 	}
-	if want := []string{"config", "kafka-tls", "kafka-sasl", "http-tls", "auth"}; !reflect.DeepEqual(vols, want) {
+	if want := []string{"config", "kafka-tls", "kafka-sasl", "http-tls", "auth", "tracing"}; !reflect.DeepEqual(vols, want) {
 		t.Errorf("volumes = %v; want %v", vols, want)
 	}
 	want := []string{"config=/etc/restproxy/config", "kafka-tls=/etc/restproxy/kafka-tls", "kafka-sasl=/etc/restproxy/kafka-sasl",
-		"http-tls=/etc/restproxy/http-tls", "auth=/etc/restproxy/auth"}
+		"http-tls=/etc/restproxy/http-tls", "auth=/etc/restproxy/auth", "tracing=/etc/restproxy/tracing"}
 	if !reflect.DeepEqual(mounts, want) {
 		t.Errorf("mounts = %v; want %v", mounts, want)
 	}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
 const benchTopic = "bench"
@@ -95,6 +97,11 @@ func (b *bench) runModes() error {
 			return err
 		}
 	}
+	if b.o.modes["traced"] {
+		if err := b.repeat(b.runTraced); err != nil {
+			return err
+		}
+	}
 	if b.o.modes["floor"] {
 		if err := b.repeat(b.runFloor); err != nil {
 			return err
@@ -182,7 +189,12 @@ func (b *bench) proxyModes() []proxyMode {
 // process's first records wait for Kafka connections that a proxy in
 // service already has.
 func (b *bench) withProxy(bootstrap string, res Result, load func(t produceTarget, deadline time.Time, tl *tally) []time.Duration) (Result, error) {
-	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, b.o.proxyConfig, b.dir, b.fileName(res.Mode), bootstrap)
+	return b.withProxyConfig(bootstrap, b.o.proxyConfig, res, load)
+}
+
+// withProxyConfig is withProxy on a proxy of config cfg.
+func (b *bench) withProxyConfig(bootstrap string, cfg config.Config, res Result, load func(t produceTarget, deadline time.Time, tl *tally) []time.Duration) (Result, error) {
+	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, cfg, b.dir, b.fileName(res.Mode), bootstrap)
 	if err != nil {
 		return Result{}, err
 	}

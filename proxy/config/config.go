@@ -33,6 +33,8 @@ type Config struct {
 	Authorization  Authorization  `json:"authorization"`
 	RateLimit      RateLimit      `json:"rateLimit"`
 	Logging        Logging        `json:"logging"`
+	Tracing        Tracing        `json:"tracing"`
+	Metrics        Metrics        `json:"metrics"`
 }
 
 // Kafka says how to reach and authenticate to the brokers.
@@ -170,8 +172,9 @@ type RateLimit struct {
 
 // Logging selects the slog level and handler.
 type Logging struct {
-	Level  string `json:"level"`
-	Format string `json:"format"`
+	Level  string    `json:"level"`
+	Format string    `json:"format"`
+	Access AccessLog `json:"access"`
 }
 
 // The bounds of http.maxBatchEntries: its default, and the most a batch may
@@ -224,7 +227,9 @@ func Default() Config {
 			PerClusterRecordsPerSecond: 10000,
 			PerClusterBytesPerSecond:   10000000,
 		},
-		Logging: Logging{Level: "info", Format: "json"},
+		Logging: Logging{Level: "info", Format: "json", Access: defaultAccessLog()},
+		Tracing: defaultTracing(),
+		Metrics: Metrics{PrincipalLimit: DefaultPrincipalLimit},
 	}
 }
 

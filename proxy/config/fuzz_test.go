@@ -44,7 +44,9 @@ authentication: {type: mtls, credentialsFile: ""}
 authorization:
   topics: [{name: orders}, {prefix: "audit."}]
 rateLimit: {enabled: true, recordsPerSecond: 10, bytesPerSecond: 0, perClusterRecordsPerSecond: 5, perClusterBytesPerSecond: 100}
-logging: {level: debug, format: text}
+logging: {level: debug, format: text, access: {enabled: true, sampleSuccessfulSingleRatio: 0.1}}
+tracing: {enabled: true, endpoint: "http://collector:4318", protocol: http/protobuf, samplingRatio: 0.5, injectRecordHeaders: false, headersFile: /h}
+metrics: {principalLimit: 20}
 `
 
 // FuzzParse: Parse never panics; what it accepts is valid and survives a

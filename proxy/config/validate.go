@@ -25,6 +25,7 @@ func (c Config) Validate() error {
 	v.access(c.Authentication, c.Authorization, c.HTTP.TLS)
 	v.rateLimit(c.RateLimit)
 	v.logging(c.Logging)
+	v.observability(c)
 	v.strings(c)
 	return errors.Join(v.errs...)
 }

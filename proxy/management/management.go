@@ -23,7 +23,11 @@ func Handler(m *Metrics, ready *Readiness) http.Handler {
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry(), promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry(), promhttp.HandlerOpts{
+		// OpenMetrics, when a scraper asks for it, carries the latency
+		// histogram's trace exemplars.
+		EnableOpenMetrics: true,
+	}))
 	return mux
 }
 

@@ -12,6 +12,7 @@ import (
 	kafka "github.com/segmentio/kafka-go"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
 // RateLimitNames are the limit labels of the four rate-limit budgets
@@ -38,17 +39,24 @@ type Metrics struct {
 	reportLatency prometheus.Histogram
 	reloadErrors  *prometheus.CounterVec // restproxy_file_reload_errors_total by file
 	reloaded      *prometheus.GaugeVec   // restproxy_file_reload_success_timestamp_seconds by file
+	principals    *principals            // restproxy_principal_records_total, bounded
 }
 
 // NewMetrics builds the series; stats, when not nil, are kafka-go's Writer
 // counters since the previous call, and inFlight, when not nil, the records
 // and bytes the flow bounds hold, read when /metrics is scraped.
 func NewMetrics(stats func() kafka.WriterStats, inFlight func() (records, bytes int64)) *Metrics {
-	m := &Metrics{registry: prometheus.NewRegistry()}
+	return NewMetricsLimited(stats, inFlight, config.DefaultPrincipalLimit)
+}
+
+// NewMetricsLimited is NewMetrics with per-principal counters for at most
+// principalLimit named principals (metrics.principalLimit).
+func NewMetricsLimited(stats func() kafka.WriterStats, inFlight func() (records, bytes int64), principalLimit int) *Metrics {
+	m := &Metrics{registry: prometheus.NewRegistry(), principals: newPrincipals(principalLimit)}
 	reports, limits, refusals := m.newErrorSeries()
 	m.newSeries()
 	m.registry.MustRegister(reports, m.receivedBytes, m.decompressedVec(), m.activeStreams,
-		m.reportLatency, refusals, m.rateLimited, limits, m.reloadErrors, m.reloaded,
+		m.reportLatency, refusals, m.rateLimited, limits, m.reloadErrors, m.reloaded, m.principals.records,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if inFlight != nil {
 		m.registry.MustRegister(inFlightGauges(inFlight)...)
@@ -159,7 +167,9 @@ func inFlightGauges(inFlight func() (records, bytes int64)) []prometheus.Collect
 
 // Report counts one record's report of kind k, written latency after the
 // record was read (negative: not observed), and the limit it stands for.
-func (m *Metrics) Report(k apierror.Kind, latency time.Duration) {
+// A non-nil exemplar (the trace of a sampled request) goes with the
+// latency, for /metrics in the OpenMetrics format.
+func (m *Metrics) Report(k apierror.Kind, latency time.Duration, exemplar prometheus.Labels) {
 	m.reports[k].Inc()
 	if c := m.limits[k]; c != nil {
 		c.Inc()
@@ -167,7 +177,11 @@ func (m *Metrics) Report(k apierror.Kind, latency time.Duration) {
 	if k == apierror.RateLimited {
 		m.rateLimited.Inc()
 	}
-	if latency >= 0 {
+	switch {
+	case latency < 0:
+	case exemplar != nil:
+		m.reportLatency.(prometheus.ExemplarObserver).ObserveWithExemplar(latency.Seconds(), exemplar)
+	default:
 		m.reportLatency.Observe(latency.Seconds())
 	}
 }
@@ -181,6 +195,10 @@ func (m *Metrics) Refused(e *apierror.Error) {
 		c.Inc()
 	}
 }
+
+// Principal returns the per-principal counters of name ("" for an
+// anonymous client).
+func (m *Metrics) Principal(name string) *PrincipalSeries { return m.principals.get(name) }
 
 // RateLimitCounters are the limit counters of the four rate-limit budgets,
 // in RateLimitNames' order, for the rate limiter to count which one refused.

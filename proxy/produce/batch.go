@@ -132,7 +132,7 @@ func (b *Batch) Serve(t Target) *apierror.Error {
 			continue
 		}
 		e.key, e.value = rec.Key.Summary(), rec.Value.Summary()
-		pending = append(pending, producer.Pending{Rec: rec, To: e})
+		pending = append(pending, producer.Pending{Rec: rec, To: e, From: t.Origin})
 		bytes += int64(e.size)
 	}
 	w := &batchWaiter{left: len(pending), done: make(chan struct{})}

@@ -1,17 +1,17 @@
 package produce
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+	"github.com/restproxy-dev/restproxy-operator/proxy/management"
 	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
@@ -49,12 +49,12 @@ func (b *Batch) await(w *batchWaiter) {
 // answer writes the 207: the successes and the failures, each in request
 // order, an entry not settled in time failing 50003.
 func (b *Batch) answer(t *Target, entries []batchEntry) {
-	pl := b.pl
 	now := time.Now()
 	buf := make([]byte, 0, 64+len(entries)*160)
 	buf = append(buf, `{"successes":[`...)
 	first := true
 	var successes int
+	c := b.counter(t)
 	for i := range entries {
 		e := &entries[i]
 		if e.err == nil && !e.settled {
@@ -80,7 +80,7 @@ func (b *Batch) answer(t *Target, entries []batchEntry) {
 			Key:       e.key,
 			Value:     e.value,
 		})
-		pl.metrics.Report(apierror.Success, now.Sub(e.readAt))
+		c.count(apierror.Success, now.Sub(e.readAt))
 	}
 	buf = append(buf, `],"failures":[`...)
 	first = true
@@ -94,11 +94,30 @@ func (b *Batch) answer(t *Target, entries []batchEntry) {
 		}
 		first = false
 		buf = record.AppendFailureEntry(buf, e.id, e.err)
-		pl.metrics.Report(e.err.Kind, now.Sub(e.readAt))
+		c.count(e.err.Kind, now.Sub(e.readAt))
 	}
 	buf = append(buf, "]}"...)
 	b.write(buf)
-	b.log(t, len(entries), successes)
+	b.finished(t, entries, successes, &c.counts)
+}
+
+// reportCounter counts a batch's reports in the metrics and for its
+// access-log line.
+type reportCounter struct {
+	pl        *Pipeline
+	principal *management.PrincipalSeries
+	exemplar  prometheus.Labels
+	counts    [apierror.NumKinds]int64
+}
+
+func (b *Batch) counter(t *Target) *reportCounter {
+	return &reportCounter{pl: b.pl, principal: b.pl.metrics.Principal(t.Principal), exemplar: exemplarOf(b.req.Context())}
+}
+
+func (c *reportCounter) count(k apierror.Kind, latency time.Duration) {
+	c.pl.metrics.Report(k, latency, c.exemplar)
+	c.principal.Count(k)
+	c.counts[k]++
 }
 
 // write sends the answer, gzipped when http.compressResponses is on and the
@@ -167,19 +186,22 @@ func AcceptsGzip(values []string) bool {
 	return false
 }
 
-// log writes the batch's one log line.
-func (b *Batch) log(t *Target, entries, successes int) {
-	log := b.pl.log
-	if !log.Enabled(context.Background(), slog.LevelInfo) {
-		return
+// finished writes the batch's access-log line and completes its span.
+func (b *Batch) finished(t *Target, entries []batchEntry, successes int, counts *[apierror.NumKinds]int64) {
+	var bytes int64
+	for i := range entries {
+		bytes += int64(entries[i].size)
 	}
-	log.Info("batch finished",
-		"cluster_id", t.ClusterID,
-		"topic", t.Topic,
-		"duration_ms", time.Since(b.start).Milliseconds(),
-		"entries", entries,
-		"successes", successes,
-		"failures", entries-successes)
+	b.pl.finished(b.req, &outcome{
+		msg:     "batch finished",
+		target:  t,
+		records: int64(len(entries)),
+		bytes:   bytes,
+		counts:  counts,
+		start:   b.start,
+		end:     endInput,
+		extra:   []any{"entries", len(entries), "successes", successes, "failures", len(entries) - successes},
+	})
 }
 
 // limitReader fails with BodyTooLarge once more than left bytes were read:

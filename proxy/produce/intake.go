@@ -218,7 +218,7 @@ func (in *intake) check(s *slot, raw []byte) {
 	}
 	s.key, s.value = rec.Key.Summary(), rec.Value.Summary()
 	in.parsed = in.parsed[:len(in.parsed)+1] // rec is batched: keep it
-	in.batch = append(in.batch, producer.Pending{Rec: rec, To: s})
+	in.batch = append(in.batch, producer.Pending{Rec: rec, To: s, From: in.st.target.Origin})
 }
 
 // check runs the checks of a parsed record that come after parsing, in

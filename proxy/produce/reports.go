@@ -3,7 +3,10 @@ package produce
 import (
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+	"github.com/restproxy-dev/restproxy-operator/proxy/management"
 	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
@@ -27,6 +30,10 @@ type reporter struct {
 	// deadline fires when the grace period after the maximum age, or the
 	// shutdown drain, runs out; the stream then ends.
 	deadline <-chan time.Time
+	// principal counts the reports by client; exemplar goes with their
+	// latency, nil when the request is not sampled.
+	principal *management.PrincipalSeries
+	exemplar  prometheus.Labels
 }
 
 // run writes every report and returns true, or false as soon as the client
@@ -145,7 +152,8 @@ func (r *reporter) appendReport(buf []byte, s *slot, now time.Time) []byte {
 	if !s.abandoned {
 		latency = now.Sub(s.readAt)
 	}
-	st.pl.metrics.Report(kind, latency)
+	st.pl.metrics.Report(kind, latency, r.exemplar)
+	r.principal.Count(kind)
 	st.result.counts[kind]++
 	return buf
 }

@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +46,8 @@ type Settings struct {
 	DeliveryTimeout time.Duration
 	// CompressResponses is http.compressResponses.
 	CompressResponses bool
+	// AccessLog is logging.access.
+	AccessLog AccessLog
 }
 
 // Pipeline is what every stream of a server shares: the producer and its
@@ -56,6 +57,7 @@ type Pipeline struct {
 	producer *producer.Producer
 	metrics  *management.Metrics
 	log      *slog.Logger
+	access   AccessLog
 	// buffers recycles the report buffers: a one-record request should
 	// not allocate a fresh 32 KiB.
 	buffers sync.Pool
@@ -63,7 +65,7 @@ type Pipeline struct {
 
 // NewPipeline returns the pipeline of one server.
 func NewPipeline(s Settings, p *producer.Producer, m *management.Metrics, log *slog.Logger) *Pipeline {
-	pl := &Pipeline{settings: s, producer: p, metrics: m, log: log}
+	pl := &Pipeline{settings: s, producer: p, metrics: m, log: log, access: s.AccessLog}
 	pl.buffers.New = func() any {
 		b := make([]byte, 0, writeBufferSize+4096)
 		return &b
@@ -85,6 +87,12 @@ type Target struct {
 	Partitions int32
 	Gate       Gate        // nil: every record is admitted
 	Client     Credentials // nil: nothing to re-check
+	// Principal names the client in the access log, the request's span
+	// and the per-principal counters; "" for an anonymous one.
+	Principal string
+	// Origin is the request's trace context for its records; nil when
+	// tracing is off.
+	Origin *producer.Origin
 }
 
 // Credentials are the client's, as admitted; Valid reports whether they
@@ -238,7 +246,7 @@ func (st *Stream) Serve(target Target) {
 			in.run()
 		}()
 	}
-	rep := reporter{st: st}
+	rep := reporter{st: st, principal: st.pl.metrics.Principal(target.Principal), exemplar: exemplarOf(st.req.Context())}
 	complete := rep.run()
 	if intakeDone != nil {
 		if !complete {
@@ -256,7 +264,7 @@ func (st *Stream) Serve(target Target) {
 	}
 	st.result.unreported = st.queue.pending()
 	st.queue.orphan(st.flow.Release)
-	st.logEnd()
+	st.finished()
 	if complete {
 		st.out.end(&st.src.body, st.result.end == endInput || st.result.end == endClient)
 	}
@@ -304,34 +312,19 @@ func (h *halt) isStopping() bool {
 	}
 }
 
-// logEnd writes the stream's one log line.
-func (st *Stream) logEnd() {
-	// The line's attributes cost a few allocations per request even when
-	// slog drops the line, as it does at level warn.
-	if !st.pl.log.Enabled(st.req.Context(), slog.LevelInfo) {
-		return
-	}
+// finished writes the stream's access-log line and completes its span.
+func (st *Stream) finished() {
 	r := &st.result
-	byCode := map[int]int64{}
-	for k, n := range r.counts {
-		if n > 0 {
-			byCode[apierror.Kind(k).Entry().Code] += n
-		}
-	}
-	codes := make([]any, 0, len(byCode))
-	for code, n := range byCode {
-		codes = append(codes, slog.Int64(strconv.Itoa(code), n))
-	}
-	st.pl.log.Info("stream finished",
-		"cluster_id", st.target.ClusterID,
-		"topic", st.target.Topic,
-		"duration_ms", time.Since(st.start).Milliseconds(),
-		"records", r.records,
-		"bytes", r.bytes,
-		"end", r.end,
-		"write_error", r.writeErr != nil,
-		"unreported", r.unreported,
-		slog.Group("error_codes", codes...))
+	st.pl.finished(st.req, &outcome{
+		msg:     "stream finished",
+		target:  &st.target,
+		records: r.records,
+		bytes:   r.bytes,
+		counts:  &r.counts,
+		start:   st.start,
+		end:     r.end,
+		extra:   []any{"write_error", r.writeErr != nil, "unreported", r.unreported},
+	})
 }
 
 // isSpace reports JSON whitespace.

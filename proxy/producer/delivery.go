@@ -26,6 +26,7 @@ type delivery struct {
 	deadline  time.Duration
 	state     atomic.Int32
 	to        Receiver
+	origin    *Origin // nil: not traced
 }
 
 // topicPartition keys the per-partition queues of the delivery timeout.

@@ -33,6 +33,9 @@ func (p *Producer) Produce(topic string, rec *record.Record, done func(Result)) 
 type Pending struct {
 	Rec *record.Record
 	To  Receiver
+	// From is the request the record came from, for tracing; nil: not
+	// traced.
+	From *Origin
 }
 
 // Receiver receives a record's Result: exactly once, from the goroutine
@@ -100,19 +103,20 @@ func (p *Producer) ProduceAll(topic string, pending []Pending) {
 func (p *Producer) messages(topic string, pending []Pending, msgs []kafka.Message) []kafka.Message {
 	for _, pr := range pending {
 		rec := pr.Rec
-		size := recordBytes(rec) + p.shape.ids.size()
+		traceparent := traceparentOf(pr.From, rec)
+		size := recordBytes(rec) + p.shape.ids.size() + traceparentSize(traceparent)
 		if size > p.shape.maxRecordBytes {
 			pr.To.Produced(Result{Partition: rec.Partition, Offset: -1, Timestamp: rec.Timestamp,
 				Err: mapError(fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, size, p.shape.maxRecordBytes))})
 			continue
 		}
-		d := &delivery{want: rec.Partition, partition: rec.Partition, size: int64(size), to: pr.To}
+		d := &delivery{want: rec.Partition, partition: rec.Partition, size: int64(size), to: pr.To, origin: pr.From}
 		p.deadlines.stamp(d)
 		msgs = append(msgs, kafka.Message{
 			Topic:      topic,
 			Key:        rec.Key.Bytes,
 			Value:      rec.Value.Bytes,
-			Headers:    kafkaHeaders(rec.Headers, p.shape.ids),
+			Headers:    p.headers(rec, pr.From, traceparent),
 			Time:       rec.Timestamp,
 			WriterData: d,
 		})
@@ -164,6 +168,9 @@ func (p *Producer) complete(msgs []kafka.Message, err error) {
 	}
 	// kafka-go sets Message.Partition only on success; the balancer noted it.
 	topic, partition := msgs[0].Topic, msgs[0].WriterData.(*delivery).partition
+	if p.tracer != nil {
+		p.traceBatch(msgs, partition, err)
+	}
 	var failed Result
 	if err != nil {
 		failed = p.failure(topic, partition, time.Time{}, err)
@@ -243,11 +250,24 @@ func recordBytes(rec *record.Record) int {
 	return n
 }
 
+// headers are the Kafka headers of rec: a record with no headers of its
+// own and no id header shares its origin's traceparent header.
+func (p *Producer) headers(rec *record.Record, from *Origin, traceparent []byte) []kafka.Header {
+	if traceparent != nil && len(rec.Headers) == 0 && p.shape.ids == nil {
+		return from.headers
+	}
+	return kafkaHeaders(rec.Headers, p.shape.ids, traceparent)
+}
+
 // kafkaHeaders are the record's headers, in order, then its id header
-// when ids is not nil.
-func kafkaHeaders(hs []record.Header, ids *recordIDs) []kafka.Header {
+// when ids is not nil, then a traceparent header when traceparent is not
+// nil.
+func kafkaHeaders(hs []record.Header, ids *recordIDs, traceparent []byte) []kafka.Header {
 	n := len(hs)
 	if ids != nil {
+		n++
+	}
+	if traceparent != nil {
 		n++
 	}
 	if n == 0 {
@@ -259,6 +279,9 @@ func kafkaHeaders(hs []record.Header, ids *recordIDs) []kafka.Header {
 	}
 	if ids != nil {
 		out = append(out, ids.header())
+	}
+	if traceparent != nil {
+		out = append(out, kafka.Header{Key: TraceparentHeader, Value: traceparent})
 	}
 	return out
 }

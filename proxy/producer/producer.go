@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
@@ -49,7 +50,8 @@ type Producer struct {
 	log         *slog.Logger
 
 	shape     messageShape
-	noOffsets bool // acks=none: the broker answers nothing
+	noOffsets bool         // acks=none: the broker answers nothing
+	tracer    trace.Tracer // nil: tracing is off
 	// flow bounds what streams hold; records kafka-go still holds after
 	// their delivery timeout reported them keep their room in it, since
 	// kafka-go's queue has no bound of its own.
@@ -95,6 +97,7 @@ type Option func(*options)
 
 type options struct {
 	reloadMetrics reload.Metrics
+	tracer        trace.Tracer
 }
 
 // WithReloadMetrics counts the re-reads of kafka.sasl.passwordFile in m
@@ -145,12 +148,12 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Producer, error)
 			log:       log,
 		},
 		log:       log,
+		tracer:    o.tracer,
 		shape:     shape,
 		noOffsets: acks == kafka.RequireNone,
 		flow: NewFlow(int64(cfg.HTTP.MaxInFlightPerStream), cfg.HTTP.MaxInFlightBytesPerStream,
 			int64(cfg.HTTP.MaxInFlightTotal), cfg.HTTP.MaxInFlightBytesTotal),
-		stopSweep: make(chan struct{}),
-		swept:     make(chan struct{}),
+		stopSweep: make(chan struct{}), swept: make(chan struct{}),
 	}
 	if sec.sasl != nil {
 		p.credentials.dialer = &kafka.Dialer{
