@@ -138,17 +138,22 @@ const (
 	AuthBasic  = "basic"
 	AuthAPIKey = "apiKey"
 	AuthMTLS   = "mtls"
+	AuthJWT    = "jwt"
 )
 
 // Authentication of produce clients.
 type Authentication struct {
 	Type            string `json:"type"`
 	CredentialsFile string `json:"credentialsFile"`
+	JWT             JWT    `json:"jwt"`
 }
 
-// Authorization restricts the topics clients may produce to.
+// Authorization restricts the topics clients may produce to: Topics for
+// everyone, or per principal by the first of Rules that matches
+// (access.go).
 type Authorization struct {
-	Topics []TopicRule `json:"topics"`
+	Topics []TopicRule  `json:"topics"`
+	Rules  []AccessRule `json:"rules"`
 }
 
 // TopicRule matches a topic by exact Name or by Prefix; exactly one is set.
@@ -216,8 +221,12 @@ func Default() Config {
 			IdleTimeoutMs:       30000,
 			ShutdownDrainMs:     25000,
 		},
-		Authentication: Authentication{Type: AuthNone},
-		Authorization:  Authorization{Topics: []TopicRule{}},
+		Authentication: Authentication{Type: AuthNone, JWT: JWT{
+			PrincipalClaim:   DefaultPrincipalClaim,
+			LeewayMs:         DefaultLeewayMs,
+			JWKSMinRefreshMs: DefaultJWKSMinRefreshMs,
+		}},
+		Authorization: Authorization{Topics: []TopicRule{}, Rules: []AccessRule{}},
 		RateLimit: RateLimit{
 			RecordsPerSecond:           10000,
 			BytesPerSecond:             10000000,

@@ -176,6 +176,7 @@ func (b *Batch) log(t *Target, entries, successes int) {
 	log.Info("batch finished",
 		"cluster_id", t.ClusterID,
 		"topic", t.Topic,
+		"principal", t.Principal,
 		"duration_ms", time.Since(b.start).Milliseconds(),
 		"entries", entries,
 		"successes", successes,

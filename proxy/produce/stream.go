@@ -85,6 +85,7 @@ type Target struct {
 	Partitions int32
 	Gate       Gate        // nil: every record is admitted
 	Client     Credentials // nil: nothing to re-check
+	Principal  string      // who produces, for the log line; "" for none
 }
 
 // Credentials are the client's, as admitted; Valid reports whether they
@@ -325,6 +326,7 @@ func (st *Stream) logEnd() {
 	st.pl.log.Info("stream finished",
 		"cluster_id", st.target.ClusterID,
 		"topic", st.target.Topic,
+		"principal", st.target.Principal,
 		"duration_ms", time.Since(st.start).Milliseconds(),
 		"records", r.records,
 		"bytes", r.bytes,
