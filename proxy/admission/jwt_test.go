@@ -104,7 +104,7 @@ func TestJWT_KubernetesStyleIssuer(t *testing.T) {
 	if _, rerr := v.verify(context.Background(), token); rerr == nil || rerr.Kind != apierror.IssuerUnavailable || badAuth.Load() == 0 {
 		t.Fatalf("with a token the API server refuses: %v (refused fetches %d), want 503", rerr, badAuth.Load())
 	}
-	writeFile(t, tokenFile, "pod-token\n") // the kubelet rotated it
+	writeFile(t, tokenFile, "pod-token\n")                          // the kubelet rotated it
 	v.now = func() time.Time { return time.Now().Add(time.Minute) } // past jwksMinRefresh
 	v.source.(*remoteKeys).now = v.now
 	got, rerr := v.verify(context.Background(), token)

@@ -11,23 +11,23 @@ import (
 // document (IssuerURL alone), a JWKS URL or a JWKS file; IssuerURL set
 // with either of the others is the expected iss without discovery.
 type JWT struct {
-	IssuerURL string `json:"issuerURL,omitempty"`
-	JWKSURL   string `json:"jwksURL,omitempty"`
-	JWKSFile  string `json:"jwksFile,omitempty"`
+	IssuerURL string `json:"issuerURL"`
+	JWKSURL   string `json:"jwksURL"`
+	JWKSFile  string `json:"jwksFile"`
 	// IssuerCAFile verifies the TLS of the issuer and JWKS URLs; empty:
 	// the system roots.
-	IssuerCAFile string `json:"issuerCAFile,omitempty"`
+	IssuerCAFile string `json:"issuerCAFile"`
 	// IssuerTokenFile is sent as a bearer token when fetching the
 	// discovery document and the JWKS, re-read on every fetch: the
 	// Kubernetes API server asks it of the pod (its service-account token).
-	IssuerTokenFile string   `json:"issuerTokenFile,omitempty"`
-	Audiences       []string `json:"audiences,omitempty"`
-	PrincipalClaim  string   `json:"principalClaim,omitempty"`
-	GroupsClaim     string   `json:"groupsClaim,omitempty"`
-	LeewayMs        int64    `json:"leewayMs,omitempty"`
+	IssuerTokenFile string   `json:"issuerTokenFile"`
+	Audiences       []string `json:"audiences"`
+	PrincipalClaim  string   `json:"principalClaim"`
+	GroupsClaim     string   `json:"groupsClaim"`
+	LeewayMs        int64    `json:"leewayMs"`
 	// JWKSMinRefreshMs bounds how often a token with an unknown key makes
 	// the proxy fetch the keys again.
-	JWKSMinRefreshMs int64 `json:"jwksMinRefreshMs,omitempty"`
+	JWKSMinRefreshMs int64 `json:"jwksMinRefreshMs"`
 }
 
 // Defaults of the jwt keys.

@@ -40,9 +40,27 @@ http:
   shutdownDrainMs: 25000
   tls: {certFile: /s.pem, keyFile: /s-key.pem, clientCAFile: /ca.pem}
   trustForwardedHeaders: true
-authentication: {type: mtls, credentialsFile: ""}
+authentication:
+  type: mtls
+  credentialsFile: ""
+  jwt:
+    issuerURL: https://issuer.example
+    jwksURL: https://issuer.example/keys
+    jwksFile: ""
+    issuerCAFile: /issuer-ca.pem
+    issuerTokenFile: /token
+    audiences: [restproxy]
+    principalClaim: client_id
+    groupsClaim: groups
+    leewayMs: 0
+    jwksMinRefreshMs: 10000
 authorization:
   topics: [{name: orders}, {prefix: "audit."}]
+  rules:
+  - principals: [{name: alice}, {prefix: "svc-"}, {group: ops}]
+    topics: [{name: orders}, {prefix: "alice."}]
+    recordsPerSecond: 100
+    bytesPerSecond: 0
 rateLimit: {enabled: true, recordsPerSecond: 10, bytesPerSecond: 0, perClusterRecordsPerSecond: 5, perClusterBytesPerSecond: 100}
 logging: {level: debug, format: text}
 `
@@ -64,6 +82,7 @@ func FuzzParse(f *testing.F) {
 		"a: &a [*a, *a]\n",
 		"rateLimit: {enabled: true}\n",
 		"authentication: {type: basic, credentialsFile: /creds}\n",
+		"authentication: {type: jwt, jwt: {jwksFile: /k, audiences: [a], leewayMs: 0}}\n",
 		"\xff\xfe",
 		"listen: \"\\u0000\"\n",
 	} {
