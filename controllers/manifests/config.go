@@ -68,6 +68,7 @@ func configDocument(in Input) document {
 		}
 		d.set("authorization.topics", rules)
 	}
+	mapAccess(rp.Spec.Access, d)
 	mapRateLimit(rp.Spec.RateLimit, d)
 	if l := rp.Spec.Logging; l != nil {
 		d.setString("logging.level", l.Level)
@@ -155,6 +156,7 @@ func mapAuthentication(rp *v1alpha1.RestProxy, d document) {
 	if ref := authSecretRef(rp); ref != nil {
 		d.set("authentication.credentialsFile", authCredentialsFile(ref))
 	}
+	mapJWT(jwtSpec(rp), d)
 }
 
 // mapRateLimit turns the per-pod limits on when any budget is set. A budget

@@ -68,7 +68,8 @@ type secretVolume struct {
 }
 
 // secretVolumes lists the Secret-backed volumes rp needs, in a fixed order
-// (kafka-tls, kafka-sasl, http-tls, auth), so the pod template is stable.
+// (kafka-tls, kafka-sasl, http-tls, auth, jwks), so the pod template is
+// stable.
 //
 // Rotating a Secret rolls no pod: the proxy re-reads every one of these
 // files when kubelet updates them (the Kafka CA, client certificate and
@@ -116,6 +117,9 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 
 	if a := authSecretRef(rp); a != nil {
 		add(volumeAuth, AuthDir, secretFile{a.Name, a.Key, a.Key})
+	}
+	if j := jwtSpec(rp); j != nil && j.JWKSSecretRef != nil {
+		add(volumeJWKS, JWKSDir, secretFile{j.JWKSSecretRef.Name, j.JWKSSecretRef.Key, path.Base(JWKSFile)})
 	}
 	return vols
 }
