@@ -129,8 +129,7 @@ func (ac *Access) authenticate(c echo.Context) (Principal, *apierror.Error) {
 		if !ok {
 			return Principal{}, unauthenticated("Bearer")
 		}
-		t, rerr := ac.jwt.verify(req.Context(), token)
-		return t.principal, rerr
+		return ac.jwt.verify(req.Context(), token)
 	case config.AuthMTLS:
 		// The TLS layer verifies a certificate the client presents
 		// against http.tls.clientCAFile and refuses one the CA did not
@@ -208,9 +207,7 @@ func (ac *Access) Credentials(c echo.Context) *Credentials {
 		key, _ := bearerToken(req.Header.Get(echo.HeaderAuthorization))
 		return &Credentials{ac: ac, secret: key}
 	case config.AuthJWT:
-		token, _ := bearerToken(req.Header.Get(echo.HeaderAuthorization))
-		t, _ := ac.jwt.verify(req.Context(), token) // remembered: a cache hit
-		return &Credentials{ac: ac, expiry: t.expiry}
+		return &Credentials{ac: ac, expiry: PrincipalFrom(req.Context()).Expiry}
 	}
 	return nil
 }

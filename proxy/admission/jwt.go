@@ -42,12 +42,6 @@ type jwtVerifier struct {
 	cache          *tokenCache
 }
 
-// verified is what a valid token says.
-type verified struct {
-	principal Principal
-	expiry    time.Time // exp plus the leeway
-}
-
 func newJWTVerifier(j config.JWT, log *slog.Logger, m reload.Metrics) (*jwtVerifier, error) {
 	v := &jwtVerifier{
 		issuer:         j.IssuerURL,
@@ -80,7 +74,7 @@ func newJWTVerifier(j config.JWT, log *slog.Logger, m reload.Metrics) (*jwtVerif
 // verify returns the token's principal, or the refusal: 401 with a
 // reason that never quotes the token, 503 when the issuer's keys cannot
 // be had.
-func (v *jwtVerifier) verify(ctx context.Context, raw string) (verified, *apierror.Error) {
+func (v *jwtVerifier) verify(ctx context.Context, raw string) (Principal, *apierror.Error) {
 	now := v.now()
 	sum := sha256.Sum256([]byte(raw))
 	if t, ok := v.cache.get(sum, now); ok && v.source.fresh(now) {
@@ -88,19 +82,19 @@ func (v *jwtVerifier) verify(ctx context.Context, raw string) (verified, *apierr
 	}
 	tok, err := jwt.ParseSigned(raw, signingAlgorithms)
 	if err != nil {
-		return verified{}, invalidToken(parseReason(raw))
+		return Principal{}, invalidToken(parseReason(raw))
 	}
 	keys, err := v.source.keys(ctx, tok.Headers[0].KeyID)
 	switch {
 	case errors.Is(err, errKeysUnavailable):
-		return verified{}, apierror.New(apierror.IssuerUnavailable)
+		return Principal{}, apierror.New(apierror.IssuerUnavailable)
 	case err != nil:
-		return verified{}, invalidToken("unknown signing key")
+		return Principal{}, invalidToken("unknown signing key")
 	}
 	var std jwt.Claims
 	var all map[string]any
 	if !claimsOf(tok, keys, &std, &all) {
-		return verified{}, invalidToken("bad signature")
+		return Principal{}, invalidToken("bad signature")
 	}
 	t, rerr := v.check(std, all, now)
 	if rerr == nil {
@@ -120,32 +114,33 @@ func claimsOf(tok *jwt.JSONWebToken, keys []jose.JSONWebKey, dest ...any) bool {
 }
 
 // check applies the claims' rules to a token whose signature verified.
-func (v *jwtVerifier) check(std jwt.Claims, all map[string]any, now time.Time) (verified, *apierror.Error) {
+func (v *jwtVerifier) check(std jwt.Claims, all map[string]any, now time.Time) (Principal, *apierror.Error) {
 	if std.Expiry == nil {
-		return verified{}, invalidToken("no exp claim")
+		return Principal{}, invalidToken("no exp claim")
 	}
 	err := std.ValidateWithLeeway(jwt.Expected{Issuer: v.issuer, AnyAudience: v.audiences, Time: now}, v.leeway)
 	switch {
 	case errors.Is(err, jwt.ErrExpired):
-		return verified{}, invalidToken("token expired")
+		return Principal{}, invalidToken("token expired")
 	case errors.Is(err, jwt.ErrNotValidYet), errors.Is(err, jwt.ErrIssuedInTheFuture):
-		return verified{}, invalidToken("token not yet valid")
+		return Principal{}, invalidToken("token not yet valid")
 	case errors.Is(err, jwt.ErrInvalidIssuer):
-		return verified{}, invalidToken("wrong issuer")
+		return Principal{}, invalidToken("wrong issuer")
 	case errors.Is(err, jwt.ErrInvalidAudience):
-		return verified{}, invalidToken("wrong audience")
+		return Principal{}, invalidToken("wrong audience")
 	case err != nil:
-		return verified{}, invalidToken("invalid claims")
+		return Principal{}, invalidToken("invalid claims")
 	}
 	name, _ := all[v.principalClaim].(string)
 	if name == "" {
-		return verified{}, invalidToken(fmt.Sprintf("no %s claim", v.principalClaim))
+		return Principal{}, invalidToken(fmt.Sprintf("no %s claim", v.principalClaim))
 	}
 	p := Principal{Kind: config.AuthJWT, Name: name}
 	if v.groupsClaim != "" {
 		p.Groups = stringsOf(all[v.groupsClaim])
 	}
-	return verified{principal: p, expiry: std.Expiry.Time().Add(v.leeway)}, nil
+	p.Expiry = std.Expiry.Time().Add(v.leeway)
+	return p, nil
 }
 
 // stringsOf reads a groups claim: an array of strings, or one string.

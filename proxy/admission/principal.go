@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
+	"time"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
@@ -21,6 +22,9 @@ type Principal struct {
 	Name string
 	// Groups are the JWT's groups claim; nil for the other types.
 	Groups []string
+	// Expiry is when a JWT stops being valid (its exp plus the leeway);
+	// zero for the other types.
+	Expiry time.Time
 }
 
 type principalKey struct{}
