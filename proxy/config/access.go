@@ -30,12 +30,8 @@ type JWT struct {
 	JWKSMinRefreshMs int64 `json:"jwksMinRefreshMs"`
 }
 
-// Defaults of the jwt keys.
-const (
-	DefaultPrincipalClaim   = "sub"
-	DefaultLeewayMs         = 30000
-	DefaultJWKSMinRefreshMs = 10000
-)
+// defaultJWT holds the defaults of the jwt keys.
+var defaultJWT = JWT{PrincipalClaim: "sub", LeewayMs: 30000, JWKSMinRefreshMs: 10000}
 
 // AccessRule grants the principals it matches its topics (none listed:
 // authorization.topics) and, per principal and pod, its rate limits (0:

@@ -148,9 +148,7 @@ type Authentication struct {
 	JWT             JWT    `json:"jwt"`
 }
 
-// Authorization restricts the topics clients may produce to: Topics for
-// everyone, or per principal by the first of Rules that matches
-// (access.go).
+// Authorization restricts the topics clients may produce to (access.go).
 type Authorization struct {
 	Topics []TopicRule  `json:"topics"`
 	Rules  []AccessRule `json:"rules"`
@@ -221,12 +219,8 @@ func Default() Config {
 			IdleTimeoutMs:       30000,
 			ShutdownDrainMs:     25000,
 		},
-		Authentication: Authentication{Type: AuthNone, JWT: JWT{
-			PrincipalClaim:   DefaultPrincipalClaim,
-			LeewayMs:         DefaultLeewayMs,
-			JWKSMinRefreshMs: DefaultJWKSMinRefreshMs,
-		}},
-		Authorization: Authorization{Topics: []TopicRule{}, Rules: []AccessRule{}},
+		Authentication: Authentication{Type: AuthNone, JWT: defaultJWT},
+		Authorization:  Authorization{Topics: []TopicRule{}, Rules: []AccessRule{}},
 		RateLimit: RateLimit{
 			RecordsPerSecond:           10000,
 			BytesPerSecond:             10000000,
