@@ -27,6 +27,11 @@ func TestParse_Access(t *testing.T) {
 		{"principal with two matchers", "authentication: {type: basic, credentialsFile: /c}\nauthorization:\n  rules:\n  - principals: [{name: a, group: g}]\n", "authorization.rules[0].principals[0]: must set exactly one of name, prefix or group"},
 		{"rule topic with neither", "authentication: {type: basic, credentialsFile: /c}\nauthorization:\n  rules:\n  - principals: [{prefix: a}]\n    topics: [{}]\n", "authorization.rules[0].topics[0]: must set exactly one of name or prefix"},
 		{"negative rule limit", "authentication: {type: basic, credentialsFile: /c}\nauthorization:\n  rules:\n  - principals: [{prefix: a}]\n    bytesPerSecond: -5\n", "authorization.rules[0].bytesPerSecond: must not be negative; got -5"},
+		{"identity principal without SASL", "authentication: {type: basic, credentialsFile: /c}\nkafka: {identity: principal}\n", "kafka.identity: principal needs kafka.sasl.mechanism"},
+		{"identity principal without authentication", "kafka: {identity: principal, sasl: {mechanism: PLAIN, username: p, passwordFile: /p}}\n", "kafka.identity: principal needs authentication"},
+		{"a principal mapped twice", "authentication: {type: basic, credentialsFile: /c}\nkafka: {identity: principal, sasl: {mechanism: PLAIN, username: p, passwordFile: /p}, principals: [{principal: a, username: u, passwordFile: /a}, {principal: a, username: v, passwordFile: /b}]}\n", `kafka.principals[1].principal: "a" is mapped twice`},
+		{"a principal without a user", "authentication: {type: basic, credentialsFile: /c}\nkafka: {identity: principal, sasl: {mechanism: PLAIN, username: p, passwordFile: /p}, principals: [{principal: a, passwordFile: /a}]}\n", "kafka.principals[0].username: must not be empty"},
+		{"unknown identity", "kafka: {identity: client}\n", `kafka.identity: must be one of "proxy", "principal"; got "client"`},
 		{"unknown key in a rule", "authentication: {type: basic, credentialsFile: /c}\nauthorization:\n  rules:\n  - principals: [{user: a}]\n", `unknown key "authorization.rules[0].principals[0].user"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

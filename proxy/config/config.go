@@ -41,6 +41,7 @@ type Kafka struct {
 	ClientID         string    `json:"clientId"`
 	TLS              KafkaTLS  `json:"tls"`
 	SASL             KafkaSASL `json:"sasl"`
+	KafkaIdentity
 }
 
 // KafkaTLS enables TLS to the brokers; CertFile and KeyFile add a client
@@ -192,6 +193,7 @@ func Default() Config {
 		Kafka: Kafka{
 			BootstrapServers: []string{"localhost:9092"},
 			ClientID:         "restproxy",
+			KafkaIdentity:    defaultKafkaIdentity,
 		},
 		Producer: Producer{
 			Acks:              "all",

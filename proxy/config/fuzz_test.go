@@ -15,6 +15,10 @@ kafka:
   clientId: "restproxy"
   tls: {enabled: true, caFile: /ca.pem, certFile: /c.pem, keyFile: /k.pem}
   sasl: {mechanism: SCRAM-SHA-512, username: u, passwordFile: /p}
+  identity: principal
+  principals: [{principal: alice, username: kafka-alice, passwordFile: /alice}]
+  maxPrincipalWriters: 10
+  principalWriterIdleMs: 60000
 producer:
   acks: all
   compression: zstd

@@ -20,6 +20,7 @@ func (c Config) Validate() error {
 		v.bad("managementListen", "must not be empty")
 	}
 	v.kafka(c.Kafka)
+	v.kafkaIdentity(c.Kafka, c.Authentication.Type)
 	v.producer(c.Producer)
 	v.http(c.HTTP)
 	v.access(c.Authentication, c.Authorization, c.HTTP.TLS)
