@@ -121,6 +121,25 @@ func TestIdentityCELRules(t *testing.T) {
 			},
 		},
 	}
+	rules = append(rules, struct {
+		rule, message, field string
+		bad, good            []specCase
+	}{
+		rule:    "identity principal needs SASL",
+		message: "spec.kafka.identity principal needs spec.kafka.sasl: the principals' users are SASL users",
+		field:   "spec.kafka.identity",
+		bad: []specCase{
+			{"no sasl", func(s *v1alpha1.RestProxySpec) { s.Kafka.Identity = "principal" }},
+		},
+		good: []specCase{
+			{"with sasl and a principal's user", func(s *v1alpha1.RestProxySpec) {
+				s.Kafka.SASL = &v1alpha1.KafkaSASLSpec{Mechanism: "PLAIN", Username: "proxy", PasswordSecretRef: secretKey("p", "pw")}
+				s.Kafka.Identity = "principal"
+				s.Kafka.Principals = []v1alpha1.KafkaPrincipal{{Principal: "alice", Username: "kafka-alice", PasswordSecretRef: *secretKey("alice", "password")}}
+			}},
+			{"proxy without sasl", func(s *v1alpha1.RestProxySpec) { s.Kafka.Identity = "proxy" }},
+		},
+	})
 	for _, r := range rules {
 		t.Run(r.rule, func(t *testing.T) {
 			t.Parallel()

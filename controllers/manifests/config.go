@@ -104,6 +104,7 @@ func mapKafka(rp *v1alpha1.RestProxy, d document) {
 			d.set("kafka.sasl.passwordFile", KafkaPasswordFile)
 		}
 	}
+	mapKafkaIdentity(spec, d)
 }
 
 func mapProducer(p *v1alpha1.ProducerSpec, d document) {

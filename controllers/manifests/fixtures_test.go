@@ -49,6 +49,10 @@ func full() *v1alpha1.RestProxy {
 				Username:          "orders",
 				PasswordSecretRef: &v1alpha1.SecretKeySelector{Name: "kafka-user", Key: "password"},
 			},
+			Identity: "principal",
+			Principals: []v1alpha1.KafkaPrincipal{
+				{Principal: "billing", Username: "billing", PasswordSecretRef: v1alpha1.SecretKeySelector{Name: "billing-kafka-user", Key: "password"}},
+			},
 		},
 		Producer: &v1alpha1.ProducerSpec{
 			Acks:              "leader",

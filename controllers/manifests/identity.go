@@ -2,6 +2,8 @@ package manifests
 
 import (
 	"net/url"
+	"path"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +25,11 @@ const (
 
 	volumeJWKS   = "jwks"
 	volumeIssuer = "issuer"
+
+	// KafkaPrincipalsDir holds the password of spec.kafka.principals[i] at
+	// <dir>/<i>.
+	KafkaPrincipalsDir    = "/etc/restproxy/kafka-principals"
+	volumeKafkaPrincipals = "kafka-principals"
 
 	// issuerTokenSeconds is the projected token's lifetime; kubelet renews
 	// it at 80% and the proxy re-reads it on every fetch.
@@ -123,4 +130,29 @@ func issuerVolume(rp *v1alpha1.RestProxy) (corev1.Volume, corev1.VolumeMount, bo
 		},
 	}}}
 	return v, corev1.VolumeMount{Name: volumeIssuer, MountPath: IssuerDir, ReadOnly: true}, true
+}
+
+// mapKafkaIdentity renders spec.kafka.identity and the principals' Kafka
+// users.
+func mapKafkaIdentity(k v1alpha1.KafkaSpec, d document) {
+	d.setString("kafka.identity", k.Identity)
+	if len(k.Principals) == 0 {
+		return
+	}
+	out := make([]config.KafkaPrincipal, 0, len(k.Principals))
+	for i, p := range k.Principals {
+		out = append(out, config.KafkaPrincipal{Principal: p.Principal, Username: p.Username, PasswordFile: kafkaPrincipalFile(i)})
+	}
+	d.set("kafka.principals", out)
+}
+
+func kafkaPrincipalFile(i int) string { return KafkaPrincipalsDir + "/" + strconv.Itoa(i) }
+
+// kafkaPrincipalFiles are the principals' password files, in their order.
+func kafkaPrincipalFiles(k v1alpha1.KafkaSpec) []secretFile {
+	files := make([]secretFile, 0, len(k.Principals))
+	for i, p := range k.Principals {
+		files = append(files, secretFile{p.PasswordSecretRef.Name, p.PasswordSecretRef.Key, path.Base(kafkaPrincipalFile(i))})
+	}
+	return files
 }

@@ -107,3 +107,37 @@ func hasMount(mounts []corev1.VolumeMount, name, path string) bool {
 		return m.Name == name && m.MountPath == path && m.ReadOnly
 	})
 }
+
+// spec.kafka.identity and principals render as kafka.identity and
+// kafka.principals, each password a file of the kafka-principals volume,
+// whose Secrets the reconciler reads and watches.
+func TestKafkaIdentityMapping(t *testing.T) {
+	rp := minimal()
+	rp.Spec.Authentication = &v1alpha1.AuthenticationSpec{Type: v1alpha1.AuthenticationBasic, SecretRef: &v1alpha1.SecretKeySelector{Name: "users", Key: "users"}}
+	rp.Spec.Kafka.SASL = &v1alpha1.KafkaSASLSpec{Mechanism: "SCRAM-SHA-512", Username: "proxy", PasswordSecretRef: &v1alpha1.SecretKeySelector{Name: "proxy-user", Key: "password"}}
+	rp.Spec.Kafka.Identity = "principal"
+	rp.Spec.Kafka.Principals = []v1alpha1.KafkaPrincipal{
+		{Principal: "alice", Username: "kafka-alice", PasswordSecretRef: v1alpha1.SecretKeySelector{Name: "alice", Key: "password"}},
+		{Principal: "bob", Username: "kafka-bob", PasswordSecretRef: v1alpha1.SecretKeySelector{Name: "bob", Key: "pw"}},
+	}
+	k := parsedConfig(t, rp).Kafka
+	want := []config.KafkaPrincipal{
+		{Principal: "alice", Username: "kafka-alice", PasswordFile: "/etc/restproxy/kafka-principals/0"},
+		{Principal: "bob", Username: "kafka-bob", PasswordFile: "/etc/restproxy/kafka-principals/1"},
+	}
+	if k.Identity != "principal" || !reflect.DeepEqual(k.Principals, want) {
+		t.Errorf("kafka identity %q principals %+v", k.Identity, k.Principals)
+	}
+	if m := volumeMounts(rp); !hasMount(m, "kafka-principals", "/etc/restproxy/kafka-principals") {
+		t.Errorf("no kafka-principals mount in %v", m)
+	}
+	refs := SecretRefs(rp)
+	for _, name := range []string{"alice", "bob"} {
+		if !slices.ContainsFunc(refs, func(r SecretRef) bool { return r.Name == name }) {
+			t.Errorf("SecretRefs %v miss %s", refs, name)
+		}
+	}
+	if got := parsedConfig(t, minimal()).Kafka; got.Identity != "proxy" || len(got.Principals) != 0 {
+		t.Errorf("unset: identity %q principals %v, want the defaults", got.Identity, got.Principals)
+	}
+}
