@@ -7,7 +7,3 @@ import "context"
 func (ac *Access) Allowed(ctx context.Context, topic string) bool {
 	return ac.policy.grant(PrincipalFrom(ctx)).Allows(topic)
 }
-
-// HasPrincipalLimits reports whether a rule of authorization.rules sets
-// rate limits of its own, which the RateLimiter then counts.
-func (ac *Access) HasPrincipalLimits() bool { return ac.policy.hasPrincipalLimits() }

@@ -52,6 +52,10 @@ func (p *policy) grant(pr Principal) Grant {
 	return Grant{}
 }
 
+// HasPrincipalLimits reports whether a rule of authorization.rules sets
+// rate limits of its own, which the RateLimiter then counts.
+func (ac *Access) HasPrincipalLimits() bool { return ac.policy.hasPrincipalLimits() }
+
 // hasPrincipalLimits reports whether any rule sets its own rate limits.
 func (p *policy) hasPrincipalLimits() bool {
 	for _, r := range p.rules {
