@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -95,9 +96,13 @@ func (s *Server) checkRequest(c echo.Context) (produce.Target, produce.BodyForma
 
 // admitted completes the target of an admitted request with what checks
 // its records as they are read: the client's credentials and the rate
-// limits.
+// limits of its principal, whose standing the response's RateLimit
+// headers tell.
 func (s *Server) admitted(c echo.Context, t *produce.Target) {
-	t.Principal = s.principal(c)
+	// The principal names the client in the rules, the rate limits, the
+	// access log, the request's span and the per-principal counters.
+	p := admission.PrincipalFrom(c.Request().Context())
+	t.Principal = p.Name
 	t.Origin = s.origin(c.Request())
 	if client := s.admit.access.Credentials(c); client != nil {
 		t.Client = client
@@ -105,6 +110,12 @@ func (s *Server) admitted(c echo.Context, t *produce.Target) {
 	if s.admit.limiter != nil {
 		// Keyed by the configured cluster id, never by the path's: a
 		// client must not get a budget of its own by naming clusters.
-		t.Gate = s.admit.limiter.Gate(s.cfg.ClusterID)
+		gate := s.admit.limiter.Gate(s.cfg.ClusterID, p.Name, s.admit.access.GrantOf(c).Limits)
+		t.Gate = gate
+		if policy, state, ok := gate.Headers(time.Now().Unix()); ok {
+			h := c.Response().Header()
+			h.Set("RateLimit-Policy", policy)
+			h.Set("RateLimit", state)
+		}
 	}
 }

@@ -50,6 +50,8 @@ var testTopics = map[string]int32{
 	"zstd10k":      3,
 	"compressed":   1,
 	"notinflated":  1,
+	"tenant-a":     1,
+	"tenant-b":     1,
 }
 
 func TestMain(m *testing.M) {

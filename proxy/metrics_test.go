@@ -41,6 +41,33 @@ func TestMetrics_EachLimitCounted(t *testing.T) {
 		}
 		return produced, refused
 	}
+	// A principal's own budgets: the API key "k" under a rule, with
+	// rateLimit off.
+	keys := writeTempCredentials(t, "k\n")
+	burstAsKey := func(t *testing.T, ts *testServer) (produced, refused int) {
+		resp, raw := produceBodyAs(t, ts.url("c", "limits"), "Bearer k", strings.Repeat(rec, 5))
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d: %s", resp.StatusCode, raw)
+		}
+		for _, r := range parseReports(t, raw) {
+			switch r.ErrorCode {
+			case 200:
+				produced++
+			case 429:
+				refused++
+			default:
+				t.Fatalf("report %v, want 200 or 429", r)
+			}
+		}
+		return produced, refused
+	}
+	principal := func(rule config.AccessRule) func(*config.Config) {
+		return func(c *config.Config) {
+			c.Authentication = config.Authentication{Type: config.AuthAPIKey, CredentialsFile: keys}
+			rule.Principals = []config.PrincipalMatch{{Prefix: "key:"}}
+			c.Authorization.Rules = []config.AccessRule{rule}
+		}
+	}
 	rate := func(set func(*config.RateLimit)) func(*config.Config) {
 		return func(c *config.Config) {
 			// Every other budget is 0: no limit on that dimension.
@@ -57,6 +84,8 @@ func TestMetrics_EachLimitCounted(t *testing.T) {
 		{"rate_bytes_global", rate(func(r *config.RateLimit) { r.BytesPerSecond = int64(len(rec)) }), burst},
 		{"rate_records_cluster", rate(func(r *config.RateLimit) { r.PerClusterRecordsPerSecond = 1 }), burst},
 		{"rate_bytes_cluster", rate(func(r *config.RateLimit) { r.PerClusterBytesPerSecond = int64(len(rec)) }), burst},
+		{"rate_records_principal", principal(config.AccessRule{RecordsPerSecond: 1}), burstAsKey},
+		{"rate_bytes_principal", principal(config.AccessRule{BytesPerSecond: int64(len(rec))}), burstAsKey},
 		{"max_streams", func(c *config.Config) { c.HTTP.MaxStreams = 1 }, func(t *testing.T, ts *testServer) (int, int) {
 			sc := openStream(t, ts.url("c", "limits"))
 			sc.send(rec)

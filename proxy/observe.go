@@ -86,24 +86,6 @@ func (s *Server) origin(req *http.Request) *producer.Origin {
 	return producer.NewOrigin(sc, traceparent)
 }
 
-// principal names the client of an admitted request in the access log,
-// its span and the per-principal counters: the basic user, or the subject
-// of a client certificate. An API key names nobody, and is never shown.
-// This is the one place a request's identity is read for observability.
-func (s *Server) principal(c echo.Context) string {
-	req := c.Request()
-	switch s.cfg.Authentication.Type {
-	case config.AuthBasic:
-		user, _, _ := req.BasicAuth()
-		return user
-	case config.AuthMTLS:
-		if cs := req.TLS; cs != nil && len(cs.VerifiedChains) > 0 {
-			return cs.VerifiedChains[0][0].Subject.CommonName
-		}
-	}
-	return ""
-}
-
 // logRefusal writes the access-log line of a request refused before it
 // streamed: its status and error_code, never its credentials.
 func (s *Server) logRefusal(c echo.Context, e *apierror.Error) {

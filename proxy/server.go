@@ -106,7 +106,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		admit: admitter{
 			access:      access,
 			tls:         tlsFiles,
-			limiter:     admission.NewRateLimiter(cfg.RateLimit, m.RateLimitCounters()),
+			limiter:     admission.NewRateLimiter(cfg.RateLimit, access.HasPrincipalLimits(), m.RateLimitCounters()),
 			streams:     admission.NewStreams(cfg.HTTP.MaxStreams),
 			kafkaTLSLog: logEvery{period: time.Minute},
 		},

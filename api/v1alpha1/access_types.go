@@ -6,16 +6,19 @@ const (
 	AuthenticationBasic  = "basic"
 	AuthenticationAPIKey = "apiKey"
 	AuthenticationMTLS   = "mtls"
+	AuthenticationJWT    = "jwt"
 )
 
 // AuthenticationSpec selects how produce clients authenticate.
 //
 // +kubebuilder:validation:XValidation:rule="self.type in ['basic', 'apiKey'] ? has(self.secretRef) : !has(self.secretRef)",message="spec.authentication.secretRef is required when spec.authentication.type is basic or apiKey, and must be absent otherwise",fieldPath=".secretRef"
+// +kubebuilder:validation:XValidation:rule="has(self.type) && self.type == 'jwt' ? has(self.jwt) : !has(self.jwt)",message="spec.authentication.jwt is required when spec.authentication.type is jwt, and must be absent otherwise",fieldPath=".jwt"
 type AuthenticationSpec struct {
 	// Type: none, basic (API key as user, secret as password), apiKey
-	// (Authorization: Bearer), or mtls (client certificates; needs
-	// spec.http.tls.clientCASecretRef).
-	// +kubebuilder:validation:Enum=none;basic;apiKey;mtls
+	// (Authorization: Bearer), mtls (client certificates; needs
+	// spec.http.tls.clientCASecretRef), or jwt (Authorization: Bearer with
+	// a JWT an OIDC issuer signed; needs jwt).
+	// +kubebuilder:validation:Enum=none;basic;apiKey;mtls;jwt
 	// +kubebuilder:default=none
 	// +optional
 	Type string `json:"type,omitempty"`
@@ -25,6 +28,10 @@ type AuthenticationSpec struct {
 	// accepted in place of plain secrets.
 	// +optional
 	SecretRef *SecretKeySelector `json:"secretRef,omitempty"`
+
+	// JWT configures type jwt: the token's issuer, keys and audiences.
+	// +optional
+	JWT *JWTSpec `json:"jwt,omitempty"`
 }
 
 // TopicsSpec is the topic allow-list.
@@ -37,7 +44,7 @@ type TopicsSpec struct {
 
 // TopicRule matches a topic by exact name or by prefix.
 //
-// +kubebuilder:validation:XValidation:rule="has(self.name) != has(self.prefix)",message="each spec.topics.allow entry must set exactly one of name or prefix"
+// +kubebuilder:validation:XValidation:rule="has(self.name) != has(self.prefix)",message="each topic rule (spec.topics.allow, spec.access[].topics) must set exactly one of name or prefix"
 type TopicRule struct {
 	// Name of one topic.
 	// +kubebuilder:validation:MinLength=1

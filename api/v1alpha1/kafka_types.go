@@ -1,6 +1,8 @@
 package v1alpha1
 
 // KafkaSpec is the connection to the Kafka cluster.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.identity) || self.identity != 'principal' || has(self.sasl)",message="spec.kafka.identity principal needs spec.kafka.sasl: the principals' users are SASL users",fieldPath=".identity"
 type KafkaSpec struct {
 	// BootstrapServers lists host:port addresses of brokers; an IPv6 address
 	// is written in brackets, [::1]:9092.
@@ -35,6 +37,42 @@ type KafkaSpec struct {
 	// SASL authentication to the brokers.
 	// +optional
 	SASL *KafkaSASLSpec `json:"sasl,omitempty"`
+
+	// Identity is who records are written as: proxy (sasl's user), or
+	// principal (each client's own Kafka user, from principals, so Kafka's
+	// ACLs apply per client; needs sasl, whose user then only reads
+	// metadata).
+	// +kubebuilder:validation:Enum=proxy;principal
+	// +optional
+	Identity string `json:"identity,omitempty"`
+
+	// Principals maps clients (their principals, as spec.access names
+	// them) to Kafka SASL users, with sasl's mechanism.
+	// +kubebuilder:validation:MaxItems=1024
+	// +listType=map
+	// +listMapKey=principal
+	// +optional
+	Principals []KafkaPrincipal `json:"principals,omitempty"`
+}
+
+// KafkaPrincipal is one client's Kafka user.
+type KafkaPrincipal struct {
+	// Principal of the client.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +required
+	Principal string `json:"principal"`
+
+	// Username of its Kafka SASL user.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +required
+	Username string `json:"username"`
+
+	// PasswordSecretRef names the Secret key holding the user's password
+	// (a Strimzi KafkaUser's Secret has it under "password").
+	// +required
+	PasswordSecretRef SecretKeySelector `json:"passwordSecretRef"`
 }
 
 // KafkaTLSSpec enables TLS to the brokers.

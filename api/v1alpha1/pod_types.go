@@ -222,7 +222,7 @@ type PodTemplate struct {
 	// operator's own volume names (config, kafka-tls, kafka-sasl, http-tls,
 	// auth) are reserved.
 	// +kubebuilder:validation:MaxItems=32
-	// +kubebuilder:validation:XValidation:rule="self.all(v, !(v.name in ['config', 'kafka-tls', 'kafka-sasl', 'http-tls', 'auth']))",message="spec.template.pod.volumes: the names config, kafka-tls, kafka-sasl, http-tls and auth are the operator's"
+	// +kubebuilder:validation:XValidation:rule="self.all(v, !(v.name in ['config', 'kafka-tls', 'kafka-sasl', 'kafka-principals', 'http-tls', 'auth', 'jwks', 'issuer']))",message="spec.template.pod.volumes: the names config, kafka-tls, kafka-sasl, kafka-principals, http-tls, auth, jwks and issuer are the operator's"
 	// +listType=map
 	// +listMapKey=name
 	// +optional

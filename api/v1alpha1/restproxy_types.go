@@ -11,6 +11,7 @@ const PausedAnnotation = "kafka.restproxy.dev/paused"
 
 // RestProxySpec is the desired state of one tenant's produce proxy.
 //
+// +kubebuilder:validation:XValidation:rule="!has(self.access) || size(self.access) == 0 || (has(self.authentication) && has(self.authentication.type) && self.authentication.type != 'none')",message="spec.access needs spec.authentication: with type none no client has a name to match",fieldPath=".access"
 // +kubebuilder:validation:XValidation:rule="!has(self.authentication) || self.authentication.type != 'mtls' || (has(self.http) && has(self.http.tls) && has(self.http.tls.clientCASecretRef))",message="spec.http.tls.clientCASecretRef is required when spec.authentication.type is mtls",fieldPath=".authentication.type"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.minReplicas) || self.autoscaling.minReplicas <= self.autoscaling.maxReplicas",message="spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas",fieldPath=".autoscaling.minReplicas"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !(has(self.autoscaling.targetCPUUtilizationPercentage) || !(has(self.autoscaling.targetMemoryUtilizationPercentage) || has(self.autoscaling.targetActiveStreamsPerPod) || has(self.autoscaling.targetInFlightRecordsPerPod))) || (has(self.resources) && has(self.resources.requests) && 'cpu' in self.resources.requests)",message="spec.resources.requests.cpu is required when spec.autoscaling targets CPU (targetCPUUtilizationPercentage is set, or no other target is): utilization is a share of the request",fieldPath=".autoscaling"
@@ -76,6 +77,13 @@ type RestProxySpec struct {
 	// RateLimit bounds records and bytes per second, per pod (429 beyond).
 	// +optional
 	RateLimit *RateLimitSpec `json:"rateLimit,omitempty"`
+
+	// Access gives each client (principal) its own topics and rate limits:
+	// the first rule that matches applies, and a client no rule matches is
+	// refused (HTTP 403). Needs an authentication type other than none.
+	// +kubebuilder:validation:MaxItems=256
+	// +optional
+	Access []AccessRule `json:"access,omitempty"`
 
 	// Resources of the proxy container.
 	// +optional

@@ -85,8 +85,10 @@ func TestFullSampleUsesEveryField(t *testing.T) {
 			specs = append(specs, doc.Object["spec"])
 		}
 	}
-	if len(specs) != 1 {
-		t.Fatalf("%s holds %d RestProxies; want 1", fullSample, len(specs))
+	// Fields that exclude each other (an API key Secret and a JWT issuer)
+	// need more than one RestProxy: the sample's together cover them all.
+	if len(specs) == 0 {
+		t.Fatalf("%s holds no RestProxy", fullSample)
 	}
 	if missing := unusedFields(reflect.TypeFor[v1alpha1.RestProxySpec](), specs, "spec"); len(missing) > 0 {
 		t.Errorf("%s does not set:\n  %s", fullSample, strings.Join(missing, "\n  "))

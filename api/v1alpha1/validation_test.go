@@ -177,7 +177,7 @@ func TestCELRules(t *testing.T) {
 		},
 		{
 			rule:    "topic rule is name or prefix",
-			message: "each spec.topics.allow entry must set exactly one of name or prefix",
+			message: "each topic rule (spec.topics.allow, spec.access[].topics) must set exactly one of name or prefix",
 			field:   "spec.topics.allow[1]",
 			bad: []specCase{
 				{"both", func(s *v1alpha1.RestProxySpec) {
@@ -255,7 +255,7 @@ func TestCELRules(t *testing.T) {
 		},
 		{
 			rule:    "extra volumes keep off the operator's names",
-			message: "spec.template.pod.volumes: the names config, kafka-tls, kafka-sasl, http-tls and auth are the operator's",
+			message: "spec.template.pod.volumes: the names config, kafka-tls, kafka-sasl, kafka-principals, http-tls, auth, jwks and issuer are the operator's",
 			field:   "spec.template.pod.volumes",
 			bad: []specCase{
 				{"a volume named config", func(s *v1alpha1.RestProxySpec) {

@@ -68,6 +68,7 @@ func configDocument(in Input) document {
 		}
 		d.set("authorization.topics", rules)
 	}
+	mapAccess(rp.Spec.Access, d)
 	mapRateLimit(rp.Spec.RateLimit, d)
 	if l := rp.Spec.Logging; l != nil {
 		d.setString("logging.level", l.Level)
@@ -104,6 +105,7 @@ func mapKafka(rp *v1alpha1.RestProxy, d document) {
 			d.set("kafka.sasl.passwordFile", KafkaPasswordFile)
 		}
 	}
+	mapKafkaIdentity(spec, d)
 }
 
 func mapProducer(p *v1alpha1.ProducerSpec, d document) {
@@ -156,6 +158,7 @@ func mapAuthentication(rp *v1alpha1.RestProxy, d document) {
 	if ref := authSecretRef(rp); ref != nil {
 		d.set("authentication.credentialsFile", authCredentialsFile(ref))
 	}
+	mapJWT(jwtSpec(rp), d)
 }
 
 // mapRateLimit turns the per-pod limits on when any budget is set. A budget

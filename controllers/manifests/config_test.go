@@ -140,12 +140,12 @@ func TestConfigMapping(t *testing.T) {
 		{"basic authentication", func(s *v1alpha1.RestProxySpec) {
 			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "basic", SecretRef: &v1alpha1.SecretKeySelector{Name: "creds", Key: "users.txt"}}
 		}, func(c *config.Config) {
-			c.Authentication = config.Authentication{Type: "basic", CredentialsFile: "/etc/restproxy/auth/users.txt"}
+			c.Authentication.Type, c.Authentication.CredentialsFile = "basic", "/etc/restproxy/auth/users.txt"
 		}},
 		{"apiKey authentication", func(s *v1alpha1.RestProxySpec) {
 			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "apiKey", SecretRef: &v1alpha1.SecretKeySelector{Name: "creds", Key: "keys"}}
 		}, func(c *config.Config) {
-			c.Authentication = config.Authentication{Type: "apiKey", CredentialsFile: "/etc/restproxy/auth/keys"}
+			c.Authentication.Type, c.Authentication.CredentialsFile = "apiKey", "/etc/restproxy/auth/keys"
 		}},
 		{"authentication none", func(s *v1alpha1.RestProxySpec) {
 			s.Authentication = &v1alpha1.AuthenticationSpec{Type: "none"}

@@ -220,6 +220,9 @@ func volumes(rp *v1alpha1.RestProxy, configMap string) []corev1.Volume {
 	for _, v := range secretVolumes(rp) {
 		vols = append(vols, v.volume())
 	}
+	if v, _, ok := issuerVolume(rp); ok {
+		vols = append(vols, v)
+	}
 	return vols
 }
 
@@ -227,6 +230,9 @@ func volumeMounts(rp *v1alpha1.RestProxy) []corev1.VolumeMount {
 	mounts := []corev1.VolumeMount{{Name: volumeConfig, MountPath: ConfigDir, ReadOnly: true}}
 	for _, v := range secretVolumes(rp) {
 		mounts = append(mounts, v.mount())
+	}
+	if _, m, ok := issuerVolume(rp); ok {
+		mounts = append(mounts, m)
 	}
 	return mounts
 }

@@ -49,6 +49,10 @@ func full() *v1alpha1.RestProxy {
 				Username:          "orders",
 				PasswordSecretRef: &v1alpha1.SecretKeySelector{Name: "kafka-user", Key: "password"},
 			},
+			Identity: "principal",
+			Principals: []v1alpha1.KafkaPrincipal{
+				{Principal: "billing", Username: "billing", PasswordSecretRef: v1alpha1.SecretKeySelector{Name: "billing-kafka-user", Key: "password"}},
+			},
 		},
 		Producer: &v1alpha1.ProducerSpec{
 			Acks:              "leader",
@@ -80,6 +84,10 @@ func full() *v1alpha1.RestProxy {
 			SecretRef: &v1alpha1.SecretKeySelector{Name: "orders-credentials", Key: "users"},
 		},
 		Topics: &v1alpha1.TopicsSpec{Allow: []v1alpha1.TopicRule{{Name: "orders"}, {Prefix: "orders."}}},
+		Access: []v1alpha1.AccessRule{
+			{Principals: []v1alpha1.PrincipalMatch{{Name: "billing"}}, Topics: []v1alpha1.TopicRule{{Prefix: "billing."}}, RecordsPerSecond: ptrTo[int64](100)},
+			{Principals: []v1alpha1.PrincipalMatch{{Prefix: "orders-"}}, BytesPerSecond: ptrTo[int64](1000000)},
+		},
 		RateLimit: &v1alpha1.RateLimitSpec{
 			RecordsPerSecond:           ptrTo[int64](5000),
 			BytesPerSecond:             ptrTo[int64](5000000),
@@ -187,6 +195,20 @@ func full() *v1alpha1.RestProxy {
 				Type: corev1.ServiceTypeLoadBalancer,
 			},
 		},
+	}
+	return rp
+}
+
+// kubernetesJWT takes the cluster's own service-account tokens, with
+// per-service-account rules.
+func kubernetesJWT() *v1alpha1.RestProxy {
+	rp := minimal()
+	rp.Spec.Authentication = &v1alpha1.AuthenticationSpec{Type: v1alpha1.AuthenticationJWT, JWT: &v1alpha1.JWTSpec{
+		IssuerURL: "https://kubernetes.default.svc.cluster.local",
+		Audiences: []string{"https://kubernetes.default.svc.cluster.local"},
+	}}
+	rp.Spec.Access = []v1alpha1.AccessRule{
+		{Principals: []v1alpha1.PrincipalMatch{{Prefix: "system:serviceaccount:shop:"}}, Topics: []v1alpha1.TopicRule{{Prefix: "shop."}}},
 	}
 	return rp
 }

@@ -68,8 +68,8 @@ type secretVolume struct {
 }
 
 // secretVolumes lists the Secret-backed volumes rp needs, in a fixed order
-// (kafka-tls, kafka-sasl, http-tls, auth, tracing), so the pod template is
-// stable.
+// (kafka-tls, kafka-sasl, kafka-principals, http-tls, auth, jwks, tracing),
+// so the pod template is stable.
 //
 // Rotating a Secret rolls no pod: the proxy re-reads every one of these
 // files when kubelet updates them (the Kafka CA, client certificate and
@@ -104,6 +104,7 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 	if s := spec.Kafka.SASL; s != nil && s.Mechanism != "" && s.PasswordSecretRef != nil {
 		add(volumeKafkaSASL, KafkaSASLDir, secretFile{s.PasswordSecretRef.Name, s.PasswordSecretRef.Key, path.Base(KafkaPasswordFile)})
 	}
+	add(volumeKafkaPrincipals, KafkaPrincipalsDir, kafkaPrincipalFiles(spec.Kafka)...)
 
 	var httpTLS []secretFile
 	if h := spec.HTTP; h != nil && h.TLS != nil {
@@ -118,6 +119,9 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 
 	if a := authSecretRef(rp); a != nil {
 		add(volumeAuth, AuthDir, secretFile{a.Name, a.Key, a.Key})
+	}
+	if j := jwtSpec(rp); j != nil && j.JWKSSecretRef != nil {
+		add(volumeJWKS, JWKSDir, secretFile{j.JWKSSecretRef.Name, j.JWKSSecretRef.Key, path.Base(JWKSFile)})
 	}
 	add(volumeTracing, TracingDir, tracingHeadersFile(rp)...)
 	return vols

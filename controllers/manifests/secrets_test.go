@@ -17,6 +17,7 @@ func TestSecretRefs(t *testing.T) {
 	}{
 		{"none", func(*v1alpha1.RestProxySpec) {}, []SecretRef{}},
 		{"full, sorted by name", func(s *v1alpha1.RestProxySpec) { *s = full().Spec }, []SecretRef{
+			{Name: "billing-kafka-user", Keys: []string{"password"}},
 			{Name: "clients-ca", Keys: []string{"ca.crt"}},
 			{Name: "kafka-ca", Keys: []string{"ca.pem"}},
 			{Name: "kafka-client", Keys: []string{"tls.crt", "tls.key"}},
@@ -171,11 +172,12 @@ func TestVolumeOrderIsFixed(t *testing.T) {
 	for _, m := range proxyContainer(t, d).VolumeMounts {
 		mounts = append(mounts, m.Name+"="+m.MountPath)
 	}
-	if want := []string{"config", "kafka-tls", "kafka-sasl", "http-tls", "auth", "tracing"}; !reflect.DeepEqual(vols, want) {
+	if want := []string{"config", "kafka-tls", "kafka-sasl", "kafka-principals", "http-tls", "auth", "tracing"}; !reflect.DeepEqual(vols, want) {
 		t.Errorf("volumes = %v; want %v", vols, want)
 	}
 	want := []string{"config=/etc/restproxy/config", "kafka-tls=/etc/restproxy/kafka-tls", "kafka-sasl=/etc/restproxy/kafka-sasl",
-		"http-tls=/etc/restproxy/http-tls", "auth=/etc/restproxy/auth", "tracing=/etc/restproxy/tracing"}
+		"kafka-principals=/etc/restproxy/kafka-principals", "http-tls=/etc/restproxy/http-tls", "auth=/etc/restproxy/auth",
+		"tracing=/etc/restproxy/tracing"}
 	if !reflect.DeepEqual(mounts, want) {
 		t.Errorf("mounts = %v; want %v", mounts, want)
 	}

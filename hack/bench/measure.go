@@ -52,7 +52,8 @@ type bench struct {
 	dir         string
 	progress    io.Writer
 	report      *Report
-	run         int // 1-based run of the current mode, when --repeat > 1
+	run         int          // 1-based run of the current mode, when --repeat > 1
+	issuer      *benchIssuer // the jwt mode's; nil until it runs
 }
 
 func (b *bench) failed() bool {
@@ -93,7 +94,14 @@ func (b *bench) runModes() error {
 		if !b.o.modes[m.family] {
 			continue
 		}
-		if err := b.repeat(func() (Result, error) { return b.withProxy(broker.addr, m.res, m.load) }); err != nil {
+		cfg := b.o.proxyConfig
+		if m.family == "jwt" {
+			if b.issuer, err = newBenchIssuer(b.dir); err != nil {
+				return err
+			}
+			b.issuer.configure(&cfg)
+		}
+		if err := b.repeat(func() (Result, error) { return b.withProxyConfig(broker.addr, cfg, m.res, m.load) }); err != nil {
 			return err
 		}
 	}
@@ -141,6 +149,7 @@ func (b *bench) proxyModes() []proxyMode {
 				postSingles(t, b.rs, o.singleClients, deadline, tl)
 				return nil
 			}},
+		b.jwtMode(),
 	)
 	for _, size := range o.batch.sizes {
 		modes = append(modes, proxyMode{"batch", Result{Mode: fmt.Sprintf("batch-%d", size), Kind: "throughput", Streams: o.batch.clients,
@@ -183,16 +192,11 @@ func (b *bench) proxyModes() []proxyMode {
 	return modes
 }
 
-// withProxy measures one mode on a proxy process of its own, so that no
+// withProxyConfig measures one mode on a proxy process of its own, so that no
 // mode inherits another's heap, goroutines or garbage, and the process's
 // VmHWM is the mode's peak RSS. The proxy is warmed up first: a fresh
 // process's first records wait for Kafka connections that a proxy in
 // service already has.
-func (b *bench) withProxy(bootstrap string, res Result, load func(t produceTarget, deadline time.Time, tl *tally) []time.Duration) (Result, error) {
-	return b.withProxyConfig(bootstrap, b.o.proxyConfig, res, load)
-}
-
-// withProxyConfig is withProxy on a proxy of config cfg.
 func (b *bench) withProxyConfig(bootstrap string, cfg config.Config, res Result, load func(t produceTarget, deadline time.Time, tl *tally) []time.Duration) (Result, error) {
 	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, cfg, b.dir, b.fileName(res.Mode), bootstrap)
 	if err != nil {
@@ -203,10 +207,13 @@ func (b *bench) withProxyConfig(bootstrap string, cfg config.Config, res Result,
 			fmt.Fprintf(b.progress, "bench: %s: stop proxy: %v\n", res.Mode, err)
 		}
 	}()
-	if err := warmUp(p); err != nil {
+	target := produceTarget{addr: p.addr, topic: benchTopic}
+	if cfg.Authentication.Type == config.AuthJWT {
+		target.authorization = "Bearer " + b.issuer.token
+	}
+	if err := warmUp(target); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", res.Mode, err)
 	}
-	target := produceTarget{addr: p.addr, topic: benchTopic}
 	res = b.measure(res, p.pid(), func(deadline time.Time, tl *tally) []time.Duration {
 		return load(target, deadline, tl)
 	})
@@ -224,13 +231,13 @@ func (b *bench) fileName(mode string) string {
 
 // warmUp sends one stream's worth of records through a fresh proxy and
 // checks they were all produced.
-func warmUp(p *proxyProcess) error {
+func warmUp(t produceTarget) error {
 	rs, err := newRecordSet(100, minRecordBytes)
 	if err != nil {
 		return err
 	}
 	var tl tally
-	pushStreams(produceTarget{addr: p.addr, topic: benchTopic}, rs, 1, time.Now(), &tl)
+	pushStreams(t, rs, 1, time.Now(), &tl)
 	if tl.ok.Load() != tl.sent.Load() || tl.failure() != "" {
 		return fmt.Errorf("warm-up: %d of %d records reported 200 (%s)", tl.ok.Load(), tl.sent.Load(), tl.failure())
 	}

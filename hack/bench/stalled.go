@@ -30,7 +30,7 @@ func (b *bench) runStalled() (Result, error) {
 
 	// Connect the producer to the broker before the stall, as a proxy in
 	// service would be.
-	if err := warmUp(p); err != nil {
+	if err := warmUp(target); err != nil {
 		return Result{}, fmt.Errorf("stalled: through the relay: %w", err)
 	}
 

@@ -21,13 +21,18 @@ var okPrefix = []byte(`{"error_code":200,`)
 
 // produceTarget is where records are POSTed.
 type produceTarget struct {
-	addr  string // host:port
-	topic string
+	addr          string // host:port
+	topic         string
+	authorization string // the Authorization header's value; "" for none
 }
 
 func (t produceTarget) requestLine() string {
-	return "POST /v3/clusters/bench/topics/" + t.topic + "/records HTTP/1.1\r\nHost: " + t.addr +
+	line := "POST /v3/clusters/bench/topics/" + t.topic + "/records HTTP/1.1\r\nHost: " + t.addr +
 		"\r\nContent-Type: application/json\r\n"
+	if t.authorization != "" {
+		line += "Authorization: " + t.authorization + "\r\n"
+	}
+	return line
 }
 
 // streamSendBuffer is each stream's socket send buffer: several chunks of

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,7 +23,8 @@ type Access struct {
 	kind        string           // config.Auth*
 	credentials *credentialsFile // basic and apiKey
 	bcrypt      *bcryptRuns      // per client address
-	topics      []config.TopicRule
+	jwt         *jwtVerifier     // jwt
+	policy      policy
 }
 
 // bcryptRunsPerAddress is how many bcrypt runs one client address may cause
@@ -33,8 +35,14 @@ const bcryptRunsPerAddress = 10
 // authorization keys. log and m receive the credentials file's reloads
 // (package reload); either may be nil.
 func NewAccess(a config.Authentication, z config.Authorization, log *slog.Logger, m reload.Metrics) (*Access, error) {
-	ac := &Access{kind: a.Type, topics: z.Topics, bcrypt: newBcryptRuns(bcryptRunsPerAddress)}
+	ac := &Access{kind: a.Type, policy: policy{topics: z.Topics, rules: z.Rules}, bcrypt: newBcryptRuns(bcryptRunsPerAddress)}
 	switch a.Type {
+	case config.AuthJWT:
+		v, err := newJWTVerifier(a.JWT, log, m)
+		if err != nil {
+			return nil, err
+		}
+		ac.jwt = v
 	case config.AuthBasic, config.AuthAPIKey:
 		f, err := newCredentialsFile(a.CredentialsFile, a.Type == config.AuthBasic, log, m)
 		if err != nil {
@@ -46,18 +54,38 @@ func NewAccess(a config.Authentication, z config.Authorization, log *slog.Logger
 }
 
 // Admit returns the refusal of a request that may not produce, or nil.
+// An admitted request's context carries its Principal.
 func (ac *Access) Admit(c echo.Context) *apierror.Error {
-	if rerr := ac.authenticate(c); rerr != nil {
+	if rerr := ac.Authenticate(c); rerr != nil {
 		return rerr
 	}
 	topic, ok := PathParam(c, "topic_name")
 	if !ok {
 		return apierror.New(apierror.PathNotFound)
 	}
-	if !ac.allowed(topic) {
+	if !ac.GrantOf(c).Allows(topic) {
 		return apierror.New(apierror.TopicForbidden, topic)
 	}
 	return nil
+}
+
+// Authenticate returns the refusal of a request without valid credentials
+// of the configured type, or nil, and puts the principal on the request's
+// context. The discovery endpoints, which name no topic to authorize,
+// run it alone.
+func (ac *Access) Authenticate(c echo.Context) *apierror.Error {
+	p, rerr := ac.authenticate(c)
+	if rerr != nil {
+		return rerr
+	}
+	req := c.Request()
+	c.SetRequest(req.WithContext(WithPrincipal(req.Context(), p)))
+	return nil
+}
+
+// GrantOf is what the authenticated request's principal is granted.
+func (ac *Access) GrantOf(c echo.Context) Grant {
+	return ac.policy.grant(PrincipalFrom(c.Request().Context()))
 }
 
 // PathParam returns a path parameter decoded once, whatever echo routed
@@ -74,28 +102,34 @@ func PathParam(c echo.Context, name string) (value string, ok bool) {
 	return u, err == nil
 }
 
-// authenticate returns nil when the request carries valid credentials of
-// the configured type.
-func (ac *Access) authenticate(c echo.Context) *apierror.Error {
+// authenticate returns the principal of a request with valid credentials
+// of the configured type, or the refusal.
+func (ac *Access) authenticate(c echo.Context) (Principal, *apierror.Error) {
 	req := c.Request()
 	if len(req.Header.Values(echo.HeaderAuthorization)) > 1 {
 		// Which one a component behind the proxy would read is anyone's
 		// guess: refuse rather than pick.
-		return apierror.New(apierror.AmbiguousCredentials)
+		return Principal{}, apierror.New(apierror.AmbiguousCredentials)
 	}
 	switch ac.kind {
 	case config.AuthBasic:
 		user, secret, ok := req.BasicAuth()
 		if !ok {
-			return unauthenticated(`Basic realm="restproxy"`)
+			return Principal{}, unauthenticated(`Basic realm="restproxy"`)
 		}
-		return ac.checkFrom(req.RemoteAddr, user, secret, `Basic realm="restproxy"`)
+		return Principal{Kind: ac.kind, Name: user}, ac.checkFrom(req.RemoteAddr, user, secret, `Basic realm="restproxy"`)
 	case config.AuthAPIKey:
 		key, ok := bearerToken(req.Header.Get(echo.HeaderAuthorization))
 		if !ok {
-			return unauthenticated("Bearer")
+			return Principal{}, unauthenticated("Bearer")
 		}
-		return ac.checkFrom(req.RemoteAddr, "", key, "Bearer")
+		return apiKeyPrincipal(key), ac.checkFrom(req.RemoteAddr, "", key, "Bearer")
+	case config.AuthJWT:
+		token, ok := bearerToken(req.Header.Get(echo.HeaderAuthorization))
+		if !ok {
+			return Principal{}, unauthenticated("Bearer")
+		}
+		return ac.jwt.verify(req.Context(), token)
 	case config.AuthMTLS:
 		// The TLS layer verifies a certificate the client presents
 		// against http.tls.clientCAFile and refuses one the CA did not
@@ -103,10 +137,11 @@ func (ac *Access) authenticate(c echo.Context) *apierror.Error {
 		// HTTP scheme names TLS client certificates: the challenge only
 		// tells a person what is expected.
 		if !verifiedClient(req.TLS) {
-			return unauthenticated(`ClientCertificate realm="restproxy"`)
+			return Principal{}, unauthenticated(`ClientCertificate realm="restproxy"`)
 		}
+		return certificatePrincipal(req.TLS), nil
 	}
-	return nil
+	return Principal{Kind: ac.kind}, nil
 }
 
 // bearerToken returns the token of an "Authorization: Bearer <token>"
@@ -145,19 +180,6 @@ func verifiedClient(cs *tls.ConnectionState) bool {
 	return cs != nil && len(cs.VerifiedChains) > 0
 }
 
-// allowed applies authorization.topics: empty allows every topic.
-func (ac *Access) allowed(topic string) bool {
-	if len(ac.topics) == 0 {
-		return true
-	}
-	for _, r := range ac.topics {
-		if (r.Name != "" && r.Name == topic) || (r.Prefix != "" && strings.HasPrefix(topic, r.Prefix)) {
-			return true
-		}
-	}
-	return false
-}
-
 // unauthenticated is the 401 with the challenge of the configured scheme.
 func unauthenticated(challenge string) *apierror.Error {
 	return apierror.Challenge(apierror.New(apierror.Unauthenticated), challenge)
@@ -169,6 +191,7 @@ func unauthenticated(challenge string) *apierror.Error {
 type Credentials struct {
 	ac           *Access
 	user, secret string
+	expiry       time.Time // jwt: the token's exp plus the leeway
 }
 
 // Credentials returns the re-check of the request's credentials, or nil
@@ -183,11 +206,19 @@ func (ac *Access) Credentials(c echo.Context) *Credentials {
 	case config.AuthAPIKey:
 		key, _ := bearerToken(req.Header.Get(echo.HeaderAuthorization))
 		return &Credentials{ac: ac, secret: key}
+	case config.AuthJWT:
+		return &Credentials{ac: ac, expiry: PrincipalFrom(req.Context()).Expiry}
 	}
 	return nil
 }
 
 // Valid reports whether the credentials are still in the credentials file
 // (re-read at most once a second; a file that cannot be read keeps its
-// last good version).
-func (c *Credentials) Valid() bool { return c.ac.check(c.user, c.secret) }
+// last good version), or for a JWT whether it has not expired: a stream
+// ends with its token.
+func (c *Credentials) Valid() bool {
+	if c.ac.kind == config.AuthJWT {
+		return c.ac.jwt.now().Before(c.expiry)
+	}
+	return c.ac.check(c.user, c.secret)
+}

@@ -8,22 +8,28 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
-// RateLimiter holds the records/s and bytes/s budgets of the process and of
+// RateLimiter holds the records/s and bytes/s budgets of the process, of
 // each cluster it is given (the configured clusterId: never the path's, so
-// a client cannot choose a budget of its own), in fixed one-second windows. A record is admitted by
-// all four budgets or by none: a refused record costs nothing, so a client
-// that backs off is not punished for the records it was refused. A budget of
-// 0 is no limit on that dimension.
+// a client cannot choose a budget of its own) and of each principal whose
+// rule sets limits of its own, in fixed one-second windows. A record is
+// admitted by every budget or by none: a refused record costs nothing, so
+// a client that backs off is not punished for the records it was refused.
+// A budget of 0 is no limit on that dimension.
 type RateLimiter struct {
-	cfg config.RateLimit
-	// refused counts refusals by the budget that refused, in check order:
-	// global records, global bytes, per-cluster records, per-cluster bytes.
-	refused [4]prometheus.Counter
+	cfg config.RateLimit // all zero when rateLimit is off
+	// refused counts refusals by the budget that refused, in check order
+	// (management.RateLimitNames).
+	refused [numBudgets]prometheus.Counter
 
-	mu       sync.Mutex
-	global   window
-	clusters map[string]*window
+	mu         sync.Mutex
+	global     window
+	clusters   map[string]*window
+	principals map[string]*window
 }
+
+// numBudgets: global records and bytes, per-cluster records and bytes,
+// per-principal records and bytes.
+const numBudgets = 6
 
 // window counts what was admitted during one wall-clock second.
 type window struct {
@@ -32,70 +38,76 @@ type window struct {
 	bytes   int64
 }
 
-// maxClusterWindows bounds the per-cluster table, should ids ever be many:
-// stale entries are pruned when it grows past this.
-const maxClusterWindows = 1024
+// maxWindows bounds the per-cluster and per-principal tables: stale
+// entries are pruned when one grows past this.
+const maxWindows = 4096
 
-// NewRateLimiter returns nil when rate limits are off, so streams pay
-// nothing per record. refused are the counters of the four budgets.
-func NewRateLimiter(cfg config.RateLimit, refused [4]prometheus.Counter) *RateLimiter {
-	if !cfg.Enabled {
+// NewRateLimiter returns nil when rate limits are off and no rule of
+// authorization.rules sets its own (principalLimits), so streams pay
+// nothing per record. refused are the counters of the budgets.
+func NewRateLimiter(cfg config.RateLimit, principalLimits bool, refused [numBudgets]prometheus.Counter) *RateLimiter {
+	if !cfg.Enabled && !principalLimits {
 		return nil
 	}
-	return &RateLimiter{cfg: cfg, refused: refused, clusters: map[string]*window{}}
+	if !cfg.Enabled {
+		cfg = config.RateLimit{}
+	}
+	return &RateLimiter{cfg: cfg, refused: refused, clusters: map[string]*window{}, principals: map[string]*window{}}
 }
 
-// cluster returns the window of one cluster id; a stream looks it up once,
+// windowOf returns the window of id in table; a stream looks it up once,
 // so the per-record path has no map access.
-func (l *RateLimiter) cluster(id string) *window {
+func (l *RateLimiter) windowOf(table map[string]*window, id string) *window {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	w, ok := l.clusters[id]
+	w, ok := table[id]
 	if !ok {
-		if len(l.clusters) >= maxClusterWindows {
-			l.pruneLocked()
+		if len(table) >= maxWindows {
+			l.pruneLocked(table)
 		}
 		w = &window{}
-		l.clusters[id] = w
+		table[id] = w
 	}
 	return w
 }
 
 // pruneLocked forgets windows of past seconds. A stream still holding a
 // pruned window keeps counting in it, which only makes it more lenient.
-func (l *RateLimiter) pruneLocked() {
-	for id, w := range l.clusters {
+func (l *RateLimiter) pruneLocked(table map[string]*window) {
+	for id, w := range table {
 		if w.second < l.global.second {
-			delete(l.clusters, id)
+			delete(table, id)
 		}
 	}
 }
 
-// allow checks global records, global bytes, per-cluster records and
-// per-cluster bytes, in that order, for a record of size bytes at unix
-// second now, and counts it only if all four admit it. A refusal is
-// counted against the first budget that refused.
-func (l *RateLimiter) allow(cluster *window, now int64, size int) bool {
+// allow checks the budgets in management.RateLimitNames' order for a
+// record of size bytes at unix second now, and counts it only if all
+// admit it. A refusal is counted against the first budget that refused.
+func (l *RateLimiter) allow(g *Gate, now int64, size int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.global.roll(now)
-	cluster.roll(now)
+	g.cluster.roll(now)
+	g.principal.roll(now)
 	n := int64(size)
-	for i, over := range [4]bool{
+	for i, over := range [numBudgets]bool{
 		exceeds(l.cfg.RecordsPerSecond, l.global.records, 1),
 		exceeds(l.cfg.BytesPerSecond, l.global.bytes, n),
-		exceeds(l.cfg.PerClusterRecordsPerSecond, cluster.records, 1),
-		exceeds(l.cfg.PerClusterBytesPerSecond, cluster.bytes, n),
+		exceeds(l.cfg.PerClusterRecordsPerSecond, g.cluster.records, 1),
+		exceeds(l.cfg.PerClusterBytesPerSecond, g.cluster.bytes, n),
+		exceeds(g.limits.RecordsPerSecond, g.principal.records, 1),
+		exceeds(g.limits.BytesPerSecond, g.principal.bytes, n),
 	} {
 		if over {
 			l.refused[i].Inc()
 			return false
 		}
 	}
-	l.global.records++
-	l.global.bytes += n
-	cluster.records++
-	cluster.bytes += n
+	for _, w := range []*window{&l.global, g.cluster, g.principal} {
+		w.records++
+		w.bytes += n
+	}
 	return true
 }
 
@@ -111,16 +123,25 @@ func (w *window) roll(now int64) {
 	}
 }
 
-// Gate is the rate limits as one stream of a cluster meets them, record by
-// record.
+// Gate is the rate limits as one stream of a cluster and principal meets
+// them, record by record.
 type Gate struct {
-	l *RateLimiter
-	w *window
+	l         *RateLimiter
+	cluster   *window
+	principal *window // a window of its own when limits has none
+	limits    PrincipalLimits
 }
 
-// Gate returns the gate of a stream of cluster id.
-func (l *RateLimiter) Gate(id string) *Gate { return &Gate{l: l, w: l.cluster(id)} }
+// Gate returns the gate of a stream of cluster id by the principal named
+// principal, whose rule grants it limits.
+func (l *RateLimiter) Gate(id, principal string, limits PrincipalLimits) *Gate {
+	g := &Gate{l: l, cluster: l.windowOf(l.clusters, id), principal: &window{}, limits: limits}
+	if limits.any() {
+		g.principal = l.windowOf(l.principals, principal)
+	}
+	return g
+}
 
 // Allow reports whether a record of size bytes, read in the second now, is
 // within every budget, and counts it if so.
-func (g *Gate) Allow(now int64, size int) bool { return g.l.allow(g.w, now, size) }
+func (g *Gate) Allow(now int64, size int) bool { return g.l.allow(g, now, size) }

@@ -30,6 +30,7 @@ const (
 	TopicNotFound
 	InvalidBatch // a records:batch body that is refused whole
 	Unauthenticated
+	InvalidToken // a JWT bearer token that does not verify
 	AmbiguousCredentials
 	TooManyAuthAttempts
 	KafkaCredentialsRefused
@@ -38,6 +39,7 @@ const (
 	RequestTooLarge
 	TooManyStreams
 	KafkaUnavailable
+	IssuerUnavailable // the JWT issuer's keys cannot be had: fail closed
 	ShuttingDown
 	Internal
 	HTTPStatus // another 4xx of the HTTP layer; Status and Code are the request's
@@ -131,6 +133,7 @@ var table = [numKinds]Entry{
 	TopicNotFound:           {Status: 404, Code: 40401, Message: "Topic %s cannot be found.", Label: "unknown_topic"},
 	InvalidBatch:            {Status: 400, Code: 400, Label: "invalid_batch"},
 	Unauthenticated:         {Status: 401, Code: 40101, Message: "Unauthorized: missing or invalid credentials.", Label: "unauthenticated"},
+	InvalidToken:            {Status: 401, Code: 40101, Message: "Unauthorized: invalid token: %s.", Label: "invalid_token"},
 	AmbiguousCredentials:    {Status: 400, Code: 400, Message: "Bad Request: more than one Authorization header.", Label: "ambiguous_credentials"},
 	TooManyAuthAttempts:     {Status: 429, Code: 429, Message: "Too many authentication attempts from this address: try again later.", Label: "auth_attempts", RetryAfter: retryBusy},
 	KafkaCredentialsRefused: {Status: 401, Code: 40101, Message: "Kafka refused the proxy's SASL credentials: the proxy's kafka.sasl settings must be fixed.", Label: "kafka_unauthenticated"},
@@ -139,6 +142,7 @@ var table = [numKinds]Entry{
 	RequestTooLarge:         {Status: 413, Code: 413, Message: "Request body is larger than allowed.", Label: "too_large", Limit: "max_request_bytes"},
 	TooManyStreams:          {Status: 429, Code: 429, Message: "Too many concurrent streams: try again later.", Label: "too_many_streams", Limit: "max_streams", RetryAfter: retryBusy},
 	KafkaUnavailable:        {Status: 503, Code: 50003, Message: "Kafka is unavailable: no metadata within the wait. Try again later.", Label: "kafka_unavailable", RetryAfter: retryUnavailable},
+	IssuerUnavailable:       {Status: 503, Code: 50003, Message: "The token issuer's keys cannot be fetched: try again later.", Label: "issuer_unavailable", RetryAfter: retryUnavailable},
 	ShuttingDown:            {Status: 503, Code: 50003, Message: "The server is shutting down: try another instance.", Label: "shutting_down", RetryAfter: retryBusy},
 	Internal:                {Status: 500, Code: 500, Message: "Internal Server Error", Label: "internal"},
 	HTTPStatus:              {Label: "http"},

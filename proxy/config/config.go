@@ -43,6 +43,7 @@ type Kafka struct {
 	ClientID         string    `json:"clientId"`
 	TLS              KafkaTLS  `json:"tls"`
 	SASL             KafkaSASL `json:"sasl"`
+	KafkaIdentity
 }
 
 // KafkaTLS enables TLS to the brokers; CertFile and KeyFile add a client
@@ -140,17 +141,20 @@ const (
 	AuthBasic  = "basic"
 	AuthAPIKey = "apiKey"
 	AuthMTLS   = "mtls"
+	AuthJWT    = "jwt"
 )
 
 // Authentication of produce clients.
 type Authentication struct {
 	Type            string `json:"type"`
 	CredentialsFile string `json:"credentialsFile"`
+	JWT             JWT    `json:"jwt"`
 }
 
-// Authorization restricts the topics clients may produce to.
+// Authorization restricts the topics clients may produce to (access.go).
 type Authorization struct {
-	Topics []TopicRule `json:"topics"`
+	Topics []TopicRule  `json:"topics"`
+	Rules  []AccessRule `json:"rules"`
 }
 
 // TopicRule matches a topic by exact Name or by Prefix; exactly one is set.
@@ -192,6 +196,7 @@ func Default() Config {
 		Kafka: Kafka{
 			BootstrapServers: []string{"localhost:9092"},
 			ClientID:         "restproxy",
+			KafkaIdentity:    defaultKafkaIdentity,
 		},
 		Producer: Producer{
 			Acks:              "all",
@@ -219,8 +224,8 @@ func Default() Config {
 			IdleTimeoutMs:       30000,
 			ShutdownDrainMs:     25000,
 		},
-		Authentication: Authentication{Type: AuthNone},
-		Authorization:  Authorization{Topics: []TopicRule{}},
+		Authentication: Authentication{Type: AuthNone, JWT: defaultJWT},
+		Authorization:  Authorization{Topics: []TopicRule{}, Rules: []AccessRule{}},
 		RateLimit: RateLimit{
 			RecordsPerSecond:           10000,
 			BytesPerSecond:             10000000,

@@ -15,6 +15,10 @@ kafka:
   clientId: "restproxy"
   tls: {enabled: true, caFile: /ca.pem, certFile: /c.pem, keyFile: /k.pem}
   sasl: {mechanism: SCRAM-SHA-512, username: u, passwordFile: /p}
+  identity: principal
+  principals: [{principal: alice, username: kafka-alice, passwordFile: /alice}]
+  maxPrincipalWriters: 10
+  principalWriterIdleMs: 60000
 producer:
   acks: all
   compression: zstd
@@ -40,9 +44,27 @@ http:
   shutdownDrainMs: 25000
   tls: {certFile: /s.pem, keyFile: /s-key.pem, clientCAFile: /ca.pem}
   trustForwardedHeaders: true
-authentication: {type: mtls, credentialsFile: ""}
+authentication:
+  type: mtls
+  credentialsFile: ""
+  jwt:
+    issuerURL: https://issuer.example
+    jwksURL: https://issuer.example/keys
+    jwksFile: ""
+    issuerCAFile: /issuer-ca.pem
+    issuerTokenFile: /token
+    audiences: [restproxy]
+    principalClaim: client_id
+    groupsClaim: groups
+    leewayMs: 0
+    jwksMinRefreshMs: 10000
 authorization:
   topics: [{name: orders}, {prefix: "audit."}]
+  rules:
+  - principals: [{name: alice}, {prefix: "svc-"}, {group: ops}]
+    topics: [{name: orders}, {prefix: "alice."}]
+    recordsPerSecond: 100
+    bytesPerSecond: 0
 rateLimit: {enabled: true, recordsPerSecond: 10, bytesPerSecond: 0, perClusterRecordsPerSecond: 5, perClusterBytesPerSecond: 100}
 logging: {level: debug, format: text, access: {enabled: true, sampleSuccessfulSingleRatio: 0.1}}
 tracing: {enabled: true, endpoint: "http://collector:4318", protocol: http/protobuf, samplingRatio: 0.5, injectRecordHeaders: false, headersFile: /h}
@@ -66,6 +88,7 @@ func FuzzParse(f *testing.F) {
 		"a: &a [*a, *a]\n",
 		"rateLimit: {enabled: true}\n",
 		"authentication: {type: basic, credentialsFile: /creds}\n",
+		"authentication: {type: jwt, jwt: {jwksFile: /k, audiences: [a], leewayMs: 0}}\n",
 		"\xff\xfe",
 		"listen: \"\\u0000\"\n",
 	} {

@@ -20,6 +20,7 @@ func (c Config) Validate() error {
 		v.bad("managementListen", "must not be empty")
 	}
 	v.kafka(c.Kafka)
+	v.kafkaIdentity(c.Kafka, c.Authentication.Type)
 	v.producer(c.Producer)
 	v.http(c.HTTP)
 	v.access(c.Authentication, c.Authorization, c.HTTP.TLS)
@@ -127,7 +128,7 @@ func (v *validator) http(h HTTP) {
 // access checks authentication and authorization; mtls also needs the
 // server's TLS to ask for client certificates.
 func (v *validator) access(a Authentication, z Authorization, tls HTTPTLS) {
-	v.oneOf("authentication.type", a.Type, AuthNone, AuthBasic, AuthAPIKey, AuthMTLS)
+	v.oneOf("authentication.type", a.Type, AuthNone, AuthBasic, AuthAPIKey, AuthMTLS, AuthJWT)
 	switch a.Type {
 	case AuthBasic, AuthAPIKey:
 		if a.CredentialsFile == "" {
@@ -137,12 +138,15 @@ func (v *validator) access(a Authentication, z Authorization, tls HTTPTLS) {
 		if tls.ClientCAFile == "" {
 			v.bad("http.tls.clientCAFile", "must be set when authentication.type is mtls")
 		}
+	case AuthJWT:
+		v.jwt(a.JWT)
 	}
 	for i, t := range z.Topics {
 		if (t.Name == "") == (t.Prefix == "") {
 			v.bad(fmt.Sprintf("authorization.topics[%d]", i), "must set exactly one of name or prefix")
 		}
 	}
+	v.rules(a.Type, z.Rules)
 }
 
 func (v *validator) rateLimit(r RateLimit) {

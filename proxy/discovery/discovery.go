@@ -30,10 +30,12 @@ type Source interface {
 }
 
 // Access is the produce endpoint's access control, which discovery shares:
-// the same credentials, and the allow-list decides which topics are seen.
+// the same credentials, and the principal's grant decides which topics
+// are seen. Authenticate puts the principal on the request's context,
+// where Allowed finds it.
 type Access interface {
 	Authenticate(c echo.Context) *apierror.Error
-	Allowed(topic string) bool
+	Allowed(ctx context.Context, topic string) bool
 }
 
 // Settings are the configuration keys discovery reads.
@@ -133,7 +135,7 @@ func (h *Handler) listTopics(c echo.Context) error {
 	l := h.links(c)
 	var data []topicData
 	for i := range snap.Topics { // sorted by name
-		if t := &snap.Topics[i]; h.visible(t) {
+		if t := &snap.Topics[i]; h.visible(c, t) {
 			data = append(data, newTopic(l, id, t))
 		}
 	}
@@ -209,16 +211,16 @@ func (h *Handler) topic(c echo.Context) (*producer.Cluster, string, *producer.To
 		return nil, "", nil, notFound()
 	}
 	t, ok := snap.Topic(name)
-	if !ok || !h.visible(t) {
+	if !ok || !h.visible(c, t) {
 		return nil, "", nil, notFound()
 	}
 	return snap, id, t, nil
 }
 
-// visible reports whether clients see t: on the allow-list and not
-// internal.
-func (h *Handler) visible(t *producer.Topic) bool {
-	return !isInternal(t) && h.access.Allowed(t.Name)
+// visible reports whether the client sees t: granted to its principal
+// and not internal.
+func (h *Handler) visible(c echo.Context, t *producer.Topic) bool {
+	return !isInternal(t) && h.access.Allowed(c.Request().Context(), t.Name)
 }
 
 // isInternal reports a topic discovery never shows: one the brokers mark

@@ -15,10 +15,11 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
-// RateLimitNames are the limit labels of the four rate-limit budgets
+// RateLimitNames are the limit labels of the six rate-limit budgets
 // (rateLimit.recordsPerSecond, bytesPerSecond, perClusterRecordsPerSecond,
-// perClusterBytesPerSecond), in that order.
-var RateLimitNames = [4]string{"rate_records_global", "rate_bytes_global", "rate_records_cluster", "rate_bytes_cluster"}
+// perClusterBytesPerSecond, and a principal's own records and bytes per
+// second of authorization.rules), in that order.
+var RateLimitNames = [6]string{"rate_records_global", "rate_bytes_global", "rate_records_cluster", "rate_bytes_cluster", "rate_records_principal", "rate_bytes_principal"}
 
 // Metrics are a server's Prometheus series, on a registry of its own so
 // that two servers in one process (tests) never share counters. Every
@@ -32,7 +33,7 @@ type Metrics struct {
 	limits        [apierror.NumKinds]prometheus.Counter // the limit a kind reports, nil for none
 	refusals      [apierror.NumKinds]prometheus.Counter // restproxy_streams_rejected_total by reason
 	rateLimited   prometheus.Counter
-	rateLimits    [4]prometheus.Counter
+	rateLimits    [6]prometheus.Counter
 	receivedBytes prometheus.Counter
 	decompressed  [2]prometheus.Counter // restproxy_decompressed_bytes_total: gzip, zstd
 	activeStreams prometheus.Gauge
@@ -200,9 +201,9 @@ func (m *Metrics) Refused(e *apierror.Error) {
 // anonymous client).
 func (m *Metrics) Principal(name string) *PrincipalSeries { return m.principals.get(name) }
 
-// RateLimitCounters are the limit counters of the four rate-limit budgets,
-// in RateLimitNames' order, for the rate limiter to count which one refused.
-func (m *Metrics) RateLimitCounters() [4]prometheus.Counter { return m.rateLimits }
+// RateLimitCounters are the limit counters of the rate-limit budgets, in
+// RateLimitNames' order, for the rate limiter to count which one refused.
+func (m *Metrics) RateLimitCounters() [6]prometheus.Counter { return m.rateLimits }
 
 // ReceivedBytes counts the JSON bytes of one record read.
 func (m *Metrics) ReceivedBytes(n int) { m.receivedBytes.Add(float64(n)) }

@@ -152,7 +152,7 @@ func (b *Batch) Serve(t Target) *apierror.Error {
 			entries[i].waiter = w
 		}
 		// The records go to Kafka together, in one call.
-		pl.producer.ProduceAll(t.Topic, pending)
+		pl.producer.ProduceAllAs(t.Principal, t.Topic, pending)
 	}
 	clear(parsed)
 	b.await(w)

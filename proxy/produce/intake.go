@@ -255,7 +255,7 @@ func (in *intake) submit() {
 		clear(in.parsed)
 		in.parsed = in.parsed[:0]
 	}()
-	in.st.pl.producer.ProduceAll(in.st.target.Topic, in.batch)
+	in.st.pl.producer.ProduceAllAs(in.st.target.Principal, in.st.target.Topic, in.batch)
 }
 
 // nextRecord returns where the next record is parsed: after the batched

@@ -54,7 +54,7 @@ func mapError(err error) *apierror.Error {
 	}
 	var tooLarge kafka.MessageTooLargeError
 	switch {
-	case errors.Is(err, errCredentialsRefused), TLSRefused(err),
+	case errors.Is(err, errCredentialsRefused), errors.Is(err, errNoKafkaUser), TLSRefused(err),
 		isKafka(err, kafka.SASLAuthenticationFailed, kafka.UnsupportedSASLMechanism, kafka.IllegalSASLState):
 		return apierror.Detail(apierror.KafkaUnauthenticated, err.Error())
 	case errors.Is(err, errTooLarge), errors.As(err, &tooLarge),

@@ -55,7 +55,12 @@ func (f DoneFunc) Produced(r Result) { f(r) }
 // call, and the delivery timeouts take theirs, so a stream that hands over
 // what one read of its socket brought pays those once, not per record.
 // ProduceAll does not keep pending.
-func (p *Producer) ProduceAll(topic string, pending []Pending) {
+func (p *Producer) ProduceAll(topic string, pending []Pending) { p.ProduceAllAs("", topic, pending) }
+
+// ProduceAllAs is ProduceAll for the client named principal: under
+// kafka.identity principal, its records are written with its own Kafka
+// user's Writer.
+func (p *Producer) ProduceAllAs(principal, topic string, pending []Pending) {
 	// kafka-go copies each message into its batches, so the slice is
 	// reused from call to call.
 	buf := messageBuffers.Get().(*[]kafka.Message)
@@ -80,7 +85,13 @@ func (p *Producer) ProduceAll(topic string, pending []Pending) {
 		return
 	}
 	p.closing.inFlight.Add(len(msgs))
-	switch err := p.enqueue(topic, msgs); {
+	w, err := p.writers.of(principal)
+	if err != nil {
+		p.closing.mu.RUnlock()
+		p.failAll(topic, msgs, err)
+		return
+	}
+	switch err := p.enqueue(w, topic, msgs); {
 	case err == nil:
 		p.deadlines.addAll(topic, msgs)
 	case len(msgs) == 1:
@@ -93,8 +104,16 @@ func (p *Producer) ProduceAll(topic string, pending []Pending) {
 		// alone, as it would have in a call of its own.
 		for i := range msgs {
 			p.closing.mu.RLock()
-			p.enqueueOne(topic, msgs[i])
+			p.enqueueOne(w, topic, msgs[i])
 		}
+	}
+}
+
+// failAll reports err for each of msgs, counted in flight and not queued.
+func (p *Producer) failAll(topic string, msgs []kafka.Message, err error) {
+	for i := range msgs {
+		d := msgs[i].WriterData.(*delivery)
+		p.finish(d, p.failure(topic, d.partition, msgs[i].Time, err))
 	}
 }
 
@@ -130,9 +149,9 @@ var messageBuffers = sync.Pool{New: func() any { return new([]kafka.Message) }}
 // enqueueOne hands one message to the Writer and watches its deadline, or
 // reports its failure. The caller holds the close lock shared; enqueue
 // releases it.
-func (p *Producer) enqueueOne(topic string, msg kafka.Message) {
+func (p *Producer) enqueueOne(w *kafka.Writer, topic string, msg kafka.Message) {
 	d := msg.WriterData.(*delivery)
-	if err := p.enqueue(topic, []kafka.Message{msg}); err != nil {
+	if err := p.enqueue(w, topic, []kafka.Message{msg}); err != nil {
 		p.finish(d, p.failure(topic, d.partition, msg.Time, err))
 		return
 	}
@@ -143,7 +162,7 @@ func (p *Producer) enqueueOne(topic string, msg kafka.Message) {
 // caller took. A panic on the way (the balancer finding no partitions, or a
 // bug) becomes the records' error: the lock and the records' accounting
 // must not leak with it, or Close would wait for ever.
-func (p *Producer) enqueue(topic string, msgs []kafka.Message) (err error) {
+func (p *Producer) enqueue(w *kafka.Writer, topic string, msgs []kafka.Message) (err error) {
 	defer p.closing.mu.RUnlock()
 	defer func() {
 		switch r := recover(); {
@@ -158,7 +177,7 @@ func (p *Producer) enqueue(topic string, msgs []kafka.Message) (err error) {
 	// Async: returns once queued. It reads the transport's cached metadata,
 	// which waits only before the first metadata answer, and Partitions,
 	// which the server calls first, already waited for that.
-	return p.writer.WriteMessages(context.Background(), msgs...)
+	return w.WriteMessages(context.Background(), msgs...)
 }
 
 // complete is the Writer's Completion: one call per batch of one partition.
@@ -202,6 +221,9 @@ func (p *Producer) failure(topic string, partition int32, ts time.Time, err erro
 	}
 	err = p.credentials.classify(err, false)
 	res := Result{Partition: partition, Offset: -1, Timestamp: ts, Err: mapError(err)}
+	if res.Err.Kind == apierror.KafkaTopicForbidden {
+		res.Err = apierror.Detailf(apierror.KafkaTopicForbidden, "%s (topic %s)", res.Err.Message, topic)
+	}
 	if k := res.Err.Kind; k == apierror.RecordInternal || k == apierror.KafkaError {
 		p.log.Error("produce failed", "topic", topic, "partition", partition, "error", err)
 	}
@@ -228,6 +250,9 @@ func (p *Producer) sweep(every time.Duration) {
 		case <-p.stopSweep:
 			return
 		case <-tick.C:
+		}
+		if p.writers.principals != nil {
+			p.writers.principals.closeIdle(time.Now())
 		}
 		for _, d := range p.deadlines.expired() {
 			if !d.state.CompareAndSwap(statePending, stateExpired) {

@@ -42,7 +42,7 @@ type Result struct {
 // Producer is the one shared kafka-go Writer of a proxy process plus the
 // topic metadata cache. It is safe for concurrent use.
 type Producer struct {
-	writer      *kafka.Writer
+	writers     writers
 	partitions  *partitionCache // the Writer's per-message metadata lookups
 	meta        *metadata
 	deadlines   *deadlines
@@ -164,8 +164,15 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Producer, error)
 		}
 	}
 	p.partitions = newPartitionCache(transport)
-	p.writer = newWriter(pc, addr, p.partitions, acks, codec, deliveryTimeout)
-	p.writer.Completion = p.complete
+	p.writers.proxy = newWriter(pc, addr, p.partitions, acks, codec, deliveryTimeout)
+	p.writers.proxy.Completion = p.complete
+	if cfg.Kafka.Identity == config.IdentityPrincipal {
+		p.writers.principals = newPrincipalWriters(cfg.Kafka, sec, func(rt kafka.RoundTripper) *kafka.Writer {
+			w := newWriter(pc, addr, newPartitionCache(rt), acks, codec, deliveryTimeout)
+			w.Completion = p.complete
+			return w
+		}, log)
+	}
 	go p.sweep(sweepInterval(deliveryTimeout))
 	return p, nil
 }
@@ -222,7 +229,7 @@ func (p *Producer) Flow() *Flow { return p.flow }
 func (p *Producer) Ready(ctx context.Context) error { return p.meta.ready(ctx) }
 
 // Stats returns kafka-go's Writer counters since the previous call, for /metrics.
-func (p *Producer) Stats() kafka.WriterStats { return p.writer.Stats() }
+func (p *Producer) Stats() kafka.WriterStats { return p.writers.proxy.Stats() }
 
 // Close stops accepting records, waits until every queued record has been
 // reported (by the delivery timeout at the latest), then closes the Writer.
@@ -238,7 +245,7 @@ func (p *Producer) Close() error {
 	p.closing.mu.Unlock()
 
 	writerClosed := make(chan error, 1)
-	go func() { writerClosed <- p.writer.Close() }() // flushes partial batches
+	go func() { writerClosed <- p.writers.close() }() // flushes partial batches
 	p.closing.inFlight.Wait()
 	close(p.stopSweep)
 	<-p.swept
