@@ -204,6 +204,12 @@ type PodTemplate struct {
 	// +optional
 	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
 
+	// HostAliases are entries added to the pods' /etc/hosts: names the
+	// proxy reaches (brokers, an OIDC issuer) that the cluster's DNS does
+	// not resolve.
+	// +optional
+	HostAliases []corev1.HostAlias `json:"hostAliases,omitempty"`
+
 	// TerminationGracePeriodSeconds of the pods; at least the proxy's drain
 	// time plus its pre-stop delay, or records in flight may lose their reports.
 	// +kubebuilder:validation:Minimum=0

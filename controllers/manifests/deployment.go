@@ -119,6 +119,7 @@ func podTemplate(in Input, config []byte) corev1.PodTemplateSpec {
 		spec.NodeSelector = withUserMetadata(nil, p.NodeSelector)
 		spec.TopologySpreadConstraints = deepCopySlice(p.TopologySpreadConstraints, (*corev1.TopologySpreadConstraint).DeepCopy)
 		spec.PriorityClassName = p.PriorityClassName
+		spec.HostAliases = deepCopySlice(p.HostAliases, (*corev1.HostAlias).DeepCopy)
 		spec.ImagePullSecrets = deepCopySlice(p.ImagePullSecrets, (*corev1.LocalObjectReference).DeepCopy)
 		if p.SecurityContext != nil {
 			spec.SecurityContext = p.SecurityContext.DeepCopy()

@@ -261,6 +261,9 @@ func TestDeploymentPodTemplate(t *testing.T) {
 	if pod.Spec.PriorityClassName != "tenant-high" {
 		t.Errorf("priorityClassName = %q", pod.Spec.PriorityClassName)
 	}
+	if h := pod.Spec.HostAliases; len(h) != 1 || h[0].IP != "10.0.0.7" || len(h[0].Hostnames) != 1 || h[0].Hostnames[0] != "issuer.internal" {
+		t.Errorf("hostAliases = %+v, want the template's", h)
+	}
 	if !reflect.DeepEqual(pod.Spec.ImagePullSecrets, tp.ImagePullSecrets) {
 		t.Errorf("imagePullSecrets = %+v", pod.Spec.ImagePullSecrets)
 	}

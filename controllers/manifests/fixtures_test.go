@@ -167,6 +167,7 @@ func full() *v1alpha1.RestProxy {
 					LabelSelector:     &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/instance": "orders"}},
 				}},
 				PriorityClassName:             "tenant-high",
+				HostAliases:                   []corev1.HostAlias{{IP: "10.0.0.7", Hostnames: []string{"issuer.internal"}}},
 				ImagePullSecrets:              []corev1.LocalObjectReference{{Name: "registry-creds"}},
 				TerminationGracePeriodSeconds: ptrTo[int64](90),
 				SecurityContext: &corev1.PodSecurityContext{
