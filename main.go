@@ -26,6 +26,7 @@ var summaries = map[string]string{
 	"operator": "run the Kubernetes operator (the controller manager)",
 	"proxy":    "run a produce proxy from a config file",
 	"dev":      "run an in-process Kafka broker and a proxy, for trying it out",
+	"produce":  "stream records from stdin to a produce URL and print the reports",
 }
 
 func commands() map[string]command {
@@ -33,6 +34,7 @@ func commands() map[string]command {
 		"operator": runOperator,
 		"proxy":    runProxy,
 		"dev":      runDev,
+		"produce":  runProduce,
 	}
 }
 

@@ -19,7 +19,9 @@ func TestRun(t *testing.T) {
 	}{
 		{name: "no command prints usage and fails", args: nil, wantCode: 2, wantStdout: []string{"Usage: restproxy <command>", "operator", "proxy", "dev"}},
 		{name: "--help succeeds", args: []string{"--help"}, wantCode: 0, wantStdout: []string{"Commands:"}},
-		{name: "unknown command is named", args: []string{"produce"}, wantCode: 2, wantStderr: []string{`unknown command "produce"`}},
+		{name: "unknown command is named", args: []string{"consume"}, wantCode: 2, wantStderr: []string{`unknown command "consume"`}},
+		{name: "produce --help lists its flags", args: []string{"produce", "--help"}, wantCode: 0, wantStderr: []string{"Usage: restproxy produce", "-url", "-token-file", "-records"}},
+		{name: "produce needs a URL", args: []string{"produce"}, wantCode: 2, wantStderr: []string{"--url is required"}},
 		{name: "proxy --help lists its flags", args: []string{"proxy", "--help"}, wantCode: 0, wantStderr: []string{"Usage: restproxy proxy", "-config", "-listen", "-management-listen", "-bootstrap-servers"}},
 		{name: "dev --help lists its flags", args: []string{"dev", "--help"}, wantCode: 0, wantStderr: []string{"Usage: restproxy dev", "-kafka-listen", "-topics", "-config", "-data-dir"}},
 		{name: "operator --help lists its flags", args: []string{"operator", "--help"}, wantCode: 0, wantStderr: []string{"Usage: restproxy operator", "-metrics-bind-address", "-health-probe-bind-address", "-leader-elect", "-proxy-image", "-watch-namespaces"}},
