@@ -120,6 +120,7 @@ func runE2E(o options) int {
 	r.step(ctx, "the Manual RestProxy keeps its pods through the upgrade, and follows at its next spec change", s.manualKeepsPods)
 	r.step(ctx, "a NodePort RestProxy serving HTTPS is reachable from the host", s.nodePortHTTPS)
 	r.step(ctx, "rotating its TLS Secret changes the served certificate without new pods", s.rotateServingCert)
+	r.step(ctx, "a pod produces with its projected service-account token through a RestProxy that trusts the cluster's issuer", s.serviceAccountProduces)
 	r.step(ctx, "chaos: kill -9 of a proxy pod during 8 long streams; clients that retry lose nothing", s.killProxyPod)
 	r.step(ctx, "chaos: the broker unreachable for 10 s during streams; the proxies recover without a restart", s.brokerOutage)
 	r.step(ctx, "chaos: kubectl drain is refused by the PodDisruptionBudget while clients stream", s.drainWithBudget)

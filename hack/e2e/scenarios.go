@@ -76,7 +76,7 @@ func (s *suite) images(ctx context.Context) error {
 func (s *suite) startBroker(context.Context) error {
 	b, err := devbroker.Start(s.brokerAddr(), map[string]int32{
 		streamTopic: 1, rolloutTopic: 3, upgradeTopic: 3, allowedTopic: 1, disallowTopic: 1,
-		killTopic: 3, outageTopic: 3, drainTopic: 3, slowTopic: 3,
+		killTopic: 3, outageTopic: 3, drainTopic: 3, slowTopic: 3, ssoTopic: 1,
 	})
 	if err != nil {
 		return err
