@@ -1,4 +1,4 @@
-package main
+package loadgen
 
 import (
 	"bufio"
@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // The load generator speaks HTTP/1.1 itself over a plain TCP connection
@@ -16,17 +17,19 @@ import (
 // with one writev and no copy, and spends little of the CPU it shares with
 // the proxy on its own bookkeeping. The proxy sees ordinary chunked POSTs.
 
-// okPrefix starts every success report (produce-api.md §3).
-var okPrefix = []byte(`{"error_code":200,`)
+// OKPrefix starts every success report (produce-api.md §3).
+var OKPrefix = []byte(`{"error_code":200,`)
 
-// produceTarget is where records are POSTed.
-type produceTarget struct {
-	addr  string // host:port
-	topic string
+// Target is where records are POSTed.
+type Target struct {
+	Addr  string // host:port
+	Topic string
 }
 
-func (t produceTarget) requestLine() string {
-	return "POST /v3/clusters/bench/topics/" + t.topic + "/records HTTP/1.1\r\nHost: " + t.addr +
+// RequestLine is a produce POST's request line and first headers, to be
+// followed by the body's framing header and the blank line.
+func (t Target) RequestLine() string {
+	return "POST /v3/clusters/bench/topics/" + t.Topic + "/records HTTP/1.1\r\nHost: " + t.Addr +
 		"\r\nContent-Type: application/json\r\n"
 }
 
@@ -34,19 +37,20 @@ func (t produceTarget) requestLine() string {
 // records, so the proxy never waits for the load generator.
 const streamSendBuffer = 256 << 10
 
-// stream is one open chunked produce request.
-type stream struct {
+// Stream is one open chunked produce request.
+type Stream struct {
 	conn net.Conn
 	br   *bufio.Reader
 	hdr  [16]byte // chunk-size line scratch
 }
 
-func openStream(t produceTarget) (*stream, error) { return openStreamHeaders(t, "") }
+// OpenStream connects to t and starts a chunked POST.
+func OpenStream(t Target) (*Stream, error) { return OpenStreamHeaders(t, "") }
 
-// openStreamHeaders is openStream with extra header lines, each ending in
+// OpenStreamHeaders is OpenStream with extra header lines, each ending in
 // CRLF.
-func openStreamHeaders(t produceTarget, extra string) (*stream, error) {
-	conn, err := net.Dial("tcp", t.addr)
+func OpenStreamHeaders(t Target, extra string) (*Stream, error) {
+	conn, err := net.Dial("tcp", t.Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -56,15 +60,15 @@ func openStreamHeaders(t produceTarget, extra string) (*stream, error) {
 		conn.Close()
 		return nil, err
 	}
-	if _, err := io.WriteString(conn, t.requestLine()+extra+"Transfer-Encoding: chunked\r\n\r\n"); err != nil {
+	if _, err := io.WriteString(conn, t.RequestLine()+extra+"Transfer-Encoding: chunked\r\n\r\n"); err != nil {
 		conn.Close()
 		return nil, err
 	}
-	return &stream{conn: conn, br: bufio.NewReaderSize(conn, 64<<10)}, nil
+	return &Stream{conn: conn, br: bufio.NewReaderSize(conn, 64<<10)}, nil
 }
 
-// writeChunk sends p as one HTTP chunk.
-func (s *stream) writeChunk(p []byte) error {
+// WriteChunk sends p as one HTTP chunk.
+func (s *Stream) WriteChunk(p []byte) error {
 	h := strconv.AppendInt(s.hdr[:0], int64(len(p)), 16)
 	h = append(h, '\r', '\n')
 	bufs := net.Buffers{h, p, crlf}
@@ -74,17 +78,17 @@ func (s *stream) writeChunk(p []byte) error {
 
 var crlf = []byte("\r\n")
 
-// closeSend ends the request body; reports keep coming until the proxy
+// CloseSend ends the request body; reports keep coming until the proxy
 // ends the response.
-func (s *stream) closeSend() error {
+func (s *Stream) CloseSend() error {
 	_, err := io.WriteString(s.conn, "0\r\n\r\n")
 	return err
 }
 
-// readReports reads the response and calls onReport for each report, with
+// ReadReports reads the response and calls onReport for each report, with
 // whether it is a success, until the response ends. A non-200 status is an
 // error carrying the body.
-func (s *stream) readReports(onReport func(ok bool, line []byte)) error {
+func (s *Stream) ReadReports(onReport func(ok bool, line []byte)) error {
 	resp, err := http.ReadResponse(s.br, nil)
 	if err != nil {
 		return fmt.Errorf("read response: %w", err)
@@ -98,7 +102,7 @@ func (s *stream) readReports(onReport func(ok bool, line []byte)) error {
 	for {
 		line, err := body.ReadSlice('\n')
 		if len(line) > 0 && !bytes.Equal(line, crlf) {
-			onReport(bytes.HasPrefix(line, okPrefix), line)
+			onReport(bytes.HasPrefix(line, OKPrefix), line)
 		}
 		if err == io.EOF {
 			return nil
@@ -109,4 +113,9 @@ func (s *stream) readReports(onReport func(ok bool, line []byte)) error {
 	}
 }
 
-func (s *stream) close() { s.conn.Close() }
+// SetDeadline bounds the stream's reads and writes, so a hang turns into
+// an error.
+func (s *Stream) SetDeadline(t time.Time) error { return s.conn.SetDeadline(t) }
+
+// Close drops the connection, whether or not the body was ended.
+func (s *Stream) Close() { s.conn.Close() }
