@@ -101,11 +101,16 @@ func (s *Stream) ReadReports(onReport func(ok bool, line []byte)) error {
 	body := bufio.NewReaderSize(resp.Body, 64<<10)
 	for {
 		line, err := body.ReadSlice('\n')
-		if len(line) > 0 && !bytes.Equal(line, crlf) {
+		// Only a whole line is a report: a read that fails (a dropped
+		// connection) returns the part of one it had.
+		if err == nil && !bytes.Equal(line, crlf) {
 			onReport(bytes.HasPrefix(line, OKPrefix), line)
 		}
-		if err == io.EOF {
+		if err == io.EOF && len(line) == 0 {
 			return nil
+		}
+		if err == io.EOF {
+			return fmt.Errorf("read reports: the response ended inside a report: %q", line)
 		}
 		if err != nil {
 			return fmt.Errorf("read reports: %w", err)
