@@ -250,7 +250,7 @@ func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *t
 	}
 	brokerBefore, _ := loadgen.ReadUsage(b.broker.pid())
 	storedBefore, storedErr := storedRecords(b.broker.addr, benchTopic, b.o.partitions)
-	selfBefore := selfCPU()
+	selfBefore := loadgen.SelfCPU()
 	start := time.Now()
 	tl := tally{start: start}
 	latencies := load(start.Add(b.o.duration), &tl)
@@ -264,7 +264,7 @@ func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *t
 	if res.OK+res.Failed != res.Sent && res.FirstFailure == "" {
 		res.FirstFailure = fmt.Sprintf("%d records sent, %d reports", res.Sent, res.OK+res.Failed)
 	}
-	res.LoadCPUSeconds = (selfCPU() - selfBefore).Seconds()
+	res.LoadCPUSeconds = (loadgen.SelfCPU() - selfBefore).Seconds()
 	if brokerAfter, err := loadgen.ReadUsage(b.broker.pid()); err == nil {
 		res.BrokerCPUSeconds = (brokerAfter.CPU - brokerBefore.CPU).Seconds()
 	}

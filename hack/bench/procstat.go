@@ -2,20 +2,10 @@ package main
 
 import (
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/restproxy-dev/restproxy-operator/hack/internal/loadgen"
 )
-
-// selfCPU is the CPU time this process (the load generator) has used.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // rssSampler polls a process's VmRSS while a mode runs: VmHWM only ever
 // grows, so one long-lived proxy needs polling to give each mode its own

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -107,4 +108,14 @@ func OpenFDs(pid int) (int, error) {
 		return 0, err
 	}
 	return len(entries), nil
+}
+
+// SelfCPU is the CPU time the calling process (the load generator) has
+// used.
+func SelfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
