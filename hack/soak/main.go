@@ -35,6 +35,7 @@ type options struct {
 	faultEvery  time.Duration
 	faultLength time.Duration
 	sampleEvery time.Duration
+	rowEvery    time.Duration // of the table printed as the soak goes
 	capacityFor time.Duration // the capacity run's length
 
 	load   loadOptions
@@ -65,6 +66,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.faultEvery, "fault-every", 5*time.Minute, "a broker fault begins this often (alternately errors and a stall)")
 	fs.DurationVar(&o.faultLength, "fault-length", 5*time.Second, "how long each broker fault lasts")
 	fs.DurationVar(&o.sampleEvery, "sample-every", 10*time.Second, "how often the proxy's RSS, goroutines and fds are read")
+	fs.DurationVar(&o.rowEvery, "row-every", time.Minute, "how often a row of samples is printed")
 	fs.DurationVar(&o.capacityFor, "capacity-for", 10*time.Second, "length of the capacity run")
 	fs.Float64Var(&o.load.rate, "rate", 0, "records/s to offer (default: --share of the measured capacity)")
 	fs.Float64Var(&o.load.share, "share", 0.5, "share of the measured capacity to offer")
@@ -90,8 +92,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 func (o *options) validate() error {
 	l := o.load
 	switch {
-	case o.duration <= 0, o.faultEvery <= 0, o.faultLength <= 0, o.sampleEvery <= 0, o.capacityFor <= 0:
-		return errors.New("--duration, --fault-every, --fault-length, --sample-every and --capacity-for must be more than 0")
+	case o.duration <= 0, o.faultEvery <= 0, o.faultLength <= 0, o.sampleEvery <= 0, o.rowEvery <= 0, o.capacityFor <= 0:
+		return errors.New("--duration, --fault-every, --fault-length, --sample-every, --row-every and --capacity-for must be more than 0")
 	case o.faultLength >= o.faultEvery:
 		return fmt.Errorf("--fault-length %s: want less than --fault-every %s", o.faultLength, o.faultEvery)
 	case l.rate == 0 && o.benchBin == "":

@@ -31,6 +31,7 @@ type soakRun struct {
 	w       *watch
 	faults  atomic.Int64 // begun
 	sampErr []string
+	lastRow sample // the table's latest row
 }
 
 func (r *soakRun) logf(format string, args ...any) {
@@ -131,7 +132,6 @@ func (r *soakRun) runLoad() {
 	fmt.Fprintln(r.out, tableHeader)
 	tick := time.NewTicker(o.sampleEvery)
 	defer tick.Stop()
-	var prevRow sample
 	for {
 		select {
 		case <-done:
@@ -142,11 +142,17 @@ func (r *soakRun) runLoad() {
 		case <-tick.C:
 		}
 		s, ok := r.sample()
-		if ok && s.at/time.Minute > prevRow.at/time.Minute {
-			fmt.Fprintln(r.out, row(s, prevRow))
-			prevRow = s
+		if ok && s.at/o.rowEvery > r.lastRow.at/o.rowEvery {
+			r.printRow(s)
 		}
 	}
+}
+
+func (r *soakRun) printRow(s sample) {
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	fmt.Fprintln(r.out, row(s, r.lastRow))
+	r.lastRow = s
 }
 
 // sample takes and judges one sample of the proxy.
@@ -206,8 +212,6 @@ func (r *soakRun) finishLoad(ctx context.Context, admin *adminClient) []int64 {
 		time.Sleep(100 * time.Millisecond)
 	}
 	r.v.finish(ends)
-	if s, ok := r.sample(); ok {
-		fmt.Fprintln(r.out, row(s, sample{}))
-	}
+	r.sample() // the figures at the end, idle, for the summary
 	return ends
 }

@@ -16,6 +16,8 @@ type sample struct {
 	fds        int           // entries of /proc/PID/fd
 	acked      int64         // 200s read so far
 	faults     int           // faults begun so far
+	proxyCPU   time.Duration // the proxy's CPU time so far
+	selfCPU    time.Duration // the soak's own (clients, broker, verifier)
 }
 
 // bounds are how far above the warm-up's baseline a sample may be. They
@@ -43,12 +45,12 @@ type watch struct {
 }
 
 func (w *watch) take(at time.Duration, acked int64, faults int) (sample, error) {
-	s := sample{at: at, acked: acked, faults: faults}
+	s := sample{at: at, acked: acked, faults: faults, selfCPU: loadgen.SelfCPU()}
 	u, err := loadgen.ReadUsage(w.proxy.PID())
 	if err != nil {
 		return s, fmt.Errorf("read the proxy's /proc: %w", err)
 	}
-	s.rssMiB = float64(u.RSSBytes) / (1 << 20)
+	s.rssMiB, s.proxyCPU = float64(u.RSSBytes)/(1<<20), u.CPU
 	if s.fds, err = loadgen.OpenFDs(w.proxy.PID()); err != nil {
 		return s, fmt.Errorf("count the proxy's fds: %w", err)
 	}
@@ -87,15 +89,20 @@ func (w *watch) judge(s sample) (baseJustSet bool) {
 	return baseJustSet
 }
 
-const tableHeader = "   time  records/s     acked  faults  RSS MiB  goroutines  fds"
+// The table's CPU columns are shares of one core since the previous row:
+// a rate that drops while both fall means a machine busy with other work.
+const tableHeader = "   time  records/s     acked  faults  proxy CPU  soak CPU  RSS MiB  goroutines  fds"
 
-// row is one line of the table; rate is the 200s per second since prev.
+// row is one line of the table; rates and CPU shares are since prev.
 func row(s, prev sample) string {
-	rate := 0.0
-	if d := (s.at - prev.at).Seconds(); d > 0 {
-		rate = float64(s.acked-prev.acked) / d
+	d := (s.at - prev.at).Seconds()
+	if d <= 0 {
+		return ""
 	}
-	return fmt.Sprintf("%7s  %9.0f  %8.2fM  %6d  %7.1f  %10d  %3d", clock(s.at), rate, float64(s.acked)/1e6, s.faults, s.rssMiB, s.goroutines, s.fds)
+	return fmt.Sprintf("%7s  %9.0f  %8.2fM  %6d  %8.0f%%  %7.0f%%  %7.1f  %10d  %3d", clock(s.at),
+		float64(s.acked-prev.acked)/d, float64(s.acked)/1e6, s.faults,
+		(s.proxyCPU-prev.proxyCPU).Seconds()/d*100, (s.selfCPU-prev.selfCPU).Seconds()/d*100,
+		s.rssMiB, s.goroutines, s.fds)
 }
 
 func clock(d time.Duration) string {
