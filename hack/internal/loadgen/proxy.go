@@ -145,6 +145,7 @@ func (p *Proxy) Stop(limit time.Duration) error {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-p.exited:
+		p.exited <- err // for a later Stop or Kill, which then return at once
 		return err
 	case <-time.After(limit):
 		p.Kill()
