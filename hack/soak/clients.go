@@ -35,11 +35,16 @@ type clients struct {
 	rate     float64 // records/s over all streams
 	deadline time.Time
 
+	count    clientCounts
+	problems problems
+}
+
+// clientCounts are what the clients count as they go.
+type clientCounts struct {
 	streams, aborted, singles atomic.Int64 // opened, ended abruptly, POSTed
 	failed, unreported        atomic.Int64 // error reports; records whose stream ended first
 	skipped                   atomic.Int64 // offers dropped while the proxy pushed back
 	badReports                atomic.Int64 // reports for no record sent, or 200s without a place
-	problems                  problems
 }
 
 // run drives the streams and the single POSTs until the deadline, ending
@@ -80,14 +85,14 @@ func (c *clients) stream(pc *pacer, life time.Duration, abort bool) {
 		return
 	}
 	defer s.Close()
-	c.streams.Add(1)
+	c.count.streams.Add(1)
 	_ = s.SetDeadline(time.Now().Add(life + drainLimit))
 	inFlight := make(chan uint64, 1<<14) // ids sent, in order, awaiting reports
 	read := make(chan error, 1)
 	go func() { read <- s.ReadReports(func(ok bool, line []byte) { c.onReport(inFlight, ok, line) }) }()
 	sent := c.send(s, pc, inFlight, time.Now().Add(life))
 	if abort || sent == 0 { // an empty body is refused, rightly
-		c.aborted.Add(1)
+		c.count.aborted.Add(1)
 		s.Close()
 	} else {
 		_ = s.CloseSend()
@@ -97,7 +102,7 @@ func (c *clients) stream(pc *pacer, life time.Duration, abort bool) {
 	}
 	for len(inFlight) > 0 {
 		c.ledger.retry(<-inFlight)
-		c.unreported.Add(1)
+		c.count.unreported.Add(1)
 	}
 }
 
@@ -110,7 +115,7 @@ func (c *clients) send(s *loadgen.Stream, pc *pacer, inFlight chan<- uint64, unt
 	var chunk []byte
 	total := 0
 	for {
-		if n := pc.due(time.Now(), &c.skipped); n > 0 {
+		if n := pc.due(time.Now(), &c.count.skipped); n > 0 {
 			ids = c.ledger.take(ids[:0], n)
 			chunk = chunk[:0]
 			for _, id := range ids {
@@ -138,7 +143,7 @@ func (c *clients) onReport(inFlight <-chan uint64, ok bool, line []byte) {
 	select {
 	case id = <-inFlight:
 	default:
-		c.badReports.Add(1)
+		c.count.badReports.Add(1)
 		c.problems.note("report", fmt.Errorf("a report for no record sent: %q", bytes.TrimSpace(line)))
 		return
 	}
@@ -149,14 +154,14 @@ func (c *clients) onReport(inFlight <-chan uint64, ok bool, line []byte) {
 // else back to the ledger.
 func (c *clients) onResult(id uint64, ok bool, line []byte) {
 	if !ok {
-		c.failed.Add(1)
+		c.count.failed.Add(1)
 		c.problems.noteFailure(line)
 		c.ledger.retry(id)
 		return
 	}
 	p, o, err := parseReport(line)
 	if err != nil {
-		c.badReports.Add(1)
+		c.count.badReports.Add(1)
 		c.problems.note("report", err)
 		c.ledger.retry(id)
 		return
@@ -178,7 +183,7 @@ func (c *clients) postSingles() {
 		if len(ids) == 0 {
 			continue
 		}
-		c.singles.Add(1)
+		c.count.singles.Add(1)
 		body := c.codec.appendJSON(nil, ids[0])
 		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
 		if err != nil {
