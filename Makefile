@@ -303,6 +303,25 @@ OPERATOR_UNRELATED ?= 0
 bench-operator: envtest ## Benchmark the operator in envtest: time until OPERATOR_SCALE RestProxies are reconciled and Ready, API writes per RestProxy, and a full resync's writes (must be 0).
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test -count=1 -run '^$$' -bench BenchmarkOperatorScale -benchtime 1x -timeout 30m ./controllers/ -args -operator-scale=$(OPERATOR_SCALE) -operator-unrelated=$(OPERATOR_UNRELATED)
 
+##@ Soak
+
+## make soak runs bin/restproxy for SOAK_DURATION at half the rate the
+## benchmark's stream-8 mode measures just before, with streams ending and new
+## connections opening all the time and a broker fault every SOAK_FAULT_EVERY.
+## It fails if the proxy's RSS, goroutines or open fds grow past their bounds or
+## if any record is lost (hack/soak). Not part of make test. SOAK_ARGS go to
+## hack/soak, e.g. SOAK_ARGS='--rate 100000' (go run ./hack/soak --help).
+SOAK_DURATION ?= 30m
+SOAK_FAULT_EVERY ?= 5m
+SOAK_ARGS ?=
+
+.PHONY: soak
+soak: build ## Soak the proxy: half its measured capacity for SOAK_DURATION (30m), client churn, a broker fault every SOAK_FAULT_EVERY (5m); fails on growth or loss.
+	$(GO) build -o $(BIN)/bench ./hack/bench
+	$(GO) build -o $(BIN)/soak ./hack/soak
+	$(BIN)/soak --proxy-bin $(BIN)/restproxy --bench-bin $(BIN)/bench \
+		--duration $(SOAK_DURATION) --fault-every $(SOAK_FAULT_EVERY) $(SOAK_ARGS)
+
 ##@ Fuzzing
 
 FUZZTIME ?= 30s

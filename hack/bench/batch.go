@@ -14,6 +14,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+
+	"github.com/restproxy-dev/restproxy-operator/hack/internal/loadgen"
 )
 
 // batchOptions are the batch modes' flags.
@@ -44,7 +46,7 @@ const batchIDExtra = len(`{"id":"000",`) - 1
 // requests of size entries each, entries of entryBytes of JSON, taking the
 // record set's keys in turn, as whole HTTP/1.1 requests with a
 // Content-Length.
-func batchRequests(t produceTarget, size, entryBytes int) ([][]byte, error) {
+func batchRequests(t loadgen.Target, size, entryBytes int) ([][]byte, error) {
 	if size < 1 || size > 1000 {
 		return nil, fmt.Errorf("batch of %d entries: want 1 to 1000", size)
 	}
@@ -69,7 +71,7 @@ func batchRequests(t produceTarget, size, entryBytes int) ([][]byte, error) {
 			body.Write(rec[1:])
 		}
 		body.WriteString("]}")
-		head := "POST /v3/clusters/bench/topics/" + t.topic + "/records:batch HTTP/1.1\r\nHost: " + t.addr +
+		head := "POST /v3/clusters/bench/topics/" + t.Topic + "/records:batch HTTP/1.1\r\nHost: " + t.Addr +
 			"\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(body.Len()) + "\r\n\r\n"
 		reqs = append(reqs, append([]byte(head), body.Bytes()...))
 	}
@@ -80,11 +82,11 @@ func batchRequests(t produceTarget, size, entryBytes int) ([][]byte, error) {
 // request and reading its 207 before the next, until deadline. Each entry
 // is a record: one answered in "successes" counts as ok, one in "failures"
 // as failed.
-func postBatches(t produceTarget, reqs [][]byte, size, clients int, deadline time.Time, tl *tally) {
+func postBatches(t loadgen.Target, reqs [][]byte, size, clients int, deadline time.Time, tl *tally) {
 	var wg sync.WaitGroup
 	for i := range clients {
 		wg.Go(func() {
-			conn, err := net.Dial("tcp", t.addr)
+			conn, err := net.Dial("tcp", t.Addr)
 			if err != nil {
 				tl.fail(err)
 				return
@@ -172,13 +174,13 @@ func gzipChunk(rs *recordSet) ([]byte, error) {
 
 // pushGzipStreams is pushStreams with a gzip body: each chunk is the record
 // set as one gzip member.
-func pushGzipStreams(t produceTarget, rs *recordSet, chunk []byte, streams int, deadline time.Time, tl *tally) {
+func pushGzipStreams(t loadgen.Target, rs *recordSet, chunk []byte, streams int, deadline time.Time, tl *tally) {
 	var wg sync.WaitGroup
 	for range streams {
 		wg.Go(func() {
-			withStreamHeaders(t, "Content-Encoding: gzip\r\n", deadline, tl, tl.report, func(s *stream) {
+			withStreamHeaders(t, "Content-Encoding: gzip\r\n", deadline, tl, tl.report, func(s *loadgen.Stream) {
 				for first := true; first || time.Now().Before(deadline); first = false {
-					if err := s.writeChunk(chunk); err != nil {
+					if err := s.WriteChunk(chunk); err != nil {
 						tl.fail(err)
 						return
 					}

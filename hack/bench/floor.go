@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/hack/internal/loadgen"
 )
 
 // The floor is what a single POST costs a Go server that does nothing but
@@ -56,7 +58,7 @@ func (b *bench) runFloor() (Result, error) {
 	defer func() { b.countStored = true }()
 	res := Result{Mode: fmt.Sprintf("floor-%d", b.o.singleClients), Kind: "floor", Streams: b.o.singleClients,
 		Note: "a bare net/http server reading each single POST's body and answering a fixed report; the single mode's requests/s as a ratio to it is its 'x floor'"}
-	target := produceTarget{addr: f.addr, topic: benchTopic}
+	target := loadgen.Target{Addr: f.addr, Topic: benchTopic}
 	return b.measure(res, f.pid(), func(deadline time.Time, tl *tally) []time.Duration {
 		postSingles(target, b.rs, b.o.singleClients, deadline, tl)
 		return nil

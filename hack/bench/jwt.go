@@ -13,6 +13,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/restproxy-dev/restproxy-operator/hack/internal/loadgen"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
@@ -72,7 +73,7 @@ func (b *bench) jwtMode() proxyMode {
 	n := b.o.singleClients
 	return proxyMode{"jwt", Result{Mode: fmt.Sprintf("jwt-single-%d", n), Kind: "throughput", Streams: n,
 		Note: "the single mode with authentication.type jwt: an ES256 token on every POST (verified once, then remembered by its hash) and a per-principal rule; compare with single"},
-		func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+		func(t loadgen.Target, deadline time.Time, tl *tally) []time.Duration {
 			postSingles(t, b.rs, n, deadline, tl)
 			return nil
 		}}

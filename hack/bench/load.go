@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/hack/internal/loadgen"
 )
 
 // drainLimit bounds how long a mode waits for its last reports after it
@@ -19,15 +21,15 @@ const drainLimit = 90 * time.Second
 // pushStreams runs streams concurrent chunked POSTs, each sending the whole
 // record set as one chunk again and again as fast as the proxy takes it,
 // until deadline; then it ends each body and waits for every report.
-func pushStreams(t produceTarget, rs *recordSet, streams int, deadline time.Time, tl *tally) {
+func pushStreams(t loadgen.Target, rs *recordSet, streams int, deadline time.Time, tl *tally) {
 	var wg sync.WaitGroup
 	for range streams {
 		wg.Go(func() {
-			withStream(t, deadline, tl, tl.report, func(s *stream) {
+			withStream(t, deadline, tl, tl.report, func(s *loadgen.Stream) {
 				// At least one chunk: a stream opened after the deadline must
 				// not end as an empty body, which the proxy rightly refuses.
 				for first := true; first || time.Now().Before(deadline); first = false {
-					if err := s.writeChunk(rs.stream); err != nil {
+					if err := s.WriteChunk(rs.stream); err != nil {
 						tl.fail(err)
 						return
 					}
@@ -43,23 +45,23 @@ func pushStreams(t produceTarget, rs *recordSet, streams int, deadline time.Time
 // send writes its body; then it ends the body and waits for every report.
 // The connection's deadline turns a hang past deadline+drainLimit into an
 // error.
-func withStream(t produceTarget, deadline time.Time, tl *tally, onReport func(ok bool, line []byte), send func(*stream)) {
+func withStream(t loadgen.Target, deadline time.Time, tl *tally, onReport func(ok bool, line []byte), send func(*loadgen.Stream)) {
 	withStreamHeaders(t, "", deadline, tl, onReport, send)
 }
 
 // withStreamHeaders is withStream with extra request header lines.
-func withStreamHeaders(t produceTarget, extra string, deadline time.Time, tl *tally, onReport func(ok bool, line []byte), send func(*stream)) {
-	s, err := openStreamHeaders(t, extra)
+func withStreamHeaders(t loadgen.Target, extra string, deadline time.Time, tl *tally, onReport func(ok bool, line []byte), send func(*loadgen.Stream)) {
+	s, err := loadgen.OpenStreamHeaders(t, extra)
 	if err != nil {
 		tl.fail(err)
 		return
 	}
-	defer s.close()
-	_ = s.conn.SetDeadline(deadline.Add(drainLimit))
+	defer s.Close()
+	_ = s.SetDeadline(deadline.Add(drainLimit))
 	read := make(chan error, 1)
-	go func() { read <- s.readReports(onReport) }()
+	go func() { read <- s.ReadReports(onReport) }()
 	send(s)
-	_ = s.closeSend()
+	_ = s.CloseSend()
 	if err := <-read; err != nil {
 		tl.fail(err)
 	}
@@ -68,7 +70,7 @@ func withStreamHeaders(t produceTarget, extra string, deadline time.Time, tl *ta
 // paceStreams sends records at a fixed total rate over streams, one chunk
 // per due batch, and returns every record's report latency: from the
 // write that carried its last byte to the moment its report was read.
-func paceStreams(t produceTarget, rs *recordSet, streams int, rate float64, deadline time.Time, tl *tally) []time.Duration {
+func paceStreams(t loadgen.Target, rs *recordSet, streams int, rate float64, deadline time.Time, tl *tally) []time.Duration {
 	perStream := rate / float64(streams)
 	interval := time.Duration(float64(time.Second) / perStream)
 	var mu sync.Mutex
@@ -85,7 +87,7 @@ func paceStreams(t produceTarget, rs *recordSet, streams int, rate float64, dead
 				tl.report(ok, line)
 				lat = append(lat, arrived-<-sentAt)
 			}
-			withStream(t, deadline, tl, onReport, func(s *stream) {
+			withStream(t, deadline, tl, onReport, func(s *loadgen.Stream) {
 				// Streams start spread over one interval, so their sends
 				// interleave rather than arrive together.
 				start := time.Now().Add(time.Duration(i) * interval / time.Duration(streams))
@@ -114,7 +116,7 @@ func paceStreams(t produceTarget, rs *recordSet, streams int, rate float64, dead
 						for range due {
 							sentAt <- at
 						}
-						if err := s.writeChunk(chunk); err != nil {
+						if err := s.WriteChunk(chunk); err != nil {
 							tl.fail(err)
 							return
 						}
@@ -135,17 +137,17 @@ func paceStreams(t produceTarget, rs *recordSet, streams int, rate float64, dead
 
 // trickleStreams holds streams open for the whole mode, each sending one
 // record every `every` (at a random phase), as many idle-ish clients do.
-func trickleStreams(t produceTarget, rs *recordSet, streams int, every time.Duration, deadline time.Time, tl *tally) {
+func trickleStreams(t loadgen.Target, rs *recordSet, streams int, every time.Duration, deadline time.Time, tl *tally) {
 	var wg sync.WaitGroup
 	for i := range streams {
 		wg.Go(func() {
-			withStream(t, deadline, tl, tl.report, func(s *stream) {
+			withStream(t, deadline, tl, tl.report, func(s *loadgen.Stream) {
 				rec := append(bytes.Clone(rs.json[i%len(rs.json)]), '\n')
 				time.Sleep(rand.N(every))
 				tick := time.NewTicker(every)
 				defer tick.Stop()
 				for time.Now().Before(deadline) {
-					if err := s.writeChunk(rec); err != nil {
+					if err := s.WriteChunk(rec); err != nil {
 						tl.fail(err)
 						return
 					}
@@ -161,11 +163,11 @@ func trickleStreams(t produceTarget, rs *recordSet, streams int, every time.Dura
 // postSingles runs clients keep-alive connections, each POSTing one record
 // per request with a Content-Length and reading the answer before the
 // next, until deadline.
-func postSingles(t produceTarget, rs *recordSet, clients int, deadline time.Time, tl *tally) {
+func postSingles(t loadgen.Target, rs *recordSet, clients int, deadline time.Time, tl *tally) {
 	var wg sync.WaitGroup
 	for i := range clients {
 		wg.Go(func() {
-			conn, err := net.Dial("tcp", t.addr)
+			conn, err := net.Dial("tcp", t.Addr)
 			if err != nil {
 				tl.fail(err)
 				return
@@ -175,7 +177,7 @@ func postSingles(t produceTarget, rs *recordSet, clients int, deadline time.Time
 			var reqs [][]byte
 			for j := range 16 {
 				rec := rs.json[(i*16+j)%len(rs.json)]
-				req := t.requestLine() + "Content-Length: " + strconv.Itoa(len(rec)) + "\r\n\r\n" + string(rec)
+				req := t.RequestLine() + "Content-Length: " + strconv.Itoa(len(rec)) + "\r\n\r\n" + string(rec)
 				reqs = append(reqs, []byte(req))
 			}
 			br := bufio.NewReaderSize(conn, 4<<10)
@@ -198,7 +200,7 @@ func postSingles(t produceTarget, rs *recordSet, clients int, deadline time.Time
 					tl.fail(err)
 					return
 				}
-				tl.report(resp.StatusCode == http.StatusOK && bytes.HasPrefix(body.Bytes(), okPrefix), body.Bytes())
+				tl.report(resp.StatusCode == http.StatusOK && bytes.HasPrefix(body.Bytes(), loadgen.OKPrefix), body.Bytes())
 			}
 		})
 	}

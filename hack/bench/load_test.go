@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/restproxy-dev/restproxy-operator/hack/internal/loadgen"
 	"github.com/restproxy-dev/restproxy-operator/proxy"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/devbroker"
@@ -19,7 +20,7 @@ import (
 
 const smokeLoad = 150 * time.Millisecond
 
-func startTestProxy(t *testing.T, bootstrap string) produceTarget {
+func startTestProxy(t *testing.T, bootstrap string) loadgen.Target {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Listen, cfg.ManagementListen = "127.0.0.1:0", "127.0.0.1:0"
@@ -37,7 +38,7 @@ func startTestProxy(t *testing.T, bootstrap string) produceTarget {
 			t.Errorf("proxy Run: %v", err)
 		}
 	})
-	return produceTarget{addr: srv.Addr().String(), topic: benchTopic}
+	return loadgen.Target{Addr: srv.Addr().String(), Topic: benchTopic}
 }
 
 func startTestBroker(t *testing.T) string {

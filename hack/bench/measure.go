@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/restproxy-dev/restproxy-operator/hack/internal/loadgen"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
@@ -128,7 +129,7 @@ func (b *bench) runModes() error {
 type proxyMode struct {
 	family string // its name in --modes
 	res    Result // the row's name, kind and description
-	load   func(target produceTarget, deadline time.Time, tl *tally) []time.Duration
+	load   func(target loadgen.Target, deadline time.Time, tl *tally) []time.Duration
 }
 
 // proxyModes lists the modes that share the main broker, in run order.
@@ -137,7 +138,7 @@ func (b *bench) proxyModes() []proxyMode {
 	var modes []proxyMode
 	for _, n := range o.streams {
 		modes = append(modes, proxyMode{"stream", Result{Mode: fmt.Sprintf("stream-%d", n), Kind: "throughput", Streams: n},
-			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+			func(t loadgen.Target, deadline time.Time, tl *tally) []time.Duration {
 				pushStreams(t, b.rs, n, deadline, tl)
 				return nil
 			}})
@@ -145,7 +146,7 @@ func (b *bench) proxyModes() []proxyMode {
 	modes = append(modes,
 		proxyMode{"single", Result{Mode: fmt.Sprintf("single-%d", o.singleClients), Kind: "throughput", Streams: o.singleClients,
 			Note: "one record per POST on keep-alive connections; records/s = requests/s"},
-			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+			func(t loadgen.Target, deadline time.Time, tl *tally) []time.Duration {
 				postSingles(t, b.rs, o.singleClients, deadline, tl)
 				return nil
 			}},
@@ -154,7 +155,7 @@ func (b *bench) proxyModes() []proxyMode {
 	for _, size := range o.batch.sizes {
 		modes = append(modes, proxyMode{"batch", Result{Mode: fmt.Sprintf("batch-%d", size), Kind: "throughput", Streams: o.batch.clients,
 			Note: fmt.Sprintf("%d entries of %d bytes per records:batch POST on %d keep-alive clients; records/s = entries/s", size, b.o.recordBytes, o.batch.clients)},
-			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+			func(t loadgen.Target, deadline time.Time, tl *tally) []time.Duration {
 				reqs, err := batchRequests(t, size, b.o.recordBytes)
 				if err != nil {
 					tl.fail(err)
@@ -167,7 +168,7 @@ func (b *bench) proxyModes() []proxyMode {
 	modes = append(modes,
 		proxyMode{"gzip", Result{Mode: fmt.Sprintf("gzip-%d", o.gzipStreams), Kind: "throughput", Streams: o.gzipStreams,
 			Note: fmt.Sprintf("%d chunked streams with Content-Encoding: gzip, each chunk one gzip member of %d records", o.gzipStreams, recordSetSize)},
-			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+			func(t loadgen.Target, deadline time.Time, tl *tally) []time.Duration {
 				chunk, err := gzipChunk(b.rs)
 				if err != nil {
 					tl.fail(err)
@@ -179,12 +180,12 @@ func (b *bench) proxyModes() []proxyMode {
 		proxyMode{"latency", Result{Mode: "latency-" + rateName(o.latencyRate), Kind: "latency", Streams: o.latencyStreams,
 			OfferedPerSec: o.latencyRate,
 			Note:          fmt.Sprintf("%g records/s offered over %d streams; latency from a record's last byte sent to its report read", o.latencyRate, o.latencyStreams)},
-			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+			func(t loadgen.Target, deadline time.Time, tl *tally) []time.Duration {
 				return paceStreams(t, b.rs, o.latencyStreams, o.latencyRate, deadline, tl)
 			}},
 		proxyMode{"open", Result{Mode: fmt.Sprintf("open-%d", o.openStreams), Kind: "memory", Streams: o.openStreams,
 			Note: fmt.Sprintf("%d streams open at once, each sending one record every %s", o.openStreams, o.trickleEvery)},
-			func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+			func(t loadgen.Target, deadline time.Time, tl *tally) []time.Duration {
 				trickleStreams(t, b.rs, o.openStreams, o.trickleEvery, deadline, tl)
 				return nil
 			}},
@@ -197,27 +198,27 @@ func (b *bench) proxyModes() []proxyMode {
 // VmHWM is the mode's peak RSS. The proxy is warmed up first: a fresh
 // process's first records wait for Kafka connections that a proxy in
 // service already has.
-func (b *bench) withProxyConfig(bootstrap string, cfg config.Config, res Result, load func(t produceTarget, deadline time.Time, tl *tally) []time.Duration) (Result, error) {
-	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, cfg, b.dir, b.fileName(res.Mode), bootstrap)
+func (b *bench) withProxyConfig(bootstrap string, cfg config.Config, res Result, load func(t loadgen.Target, deadline time.Time, tl *tally) []time.Duration) (Result, error) {
+	p, err := loadgen.StartProxy(b.o.proxyBin, b.o.proxyEnv, cfg, b.dir, b.fileName(res.Mode), bootstrap)
 	if err != nil {
 		return Result{}, err
 	}
 	defer func() {
-		if err := p.stop(30 * time.Second); err != nil {
+		if err := p.Stop(30 * time.Second); err != nil {
 			fmt.Fprintf(b.progress, "bench: %s: stop proxy: %v\n", res.Mode, err)
 		}
 	}()
-	target := produceTarget{addr: p.addr, topic: benchTopic}
+	target := loadgen.Target{Addr: p.Addr, Topic: benchTopic}
 	if cfg.Authentication.Type == config.AuthJWT {
-		target.authorization = "Bearer " + b.issuer.token
+		target.Authorization = "Bearer " + b.issuer.token
 	}
 	if err := warmUp(target); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", res.Mode, err)
 	}
-	res = b.measure(res, p.pid(), func(deadline time.Time, tl *tally) []time.Duration {
+	res = b.measure(res, p.PID(), func(deadline time.Time, tl *tally) []time.Duration {
 		return load(target, deadline, tl)
 	})
-	return b.withHWM(res, p.pid()), nil
+	return b.withHWM(res, p.PID()), nil
 }
 
 // fileName names a mode's proxy config and log in the work directory, one
@@ -231,7 +232,7 @@ func (b *bench) fileName(mode string) string {
 
 // warmUp sends one stream's worth of records through a fresh proxy and
 // checks they were all produced.
-func warmUp(t produceTarget) error {
+func warmUp(t loadgen.Target) error {
 	rs, err := newRecordSet(100, minRecordBytes)
 	if err != nil {
 		return err
@@ -247,8 +248,8 @@ func warmUp(t produceTarget) error {
 // withHWM takes a fresh process's VmHWM as the row's peak, which catches
 // peaks between two polls.
 func (b *bench) withHWM(res Result, pid int) Result {
-	if u, err := readProcUsage(pid); err == nil {
-		res.PeakRSSMiB = max(res.PeakRSSMiB, mib(u.hwmBytes))
+	if u, err := loadgen.ReadUsage(pid); err == nil {
+		res.PeakRSSMiB = max(res.PeakRSSMiB, mib(u.HWMBytes))
 	}
 	return res
 }
@@ -258,16 +259,16 @@ func (b *bench) withHWM(res Result, pid int) Result {
 // records counted (when the mode uses it), and fills res.
 func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *tally) []time.Duration) Result {
 	fmt.Fprintf(b.progress, "bench: %s ...\n", res.Mode)
-	var before procUsage
+	var before loadgen.Usage
 	var sampler *rssSampler
 	if pid != 0 {
-		before, _ = readProcUsage(pid)
-		res.StartRSSMiB = mib(before.rssBytes)
+		before, _ = loadgen.ReadUsage(pid)
+		res.StartRSSMiB = mib(before.RSSBytes)
 		sampler = sampleRSS(pid, 20*time.Millisecond)
 	}
-	brokerBefore, _ := readProcUsage(b.broker.pid())
+	brokerBefore, _ := loadgen.ReadUsage(b.broker.pid())
 	storedBefore, storedErr := storedRecords(b.broker.addr, benchTopic, b.o.partitions)
-	selfBefore := selfCPU()
+	selfBefore := loadgen.SelfCPU()
 	start := time.Now()
 	tl := tally{start: start}
 	latencies := load(start.Add(b.o.duration), &tl)
@@ -281,9 +282,9 @@ func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *t
 	if res.OK+res.Failed != res.Sent && res.FirstFailure == "" {
 		res.FirstFailure = fmt.Sprintf("%d records sent, %d reports", res.Sent, res.OK+res.Failed)
 	}
-	res.LoadCPUSeconds = (selfCPU() - selfBefore).Seconds()
-	if brokerAfter, err := readProcUsage(b.broker.pid()); err == nil {
-		res.BrokerCPUSeconds = (brokerAfter.cpu - brokerBefore.cpu).Seconds()
+	res.LoadCPUSeconds = (loadgen.SelfCPU() - selfBefore).Seconds()
+	if brokerAfter, err := loadgen.ReadUsage(b.broker.pid()); err == nil {
+		res.BrokerCPUSeconds = (brokerAfter.CPU - brokerBefore.CPU).Seconds()
 	}
 	if b.countStored && storedErr == nil {
 		if after, err := storedRecords(b.broker.addr, benchTopic, b.o.partitions); err == nil {
@@ -305,8 +306,8 @@ func (b *bench) measure(res Result, pid int, load func(deadline time.Time, tl *t
 	if pid != 0 {
 		peak, anon := sampler.finish()
 		res.PeakRSSMiB, res.PeakAnonMiB = mib(peak), mib(anon)
-		if after, err := readProcUsage(pid); err == nil {
-			cpu := after.cpu - before.cpu
+		if after, err := loadgen.ReadUsage(pid); err == nil {
+			cpu := after.CPU - before.CPU
 			res.ProxyCPUSeconds = cpu.Seconds()
 			if n := res.OK + res.Failed; n > 0 {
 				res.CPUMicrosPerRecord = float64(cpu.Microseconds()) / float64(n)

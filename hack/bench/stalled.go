@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"time"
+
+	"github.com/restproxy-dev/restproxy-operator/hack/internal/loadgen"
 )
 
 // runStalled measures a fresh proxy whose broker stops answering (a relay
@@ -21,12 +23,12 @@ func (b *bench) runStalled() (Result, error) {
 	}
 	defer broker.Close()
 	r.serve(real)
-	p, err := startProxy(b.o.proxyBin, b.o.proxyEnv, b.o.proxyConfig, b.dir, b.fileName("stalled"), r.addr())
+	p, err := loadgen.StartProxy(b.o.proxyBin, b.o.proxyEnv, b.o.proxyConfig, b.dir, b.fileName("stalled"), r.addr())
 	if err != nil {
 		return Result{}, err
 	}
-	defer p.stop(30 * time.Second)
-	target := produceTarget{addr: p.addr, topic: benchTopic}
+	defer p.Stop(30 * time.Second)
+	target := loadgen.Target{Addr: p.Addr, Topic: benchTopic}
 
 	// Connect the producer to the broker before the stall, as a proxy in
 	// service would be.
@@ -40,7 +42,7 @@ func (b *bench) runStalled() (Result, error) {
 	var inFlight float64
 	var forwarded int64
 	var stalled time.Duration
-	res := b.measure(Result{Mode: "stalled", Kind: "memory", Streams: n}, p.pid(),
+	res := b.measure(Result{Mode: "stalled", Kind: "memory", Streams: n}, p.PID(),
 		func(deadline time.Time, tl *tally) []time.Duration {
 			// A stall longer than a third of the delivery timeout would end
 			// in 50003 reports, which are right but not this mode's subject.
@@ -56,9 +58,9 @@ func (b *bench) runStalled() (Result, error) {
 			}()
 			time.Sleep(time.Until(deadline))
 			forwarded = r.forwarded.Load() - before
-			inFlight, _ = p.metric("restproxy_in_flight_records")
-			if u, err := readProcUsage(p.pid()); err == nil {
-				stallRSS, stallAnon = u.hwmBytes, u.anonBytes
+			inFlight, _ = p.Metric("restproxy_in_flight_records")
+			if u, err := loadgen.ReadUsage(p.PID()); err == nil {
+				stallRSS, stallAnon = u.HWMBytes, u.AnonBytes
 			}
 			r.setPaused(false)
 			<-done

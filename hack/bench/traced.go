@@ -12,6 +12,7 @@ import (
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/restproxy-dev/restproxy-operator/hack/internal/loadgen"
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
@@ -38,7 +39,7 @@ func (b *bench) runTraced() (Result, error) {
 	cfg.Tracing = config.Tracing{Enabled: true, Endpoint: recv.url, Protocol: config.OTLPHTTP,
 		SamplingRatio: tracedSamplingRatio, InjectRecordHeaders: true}
 	res := Result{Mode: fmt.Sprintf("stream-%d-traced", tracedStreams), Kind: "throughput", Streams: tracedStreams}
-	res, err = b.withProxyConfig(b.broker.addr, cfg, res, func(t produceTarget, deadline time.Time, tl *tally) []time.Duration {
+	res, err = b.withProxyConfig(b.broker.addr, cfg, res, func(t loadgen.Target, deadline time.Time, tl *tally) []time.Duration {
 		pushTracedStreams(t, b.rs, deadline, tl)
 		return nil
 	})
@@ -67,7 +68,7 @@ func (b *bench) result(mode string) *Result {
 
 // pushTracedStreams is pushStreams with a sampled traceparent on the first
 // stream.
-func pushTracedStreams(t produceTarget, rs *recordSet, deadline time.Time, tl *tally) {
+func pushTracedStreams(t loadgen.Target, rs *recordSet, deadline time.Time, tl *tally) {
 	var wg sync.WaitGroup
 	for i := range tracedStreams {
 		extra := ""
@@ -75,9 +76,9 @@ func pushTracedStreams(t produceTarget, rs *recordSet, deadline time.Time, tl *t
 			extra = fmt.Sprintf("traceparent: 00-%032x-00f067aa0ba902b7-01\r\n", time.Now().UnixNano())
 		}
 		wg.Go(func() {
-			withStreamHeaders(t, extra, deadline, tl, tl.report, func(s *stream) {
+			withStreamHeaders(t, extra, deadline, tl, tl.report, func(s *loadgen.Stream) {
 				for first := true; first || time.Now().Before(deadline); first = false {
-					if err := s.writeChunk(rs.stream); err != nil {
+					if err := s.WriteChunk(rs.stream); err != nil {
 						tl.fail(err)
 						return
 					}

@@ -1,4 +1,8 @@
-package main
+// Package loadgen is what the load programs under hack/ (bench, soak) share
+// to drive the real restproxy binary from outside: the proxy as a child
+// process, its /proc figures and metrics, and a chunked produce stream
+// spoken over a plain TCP connection.
+package loadgen
 
 import (
 	"context"
@@ -19,22 +23,22 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 )
 
-// proxyProcess is the real restproxy binary, started with a config file the
-// benchmark writes, so its CPU time and memory are read from /proc as an
+// Proxy is the real restproxy binary, started with a config file the load
+// program writes, so its CPU time and memory are read from /proc as an
 // operator would see them, apart from the load generator's.
-type proxyProcess struct {
+type Proxy struct {
 	cmd    *exec.Cmd
-	addr   string // produce API host:port
-	mgmt   string // management host:port (/readyz, /metrics)
+	Addr   string // produce API host:port
+	Mgmt   string // management host:port (/readyz, /metrics)
+	Log    string // the file its stdout and stderr go to
 	exited chan error
-	log    string
 }
 
-// startProxy writes a config into dir (base, with loopback listeners, the
+// StartProxy writes a config into dir (base, with loopback listeners, the
 // given bootstrap server and warnings-only logs) and runs bin proxy
 // --config on it with env added to the environment, returning once /readyz
 // answers 200.
-func startProxy(bin string, env []string, base config.Config, dir, name, bootstrap string) (*proxyProcess, error) {
+func StartProxy(bin string, env []string, base config.Config, dir, name, bootstrap string) (*Proxy, error) {
 	listen, err := freePort()
 	if err != nil {
 		return nil, err
@@ -73,18 +77,19 @@ func startProxy(bin string, env []string, base config.Config, dir, name, bootstr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-	p := &proxyProcess{cmd: cmd, addr: listen, mgmt: mgmt, exited: make(chan error, 1), log: logPath}
+	p := &Proxy{cmd: cmd, Addr: listen, Mgmt: mgmt, Log: logPath, exited: make(chan error, 1)}
 	go func() { p.exited <- cmd.Wait() }()
 	if err := p.waitReady("http://"+mgmt+"/readyz", 30*time.Second); err != nil {
-		p.kill()
+		p.Kill()
 		return nil, fmt.Errorf("proxy %s (log %s): %w", name, logPath, err)
 	}
 	return p, nil
 }
 
-func (p *proxyProcess) pid() int { return p.cmd.Process.Pid }
+// PID is the proxy process's id, for /proc.
+func (p *Proxy) PID() int { return p.cmd.Process.Pid }
 
-func (p *proxyProcess) waitReady(url string, limit time.Duration) error {
+func (p *Proxy) waitReady(url string, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	for {
@@ -106,9 +111,9 @@ func (p *proxyProcess) waitReady(url string, limit time.Duration) error {
 	}
 }
 
-// metric reads one unlabelled sample from the proxy's /metrics.
-func (p *proxyProcess) metric(name string) (float64, error) {
-	resp, err := http.Get("http://" + p.mgmt + "/metrics")
+// Metric reads one unlabelled sample from the proxy's /metrics.
+func (p *Proxy) Metric(name string) (float64, error) {
+	resp, err := http.Get("http://" + p.Mgmt + "/metrics")
 	if err != nil {
 		return 0, err
 	}
@@ -117,11 +122,11 @@ func (p *proxyProcess) metric(name string) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return parseMetric(string(text), name)
+	return ParseMetric(string(text), name)
 }
 
-// parseMetric finds "name value" in Prometheus text exposition.
-func parseMetric(text, name string) (float64, error) {
+// ParseMetric finds "name value" in Prometheus text exposition.
+func ParseMetric(text, name string) (float64, error) {
 	for line := range strings.Lines(text) {
 		fields := strings.Fields(line)
 		if len(fields) == 2 && fields[0] == name {
@@ -135,19 +140,21 @@ func parseMetric(text, name string) (float64, error) {
 	return 0, fmt.Errorf("metric %s: not exposed", name)
 }
 
-// stop sends SIGTERM and waits for a clean exit, killing it after limit.
-func (p *proxyProcess) stop(limit time.Duration) error {
+// Stop sends SIGTERM and waits for a clean exit, killing it after limit.
+func (p *Proxy) Stop(limit time.Duration) error {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-p.exited:
+		p.exited <- err // for a later Stop or Kill, which then return at once
 		return err
 	case <-time.After(limit):
-		p.kill()
+		p.Kill()
 		return fmt.Errorf("proxy did not exit within %s of SIGTERM; killed", limit)
 	}
 }
 
-func (p *proxyProcess) kill() {
+// Kill ends the proxy at once and waits for it.
+func (p *Proxy) Kill() {
 	_ = p.cmd.Process.Kill()
 	<-p.exited
 	p.exited <- nil
