@@ -96,25 +96,14 @@ func postBatches(t loadgen.Target, reqs [][]byte, size, clients int, deadline ti
 			br := bufio.NewReaderSize(conn, 64<<10)
 			var body bytes.Buffer
 			for n := i; time.Now().Before(deadline); n++ {
-				if _, err := conn.Write(reqs[n%len(reqs)]); err != nil {
-					tl.fail(err)
-					return
-				}
 				tl.sent.Add(int64(size))
-				resp, err := http.ReadResponse(br, nil)
+				status, err := roundTrip(conn, br, reqs[n%len(reqs)], &body)
 				if err != nil {
 					tl.fail(err)
 					return
 				}
-				body.Reset()
-				_, err = body.ReadFrom(resp.Body)
-				resp.Body.Close()
-				if err != nil {
-					tl.fail(err)
-					return
-				}
-				if resp.StatusCode != http.StatusMultiStatus {
-					tl.reportN(size, fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(body.Bytes())))
+				if status != http.StatusMultiStatus {
+					tl.reportN(size, fmt.Errorf("HTTP %d: %s", status, bytes.TrimSpace(body.Bytes())))
 					continue
 				}
 				ok, failed, first := countBatchAnswer(body.Bytes())

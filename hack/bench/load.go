@@ -183,26 +183,31 @@ func postSingles(t loadgen.Target, rs *recordSet, clients int, deadline time.Tim
 			br := bufio.NewReaderSize(conn, 4<<10)
 			var body bytes.Buffer
 			for n := 0; time.Now().Before(deadline); n++ {
-				if _, err := conn.Write(reqs[n%len(reqs)]); err != nil {
-					tl.fail(err)
-					return
-				}
 				tl.sent.Add(1)
-				resp, err := http.ReadResponse(br, nil)
+				status, err := roundTrip(conn, br, reqs[n%len(reqs)], &body)
 				if err != nil {
 					tl.fail(err)
 					return
 				}
-				body.Reset()
-				_, err = body.ReadFrom(resp.Body)
-				resp.Body.Close()
-				if err != nil {
-					tl.fail(err)
-					return
-				}
-				tl.report(resp.StatusCode == http.StatusOK && bytes.HasPrefix(body.Bytes(), loadgen.OKPrefix), body.Bytes())
+				tl.report(status == http.StatusOK && bytes.HasPrefix(body.Bytes(), loadgen.OKPrefix), body.Bytes())
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// roundTrip writes one request on a keep-alive connection and reads its
+// answer into body, returning the status.
+func roundTrip(conn net.Conn, br *bufio.Reader, req []byte, body *bytes.Buffer) (int, error) {
+	if _, err := conn.Write(req); err != nil {
+		return 0, err
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return 0, err
+	}
+	body.Reset()
+	_, err = body.ReadFrom(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, err
 }
