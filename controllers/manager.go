@@ -2,8 +2,10 @@ package controllers
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -109,4 +111,29 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("add readiness check: %w", err)
 	}
 	return mgr, nil
+}
+
+// ProxyDefaults are the operator-wide settings of proxy pods.
+type ProxyDefaults struct {
+	// Image is the proxy image when spec.image is empty.
+	Image string
+	// ImagePullSecrets name the pull Secrets of the proxy pods when
+	// spec.template.pod.imagePullSecrets names none.
+	ImagePullSecrets []string
+	// ManagementNamespaces may reach the management port of proxies whose
+	// NetworkPolicy names no managementFrom.
+	ManagementNamespaces []string
+}
+
+// Pace is how much the operator does at once.
+type Pace struct {
+	// MaxConcurrentReconciles of different RestProxies; 0 means 1.
+	MaxConcurrentReconciles int
+	// MaxConcurrentRollouts bounds how many RestProxies roll to a changed
+	// Proxies.Image at once: a count or a percentage of all RestProxies.
+	// Zero value: DefaultMaxConcurrentRollouts.
+	MaxConcurrentRollouts intstr.IntOrString
+	// KindPollInterval is how often the operator looks for an optional kind
+	// (a CRD) installed after it started; 0 means DefaultKindPollInterval.
+	KindPollInterval time.Duration
 }

@@ -19,7 +19,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -94,31 +93,6 @@ type RestProxyReconciler struct {
 	// read directly, it serves unstructured ones too. Set up with served;
 	// without it, Client reads.
 	cache client.Reader
-}
-
-// ProxyDefaults are the operator-wide settings of proxy pods.
-type ProxyDefaults struct {
-	// Image is the proxy image when spec.image is empty.
-	Image string
-	// ImagePullSecrets name the pull Secrets of the proxy pods when
-	// spec.template.pod.imagePullSecrets names none.
-	ImagePullSecrets []string
-	// ManagementNamespaces may reach the management port of proxies whose
-	// NetworkPolicy names no managementFrom.
-	ManagementNamespaces []string
-}
-
-// Pace is how much the operator does at once.
-type Pace struct {
-	// MaxConcurrentReconciles of different RestProxies; 0 means 1.
-	MaxConcurrentReconciles int
-	// MaxConcurrentRollouts bounds how many RestProxies roll to a changed
-	// Proxies.Image at once: a count or a percentage of all RestProxies.
-	// Zero value: DefaultMaxConcurrentRollouts.
-	MaxConcurrentRollouts intstr.IntOrString
-	// KindPollInterval is how often the operator looks for an optional kind
-	// (a CRD) installed after it started; 0 means DefaultKindPollInterval.
-	KindPollInterval time.Duration
 }
 
 // Reconcile runs the whole loop for one RestProxy: children first, then the

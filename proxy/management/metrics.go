@@ -21,6 +21,12 @@ import (
 // second of authorization.rules), in that order.
 var RateLimitNames = [6]string{"rate_records_global", "rate_bytes_global", "rate_records_cluster", "rate_bytes_cluster", "rate_records_principal", "rate_bytes_principal"}
 
+// fileReloads are the series of the files re-read while running.
+type fileReloads struct {
+	errors *prometheus.CounterVec // restproxy_file_reload_errors_total by file
+	loaded *prometheus.GaugeVec   // restproxy_file_reload_success_timestamp_seconds by file
+}
+
 // Metrics are a server's Prometheus series, on a registry of its own so
 // that two servers in one process (tests) never share counters. Every
 // series of a label set the table knows is created up front, so a dashboard
@@ -38,9 +44,8 @@ type Metrics struct {
 	decompressed  [2]prometheus.Counter // restproxy_decompressed_bytes_total: gzip, zstd
 	activeStreams prometheus.Gauge
 	reportLatency prometheus.Histogram
-	reloadErrors  *prometheus.CounterVec // restproxy_file_reload_errors_total by file
-	reloaded      *prometheus.GaugeVec   // restproxy_file_reload_success_timestamp_seconds by file
-	principals    *principals            // restproxy_principal_records_total, bounded
+	reloads       fileReloads
+	principals    *principals // restproxy_principal_records_total, bounded
 }
 
 // NewMetrics builds the series; stats, when not nil, are kafka-go's Writer
@@ -57,7 +62,7 @@ func NewMetricsLimited(stats func() kafka.WriterStats, inFlight func() (records,
 	reports, limits, refusals := m.newErrorSeries()
 	m.newSeries()
 	m.registry.MustRegister(reports, m.receivedBytes, m.decompressedVec(), m.activeStreams,
-		m.reportLatency, refusals, m.rateLimited, limits, m.reloadErrors, m.reloaded, m.principals.records,
+		m.reportLatency, refusals, m.rateLimited, limits, m.reloads.errors, m.reloads.loaded, m.principals.records,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if inFlight != nil {
 		m.registry.MustRegister(inFlightGauges(inFlight)...)
@@ -120,11 +125,11 @@ func (m *Metrics) newSeries() {
 		Help:    "Time from a record being read to its report being written.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 	})
-	m.reloadErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+	m.reloads.errors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restproxy_file_reload_errors_total",
 		Help: "Checks of a file re-read while running that did not load it, the last good version staying in use, by file (its config key).",
 	}, []string{"file"})
-	m.reloaded = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	m.reloads.loaded = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restproxy_file_reload_success_timestamp_seconds",
 		Help: "When the version in use of a file re-read while running was loaded (at start, or since), in Unix seconds, by file (its config key).",
 	}, []string{"file"})
@@ -216,14 +221,14 @@ func (m *Metrics) StreamEnded() { m.activeStreams.Dec() }
 
 // FileReloadFailed counts a check of the files of config key key that did
 // not load them (package reload's Metrics).
-func (m *Metrics) FileReloadFailed(key string) { m.reloadErrors.WithLabelValues(key).Inc() }
+func (m *Metrics) FileReloadFailed(key string) { m.reloads.errors.WithLabelValues(key).Inc() }
 
 // FileReloaded records when a version of the files of config key key was
 // loaded (package reload's Metrics). The first call, at start, also
 // creates key's error series, so a dashboard sees 0 rather than no series.
 func (m *Metrics) FileReloaded(key string, at time.Time) {
-	m.reloadErrors.WithLabelValues(key)
-	m.reloaded.WithLabelValues(key).Set(float64(at.UnixNano()) / 1e9)
+	m.reloads.errors.WithLabelValues(key)
+	m.reloads.loaded.WithLabelValues(key).Set(float64(at.UnixNano()) / 1e9)
 }
 
 // Registry is what /metrics serves.

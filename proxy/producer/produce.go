@@ -242,12 +242,12 @@ func (p *Producer) finish(d *delivery, res Result) bool {
 
 // sweep reports 50003 for records past their delivery timeout, until Close.
 func (p *Producer) sweep(every time.Duration) {
-	defer close(p.swept)
+	defer close(p.sweeper.done)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		select {
-		case <-p.stopSweep:
+		case <-p.sweeper.stop:
 			return
 		case <-tick.C:
 		}

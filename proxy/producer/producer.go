@@ -58,9 +58,21 @@ type Producer struct {
 	flow *Flow
 
 	closing closing
-	// stopSweep stops the delivery-timeout sweep; swept is closed when it
-	// has.
-	stopSweep, swept chan struct{}
+	sweeper sweeper
+}
+
+// sweeper controls the delivery-timeout sweep: closing stop stops it, and
+// done is closed when it has.
+type sweeper struct{ stop, done chan struct{} }
+
+// newCredentials is the check of the proxy's own Kafka credentials; it
+// dials only when SASL is on.
+func newCredentials(k config.Kafka, sec security, log *slog.Logger) *credentials {
+	c := &credentials{addrs: k.BootstrapServers, mechanism: k.SASL.Mechanism, username: k.SASL.Username, log: log}
+	if sec.sasl != nil {
+		c.dialer = &kafka.Dialer{ClientID: k.ClientID, Timeout: dialTimeout, TLS: sec.tls, SASLMechanism: sec.sasl}
+	}
+	return c
 }
 
 // messageShape is how a record becomes a Kafka message: the size it may
@@ -139,29 +151,16 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*Producer, error)
 	transport := newTransport(cfg.Kafka, sec)
 
 	p := &Producer{
-		meta:      newMetadata(&kafka.Client{Addr: addr, Transport: transport}, time.Duration(pc.MetadataWaitMs)*time.Millisecond),
-		deadlines: newDeadlines(deliveryTimeout),
-		credentials: &credentials{
-			addrs:     cfg.Kafka.BootstrapServers,
-			mechanism: cfg.Kafka.SASL.Mechanism,
-			username:  cfg.Kafka.SASL.Username,
-			log:       log,
-		},
-		log:       log,
-		tracer:    o.tracer,
-		shape:     shape,
-		noOffsets: acks == kafka.RequireNone,
+		meta:        newMetadata(&kafka.Client{Addr: addr, Transport: transport}, time.Duration(pc.MetadataWaitMs)*time.Millisecond),
+		deadlines:   newDeadlines(deliveryTimeout),
+		credentials: newCredentials(cfg.Kafka, sec, log),
+		log:         log,
+		tracer:      o.tracer,
+		shape:       shape,
+		noOffsets:   acks == kafka.RequireNone,
 		flow: NewFlow(int64(cfg.HTTP.MaxInFlightPerStream), cfg.HTTP.MaxInFlightBytesPerStream,
 			int64(cfg.HTTP.MaxInFlightTotal), cfg.HTTP.MaxInFlightBytesTotal),
-		stopSweep: make(chan struct{}), swept: make(chan struct{}),
-	}
-	if sec.sasl != nil {
-		p.credentials.dialer = &kafka.Dialer{
-			ClientID:      cfg.Kafka.ClientID,
-			Timeout:       dialTimeout,
-			TLS:           sec.tls,
-			SASLMechanism: sec.sasl,
-		}
+		sweeper: sweeper{stop: make(chan struct{}), done: make(chan struct{})},
 	}
 	p.partitions = newPartitionCache(transport)
 	p.writers.proxy = newWriter(pc, addr, p.partitions, acks, codec, deliveryTimeout)
@@ -247,8 +246,8 @@ func (p *Producer) Close() error {
 	writerClosed := make(chan error, 1)
 	go func() { writerClosed <- p.writers.close() }() // flushes partial batches
 	p.closing.inFlight.Wait()
-	close(p.stopSweep)
-	<-p.swept
+	close(p.sweeper.stop)
+	<-p.sweeper.done
 
 	select {
 	case err := <-writerClosed:
