@@ -16,21 +16,26 @@ import (
 func TestDegradedNamesWhatTheClusterLacks(t *testing.T) {
 	const class = `spec.expose.ingress.className names IngressClass "nginx", which does not exist`
 	const kind = "spec.metrics.podMonitor.enabled is set, but the cluster does not serve PodMonitor"
+	const issuer = "spec.authentication.jwt.issuerURL: https://idp.example/.well-known/openid-configuration cannot be fetched"
 	tests := []struct {
 		name    string
 		out     outcome
-		class   string
+		obs     observation
 		want    string   // status/reason
 		mention []string // in the message
 	}{
-		{"nothing lacking", outcome{}, "", "False/" + ReasonReconciled, nil},
-		{"the class alone", outcome{}, class, "True/" + ReasonIngressClassNotFound, []string{class}},
-		{"a kind and the class: both said, the kind's reason", outcome{notInstalled: []string{kind}}, class, "True/" + ReasonKindNotInstalled, []string{kind, class}},
-		{"a failure wins", outcome{err: errors.New("etcd went away")}, class, "True/" + ReasonReconcileFailed, []string{"etcd went away"}},
+		{"nothing lacking", outcome{}, observation{}, "False/" + ReasonReconciled, nil},
+		{"the class alone", outcome{}, observation{missingIngressClass: class}, "True/" + ReasonIngressClassNotFound, []string{class}},
+		{"a kind and the class: both said, the kind's reason", outcome{notInstalled: []string{kind}}, observation{missingIngressClass: class},
+			"True/" + ReasonKindNotInstalled, []string{kind, class}},
+		{"the issuer alone", outcome{}, observation{unreachableIssuer: issuer}, "True/" + ReasonIssuerUnreachable, []string{issuer}},
+		{"the class and the issuer: both said, the class's reason", outcome{}, observation{missingIngressClass: class, unreachableIssuer: issuer},
+			"True/" + ReasonIngressClassNotFound, []string{class, issuer}},
+		{"a failure wins", outcome{err: errors.New("etcd went away")}, observation{missingIngressClass: class}, "True/" + ReasonReconcileFailed, []string{"etcd went away"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := degradedCondition(tt.out, tt.class)
+			c := degradedCondition(tt.out, tt.obs)
 			if got := string(c.Status) + "/" + c.Reason; got != tt.want {
 				t.Errorf("Degraded = %s (%q), want %s", got, c.Message, tt.want)
 			}

@@ -77,6 +77,9 @@ type RestProxyReconciler struct {
 	SkipIngressClassCheck bool
 	// Pace sets how much happens at once.
 	Pace Pace
+	// issuers checks the JWT issuers RestProxies trust; set up with
+	// served. Without it, nothing is checked.
+	issuers *issuerChecks
 
 	// pace admits RestProxies to roll to a changed Proxies.Image; set up
 	// with served. Without it they all roll at once.
@@ -145,6 +148,9 @@ func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	if out.upgradeHeld {
 		return ctrl.Result{RequeueAfter: heldRetry}, nil
+	}
+	if obs.unreachableIssuer != "" {
+		return ctrl.Result{RequeueAfter: issuerCheckEvery}, nil
 	}
 	return ctrl.Result{}, nil
 }
@@ -283,6 +289,7 @@ func (r *RestProxyReconciler) observe(ctx context.Context, rp *v1alpha1.RestProx
 	}
 	var err error
 	obs.missingIngressClass, err = r.missingIngressClass(ctx, rp)
+	obs.unreachableIssuer = r.issuers.unreachable(ctx, rp)
 	return obs, err
 }
 

@@ -29,6 +29,7 @@ const (
 	ReasonNameConflict             = "NameConflict"
 	ReasonKindNotInstalled         = "KindNotInstalled"
 	ReasonIngressClassNotFound     = "IngressClassNotFound"
+	ReasonIssuerUnreachable        = "IssuerUnreachable"
 	ReasonUpgradeHeld              = "UpgradeHeld"
 	ReasonReconcileFailed          = "ReconcileFailed"
 	ReasonDeploymentNotFound       = "DeploymentNotFound"
@@ -96,6 +97,10 @@ type observation struct {
 	// missingIngressClass says that the IngressClass the Ingress names
 	// does not exist (missingIngressClass); "" when it does or none is named.
 	missingIngressClass string
+	// unreachableIssuer says that the JWT issuer the proxy fetches keys
+	// from does not answer the operator (issuerChecks); "" when it does or
+	// there is none to check.
+	unreachableIssuer string
 }
 
 // computeStatus is the one place status is decided: a pure function of the
@@ -131,7 +136,7 @@ func computeStatus(rp *v1alpha1.RestProxy, obs observation, out outcome, now met
 	if !out.paused {
 		// While paused nothing was attempted, so the last verdict on whether
 		// the spec can be brought about stands.
-		set(degradedCondition(out, obs.missingIngressClass))
+		set(degradedCondition(out, obs))
 	}
 	set(availableCondition(dep))
 	set(heldUpgrade(progressingCondition(dep, obs.podProblems), out))
@@ -153,20 +158,27 @@ func pausedCondition(out outcome) metav1.Condition {
 }
 
 // degradedCondition: a failure, else what the spec asks for but the cluster
-// lacks (a kind, the Ingress's class): everything else was applied.
-func degradedCondition(out outcome, missingIngressClass string) metav1.Condition {
+// lacks (a kind, the Ingress's class) or cannot reach (the JWT issuer):
+// everything else was applied. The reason is that of the first such note.
+func degradedCondition(out outcome, obs observation) metav1.Condition {
 	if out.err != nil {
 		return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionTrue, Reason: reasonOf(out.err), Message: out.err.Error()}
 	}
 	notes := slices.Clone(out.notInstalled)
-	if missingIngressClass != "" {
-		notes = append(notes, missingIngressClass)
+	reason := ReasonKindNotInstalled
+	for _, n := range []struct{ reason, note string }{
+		{ReasonIngressClassNotFound, obs.missingIngressClass},
+		{ReasonIssuerUnreachable, obs.unreachableIssuer},
+	} {
+		if n.note == "" {
+			continue
+		}
+		if len(notes) == 0 {
+			reason = n.reason
+		}
+		notes = append(notes, n.note)
 	}
 	if len(notes) > 0 {
-		reason := ReasonKindNotInstalled
-		if len(out.notInstalled) == 0 {
-			reason = ReasonIngressClassNotFound
-		}
 		return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionTrue, Reason: reason, Message: strings.Join(notes, "; ")}
 	}
 	return metav1.Condition{Type: v1alpha1.ConditionDegraded, Status: metav1.ConditionFalse, Reason: ReasonReconciled,

@@ -63,6 +63,10 @@ func mapJWT(j *v1alpha1.JWTSpec, d document) {
 	d.setString("authentication.jwt.groupsClaim", j.GroupsClaim)
 }
 
+// InClusterIssuer reports whether the keys of j (nil: no JWT) come from
+// the cluster's own API server.
+func InClusterIssuer(j *v1alpha1.JWTSpec) bool { return inClusterIssuer(j) }
+
 // inClusterIssuer reports whether the keys come from the cluster's own API
 // server (https://kubernetes.default.svc, with or without the cluster
 // domain).
