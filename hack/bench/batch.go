@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,42 +81,21 @@ func batchRequests(t loadgen.Target, size, entryBytes int) ([][]byte, error) {
 // is a record: one answered in "successes" counts as ok, one in "failures"
 // as failed.
 func postBatches(t loadgen.Target, reqs [][]byte, size, clients int, deadline time.Time, tl *tally) {
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Go(func() {
-			conn, err := net.Dial("tcp", t.Addr)
-			if err != nil {
-				tl.fail(err)
-				return
-			}
-			defer conn.Close()
-			_ = conn.SetDeadline(deadline.Add(drainLimit))
-			br := bufio.NewReaderSize(conn, 64<<10)
-			var body bytes.Buffer
-			for n := i; time.Now().Before(deadline); n++ {
-				tl.sent.Add(int64(size))
-				status, err := roundTrip(conn, br, reqs[n%len(reqs)], &body)
-				if err != nil {
-					tl.fail(err)
-					return
-				}
-				if status != http.StatusMultiStatus {
-					tl.reportN(size, fmt.Errorf("HTTP %d: %s", status, bytes.TrimSpace(body.Bytes())))
-					continue
-				}
-				ok, failed, first := countBatchAnswer(body.Bytes())
-				if ok+failed != size {
-					tl.reportN(size, fmt.Errorf("a batch of %d entries answered %d: %.200s", size, ok+failed, body.Bytes()))
-					continue
-				}
-				tl.reportN(ok, nil)
-				if failed > 0 {
-					tl.reportN(failed, fmt.Errorf("%s", first))
-				}
-			}
-		})
-	}
-	wg.Wait()
+	keepAliveClients(t, clients, deadline, tl, size, func(int) [][]byte { return reqs }, func(status int, body []byte) {
+		if status != http.StatusMultiStatus {
+			tl.reportN(size, fmt.Errorf("HTTP %d: %s", status, bytes.TrimSpace(body)))
+			return
+		}
+		ok, failed, first := countBatchAnswer(body)
+		if ok+failed != size {
+			tl.reportN(size, fmt.Errorf("a batch of %d entries answered %d: %.200s", size, ok+failed, body))
+			return
+		}
+		tl.reportN(ok, nil)
+		if failed > 0 {
+			tl.reportN(failed, fmt.Errorf("%s", first))
+		}
+	})
 }
 
 var (

@@ -164,6 +164,26 @@ func trickleStreams(t loadgen.Target, rs *recordSet, streams int, every time.Dur
 // per request with a Content-Length and reading the answer before the
 // next, until deadline.
 func postSingles(t loadgen.Target, rs *recordSet, clients int, deadline time.Time, tl *tally) {
+	requests := func(client int) [][]byte {
+		var reqs [][]byte
+		for j := range 16 {
+			rec := rs.json[(client*16+j)%len(rs.json)]
+			req := t.RequestLine() + "Content-Length: " + strconv.Itoa(len(rec)) + "\r\n\r\n" + string(rec)
+			reqs = append(reqs, []byte(req))
+		}
+		return reqs
+	}
+	keepAliveClients(t, clients, deadline, tl, 1, requests, func(status int, body []byte) {
+		tl.report(status == http.StatusOK && bytes.HasPrefix(body, loadgen.OKPrefix), body)
+	})
+}
+
+// keepAliveClients runs clients keep-alive connections to t until
+// deadline, each sending in turn the requests reqsOf gives it (records
+// records each) and reading the answer, which goes to answer, before the
+// next.
+func keepAliveClients(t loadgen.Target, clients int, deadline time.Time, tl *tally, records int,
+	reqsOf func(client int) [][]byte, answer func(status int, body []byte)) {
 	var wg sync.WaitGroup
 	for i := range clients {
 		wg.Go(func() {
@@ -174,22 +194,17 @@ func postSingles(t loadgen.Target, rs *recordSet, clients int, deadline time.Tim
 			}
 			defer conn.Close()
 			_ = conn.SetDeadline(deadline.Add(drainLimit))
-			var reqs [][]byte
-			for j := range 16 {
-				rec := rs.json[(i*16+j)%len(rs.json)]
-				req := t.RequestLine() + "Content-Length: " + strconv.Itoa(len(rec)) + "\r\n\r\n" + string(rec)
-				reqs = append(reqs, []byte(req))
-			}
-			br := bufio.NewReaderSize(conn, 4<<10)
+			reqs := reqsOf(i)
+			br := bufio.NewReaderSize(conn, 64<<10)
 			var body bytes.Buffer
-			for n := 0; time.Now().Before(deadline); n++ {
-				tl.sent.Add(1)
+			for n := i; time.Now().Before(deadline); n++ {
+				tl.sent.Add(int64(records))
 				status, err := roundTrip(conn, br, reqs[n%len(reqs)], &body)
 				if err != nil {
 					tl.fail(err)
 					return
 				}
-				tl.report(status == http.StatusOK && bytes.HasPrefix(body.Bytes(), loadgen.OKPrefix), body.Bytes())
+				answer(status, body.Bytes())
 			}
 		})
 	}
