@@ -33,6 +33,7 @@ type Config struct {
 	Logging        Logging        `json:"logging"`
 	Tracing        Tracing        `json:"tracing"`
 	Metrics        Metrics        `json:"metrics"`
+	SchemaRegistry SchemaRegistry `json:"schemaRegistry"`
 }
 
 // Kafka says how to reach and authenticate to the brokers.
@@ -230,9 +231,10 @@ func Default() Config {
 			PerClusterRecordsPerSecond: 10000,
 			PerClusterBytesPerSecond:   10000000,
 		},
-		Logging: Logging{Level: "info", Format: "json", Access: defaultAccessLog()},
-		Tracing: defaultTracing(),
-		Metrics: Metrics{PrincipalLimit: DefaultPrincipalLimit},
+		Logging:        Logging{Level: "info", Format: "json", Access: defaultAccessLog()},
+		Tracing:        defaultTracing(),
+		Metrics:        Metrics{PrincipalLimit: DefaultPrincipalLimit},
+		SchemaRegistry: defaultSchemaRegistry(),
 	}
 }
 

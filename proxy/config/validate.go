@@ -27,6 +27,7 @@ func (c Config) Validate() error {
 	v.rateLimit(c.RateLimit)
 	v.logging(c.Logging)
 	v.observability(c)
+	v.schemaRegistry(c.SchemaRegistry)
 	v.strings(c)
 	return errors.Join(v.errs...)
 }
