@@ -26,6 +26,7 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/management"
 	"github.com/restproxy-dev/restproxy-operator/proxy/produce"
 	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
+	"github.com/restproxy-dev/restproxy-operator/proxy/schema"
 	"github.com/restproxy-dev/restproxy-operator/proxy/tracing"
 )
 
@@ -44,6 +45,7 @@ type Server struct {
 	apiListener, mgmtListener net.Listener
 	api, mgmt                 *http.Server
 	tracing                   *tracing.Tracing // nil: tracing is off
+	schemas                   *schema.Registry // nil: no Schema Registry
 }
 
 // admitter is the admission stage: who may produce, how fast, and how
@@ -80,6 +82,12 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var schemas *schema.Registry
+	if cfg.SchemaRegistry.Enabled() {
+		if schemas, err = schema.New(cfg.SchemaRegistry, log); err != nil {
+			return nil, err
+		}
+	}
 	prod, traces, err := newTracedProducer(cfg, log, m)
 	if err != nil {
 		return nil, err
@@ -91,6 +99,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		producer: prod,
 		metrics:  m,
 		tracing:  traces,
+		schemas:  schemas,
 		pipeline: produce.NewPipeline(produce.Settings{
 			Idle:              ms(cfg.HTTP.IdleTimeoutMs),
 			Grace:             ms(cfg.HTTP.StreamGracePeriodMs),

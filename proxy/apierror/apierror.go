@@ -50,25 +50,29 @@ const (
 // Failures of one record: its report in the stream, which goes on unless
 // the entry is Fatal.
 const (
-	InvalidRecord        Kind = iota + firstRecordKind // the record is not a valid record object
-	InvalidData                                        // key or value data does not decode as its type
-	SchemaUnsupported                                  // a schema type, or no type: no Schema Registry
-	RecordTooLarge                                     // above http.maxRecordBytes: fatal
-	MalformedStream                                    // the body cannot be cut into records: fatal
-	RateLimited                                        // a rate limit refused the record
-	PartitionNotFound                                  // partition_id outside the topic
-	StreamMaxAge                                       // read after the stream's maximum age: fatal
-	CredentialsRevoked                                 // the stream's credentials left the credentials file: fatal
-	Unconfirmed                                        // the stream closed before Kafka answered
-	RecordInternal                                     // a bug while handling the record
-	MessageTooLarge                                    // above producer.maxMessageBytes or the broker's limit
-	KafkaUnauthenticated                               // Kafka refused the proxy's identity
-	KafkaTopicForbidden                                // Kafka's ACLs refused the topic
-	KafkaPartitionGone                                 // Kafka no longer knows the topic or partition
-	KafkaInvalidRecord                                 // Kafka refused the record as invalid
-	KafkaRetriable                                     // Kafka did not acknowledge in time, or is away
-	KafkaError                                         // another Kafka error
-	BodyTooLarge                                       // the decompressed body passed http.maxRequestBytes: fatal
+	InvalidRecord             Kind = iota + firstRecordKind // the record is not a valid record object
+	InvalidData                                             // key or value data does not decode as its type
+	SchemaUnsupported                                       // a schema type, or no type: no Schema Registry
+	RecordTooLarge                                          // above http.maxRecordBytes: fatal
+	MalformedStream                                         // the body cannot be cut into records: fatal
+	RateLimited                                             // a rate limit refused the record
+	PartitionNotFound                                       // partition_id outside the topic
+	StreamMaxAge                                            // read after the stream's maximum age: fatal
+	CredentialsRevoked                                      // the stream's credentials left the credentials file: fatal
+	Unconfirmed                                             // the stream closed before Kafka answered
+	RecordInternal                                          // a bug while handling the record
+	MessageTooLarge                                         // above producer.maxMessageBytes or the broker's limit
+	KafkaUnauthenticated                                    // Kafka refused the proxy's identity
+	KafkaTopicForbidden                                     // Kafka's ACLs refused the topic
+	KafkaPartitionGone                                      // Kafka no longer knows the topic or partition
+	KafkaInvalidRecord                                      // Kafka refused the record as invalid
+	KafkaRetriable                                          // Kafka did not acknowledge in time, or is away
+	KafkaError                                              // another Kafka error
+	BodyTooLarge                                            // the decompressed body passed http.maxRequestBytes: fatal
+	SchemaRequestInvalid                                    // the schema fields do not name one schema
+	SchemaInvalid                                           // the schema text does not parse: 42205
+	SchemaNotSerializable                                   // no such schema, or it cannot be registered: 42207
+	SchemaRegistryUnavailable                               // the registry did not answer and no cached schema serves
 
 	numKinds
 )
@@ -166,6 +170,11 @@ var table = [numKinds]Entry{
 	KafkaRetriable:       {Code: 50003, Label: "kafka_retriable"},
 	KafkaError:           {Code: 50002, Label: "kafka_error"},
 	BodyTooLarge:         {Code: 413, Message: "Request body is larger than allowed.", Label: "request_too_large", Limit: "max_request_bytes", Fatal: true},
+
+	SchemaRequestInvalid:      {Code: 400, Label: "schema_request"},
+	SchemaInvalid:             {Code: 422, Message: "Error: 42205 : Invalid schema: %s", Label: "schema_invalid"},
+	SchemaNotSerializable:     {Code: 422, Message: "Error: 42207 : Error serializing message. %s", Label: "schema_serialization"},
+	SchemaRegistryUnavailable: {Code: 50003, Message: "Schema Registry is unavailable: %s. Try again later.", Label: "schema_registry_unavailable"},
 }
 
 // Entry returns k's row of the table.

@@ -232,7 +232,7 @@ func (t *Target) check(rec *record.Record, readAt time.Time, size int) *apierror
 	if rec.Partition != record.AnyPartition && (rec.Partition < 0 || rec.Partition >= t.Partitions) {
 		return apierror.New(apierror.PartitionNotFound)
 	}
-	if err := rec.Encode(); err != nil {
+	if err := rec.Encode(t.Schemas); err != nil {
 		return err
 	}
 	if rec.Timestamp.IsZero() {

@@ -25,6 +25,7 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 	"github.com/restproxy-dev/restproxy-operator/proxy/management"
 	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
+	"github.com/restproxy-dev/restproxy-operator/proxy/record"
 )
 
 // Settings are the limits and time-outs every stream of a server shares.
@@ -93,6 +94,9 @@ type Target struct {
 	// Origin is the request's trace context for its records; nil when
 	// tracing is off.
 	Origin *producer.Origin
+	// Schemas encodes the keys and values that name a schema; nil when
+	// no Schema Registry is configured.
+	Schemas record.SchemaEncoder
 }
 
 // Credentials are the client's, as admitted; Valid reports whether they

@@ -15,6 +15,7 @@ import (
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/reload"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/tlsfiles"
 )
 
 const (
@@ -41,7 +42,8 @@ func newSecurity(cfg config.Kafka, log *slog.Logger, m reload.Metrics) (security
 	var s security
 	var err error
 	if cfg.TLS.Enabled {
-		if s.tls, err = newTLSConfig(cfg.TLS, log, m); err != nil {
+		f := tlsfiles.Files{Key: "kafka.tls", CAFile: cfg.TLS.CAFile, CertFile: cfg.TLS.CertFile, KeyFile: cfg.TLS.KeyFile}
+		if s.tls, err = tlsfiles.ClientConfig(f, log, m); err != nil {
 			return security{}, err
 		}
 	}

@@ -17,7 +17,7 @@ func TestParseIn_RecordsKeepTheirBytes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("record %d: %v", i, err)
 		}
-		if err := rec.Encode(); err != nil {
+		if err := rec.Encode(nil); err != nil {
 			t.Fatalf("record %d: %v", i, err)
 		}
 		raw[10] = 'X' // the decoder reuses its buffer
@@ -44,7 +44,7 @@ func TestParseIn_NoAllocationPerRecord(t *testing.T) {
 		allocs := testing.AllocsPerRun(1000, func() {
 			rec, err := ParseIn(raw, &a)
 			if err == nil {
-				err = rec.Encode()
+				err = rec.Encode(nil)
 			}
 			if err != nil {
 				t.Fatal(err)

@@ -34,7 +34,7 @@ func benchParseEncode(b *testing.B, raw string, check func(*Record) error) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := rec.Encode(); err != nil {
+		if err := rec.Encode(nil); err != nil {
 			b.Fatal(err)
 		}
 		if check != nil {

@@ -7,12 +7,16 @@ import (
 	"fmt"
 )
 
-// Data types (docs/produce-api.md, "Data objects"). The first three are stored without a schema; the
-// others need a Schema Registry, which this proxy does not have.
+// Data types (docs/produce-api.md, "Data objects"). The first three are
+// stored without a schema; the others are encoded with one from the Schema
+// Registry (README "Schemas").
 const (
-	TypeBinary = "BINARY"
-	TypeJSON   = "JSON"
-	TypeString = "STRING"
+	TypeBinary     = "BINARY"
+	TypeJSON       = "JSON"
+	TypeString     = "STRING"
+	TypeAvro       = "AVRO"
+	TypeJSONSchema = "JSONSCHEMA"
+	TypeProtobuf   = "PROTOBUF"
 )
 
 const dataTypes = `"BINARY", "JSON", "STRING", "AVRO", "JSONSCHEMA", "PROTOBUF"`
@@ -36,6 +40,10 @@ type dataObject struct {
 	seen    int    // bits of every field given, null or not, for duplicates
 	typ     string // when present: one of the six types
 	data    []byte // text of "data" when present
+	// The schema fields' tokens (strings quoted, numbers as text) and the
+	// strategy's name, when present.
+	subject, schema, id, version []byte
+	strategy                     string
 }
 
 // data reads the key or value field (named by path): a data object, or null.
@@ -72,7 +80,7 @@ func (p *parser) dataField(path string, o *dataObject, key []byte) *apierror.Err
 	switch string(key) {
 	case "type":
 		bit = dataType
-		o.typ, err = p.enumOrNull(path, "type", dataTypes, TypeBinary, TypeJSON, TypeString, "AVRO", "JSONSCHEMA", "PROTOBUF")
+		o.typ, err = p.enumOrNull(path, "type", dataTypes, TypeBinary, TypeJSON, TypeString, TypeAvro, TypeJSONSchema, TypeProtobuf)
 		present = o.typ != ""
 	case "data":
 		bit = dataData
@@ -80,21 +88,24 @@ func (p *parser) dataField(path string, o *dataObject, key []byte) *apierror.Err
 	case "subject":
 		bit = dataSubject
 		v, err = p.stringOrNull(path, "subject")
+		o.subject = v
 	case "schema":
 		bit = dataSchema
 		v, err = p.stringOrNull(path, "schema")
+		o.schema = v
 	case "subject_name_strategy":
 		bit = dataStrategy
-		var name string
-		name, err = p.enumOrNull(path, "subject_name_strategy", `"TOPIC_NAME", "RECORD_NAME", "TOPIC_RECORD_NAME"`,
-			"TOPIC_NAME", "RECORD_NAME", "TOPIC_RECORD_NAME")
-		present = name != ""
+		o.strategy, err = p.enumOrNull(path, "subject_name_strategy", `"TOPIC_NAME", "RECORD_NAME", "TOPIC_RECORD_NAME"`,
+			StrategyTopicName, StrategyRecordName, StrategyTopicRecordName)
+		present = o.strategy != ""
 	case "schema_id":
 		bit = dataSchemaID
 		v, err = p.int32OrNull(path, "schema_id")
+		o.id = v
 	case "schema_version":
 		bit = dataSchemaVersion
 		v, err = p.int32OrNull(path, "schema_version")
+		o.version = v
 	default:
 		return unrecognized(key, fmt.Sprintf("%q", path), dataFieldNames)
 	}
@@ -162,7 +173,7 @@ func (p *parser) encode(o *dataObject, d *Data) {
 	switch o.typ {
 	case TypeBinary, TypeJSON, TypeString:
 	default:
-		d.encodeErr = apierror.New(apierror.SchemaUnsupported)
+		d.Schema = p.schemaRequest(o)
 		return
 	}
 	if string(o.data) == "null" {

@@ -14,7 +14,7 @@
 //		raw, err := d.Next()      // io.EOF: done; *apierror.Error: fatal, last report; else a read error
 //		rec, perr := record.Parse(raw) // per-record 400
 //		// rate limits (429), partition check (40402) belong to the server
-//		eerr := rec.Encode()      // per-record 400 / 422
+//		eerr := rec.Encode(nil)      // per-record 400 / 422
 //		// produce, then record.AppendSuccess or record.AppendError, in input order
 //	}
 //

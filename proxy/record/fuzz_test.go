@@ -167,7 +167,7 @@ func checkRecord(t *testing.T, v []byte) {
 	if !json.Valid(v) {
 		t.Fatalf("Parse accepted invalid JSON %q", v)
 	}
-	if eerr := rec.Encode(); eerr != nil {
+	if eerr := rec.Encode(nil); eerr != nil {
 		if (eerr.Code() != 400 && eerr.Code() != 422) || eerr.Message == "" {
 			t.Fatalf("Encode(%q) error %d %q", v, eerr.Code(), eerr.Message)
 		}

@@ -190,7 +190,7 @@ func TestEncodeRules(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse(%s): %d %q, want success (encoding errors belong to Encode)", tt.in, err.Code(), err.Message)
 			}
-			checkError(t, "Encode", rec.Encode(), tt.want)
+			checkError(t, "Encode", rec.Encode(nil), tt.want)
 		})
 	}
 }
@@ -253,7 +253,7 @@ func TestParseEncodeValues(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %d %q", err.Code(), err.Message)
 			}
-			if err := rec.Encode(); err != nil {
+			if err := rec.Encode(nil); err != nil {
 				t.Fatalf("Encode: %d %q", err.Code(), err.Message)
 			}
 			if want := len(bytes.TrimSpace([]byte(tt.in))); rec.Size != want {
@@ -297,7 +297,7 @@ func TestParseOwnsItsBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rec.Encode(); err != nil {
+	if err := rec.Encode(nil); err != nil {
 		t.Fatal(err)
 	}
 	for i := range raw {
@@ -320,7 +320,7 @@ func TestEncodeFillsBytes(t *testing.T) {
 	if rec.Value.Bytes != nil {
 		t.Errorf("Value.Bytes = %q before Encode, want nil", rec.Value.Bytes)
 	}
-	if err := rec.Encode(); err != nil || string(rec.Value.Bytes) != "v" {
+	if err := rec.Encode(nil); err != nil || string(rec.Value.Bytes) != "v" {
 		t.Errorf("after Encode: Value.Bytes = %q, err %v; want \"v\", nil", rec.Value.Bytes, err)
 	}
 }

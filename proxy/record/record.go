@@ -28,11 +28,16 @@ type Data struct {
 	// Typed is true when the request gave the field as a data object with a
 	// non-null "type": only then does the success report describe it.
 	Typed bool
-	// Type is "BINARY", "JSON" or "STRING" once Encode succeeded; before that
-	// it may also hold a schema type such as "AVRO".
+	// Type is the type the data was stored as once Encode succeeded (a
+	// schema's own type when the request named none); before that it is
+	// what the request said.
 	Type string
 	// Bytes is what is stored in Kafka, set by Encode. nil is null data (size -1).
 	Bytes []byte
+	// Schema is set when the data names a schema: the schema stage
+	// encodes it. Used is the schema it was encoded with.
+	Schema *SchemaRequest
+	Used   *SchemaUsed
 
 	// Parse does all the decoding in its single pass over the record and keeps
 	// the outcome here; Encode publishes it. This keeps the per-record order
@@ -60,19 +65,30 @@ type Record struct {
 
 // Encode runs the encoding checks, key then value, and fills Key.Bytes and
 // Value.Bytes. It returns 400 for BINARY data that is not (valid) base64 and
-// STRING data that is not a string, 422 for a missing or schema type. The
-// server calls it after rate limits and the partition check.
-func (r *Record) Encode() *apierror.Error {
-	if err := r.Key.publish(); err != nil {
+// STRING data that is not a string; data that names a schema goes to
+// schemas, and without one (no registry) gets 422 42206. The server calls
+// it after rate limits and the partition check.
+func (r *Record) Encode(schemas SchemaEncoder) *apierror.Error {
+	if err := r.Key.publish(schemas, true); err != nil {
 		return err
 	}
-	return r.Value.publish()
+	return r.Value.publish(schemas, false)
 }
 
-func (d *Data) publish() *apierror.Error {
-	if d.encodeErr != nil {
+func (d *Data) publish(schemas SchemaEncoder, isKey bool) *apierror.Error {
+	switch {
+	case d.encodeErr != nil:
 		return d.encodeErr
+	case d.Schema == nil:
+		d.Bytes = d.encoded
+		return nil
+	case schemas == nil:
+		return apierror.New(apierror.SchemaUnsupported)
 	}
-	d.Bytes = d.encoded
+	e, err := schemas.EncodeSchema(d.Schema, isKey)
+	if err != nil {
+		return err
+	}
+	d.Bytes, d.Type, d.Used = e.Bytes, e.Type, e.Used
 	return nil
 }

@@ -26,6 +26,8 @@ type Summary struct {
 	Type  string
 	Size  int32 // -1 for null data
 	Typed bool
+	// Schema is the schema the data was encoded with; nil for none.
+	Schema *SchemaUsed
 }
 
 // Summary returns what a success report says of d.
@@ -34,7 +36,7 @@ func (d Data) Summary() Summary {
 	if d.Bytes != nil {
 		size = int32(len(d.Bytes))
 	}
-	return Summary{Type: d.Type, Size: size, Typed: d.Typed}
+	return Summary{Type: d.Type, Size: size, Typed: d.Typed || d.Used != nil, Schema: d.Used}
 }
 
 // reportEnd terminates every report on the wire.
@@ -100,6 +102,14 @@ func appendDataReport(dst []byte, field string, d *Summary) []byte {
 	dst = append(dst, field...)
 	dst = append(dst, `{"type":`...)
 	dst = appendJSONString(dst, d.Type)
+	if s := d.Schema; s != nil {
+		dst = append(dst, `,"subject":`...)
+		dst = appendJSONString(dst, s.Subject)
+		dst = append(dst, `,"schema_id":`...)
+		dst = strconv.AppendInt(dst, int64(s.ID), 10)
+		dst = append(dst, `,"schema_version":`...)
+		dst = strconv.AppendInt(dst, int64(s.Version), 10)
+	}
 	dst = append(dst, `,"size":`...)
 	dst = strconv.AppendInt(dst, int64(d.Size), 10)
 	return append(dst, '}')

@@ -1,0 +1,54 @@
+package schema
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+	"github.com/restproxy-dev/restproxy-operator/proxy/record"
+	"github.com/restproxy-dev/restproxy-operator/proxy/schema/codec"
+)
+
+// Encoder is the schema stage of one topic's records.
+type Encoder struct {
+	r     *Registry
+	topic string
+}
+
+// For returns the schema stage of topic's records.
+func (r *Registry) For(topic string) Encoder { return Encoder{r: r, topic: topic} }
+
+// headerSize is the Confluent wire format's header: magic byte 0, then the
+// schema id as 4 bytes big-endian.
+const headerSize = 5
+
+// EncodeSchema resolves the schema q names and encodes q's data with it in
+// the Confluent wire format. Null data is stored as null (a tombstone),
+// its schema resolved all the same, as the reference implementation does.
+func (e Encoder) EncodeSchema(q *record.SchemaRequest, isKey bool) (record.Encoded, *apierror.Error) {
+	s, err := e.r.resolve(e.topic, q, isKey)
+	if err != nil {
+		return record.Encoded{}, err
+	}
+	out := record.Encoded{Type: s.format, Used: &s.used}
+	if string(q.Data) == "null" {
+		return out, nil
+	}
+	b := make([]byte, headerSize, headerSize+len(q.Data)+8)
+	binary.BigEndian.PutUint32(b[1:], uint32(s.used.ID))
+	b, cerr := s.codec.Append(b, q.Data)
+	if cerr != nil {
+		return record.Encoded{}, dataFailure(cerr)
+	}
+	out.Bytes = b
+	return out, nil
+}
+
+// dataFailure is data that does not fit its schema: 400, naming the field.
+func dataFailure(err error) *apierror.Error {
+	var d *codec.DataError
+	if errors.As(err, &d) && d.Path != "" {
+		return apierror.Detailf(apierror.InvalidData, "Bad Request: data does not fit the schema at %s: %s", d.Path, d.Problem)
+	}
+	return apierror.Detailf(apierror.InvalidData, "Bad Request: data does not fit the schema: %v", err)
+}

@@ -1,0 +1,157 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/record"
+	"github.com/restproxy-dev/restproxy-operator/proxy/schema/codec"
+)
+
+// The lookups of the registry, each through its cache. Their errors are
+// the registry's (*sr.ResponseError), *unavailableError or *compileError;
+// resolve.go says what each means to a record.
+
+// byID is the schema with id.
+func (r *Registry) byID(id int32) (*compiled, error) {
+	return cached(r, r.caches.byID, id, "id/"+strconv.Itoa(int(id)), 0, func() (*compiled, error) {
+		var s sr.Schema
+		err := r.ask(func(ctx context.Context) (err error) {
+			s, err = r.client.SchemaByID(ctx, int(id))
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return r.compile(s)
+	})
+}
+
+// inSubject is the schema with id as subject holds it, for its version.
+func (r *Registry) inSubject(subject string, id int32, c *compiled) (*registered, error) {
+	key := subjectID{subject, id}
+	return cached(r, r.caches.idIn, key, fmt.Sprintf("in/%d/%s", id, subject), 0, func() (*registered, error) {
+		var ss sr.SubjectSchema
+		err := r.ask(func(ctx context.Context) (err error) {
+			ss, err = r.client.LookupSchema(ctx, subject, c.schema)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &registered{compiled: c, used: record.SchemaUsed{Subject: subject, ID: id, Version: int32(ss.Version)}}, nil
+	})
+}
+
+// byVersion is subject's schema of version.
+func (r *Registry) byVersion(subject string, version int32) (*registered, error) {
+	key := subjectVersion{subject, version}
+	return cached(r, r.caches.byVersion, key, fmt.Sprintf("version/%d/%s", version, subject), 0, func() (*registered, error) {
+		return r.subjectSchema(subject, int(version))
+	})
+}
+
+// latest is subject's latest schema, kept for schemaRegistry.latestCacheMs.
+func (r *Registry) latest(subject string) (*registered, error) {
+	return cached(r, r.caches.latest, subject, "latest/"+subject, r.settings.latestTTL, func() (*registered, error) {
+		return r.subjectSchema(subject, -1)
+	})
+}
+
+func (r *Registry) subjectSchema(subject string, version int) (*registered, error) {
+	var ss sr.SubjectSchema
+	err := r.ask(func(ctx context.Context) (err error) {
+		ss, err = r.client.SchemaByVersion(ctx, subject, version)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.compile(ss.Schema)
+	if err != nil {
+		return nil, err
+	}
+	return &registered{compiled: c, used: record.SchemaUsed{Subject: subject, ID: int32(ss.ID), Version: int32(ss.Version)}}, nil
+}
+
+// parsed is a raw schema of format compiled, before the registry is asked:
+// the RECORD_NAME strategies need its name to know its subject.
+func (r *Registry) parsed(format, text string) (*compiled, error) {
+	key := formatText{format, text}
+	return cached(r, r.caches.parsed, key, "parse/"+format+"/"+text, 0, func() (*compiled, error) {
+		c, err := compile(format, text, nil)
+		if err != nil {
+			return nil, &compileError{err: err}
+		}
+		return &compiled{format: format, codec: c, schema: sr.Schema{Schema: text, Type: srType(format)}}, nil
+	})
+}
+
+// raw is the raw schema c registered under subject: looked up, and
+// registered when absent and schemaRegistry.registerSchemas allows.
+func (r *Registry) raw(subject string, c *compiled) (*registered, error) {
+	key := subjectText{subject, c.format, c.schema.Schema}
+	return cached(r, r.caches.raw, key, "raw/"+c.format+"/"+subject+"/"+c.schema.Schema, 0, func() (*registered, error) {
+		var ss sr.SubjectSchema
+		err := r.ask(func(ctx context.Context) (err error) {
+			ss, err = r.client.LookupSchema(ctx, subject, c.schema)
+			return err
+		})
+		if isNotFound(err) && r.settings.register {
+			err = r.ask(func(ctx context.Context) (err error) {
+				ss, err = r.client.CreateSchema(ctx, subject, c.schema)
+				return err
+			})
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &registered{compiled: c, used: record.SchemaUsed{Subject: subject, ID: int32(ss.ID), Version: int32(ss.Version)}}, nil
+	})
+}
+
+// compile compiles a schema the registry holds, with its references.
+func (r *Registry) compile(s sr.Schema) (*compiled, error) {
+	refs, err := r.references(s.References, map[string]bool{})
+	if err != nil {
+		return nil, err
+	}
+	format := formatOf(s.Type)
+	c, err := compile(format, s.Schema, refs)
+	if err != nil {
+		return nil, &compileError{err: err}
+	}
+	return &compiled{format: format, codec: c, schema: s}, nil
+}
+
+// references are the schemas refs name, and theirs, each after the ones it
+// references; seen stops a name being fetched twice, or a cycle.
+func (r *Registry) references(refs []sr.SchemaReference, seen map[string]bool) ([]codec.Reference, error) {
+	var out []codec.Reference
+	for _, ref := range refs {
+		if seen[ref.Name] {
+			continue
+		}
+		seen[ref.Name] = true
+		key := subjectVersion{ref.Subject, int32(ref.Version)}
+		ss, err := cached(r, r.caches.refs, key, fmt.Sprintf("ref/%d/%s", ref.Version, ref.Subject), 0, func() (ss sr.SubjectSchema, err error) {
+			err = r.ask(func(ctx context.Context) (err error) {
+				ss, err = r.client.SchemaByVersion(ctx, ref.Subject, ref.Version)
+				return err
+			})
+			return ss, err
+		})
+		if err != nil {
+			return nil, &referenceError{ref: ref, err: err}
+		}
+		deeper, err := r.references(ss.References, seen)
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(out, deeper...), codec.Reference{Name: ref.Name, Schema: ss.Schema.Schema})
+	}
+	return out, nil
+}
