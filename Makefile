@@ -55,7 +55,7 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: dev
-dev: build ## Try it: an in-process Kafka broker plus a proxy on 127.0.0.1:8082.
+dev: build ## Try it: an in-process Kafka broker and Schema Registry plus a proxy on 127.0.0.1:8082.
 	$(BIN)/restproxy dev $(DEV_ARGS)
 
 .PHONY: manifests

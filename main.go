@@ -1,6 +1,6 @@
 // Command restproxy is the one binary of the project: the Kubernetes operator,
 // the produce proxy it deploys, and a local development mode that runs a proxy
-// against an in-process Kafka-protocol broker.
+// against an in-process Kafka-protocol broker and Schema Registry.
 package main
 
 import (
@@ -25,7 +25,7 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 var summaries = map[string]string{
 	"operator": "run the Kubernetes operator (the controller manager)",
 	"proxy":    "run a produce proxy from a config file",
-	"dev":      "run an in-process Kafka broker and a proxy, for trying it out",
+	"dev":      "run an in-process Kafka broker, Schema Registry and proxy, for trying it out",
 	"produce":  "stream records from stdin to a produce URL and print the reports",
 }
 

@@ -23,7 +23,7 @@ func TestRun(t *testing.T) {
 		{name: "produce --help lists its flags", args: []string{"produce", "--help"}, wantCode: 0, wantStderr: []string{"Usage: restproxy produce", "-url", "-token-file", "-records"}},
 		{name: "produce needs a URL", args: []string{"produce"}, wantCode: 2, wantStderr: []string{"--url is required"}},
 		{name: "proxy --help lists its flags", args: []string{"proxy", "--help"}, wantCode: 0, wantStderr: []string{"Usage: restproxy proxy", "-config", "-listen", "-management-listen", "-bootstrap-servers"}},
-		{name: "dev --help lists its flags", args: []string{"dev", "--help"}, wantCode: 0, wantStderr: []string{"Usage: restproxy dev", "-kafka-listen", "-topics", "-config", "-data-dir"}},
+		{name: "dev --help lists its flags", args: []string{"dev", "--help"}, wantCode: 0, wantStderr: []string{"Usage: restproxy dev", "-kafka-listen", "-registry-listen", "-topics", "-config", "-data-dir"}},
 		{name: "operator --help lists its flags", args: []string{"operator", "--help"}, wantCode: 0, wantStderr: []string{"Usage: restproxy operator", "-metrics-bind-address", "-health-probe-bind-address", "-leader-elect", "-proxy-image", "-watch-namespaces"}},
 		{name: "bad flag is named", args: []string{"proxy", "--bogus"}, wantCode: 2, wantStderr: []string{"-bogus"}},
 		{name: "stray argument is named", args: []string{"dev", "extra"}, wantCode: 2, wantStderr: []string{`unexpected argument "extra"`}},

@@ -143,7 +143,7 @@ func startDevProxy(t *testing.T, args ...string) (api, mgmt string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, tools.restproxy, append([]string{"dev",
-		"--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0", "--kafka-listen", "127.0.0.1:0"}, args...)...)
+		"--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0", "--kafka-listen", "127.0.0.1:0", "--registry-listen", "127.0.0.1:0"}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()

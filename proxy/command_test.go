@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -55,114 +54,6 @@ var (
 	buildOut         []byte
 	buildErr         error
 )
-
-// `restproxy dev` prints ready-to-paste commands; they are run here as
-// printed, with real curl, against the running binary, and it stops
-// cleanly on SIGTERM.
-func TestDevCommand_PrintedCurlLinesWork(t *testing.T) {
-	t.Parallel()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl is not installed")
-	}
-	bin := buildRestproxy(t)
-	cmd := exec.Command(bin, "dev", "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0", "--kafka-listen", "127.0.0.1:0", "--topics", "demo:3,other:1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-
-	var help []string
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		line := sc.Text()
-		help = append(help, line)
-		if strings.Contains(line, "kcat ") {
-			break
-		}
-	}
-	var commands, gets []string
-	for _, line := range help {
-		trimmed := strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(trimmed, "curl ") && !strings.Contains(trimmed, "/records"):
-			gets = append(gets, trimmed)
-		case strings.HasPrefix(trimmed, "curl ") || strings.HasPrefix(trimmed, "printf "):
-			commands = append(commands, trimmed)
-		}
-	}
-	if len(commands) != 3 || len(gets) != 2 {
-		t.Fatalf("want a single-record curl, a printf, a streaming curl and two GETs (topics, OpenAPI document) in the help; got:\n%s", strings.Join(help, "\n"))
-	}
-	// The GETs: the topic list names the topics, the document is OpenAPI.
-	for i, want := range []string{`"topic_name":"demo"`, `"openapi": "3.0.3"`} {
-		out, err := exec.Command("bash", "-c", gets[i]).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), want) {
-			t.Errorf("%s\nprinted %.300s (%v), want it to hold %s", gets[i], out, err, want)
-		}
-	}
-	dir := t.TempDir()
-	for _, c := range commands {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		sh := exec.CommandContext(ctx, "bash", "-c", c)
-		sh.Dir = dir
-		out, err := sh.CombinedOutput()
-		cancel()
-		if err != nil {
-			t.Fatalf("%s\nfailed: %v\n%s", c, err, out)
-		}
-		if !strings.HasPrefix(c, "curl ") {
-			continue
-		}
-		reports := parseReports(t, out)
-		if len(reports) == 0 {
-			t.Fatalf("%s\nprinted no report: %q", c, out)
-		}
-		for _, r := range reports {
-			if r.ErrorCode != 200 || r.TopicName != "demo" {
-				t.Errorf("%s\nreport %v, want a success on demo", c, r)
-			}
-		}
-	}
-
-	// The read-back line too, when kcat is installed (Debian package kcat).
-	if _, err := exec.LookPath("kcat"); err == nil {
-		var kcat string
-		for _, line := range help {
-			if strings.HasPrefix(strings.TrimSpace(line), "kcat ") {
-				kcat = strings.TrimSpace(line)
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		out, err := exec.CommandContext(ctx, "bash", "-c", kcat).Output()
-		cancel()
-		if err != nil {
-			t.Fatalf("%s\nfailed: %v", kcat, err)
-		}
-		if got := strings.Count(string(out), "\n"); got != 3 {
-			t.Errorf("%s\nprinted %d records, want the 3 produced:\n%s", kcat, got, out)
-		}
-	}
-
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("restproxy dev exited with %v after SIGTERM; want 0\nstderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("restproxy dev did not stop within 15s of SIGTERM")
-	}
-}
 
 // `restproxy proxy`: a bad flag, an unknown config key or a bad value exits
 // non-zero and names what is wrong.

@@ -19,16 +19,18 @@ type devProcess struct {
 	cmd       *exec.Cmd
 	api       string // host:port of the produce API
 	kafka     string // host:port of the broker
+	registry  string // base URL of the Schema Registry
 	stderr    *syncBuffer
-	helpLines []string
+	helpLines []string // up to the read-back line, included
 }
 
 // startDev runs `restproxy dev` with args after free loopback ports for the
-// proxy, and reads its help up to the read-back line.
+// proxy and its Schema Registry, and reads its help up to the read-back
+// line.
 func startDev(t *testing.T, args ...string) *devProcess {
 	t.Helper()
 	bin := buildRestproxy(t)
-	all := append([]string{"dev", "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0"}, args...)
+	all := append([]string{"dev", "--listen", "127.0.0.1:0", "--management-listen", "127.0.0.1:0", "--registry-listen", "127.0.0.1:0"}, args...)
 	d := &devProcess{cmd: exec.Command(bin, all...), stderr: &syncBuffer{}}
 	d.cmd.Stderr = d.stderr
 	stdout, err := d.cmd.StdoutPipe()
@@ -40,17 +42,25 @@ func startDev(t *testing.T, args ...string) *devProcess {
 	}
 	t.Cleanup(func() { _ = d.cmd.Process.Kill(); _ = d.cmd.Wait() })
 	sc := bufio.NewScanner(stdout)
-	for sc.Scan() && !strings.Contains(sc.Text(), "kcat ") {
-		line := strings.Fields(sc.Text())
+	for sc.Scan() {
 		d.helpLines = append(d.helpLines, sc.Text())
-		switch {
-		case len(line) > 2 && line[0] == "produce" && line[1] == "API:":
+		line := strings.Fields(sc.Text())
+		if len(line) > 0 && line[0] == "kcat" {
+			break
+		}
+		if len(line) < 3 {
+			continue
+		}
+		switch line[0] + " " + line[1] {
+		case "produce API:":
 			d.api = strings.TrimPrefix(line[2], "http://")
-		case len(line) > 2 && line[0] == "Kafka" && line[1] == "broker:":
+		case "Kafka broker:":
 			d.kafka = line[2]
+		case "Schema Registry:":
+			d.registry = line[2]
 		}
 	}
-	if d.api == "" || d.kafka == "" {
+	if d.api == "" || d.kafka == "" || d.registry == "" {
 		t.Fatalf("restproxy dev %v printed no addresses:\n%s\nstderr:\n%s", args, strings.Join(d.helpLines, "\n"), d.stderr.String())
 	}
 	return d

@@ -163,7 +163,11 @@ type report struct {
 
 type dataReport struct {
 	Type string `json:"type"`
-	Size int    `json:"size"`
+	// The schema the data was encoded with, for the schema types.
+	Subject       string `json:"subject"`
+	SchemaID      int32  `json:"schema_id"`
+	SchemaVersion int32  `json:"schema_version"`
+	Size          int    `json:"size"`
 }
 
 func (r report) String() string { return r.raw }
