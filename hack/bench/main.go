@@ -45,7 +45,7 @@ func main() {
 }
 
 // allModes are the mode families --modes selects from, in run order.
-var allModes = []string{"direct", "stream", "traced", "single", "jwt", "batch", "gzip", "floor", "latency", "open", "stalled"}
+var allModes = []string{"direct", "stream", "traced", "avro", "single", "jwt", "batch", "gzip", "floor", "latency", "open", "stalled"}
 
 type options struct {
 	proxyBin, out, plot, fromJSON, workDir string
