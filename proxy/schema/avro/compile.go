@@ -1,0 +1,155 @@
+package avro
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/hamba/avro/v2"
+)
+
+// compiler turns a parsed schema into a tree of nodes. Named types become
+// one node each, shared by every use, so recursive types are cycles.
+type compiler struct {
+	named    map[string]node
+	defaults rawDefaults
+	pending  []pendingDefault
+}
+
+func (c *compiler) compile(schema avro.Schema) (node, error) {
+	switch s := schema.(type) {
+	case *avro.RefSchema:
+		return c.compile(s.Schema())
+	case *avro.NullSchema:
+		return nullNode{}, nil
+	case *avro.PrimitiveSchema:
+		return primitiveNode(s.Type())
+	case *avro.RecordSchema:
+		return c.record(s)
+	case *avro.EnumSchema:
+		return c.namedNode(s, func() (node, error) { return newEnumNode(s.FullName(), s.Symbols()), nil })
+	case *avro.FixedSchema:
+		return c.namedNode(s, func() (node, error) { return newFixedNode(s.FullName(), s.Size()), nil })
+	case *avro.ArraySchema:
+		items, err := c.compile(s.Items())
+		return &arrayNode{items: items}, err
+	case *avro.MapSchema:
+		values, err := c.compile(s.Values())
+		return &mapNode{values: values}, err
+	case *avro.UnionSchema:
+		return c.union(s)
+	}
+	return nil, fmt.Errorf("unsupported schema type %s", schema.Type())
+}
+
+// primitiveNode encodes a primitive type. A logical type on it changes
+// nothing: Avro's JSON encoding writes a logical type as its underlying
+// type (a timestamp-millis is a long, a date an int, a uuid a string).
+func primitiveNode(typ avro.Type) (node, error) {
+	switch typ {
+	case avro.Boolean:
+		return booleanNode{}, nil
+	case avro.Int:
+		return intNode, nil
+	case avro.Long:
+		return longNode, nil
+	case avro.Float:
+		return floatNode32, nil
+	case avro.Double:
+		return doubleNode, nil
+	case avro.String:
+		return stringNode{}, nil
+	case avro.Bytes:
+		return bytesNode{}, nil
+	}
+	return nil, fmt.Errorf("unsupported primitive type %s", typ)
+}
+
+// namedNode returns the node of a named type, building it on first use.
+func (c *compiler) namedNode(s avro.NamedSchema, build func() (node, error)) (node, error) {
+	if n, ok := c.named[s.FullName()]; ok {
+		return n, nil
+	}
+	n, err := build()
+	if err == nil {
+		c.named[s.FullName()] = n
+	}
+	return n, err
+}
+
+// record builds a record's node. It is registered before its fields are
+// compiled, so that a field of the record's own type finds it.
+func (c *compiler) record(s *avro.RecordSchema) (node, error) {
+	if n, ok := c.named[s.FullName()]; ok {
+		return n, nil
+	}
+	r := &recordNode{name: s.FullName(), want: "an object (record " + s.FullName() + ")"}
+	c.named[s.FullName()] = r
+	var names []string
+	var positions []int
+	for i, f := range s.Fields() {
+		n, err := c.compile(f.Type())
+		if err != nil {
+			return nil, fmt.Errorf("field %s.%s: %w", s.FullName(), f.Name(), err)
+		}
+		r.fields = append(r.fields, recordField{name: f.Name(), node: n})
+		if f.HasDefault() {
+			if err := c.addDefault(r, i); err != nil {
+				return nil, err
+			}
+		}
+		names, positions = append(names, f.Name()), append(positions, i)
+		for _, alias := range f.Aliases() {
+			names, positions = append(names, alias), append(positions, i)
+		}
+	}
+	r.names = newNameIndex(names, positions)
+	return r, nil
+}
+
+// addDefault notes that field i of r has a default, to be encoded from
+// its JSON in the schema once every node is built.
+func (c *compiler) addDefault(r *recordNode, i int) error {
+	fieldDefaults := c.defaults[r.name]
+	if i >= len(fieldDefaults) || fieldDefaults[i] == nil {
+		return fmt.Errorf("field %s.%s: default not found in the schema text", r.name, r.fields[i].name)
+	}
+	r.fields[i].defaults = defaultPending
+	c.pending = append(c.pending, pendingDefault{record: r, field: i, text: fieldDefaults[i]})
+	return nil
+}
+
+func (c *compiler) union(s *avro.UnionSchema) (node, error) {
+	branches := make([]node, 0, len(s.Types()))
+	names := make([]string, 0, len(s.Types()))
+	null := -1
+	for i, t := range s.Types() {
+		n, err := c.compile(t)
+		if err != nil {
+			return nil, err
+		}
+		if t.Type() == avro.Null {
+			null = i
+		}
+		branches, names = append(branches, n), append(names, branchName(t))
+	}
+	return newUnionNode(branches, names, null), nil
+}
+
+// branchName is the name that picks a union branch in Avro's JSON
+// encoding: a named type's full name, else the type's name.
+func branchName(s avro.Schema) string {
+	if ref, ok := s.(*avro.RefSchema); ok {
+		return ref.Schema().FullName()
+	}
+	if named, ok := s.(avro.NamedSchema); ok {
+		return named.FullName()
+	}
+	return string(s.Type())
+}
+
+// pendingDefault is a field default still to be encoded.
+type pendingDefault struct {
+	record *recordNode
+	field  int
+	text   json.RawMessage
+}
