@@ -1,6 +1,9 @@
 package jsonschema
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // tenFieldSchema and tenFieldRecord are the benchmark's record: ten fields
 // of the common kinds, one nested object and one array.
@@ -26,6 +29,21 @@ func BenchmarkAppendTenFields(b *testing.B) {
 	for b.Loop() {
 		out, err := compiled.Append(dst[:0], data)
 		if err != nil || len(out) == 0 {
+			b.Fatalf("Append: %v", err)
+		}
+	}
+}
+
+// BenchmarkAppendNumbersAtTheBounds is the costliest numbers a record may
+// hold: a thousand integers checked exactly at the largest exponent
+// allowed.
+func BenchmarkAppendNumbersAtTheBounds(b *testing.B) {
+	compiled := mustCompile(b, `{"type":"array","items":{"type":"integer","minimum":0,"multipleOf":7}}`)
+	data := []byte("[" + strings.Repeat("7e1000,", 999) + "7e1000]")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := compiled.Append(nil, data); err != nil {
 			b.Fatalf("Append: %v", err)
 		}
 	}

@@ -37,6 +37,9 @@ func Compile(text string, refs []codec.Reference) (*Codec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema is not valid JSON: %w", err)
 	}
+	if err := refuseCostlyNumbers(doc, "schema"); err != nil {
+		return nil, err
+	}
 	loader, err := newReferenceLoader(doc, refs)
 	if err != nil {
 		return nil, err
@@ -64,6 +67,10 @@ func (c *Codec) Append(dst, data []byte) ([]byte, error) {
 	instance, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		return dst, &codec.DataError{Problem: "not valid JSON: " + err.Error()}
+	}
+	if hasCostlyNumber(instance) {
+		costly := findCostlyNumber(instance)
+		return dst, &codec.DataError{Path: instancePath(instance, costly.location), Problem: costly.problem()}
 	}
 	if err := c.schema.Validate(instance); err != nil {
 		return dst, dataError(err, instance)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -24,7 +25,7 @@ var english = message.NewPrinter(language.English)
 func dataError(err error, instance any) *codec.DataError {
 	var failure *jsonschema.ValidationError
 	if !errors.As(err, &failure) {
-		return &codec.DataError{Problem: oneLine(err.Error())}
+		return &codec.DataError{Problem: shorten(oneLine(err.Error()))}
 	}
 	leaf := mostSpecific(failure)
 	location := leaf.InstanceLocation
@@ -44,7 +45,28 @@ func problemText(problem jsonschema.ErrorKind) string {
 	if _, ok := problem.(*kind.FalseSchema); ok {
 		return "not allowed by the schema"
 	}
-	return oneLine(recordLocationNamed.Replace(problem.LocalizedString(english)))
+	return shorten(oneLine(recordLocationNamed.Replace(problem.LocalizedString(english))))
+}
+
+// maxProblemLength bounds a problem's text: the messages quote the
+// offending value, which may be a megabyte long.
+const maxProblemLength = 300
+
+// shorten elides the middle of a problem longer than maxProblemLength,
+// keeping its start (the field) and its end (what was wrong, in the
+// validator's messages), cutting at character boundaries.
+func shorten(problem string) string {
+	if len(problem) <= maxProblemLength {
+		return problem
+	}
+	head, tail := maxProblemLength*2/3, len(problem)-maxProblemLength/3
+	for head > 0 && !utf8.RuneStart(problem[head]) {
+		head--
+	}
+	for tail < len(problem) && !utf8.RuneStart(problem[tail]) {
+		tail++
+	}
+	return problem[:head] + "…" + problem[tail:]
 }
 
 func findReferenceCycle(failure *jsonschema.ValidationError) *jsonschema.ValidationError {

@@ -40,6 +40,9 @@ func newReferenceLoader(recordDoc any, refs []codec.Reference) (*referenceLoader
 		if docs[i], err = parseJSON(ref.Schema); err != nil {
 			return nil, fmt.Errorf("reference %q is not valid JSON: %w", ref.Name, err)
 		}
+		if err := refuseCostlyNumbers(docs[i], fmt.Sprintf("reference %q", ref.Name)); err != nil {
+			return nil, err
+		}
 		bases = appendIDBase(bases, recordBase.ResolveReference(names[i]), docs[i])
 	}
 	loader := &referenceLoader{docs: make(map[string]any, len(refs)*len(bases))}
