@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -64,6 +65,11 @@ func Compile(text string, refs []codec.Reference) (*Codec, error) {
 // insignificant whitespace removed: member order, number spelling and
 // string escapes stay as the client sent them.
 func (c *Codec) Append(dst, data []byte) ([]byte, error) {
+	// The decoder would read invalid UTF-8 as U+FFFD and validate that,
+	// while the bytes written on are the client's.
+	if !utf8.Valid(data) {
+		return dst, &codec.DataError{Problem: "not valid JSON: the text is not UTF-8"}
+	}
 	instance, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		return dst, &codec.DataError{Problem: "not valid JSON: " + err.Error()}

@@ -120,6 +120,7 @@ func TestAppendKeepsTextCompacted(t *testing.T) {
 		{name: "utf-8", data: `{"name": "Zoë 🚀"}`, want: `{"name":"Zoë 🚀"}`},
 		{name: "not an object", data: `[1]`, path: "", problem: "got array, want object"},
 		{name: "not JSON", data: `{"a":`, path: "", problem: "not valid JSON"},
+		{name: "not UTF-8", data: "{\"s\":\"\xff\"}", path: "", problem: "not UTF-8"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -164,6 +164,7 @@ var dataErrorCases = []struct {
 	{"multi-line input", "{\n  \"customer\": {\n    \"name\": 5\n  }\n}", "customer.name", "invalid value for string field name: 5"},
 	{"not an object", `[1]`, "", "syntax error: unexpected token ["},
 	{"trailing comma", `{"id": 1,}`, "", "syntax error: unexpected token }"},
+	{"not UTF-8", "{\"note\": \"\xff\"}", "note", "invalid UTF-8"},
 	{"long value", `{"note": ` + strings.Repeat("7", 5000) + `}`, "note", "invalid value for string field note: 7777"},
 }
 
