@@ -36,3 +36,25 @@ func FuzzJSONSchemaAppend(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJSONSchemaCompile feeds arbitrary schema text to Compile, then a
+// record to what it compiled: neither may panic.
+func FuzzJSONSchemaCompile(f *testing.F) {
+	for _, seed := range []string{tenFieldSchema, `{"$ref":"#"}`, `{"$ref":"customer.json"}`, `true`,
+		`{"$schema":"https://json-schema.org/draft/2020-12/schema","prefixItems":[{"type":"string"}]}`} {
+		f.Add(seed)
+	}
+	refs := []codec.Reference{{Name: "customer.json", Schema: `{"type":"object","required":["id"]}`}}
+	f.Fuzz(func(t *testing.T, text string) {
+		compiled, err := Compile(text, refs)
+		if err != nil {
+			return
+		}
+		if _, err := compiled.Append(nil, []byte(tenFieldRecord)); err != nil {
+			var dataErr *codec.DataError
+			if !errors.As(err, &dataErr) {
+				t.Fatalf("Append over %q error = %#v, want a *codec.DataError", text, err)
+			}
+		}
+	})
+}

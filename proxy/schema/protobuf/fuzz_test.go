@@ -49,3 +49,26 @@ func FuzzProtobufJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzProtobufCompile feeds arbitrary schema text to Compile: it must not
+// panic, and a schema it accepts must name its record and encode an empty
+// one as the index byte alone.
+func FuzzProtobufCompile(f *testing.F) {
+	for _, seed := range []string{orderProto, otherProto, tenFieldProto, `syntax = "proto2"; message R { required int32 x = 1; }`,
+		`edition = "2023"; message M { int32 id = 1; }`, `syntax = "proto3"; message {`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		compiled, err := Compile(text, orderRefs)
+		if err != nil {
+			return
+		}
+		if compiled.RecordName() == "" {
+			t.Fatalf("Compile(%q) accepted a schema without a record name", text)
+		}
+		out, err := compiled.Append(nil, []byte(`{}`))
+		if err == nil && !bytes.Equal(out, []byte{0}) {
+			t.Fatalf("Append({}) over %q = %x, want 00", text, out)
+		}
+	})
+}
