@@ -55,8 +55,8 @@ func checkAvroRecord(t *testing.T, codec *goavro.Codec, raw []byte, key string) 
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		t.Fatalf("record is not JSON: %v: %s", err, raw)
 	}
-	if rec.Key.Type != "STRING" || rec.Key.Data != key || rec.Value.Type != "AVRO" || rec.Value.SchemaID != 7 {
-		t.Fatalf("record %s: want STRING key %q and an AVRO value of schema_id 7", raw, key)
+	if rec.Key.Type != "STRING" || rec.Key.Data != key || rec.Value.Type != "" || rec.Value.SchemaID != 7 {
+		t.Fatalf("record %s: want STRING key %q and a value of schema_id 7 with no type (the schema's own)", raw, key)
 	}
 	native, rest, err := codec.NativeFromTextual(rec.Value.Data)
 	if err != nil || len(bytes.TrimSpace(rest)) != 0 {

@@ -23,8 +23,9 @@ const benchAvroSchema = `{"type":"record","name":"Order","namespace":"bench","fi
 // avroStates are the enum's symbols, as the records cycle through them.
 var avroStates = []string{"NEW", "PAID", "SENT"}
 
-// newAvroRecordSet builds n records whose value is an AVRO data object
-// naming schemaID, each record's JSON exactly the same size: size, or
+// newAvroRecordSet builds n records whose value is a data object naming
+// schemaID (no "type": a registered schema has its own, AVRO here), each
+// record's JSON exactly the same size: size, or
 // the smallest that fits every record when size is smaller. Keys are
 // those of newRecordSet, so records spread over the partitions alike.
 // The "memo" string absorbs the differences in length; the union is
@@ -61,7 +62,7 @@ func avroRecordHead(i, schemaID int) string {
 		note = `{"string":"ring"}`
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `{"key":{"type":"STRING","data":%q},"value":{"type":"AVRO","schema_id":%d,"data":{`, avroKey(i), schemaID)
+	fmt.Fprintf(&b, `{"key":{"type":"STRING","data":%q},"value":{"schema_id":%d,"data":{`, avroKey(i), schemaID)
 	fmt.Fprintf(&b, `"id":"o%s","user":"u%d","qty":%d,"ts":%d,`, leftPad(strconv.Itoa(i), minKeyDigits), i%1000, i%9+1, 1764000000000+int64(i))
 	fmt.Fprintf(&b, `"price":%s,"rate":%s,"gift":%t,"state":%q,"note":%s,"memo":"`,
 		strconv.FormatFloat(float64(100+i%900)/100, 'f', -1, 64), strconv.FormatFloat(float64(i%8)/8, 'f', -1, 64),
