@@ -52,6 +52,9 @@ var testTopics = map[string]int32{
 	"notinflated":  1,
 	"tenant-a":     1,
 	"tenant-b":     1,
+	"schemas":      3,
+	"schemastream": 1,
+	"schemafaults": 1,
 }
 
 func TestMain(m *testing.M) {
@@ -162,8 +165,11 @@ type report struct {
 }
 
 type dataReport struct {
-	Type string `json:"type"`
-	Size int    `json:"size"`
+	Type          string `json:"type"`
+	Subject       string `json:"subject"`
+	SchemaID      int    `json:"schema_id"`
+	SchemaVersion int    `json:"schema_version"`
+	Size          int    `json:"size"`
 }
 
 func (r report) String() string { return r.raw }

@@ -6,7 +6,8 @@
 // The registry is asked only on a cache miss: schemas by id, by subject and
 // version, and a raw schema's registration never change and are kept for
 // the process's life with their compiled codecs; a subject's latest version
-// is kept for schemaRegistry.latestCacheMs. A record whose schema is not
+// is kept for schemaRegistry.latestCacheMs, and past that for as long as
+// the registry does not answer. A record whose schema is not
 // cached waits for the registry at most schemaRegistry.timeoutMs, and one
 // that the registry cannot serve gets 50003, so clients retry it.
 package schema
