@@ -77,6 +77,9 @@ func TestSchemaRegistry_DownAfterTheCacheIsWarm(t *testing.T) {
 	if r := x.produce("", byID(id+1, x.f.value.data)); r.ErrorCode != 50003 {
 		t.Errorf("a schema not cached with the registry down: %s, want 50003", r)
 	}
+	if n := scrape(t, x.ts.mgmt)["restproxy_schema_registry_requests_total"]; n < 3 {
+		t.Errorf("restproxy_schema_registry_requests_total = %v, want at least the 3 requests that warmed the cache", n)
+	}
 }
 
 // A registry that answers slowly holds no record past the timeout: the

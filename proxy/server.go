@@ -87,6 +87,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		if schemas, err = schema.New(cfg.SchemaRegistry, log); err != nil {
 			return nil, err
 		}
+		m.ExposeSchemaRegistry(schemas.Requests)
 	}
 	prod, traces, err := newTracedProducer(cfg, log, m)
 	if err != nil {
