@@ -53,3 +53,30 @@ func TestProduceSchemas_MixedStream(t *testing.T) {
 		t.Errorf("%d reports after the last record's: %v", len(rest), rest)
 	}
 }
+
+// A records:batch of schema records: each entry is encoded with its
+// schema, a failing one is that entry's failure, and the 207's successes
+// name the schema as the stream's reports do.
+func TestProduceSchemas_Batch(t *testing.T) {
+	t.Parallel()
+	f := schemaFormats[2] // PROTOBUF
+	x := newSchemaFixture(t, f, "schemastream", nil)
+	id, _ := x.register("batch-value", f.value)
+	value := dataObject("schema_id", fmt.Sprint(id), "subject", `"batch-value"`, "data", f.value.data)
+	bad := dataObject("schema_id", fmt.Sprint(id), "subject", `"batch-value"`, "data", f.badValue)
+	a := produceBatch(t, x.ts.batchURL("c", "schemastream"), batchOf(
+		`{"id":"a","value":`+value+`}`, `{"id":"b","value":`+bad+`}`, `{"id":"c","value":`+value+`}`))
+	if got := a.successIDs(); len(got) != 2 || got[0] != "a" || got[1] != "c" {
+		t.Fatalf("successes %v, want [a c]: %s", got, a.raw)
+	}
+	if len(a.Failures) != 1 || a.Failures[0].ErrorCode != 400 {
+		t.Fatalf("failures %+v, want b's 400", a.Failures)
+	}
+	for _, s := range a.Successes {
+		if s.Value == nil || s.Value.Subject != "batch-value" || s.Value.SchemaID != id {
+			t.Errorf("entry %s: value %+v, want subject batch-value and schema %d", s.ID, s.Value, id)
+		}
+		msg := readBack(t, "schemastream", s.PartitionID, s.Offset)
+		x.checkStored("entry "+s.ID, msg.Value, s.Value, &f.value, f.value.data)
+	}
+}
