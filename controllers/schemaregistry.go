@@ -109,7 +109,7 @@ func (c *registryChecks) unreachable(ctx context.Context, rp *v1alpha1.RestProxy
 		}
 		failures = append(failures, fmt.Sprintf("%s (%v)", probes[i].url, err))
 	}
-	return fmt.Sprintf("spec.schemaRegistry.urls: no Schema Registry answers the operator: %s; records whose schema the proxy has not cached cannot be produced until one does",
+	return fmt.Sprintf("spec.schemaRegistry.urls: no Schema Registry answers the operator: %s; records whose schema the proxy has not cached get 50003 until one does",
 		strings.Join(failures, ", "))
 }
 

@@ -226,17 +226,7 @@ func TestSchemaRegistryIsMountedAndRendered(t *testing.T) {
 		t.Errorf("schemaRegistry in ConfigMap %s = %+v; want %+v", cm.Name, cfg.SchemaRegistry, want)
 	}
 	pod := waitDeployment(t, rp, nil).Spec.Template.Spec
-	var files []string
-	for _, v := range pod.Volumes {
-		if v.Name == "schema-registry" && v.Projected != nil {
-			for _, src := range v.Projected.Sources {
-				for _, item := range src.Secret.Items {
-					files = append(files, src.Secret.Name+"/"+item.Key+"="+item.Path)
-				}
-			}
-		}
-	}
-	if wantFiles := []string{"registry-user/username=username", "registry-user/secret=password"}; !slices.Equal(files, wantFiles) {
+	if files, wantFiles := registryVolumeFiles(pod), []string{"registry-user/username=username", "registry-user/secret=password"}; !slices.Equal(files, wantFiles) {
 		t.Errorf("schema-registry volume files = %v; want %v", files, wantFiles)
 	}
 	if !slices.ContainsFunc(pod.Containers[0].VolumeMounts, func(m corev1.VolumeMount) bool {
@@ -254,6 +244,23 @@ func TestSchemaRegistryIsMountedAndRendered(t *testing.T) {
 	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "spec.schemaRegistry: set basicAuth or bearerTokenSecretRef, not both") {
 		t.Errorf("creating a RestProxy with basicAuth and bearerTokenSecretRef: %v; want Invalid saying they exclude each other", err)
 	}
+}
+
+// registryVolumeFiles lists the schema-registry volume's files of pod as
+// secret/key=path.
+func registryVolumeFiles(pod corev1.PodSpec) []string {
+	var files []string
+	for _, v := range pod.Volumes {
+		if v.Name != "schema-registry" || v.Projected == nil {
+			continue
+		}
+		for _, src := range v.Projected.Sources {
+			for _, item := range src.Secret.Items {
+				files = append(files, src.Secret.Name+"/"+item.Key+"="+item.Path)
+			}
+		}
+	}
+	return files
 }
 
 // A RestProxy whose registry does not answer the operator says so in its

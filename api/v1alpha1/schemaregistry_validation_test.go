@@ -27,10 +27,7 @@ func TestSchemaRegistryCELRules(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	privateCA := &v1alpha1.SchemaRegistryTLSSpec{CASecretRef: secretKey("registry-ca", "ca.crt")}
-	rules := []struct {
-		rule, message, field string
-		bad, good            []specCase
-	}{
+	checkCELRules(t, ns, []celRule{
 		{
 			rule:    "basic auth or a bearer token",
 			message: "spec.schemaRegistry: set basicAuth or bearerTokenSecretRef, not both",
@@ -76,7 +73,18 @@ func TestSchemaRegistryCELRules(t *testing.T) {
 				}},
 			},
 		},
-	}
+	})
+}
+
+// celRule is one x-kubernetes-validations rule: the specs it refuses with
+// message on field, and specs it accepts.
+type celRule struct {
+	rule, message, field string
+	bad, good            []specCase
+}
+
+// checkCELRules creates each rule's bad and good specs in ns, in parallel.
+func checkCELRules(t *testing.T, ns string, rules []celRule) {
 	for _, r := range rules {
 		t.Run(r.rule, func(t *testing.T) {
 			t.Parallel()
