@@ -17,29 +17,30 @@ import (
 
 // Condition reasons. They are part of the API: users and alerts match on them.
 const (
-	ReasonReconciled               = "Reconciled"
-	ReasonPaused                   = "Paused"
-	ReasonNotPaused                = "NotPaused"
-	ReasonSecretNotFound           = "SecretNotFound"
-	ReasonSecretKeyNotFound        = "SecretKeyNotFound"
-	ReasonSecretReadFailed         = "SecretReadFailed"
-	ReasonBuildFailed              = "BuildFailed"
-	ReasonApplyFailed              = "ApplyFailed"
-	ReasonPruneFailed              = "PruneFailed"
-	ReasonNameConflict             = "NameConflict"
-	ReasonKindNotInstalled         = "KindNotInstalled"
-	ReasonIngressClassNotFound     = "IngressClassNotFound"
-	ReasonIssuerUnreachable        = "IssuerUnreachable"
-	ReasonUpgradeHeld              = "UpgradeHeld"
-	ReasonReconcileFailed          = "ReconcileFailed"
-	ReasonDeploymentNotFound       = "DeploymentNotFound"
-	ReasonDeploymentAvailable      = "DeploymentAvailable"
-	ReasonDeploymentUnavailable    = "DeploymentUnavailable"
-	ReasonDeploymentStatusUnknown  = "DeploymentStatusUnknown"
-	ReasonRolloutInProgress        = "RolloutInProgress"
-	ReasonRolloutComplete          = "RolloutComplete"
-	ReasonProgressDeadlineExceeded = "ProgressDeadlineExceeded"
-	ReasonReady                    = "Ready"
+	ReasonReconciled                = "Reconciled"
+	ReasonPaused                    = "Paused"
+	ReasonNotPaused                 = "NotPaused"
+	ReasonSecretNotFound            = "SecretNotFound"
+	ReasonSecretKeyNotFound         = "SecretKeyNotFound"
+	ReasonSecretReadFailed          = "SecretReadFailed"
+	ReasonBuildFailed               = "BuildFailed"
+	ReasonApplyFailed               = "ApplyFailed"
+	ReasonPruneFailed               = "PruneFailed"
+	ReasonNameConflict              = "NameConflict"
+	ReasonKindNotInstalled          = "KindNotInstalled"
+	ReasonIngressClassNotFound      = "IngressClassNotFound"
+	ReasonIssuerUnreachable         = "IssuerUnreachable"
+	ReasonSchemaRegistryUnreachable = "SchemaRegistryUnreachable"
+	ReasonUpgradeHeld               = "UpgradeHeld"
+	ReasonReconcileFailed           = "ReconcileFailed"
+	ReasonDeploymentNotFound        = "DeploymentNotFound"
+	ReasonDeploymentAvailable       = "DeploymentAvailable"
+	ReasonDeploymentUnavailable     = "DeploymentUnavailable"
+	ReasonDeploymentStatusUnknown   = "DeploymentStatusUnknown"
+	ReasonRolloutInProgress         = "RolloutInProgress"
+	ReasonRolloutComplete           = "RolloutComplete"
+	ReasonProgressDeadlineExceeded  = "ProgressDeadlineExceeded"
+	ReasonReady                     = "Ready"
 )
 
 // outcome is what one reconcile did: the part of the status that does not
@@ -101,6 +102,10 @@ type observation struct {
 	// from does not answer the operator (issuerChecks); "" when it does or
 	// there is none to check.
 	unreachableIssuer string
+	// unreachableRegistry says that none of the Schema Registry URLs
+	// answers the operator (registryChecks); "" when one does or there is
+	// no registry.
+	unreachableRegistry string
 }
 
 // computeStatus is the one place status is decided: a pure function of the
@@ -158,7 +163,8 @@ func pausedCondition(out outcome) metav1.Condition {
 }
 
 // degradedCondition: a failure, else what the spec asks for but the cluster
-// lacks (a kind, the Ingress's class) or cannot reach (the JWT issuer):
+// lacks (a kind, the Ingress's class) or cannot reach (the JWT issuer,
+// the Schema Registry):
 // everything else was applied. The reason is that of the first such note.
 func degradedCondition(out outcome, obs observation) metav1.Condition {
 	if out.err != nil {
@@ -169,6 +175,7 @@ func degradedCondition(out outcome, obs observation) metav1.Condition {
 	for _, n := range []struct{ reason, note string }{
 		{ReasonIngressClassNotFound, obs.missingIngressClass},
 		{ReasonIssuerUnreachable, obs.unreachableIssuer},
+		{ReasonSchemaRegistryUnreachable, obs.unreachableRegistry},
 	} {
 		if n.note == "" {
 			continue
