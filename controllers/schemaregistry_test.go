@@ -183,6 +183,11 @@ func TestUnreachableRegistryLeavesReady(t *testing.T) {
 			if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionDegraded); tt.obs.unreachableRegistry != "" && c.Message != note {
 				t.Errorf("Degraded message %q, want %q", c.Message, note)
 			}
+			// Ready stays True, and says so: the pods serve what needs no registry.
+			ready := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReady)
+			if said := strings.HasSuffix(ready.Message, "; "+note); said != (tt.obs.unreachableRegistry != "") {
+				t.Errorf("Ready message %q: names the unreachable registry %v, want %v", ready.Message, said, !said)
+			}
 		})
 	}
 }

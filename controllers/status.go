@@ -145,7 +145,7 @@ func computeStatus(rp *v1alpha1.RestProxy, obs observation, out outcome, now met
 	}
 	set(availableCondition(dep))
 	set(heldUpgrade(progressingCondition(dep, obs.podProblems), out))
-	set(readyCondition(out, dep, obs.url, obs.podProblems))
+	set(readyCondition(out, dep, obs))
 
 	if !out.paused && out.err == nil {
 		st.ObservedGeneration = gen
@@ -253,8 +253,11 @@ func withPodProblems(msg, problems string) string {
 }
 
 // readyCondition summarises: the spec was brought about and every desired
-// pod of the current template is available.
-func readyCondition(out outcome, dep *appsv1.Deployment, url, problems string) metav1.Condition {
+// pod of the current template is available. A Schema Registry that cannot
+// be reached leaves it True, since the pods serve every record that needs
+// no uncached schema, and its message says so (README "Schema Registry").
+func readyCondition(out outcome, dep *appsv1.Deployment, obs observation) metav1.Condition {
+	url, problems := obs.url, obs.podProblems
 	c := metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse}
 	switch {
 	case out.paused:
@@ -270,6 +273,9 @@ func readyCondition(out outcome, dep *appsv1.Deployment, url, problems string) m
 	default:
 		c.Status, c.Reason = metav1.ConditionTrue, ReasonReady
 		c.Message = fmt.Sprintf("%d of %d pods ready, serving at %s", dep.Status.ReadyReplicas, desiredReplicas(dep), url)
+		if obs.unreachableRegistry != "" {
+			c.Message += "; " + obs.unreachableRegistry
+		}
 	}
 	return c
 }
