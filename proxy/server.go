@@ -84,7 +84,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}
 	var schemas *schema.Registry
 	if cfg.SchemaRegistry.Enabled() {
-		if schemas, err = schema.New(cfg.SchemaRegistry, log); err != nil {
+		if schemas, err = schema.New(cfg.SchemaRegistry, log, m); err != nil {
 			return nil, err
 		}
 		m.ExposeSchemaRegistry(schemas.Requests)

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/reload"
 )
 
 // Registry is the cached view of one Schema Registry. It is safe for
@@ -57,7 +58,8 @@ const downFor = time.Second
 // New returns the registry of cfg, which must be Enabled. Nothing is
 // asked of the registry yet: the proxy starts and serves other records
 // while its registry is down.
-func New(cfg config.SchemaRegistry, log *slog.Logger) (*Registry, error) {
+// Its files are re-read while it runs; m counts their reloads.
+func New(cfg config.SchemaRegistry, log *slog.Logger, m reload.Metrics) (*Registry, error) {
 	r := &Registry{
 		settings: settings{
 			timeout:   time.Duration(cfg.TimeoutMs) * time.Millisecond,
@@ -68,7 +70,7 @@ func New(cfg config.SchemaRegistry, log *slog.Logger) (*Registry, error) {
 		now: time.Now,
 	}
 	r.caches.init()
-	transport, err := newTransport(cfg, log)
+	transport, err := newTransport(cfg, log, m)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +78,7 @@ func New(cfg config.SchemaRegistry, log *slog.Logger) (*Registry, error) {
 		r.requests.Add(1)
 		return transport.RoundTrip(req)
 	})
-	auth, err := newAuth(cfg, log)
+	auth, err := newAuth(cfg, log, m)
 	if err != nil {
 		return nil, err
 	}

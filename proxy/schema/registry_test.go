@@ -37,7 +37,7 @@ func newTestRegistry(t testing.TB) (*Registry, *srfake.Registry, map[string]int)
 	}
 	cfg := config.Default().SchemaRegistry
 	cfg.URLs = []string{fake.URL()}
-	r, err := New(cfg, slog.New(slog.DiscardHandler))
+	r, err := New(cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
