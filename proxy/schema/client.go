@@ -46,9 +46,9 @@ func newAuth(cfg config.SchemaRegistry, log *slog.Logger, m reload.Metrics) (*au
 		return &auth{}, nil
 	}
 	files, err := reload.Load(reload.Spec[credentials]{
-		Key:   "schemaRegistry.credentials",
-		Paths: []string{b.UsernameFile, b.PasswordFile, cfg.BearerTokenFile},
-		Kept:  "credentials",
+		Key:     "schemaRegistry.credentials",
+		Paths:   []string{b.UsernameFile, b.PasswordFile, cfg.BearerTokenFile},
+		Kept:    "credentials",
 		Parse:   parseCredentials,
 		Log:     log,
 		Metrics: m,
