@@ -61,7 +61,7 @@ func TestSchemaRegistry_DownAfterTheCacheIsWarm(t *testing.T) {
 	t.Parallel()
 	x := newSchemaFixture(t, avroFormat, "schemafaults", func(c *config.Config) { c.SchemaRegistry.LatestCacheMs = 1 })
 	id, _ := x.register("schemafaults-value", x.f.value)
-	raw := dataObject("type", `"AVRO"`, "schema", quoted(x.f.key.text), "data", x.f.key.data)
+	raw := dataObject("type", `"AVRO"`, "schema", quoted(x.f.key.text), "subject", `"raw-subject"`, "data", x.f.key.data)
 	latest := dataObject("data", x.f.value.data)
 	for _, v := range []string{byID(id, x.f.value.data), raw, latest} {
 		if r := x.produce("", v); r.ErrorCode != 200 {
