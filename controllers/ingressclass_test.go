@@ -17,6 +17,7 @@ func TestDegradedNamesWhatTheClusterLacks(t *testing.T) {
 	const class = `spec.expose.ingress.className names IngressClass "nginx", which does not exist`
 	const kind = "spec.metrics.podMonitor.enabled is set, but the cluster does not serve PodMonitor"
 	const issuer = "spec.authentication.jwt.issuerURL: https://idp.example/.well-known/openid-configuration cannot be fetched"
+	const registry = "spec.schemaRegistry.urls: no Schema Registry answers the operator: http://sr:8081 (GET /subjects answered HTTP 503)"
 	tests := []struct {
 		name    string
 		out     outcome
@@ -31,6 +32,9 @@ func TestDegradedNamesWhatTheClusterLacks(t *testing.T) {
 		{"the issuer alone", outcome{}, observation{unreachableIssuer: issuer}, "True/" + ReasonIssuerUnreachable, []string{issuer}},
 		{"the class and the issuer: both said, the class's reason", outcome{}, observation{missingIngressClass: class, unreachableIssuer: issuer},
 			"True/" + ReasonIngressClassNotFound, []string{class, issuer}},
+		{"the registry alone", outcome{}, observation{unreachableRegistry: registry}, "True/" + ReasonSchemaRegistryUnreachable, []string{registry}},
+		{"the issuer and the registry: both said, the issuer's reason", outcome{}, observation{unreachableIssuer: issuer, unreachableRegistry: registry},
+			"True/" + ReasonIssuerUnreachable, []string{issuer, registry}},
 		{"a failure wins", outcome{err: errors.New("etcd went away")}, observation{missingIngressClass: class}, "True/" + ReasonReconcileFailed, []string{"etcd went away"}},
 	}
 	for _, tt := range tests {

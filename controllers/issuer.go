@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/restproxy-dev/restproxy-operator/api/v1alpha1"
@@ -28,18 +27,11 @@ const issuerCheckEvery = 5 * time.Minute
 // network.
 type issuerChecks struct {
 	client *http.Client
-
-	mu   sync.Mutex
-	seen map[string]issuerCheck // by URL
-}
-
-type issuerCheck struct {
-	at  time.Time
-	err error
+	cache  *probeCache // by URL
 }
 
 func newIssuerChecks() *issuerChecks {
-	return &issuerChecks{client: &http.Client{Timeout: 5 * time.Second}, seen: map[string]issuerCheck{}}
+	return &issuerChecks{client: &http.Client{Timeout: 5 * time.Second}, cache: newProbeCache(issuerCheckEvery)}
 }
 
 // issuerURL is the URL the proxy of rp fetches from its issuer, and the
@@ -71,17 +63,7 @@ func (c *issuerChecks) unreachable(ctx context.Context, rp *v1alpha1.RestProxy) 
 
 // check fetches url unless an answer younger than issuerCheckEvery is kept.
 func (c *issuerChecks) check(ctx context.Context, url string) error {
-	c.mu.Lock()
-	last, ok := c.seen[url]
-	c.mu.Unlock()
-	if ok && time.Since(last.at) < issuerCheckEvery {
-		return last.err
-	}
-	err := c.fetch(ctx, url)
-	c.mu.Lock()
-	c.seen[url] = issuerCheck{at: time.Now(), err: err}
-	c.mu.Unlock()
-	return err
+	return c.cache.check(url, func() error { return c.fetch(ctx, url) })
 }
 
 func (c *issuerChecks) fetch(ctx context.Context, url string) error {

@@ -77,9 +77,9 @@ type RestProxyReconciler struct {
 	SkipIngressClassCheck bool
 	// Pace sets how much happens at once.
 	Pace Pace
-	// issuers checks the JWT issuers RestProxies trust; set up with
-	// served. Without it, nothing is checked.
-	issuers *issuerChecks
+	// reach checks the JWT issuers and Schema Registries RestProxies
+	// name; set up with served. Without it, nothing is checked.
+	reach *reachability
 
 	// pace admits RestProxies to roll to a changed Proxies.Image; set up
 	// with served. Without it they all roll at once.
@@ -149,8 +149,8 @@ func (r *RestProxyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if out.upgradeHeld {
 		return ctrl.Result{RequeueAfter: heldRetry}, nil
 	}
-	if obs.unreachableIssuer != "" {
-		return ctrl.Result{RequeueAfter: issuerCheckEvery}, nil
+	if obs.unreachableIssuer != "" || obs.unreachableRegistry != "" {
+		return ctrl.Result{RequeueAfter: recheckAfter}, nil
 	}
 	return ctrl.Result{}, nil
 }
@@ -289,7 +289,10 @@ func (r *RestProxyReconciler) observe(ctx context.Context, rp *v1alpha1.RestProx
 	}
 	var err error
 	obs.missingIngressClass, err = r.missingIngressClass(ctx, rp)
-	obs.unreachableIssuer = r.issuers.unreachable(ctx, rp)
+	if r.reach != nil {
+		obs.unreachableIssuer = r.reach.issuers.unreachable(ctx, rp)
+		obs.unreachableRegistry = r.reach.registries.unreachable(ctx, rp)
+	}
 	return obs, err
 }
 

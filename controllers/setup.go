@@ -96,7 +96,7 @@ func (r *RestProxyReconciler) prepare(mgr ctrl.Manager) (map[schema.GroupVersion
 	r.kinds = &servedKinds{served: served}
 	r.types = applyconfigurations.NewTypeConverter(r.Scheme)
 	r.cache = mgr.GetCache()
-	r.issuers = newIssuerChecks()
+	r.reach = newReachability()
 	maxRollouts := r.Pace.MaxConcurrentRollouts
 	if maxRollouts == (intstr.IntOrString{}) {
 		maxRollouts = DefaultMaxConcurrentRollouts

@@ -17,29 +17,30 @@ import (
 
 // Condition reasons. They are part of the API: users and alerts match on them.
 const (
-	ReasonReconciled               = "Reconciled"
-	ReasonPaused                   = "Paused"
-	ReasonNotPaused                = "NotPaused"
-	ReasonSecretNotFound           = "SecretNotFound"
-	ReasonSecretKeyNotFound        = "SecretKeyNotFound"
-	ReasonSecretReadFailed         = "SecretReadFailed"
-	ReasonBuildFailed              = "BuildFailed"
-	ReasonApplyFailed              = "ApplyFailed"
-	ReasonPruneFailed              = "PruneFailed"
-	ReasonNameConflict             = "NameConflict"
-	ReasonKindNotInstalled         = "KindNotInstalled"
-	ReasonIngressClassNotFound     = "IngressClassNotFound"
-	ReasonIssuerUnreachable        = "IssuerUnreachable"
-	ReasonUpgradeHeld              = "UpgradeHeld"
-	ReasonReconcileFailed          = "ReconcileFailed"
-	ReasonDeploymentNotFound       = "DeploymentNotFound"
-	ReasonDeploymentAvailable      = "DeploymentAvailable"
-	ReasonDeploymentUnavailable    = "DeploymentUnavailable"
-	ReasonDeploymentStatusUnknown  = "DeploymentStatusUnknown"
-	ReasonRolloutInProgress        = "RolloutInProgress"
-	ReasonRolloutComplete          = "RolloutComplete"
-	ReasonProgressDeadlineExceeded = "ProgressDeadlineExceeded"
-	ReasonReady                    = "Ready"
+	ReasonReconciled                = "Reconciled"
+	ReasonPaused                    = "Paused"
+	ReasonNotPaused                 = "NotPaused"
+	ReasonSecretNotFound            = "SecretNotFound"
+	ReasonSecretKeyNotFound         = "SecretKeyNotFound"
+	ReasonSecretReadFailed          = "SecretReadFailed"
+	ReasonBuildFailed               = "BuildFailed"
+	ReasonApplyFailed               = "ApplyFailed"
+	ReasonPruneFailed               = "PruneFailed"
+	ReasonNameConflict              = "NameConflict"
+	ReasonKindNotInstalled          = "KindNotInstalled"
+	ReasonIngressClassNotFound      = "IngressClassNotFound"
+	ReasonIssuerUnreachable         = "IssuerUnreachable"
+	ReasonSchemaRegistryUnreachable = "SchemaRegistryUnreachable"
+	ReasonUpgradeHeld               = "UpgradeHeld"
+	ReasonReconcileFailed           = "ReconcileFailed"
+	ReasonDeploymentNotFound        = "DeploymentNotFound"
+	ReasonDeploymentAvailable       = "DeploymentAvailable"
+	ReasonDeploymentUnavailable     = "DeploymentUnavailable"
+	ReasonDeploymentStatusUnknown   = "DeploymentStatusUnknown"
+	ReasonRolloutInProgress         = "RolloutInProgress"
+	ReasonRolloutComplete           = "RolloutComplete"
+	ReasonProgressDeadlineExceeded  = "ProgressDeadlineExceeded"
+	ReasonReady                     = "Ready"
 )
 
 // outcome is what one reconcile did: the part of the status that does not
@@ -101,6 +102,10 @@ type observation struct {
 	// from does not answer the operator (issuerChecks); "" when it does or
 	// there is none to check.
 	unreachableIssuer string
+	// unreachableRegistry says that none of the Schema Registry URLs
+	// answers the operator (registryChecks); "" when one does or there is
+	// no registry.
+	unreachableRegistry string
 }
 
 // computeStatus is the one place status is decided: a pure function of the
@@ -140,7 +145,7 @@ func computeStatus(rp *v1alpha1.RestProxy, obs observation, out outcome, now met
 	}
 	set(availableCondition(dep))
 	set(heldUpgrade(progressingCondition(dep, obs.podProblems), out))
-	set(readyCondition(out, dep, obs.url, obs.podProblems))
+	set(readyCondition(out, dep, obs))
 
 	if !out.paused && out.err == nil {
 		st.ObservedGeneration = gen
@@ -158,7 +163,8 @@ func pausedCondition(out outcome) metav1.Condition {
 }
 
 // degradedCondition: a failure, else what the spec asks for but the cluster
-// lacks (a kind, the Ingress's class) or cannot reach (the JWT issuer):
+// lacks (a kind, the Ingress's class) or cannot reach (the JWT issuer,
+// the Schema Registry):
 // everything else was applied. The reason is that of the first such note.
 func degradedCondition(out outcome, obs observation) metav1.Condition {
 	if out.err != nil {
@@ -169,6 +175,7 @@ func degradedCondition(out outcome, obs observation) metav1.Condition {
 	for _, n := range []struct{ reason, note string }{
 		{ReasonIngressClassNotFound, obs.missingIngressClass},
 		{ReasonIssuerUnreachable, obs.unreachableIssuer},
+		{ReasonSchemaRegistryUnreachable, obs.unreachableRegistry},
 	} {
 		if n.note == "" {
 			continue
@@ -246,8 +253,11 @@ func withPodProblems(msg, problems string) string {
 }
 
 // readyCondition summarises: the spec was brought about and every desired
-// pod of the current template is available.
-func readyCondition(out outcome, dep *appsv1.Deployment, url, problems string) metav1.Condition {
+// pod of the current template is available. A Schema Registry that cannot
+// be reached leaves it True, since the pods serve every record that needs
+// no uncached schema, and its message says so (README "Schema Registry").
+func readyCondition(out outcome, dep *appsv1.Deployment, obs observation) metav1.Condition {
+	url, problems := obs.url, obs.podProblems
 	c := metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse}
 	switch {
 	case out.paused:
@@ -263,6 +273,9 @@ func readyCondition(out outcome, dep *appsv1.Deployment, url, problems string) m
 	default:
 		c.Status, c.Reason = metav1.ConditionTrue, ReasonReady
 		c.Message = fmt.Sprintf("%d of %d pods ready, serving at %s", dep.Status.ReadyReplicas, desiredReplicas(dep), url)
+		if obs.unreachableRegistry != "" {
+			c.Message += "; " + obs.unreachableRegistry
+		}
 	}
 	return c
 }

@@ -74,10 +74,7 @@ func (s *Server) checkRequest(c echo.Context) (produce.Target, produce.BodyForma
 	req := c.Request()
 	cluster, okCluster := admission.PathParam(c, "cluster_id")
 	topic, okTopic := admission.PathParam(c, "topic_name")
-	t := produce.Target{ClusterID: cluster, Topic: topic}
-	if s.schemas != nil {
-		t.Schemas = s.schemas.For(topic)
-	}
+	t := produce.Target{ClusterID: cluster, Topic: topic, Schemas: s.pipeline.Schemas(topic)}
 	var format produce.BodyFormat
 	var err *apierror.Error
 	if format.Latin1, err = produce.CheckContentType(req.Header.Get(echo.HeaderContentType)); err != nil {

@@ -52,6 +52,9 @@ var testTopics = map[string]int32{
 	"notinflated":  1,
 	"tenant-a":     1,
 	"tenant-b":     1,
+	"schemas":      3,
+	"schemastream": 1,
+	"schemafaults": 1,
 }
 
 func TestMain(m *testing.M) {
@@ -162,11 +165,10 @@ type report struct {
 }
 
 type dataReport struct {
-	Type string `json:"type"`
-	// The schema the data was encoded with, for the schema types.
+	Type          string `json:"type"`
 	Subject       string `json:"subject"`
-	SchemaID      int32  `json:"schema_id"`
-	SchemaVersion int32  `json:"schema_version"`
+	SchemaID      int    `json:"schema_id"`
+	SchemaVersion int    `json:"schema_version"`
 	Size          int    `json:"size"`
 }
 

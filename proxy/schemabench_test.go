@@ -40,7 +40,7 @@ func BenchmarkParseEncodeSchema(b *testing.B) {
 	}
 	cfg := config.Default().SchemaRegistry
 	cfg.URLs = []string{registry.URL()}
-	schemas, err := schema.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	schemas, err := schema.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

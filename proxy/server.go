@@ -45,7 +45,6 @@ type Server struct {
 	apiListener, mgmtListener net.Listener
 	api, mgmt                 *http.Server
 	tracing                   *tracing.Tracing // nil: tracing is off
-	schemas                   *schema.Registry // nil: no Schema Registry
 }
 
 // admitter is the admission stage: who may produce, how fast, and how
@@ -82,36 +81,21 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	var schemas *schema.Registry
-	if cfg.SchemaRegistry.Enabled() {
-		if schemas, err = schema.New(cfg.SchemaRegistry, log); err != nil {
-			return nil, err
-		}
+	schemas, err := newSchemas(cfg.SchemaRegistry, log, m)
+	if err != nil {
+		return nil, err
 	}
 	prod, traces, err := newTracedProducer(cfg, log, m)
 	if err != nil {
 		return nil, err
 	}
-	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 	s := &Server{
 		cfg:      cfg,
 		log:      log,
 		producer: prod,
 		metrics:  m,
 		tracing:  traces,
-		schemas:  schemas,
-		pipeline: produce.NewPipeline(produce.Settings{
-			Idle:              ms(cfg.HTTP.IdleTimeoutMs),
-			Grace:             ms(cfg.HTTP.StreamGracePeriodMs),
-			Drain:             ms(cfg.HTTP.ShutdownDrainMs),
-			MaxAge:            ms(cfg.HTTP.StreamMaxAgeMs),
-			MaxRecordBytes:    produce.RecordLimit(cfg.HTTP.MaxRecordBytes, cfg.Producer.MaxMessageBytes),
-			MaxRequestBytes:   cfg.HTTP.MaxRequestBytes,
-			MaxBatchEntries:   cfg.HTTP.MaxBatchEntries,
-			DeliveryTimeout:   ms(int64(cfg.Producer.DeliveryTimeoutMs)),
-			CompressResponses: cfg.HTTP.CompressResponses,
-			AccessLog:         cfg.Logging.Access,
-		}, prod, m, log),
+		pipeline: produce.NewPipeline(pipelineSettings(cfg), prod, m, log).WithSchemas(schemas),
 		admit: admitter{
 			access:      access,
 			tls:         tlsFiles,
@@ -126,6 +110,36 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// pipelineSettings are the limits and time-outs of cfg every stream shares.
+func pipelineSettings(cfg config.Config) produce.Settings {
+	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+	return produce.Settings{
+		Idle:              ms(cfg.HTTP.IdleTimeoutMs),
+		Grace:             ms(cfg.HTTP.StreamGracePeriodMs),
+		Drain:             ms(cfg.HTTP.ShutdownDrainMs),
+		MaxAge:            ms(cfg.HTTP.StreamMaxAgeMs),
+		MaxRecordBytes:    produce.RecordLimit(cfg.HTTP.MaxRecordBytes, cfg.Producer.MaxMessageBytes),
+		MaxRequestBytes:   cfg.HTTP.MaxRequestBytes,
+		MaxBatchEntries:   cfg.HTTP.MaxBatchEntries,
+		DeliveryTimeout:   ms(int64(cfg.Producer.DeliveryTimeoutMs)),
+		CompressResponses: cfg.HTTP.CompressResponses,
+		AccessLog:         cfg.Logging.Access,
+	}
+}
+
+// newSchemas is the schema stage's registry; nil when none is configured.
+func newSchemas(cfg config.SchemaRegistry, log *slog.Logger, m *management.Metrics) (*schema.Registry, error) {
+	if !cfg.Enabled() {
+		return nil, nil
+	}
+	r, err := schema.New(cfg, log, m)
+	if err != nil {
+		return nil, err
+	}
+	m.ExposeSchemaRegistry(r.Requests)
+	return r, nil
 }
 
 func (s *Server) listen() error {

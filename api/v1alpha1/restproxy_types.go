@@ -111,6 +111,12 @@ type RestProxySpec struct {
 	// +optional
 	Metrics *MetricsSpec `json:"metrics,omitempty"`
 
+	// SchemaRegistry is where records of type AVRO, JSONSCHEMA and
+	// PROTOBUF find their schemas. Absent: such records are refused
+	// (42206).
+	// +optional
+	SchemaRegistry *SchemaRegistrySpec `json:"schemaRegistry,omitempty"`
+
 	// Observability configures the proxy's traces, access log and
 	// per-principal counters.
 	// +optional

@@ -75,6 +75,7 @@ func configDocument(in Input) document {
 		d.setString("logging.format", l.Format)
 	}
 	mapObservability(rp.Spec.Observability, d)
+	mapSchemaRegistry(rp.Spec.SchemaRegistry, d)
 	return d
 }
 
@@ -236,20 +237,32 @@ func RenderConfig(in Input) ([]byte, error) {
 }
 
 // checkDurations rejects durations the config's milliseconds cannot carry,
-// naming the spec field: the CRD accepts any duration string.
+// naming the spec field: the CRD accepts any duration string. Only
+// schemaRegistry.latestCacheTTL may be zero (no cache).
 func checkDurations(rp *v1alpha1.RestProxy) error {
-	h := rp.Spec.HTTP
-	if h == nil {
-		return nil
+	type duration struct {
+		field     string
+		value     *time.Duration
+		zeroValid bool
 	}
-	for _, d := range []struct {
-		field string
-		value *time.Duration
-	}{
-		{"spec.http.streamMaxAge", durationPtr(h.StreamMaxAge)},
-		{"spec.http.idleTimeout", durationPtr(h.IdleTimeout)},
-	} {
-		if d.value != nil && *d.value < time.Millisecond {
+	var durations []duration
+	if h := rp.Spec.HTTP; h != nil {
+		durations = append(durations,
+			duration{"spec.http.streamMaxAge", durationPtr(h.StreamMaxAge), false},
+			duration{"spec.http.idleTimeout", durationPtr(h.IdleTimeout), false})
+	}
+	if s := rp.Spec.SchemaRegistry; s != nil {
+		durations = append(durations,
+			duration{"spec.schemaRegistry.timeout", durationPtr(s.Timeout), false},
+			duration{"spec.schemaRegistry.latestCacheTTL", durationPtr(s.LatestCacheTTL), true})
+	}
+	for _, d := range durations {
+		switch {
+		case d.value == nil || *d.value >= time.Millisecond:
+		case d.zeroValid && *d.value == 0:
+		case d.zeroValid:
+			return fmt.Errorf("%s: must be 0s or at least 1ms; got %s", d.field, *d.value)
+		default:
 			return fmt.Errorf("%s: must be at least 1ms; got %s", d.field, *d.value)
 		}
 	}

@@ -130,6 +130,14 @@ func full() *v1alpha1.RestProxy {
 			AccessLog:      &v1alpha1.AccessLogSpec{Enabled: ptrTo(true), SampleSuccessfulSingleRatio: "0.01"},
 			PrincipalLimit: ptrTo(int32(20)),
 		},
+		SchemaRegistry: &v1alpha1.SchemaRegistrySpec{
+			URLs:                 []string{"https://schema-registry.kafka:8081"},
+			BearerTokenSecretRef: &v1alpha1.SecretKeySelector{Name: "registry-token", Key: "token"},
+			TLS:                  &v1alpha1.SchemaRegistryTLSSpec{CASecretRef: &v1alpha1.SecretKeySelector{Name: "kafka-ca", Key: "ca.pem"}},
+			Timeout:              &metav1.Duration{Duration: 3 * time.Second},
+			LatestCacheTTL:       &metav1.Duration{Duration: 10 * time.Second},
+			RegisterSchemas:      ptrTo(true),
+		},
 		Expose: &v1alpha1.ExposeSpec{
 			Ingress: &v1alpha1.IngressExposeSpec{
 				ClassName: "nginx", Host: "orders.kafka.example.com", TLSSecretName: "orders-public-tls",

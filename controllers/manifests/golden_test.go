@@ -40,7 +40,8 @@ func marshalAll(t testing.TB, in Input) []byte {
 // `go test ./controllers/manifests -update` to accept a deliberate change,
 // then review the diff of the golden file.
 func TestGolden(t *testing.T) {
-	for name, in := range map[string]Input{"minimal": input(minimal()), "full": input(full()), "podmonitor": podMonitorInput(), "jwt_kubernetes": input(kubernetesJWT())} {
+	for name, in := range map[string]Input{"minimal": input(minimal()), "full": input(full()), "podmonitor": podMonitorInput(), "jwt_kubernetes": input(kubernetesJWT()),
+		"schema_registry": input(schemaRegistryProxy())} {
 		t.Run(name, func(t *testing.T) {
 			got := marshalAll(t, in)
 			path := filepath.Join("testdata", "build_"+name+".yaml")

@@ -68,13 +68,14 @@ type secretVolume struct {
 }
 
 // secretVolumes lists the Secret-backed volumes rp needs, in a fixed order
-// (kafka-tls, kafka-sasl, kafka-principals, http-tls, auth, jwks, tracing),
-// so the pod template is stable.
+// (kafka-tls, kafka-sasl, kafka-principals, http-tls, auth, jwks, tracing,
+// schema-registry), so the pod template is stable.
 //
 // Rotating a Secret rolls no pod: the proxy re-reads every one of these
 // files when kubelet updates them (the Kafka CA, client certificate and
 // SASL password, the HTTPS certificate, key and client CA, the credentials;
-// docs/configuration.md, "Files re-read while running"), so a cert-manager
+// docs/configuration.md, "Files re-read while running"; the Schema
+// Registry's files whenever it asks the registry), so a cert-manager
 // renewal or a new API key takes effect without a roll that would drain
 // every open stream. That is why every volume is mounted without subPath:
 // kubelet then does update the files. The tracing export headers are the
@@ -124,6 +125,7 @@ func secretVolumes(rp *v1alpha1.RestProxy) []secretVolume {
 		add(volumeJWKS, JWKSDir, secretFile{j.JWKSSecretRef.Name, j.JWKSSecretRef.Key, path.Base(JWKSFile)})
 	}
 	add(volumeTracing, TracingDir, tracingHeadersFile(rp)...)
+	add(volumeSchemaRegistry, SchemaRegistryDir, schemaRegistryFiles(rp)...)
 	return vols
 }
 

@@ -25,6 +25,7 @@ func TestSecretRefs(t *testing.T) {
 			{Name: "orders-credentials", Keys: []string{"users"}},
 			{Name: "orders-https", Keys: []string{"tls.crt", "tls.key"}},
 			{Name: "otlp", Keys: []string{"headers"}},
+			{Name: "registry-token", Keys: []string{"token"}},
 		}},
 		{"one Secret for everything: merged, keys sorted and distinct", func(s *v1alpha1.RestProxySpec) {
 			s.Kafka.TLS = &v1alpha1.KafkaTLSSpec{Enabled: true,
@@ -172,12 +173,12 @@ func TestVolumeOrderIsFixed(t *testing.T) {
 	for _, m := range proxyContainer(t, d).VolumeMounts {
 		mounts = append(mounts, m.Name+"="+m.MountPath)
 	}
-	if want := []string{"config", "kafka-tls", "kafka-sasl", "kafka-principals", "http-tls", "auth", "tracing"}; !reflect.DeepEqual(vols, want) {
+	if want := []string{"config", "kafka-tls", "kafka-sasl", "kafka-principals", "http-tls", "auth", "tracing", "schema-registry"}; !reflect.DeepEqual(vols, want) {
 		t.Errorf("volumes = %v; want %v", vols, want)
 	}
 	want := []string{"config=/etc/restproxy/config", "kafka-tls=/etc/restproxy/kafka-tls", "kafka-sasl=/etc/restproxy/kafka-sasl",
 		"kafka-principals=/etc/restproxy/kafka-principals", "http-tls=/etc/restproxy/http-tls", "auth=/etc/restproxy/auth",
-		"tracing=/etc/restproxy/tracing"}
+		"tracing=/etc/restproxy/tracing", "schema-registry=/etc/restproxy/schema-registry"}
 	if !reflect.DeepEqual(mounts, want) {
 		t.Errorf("mounts = %v; want %v", mounts, want)
 	}

@@ -69,6 +69,14 @@ rateLimit: {enabled: true, recordsPerSecond: 10, bytesPerSecond: 0, perClusterRe
 logging: {level: debug, format: text, access: {enabled: true, sampleSuccessfulSingleRatio: 0.1}}
 tracing: {enabled: true, endpoint: "http://collector:4318", protocol: http/protobuf, samplingRatio: 0.5, injectRecordHeaders: false, headersFile: /h}
 metrics: {principalLimit: 20}
+schemaRegistry:
+  urls: ["https://sr:8081", "https://sr2:8081"]
+  basicAuth: {usernameFile: /sr-user, passwordFile: /sr-pass}
+  bearerTokenFile: ""
+  tls: {caFile: /sr-ca.pem, certFile: /sr.pem, keyFile: /sr-key.pem}
+  timeoutMs: 5000
+  latestCacheMs: 30000
+  registerSchemas: false
 `
 
 // FuzzParse: Parse never panics; what it accepts is valid and survives a

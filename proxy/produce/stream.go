@@ -26,6 +26,7 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/management"
 	"github.com/restproxy-dev/restproxy-operator/proxy/producer"
 	"github.com/restproxy-dev/restproxy-operator/proxy/record"
+	"github.com/restproxy-dev/restproxy-operator/proxy/schema"
 )
 
 // Settings are the limits and time-outs every stream of a server shares.
@@ -62,6 +63,8 @@ type Pipeline struct {
 	// buffers recycles the report buffers: a one-record request should
 	// not allocate a fresh 32 KiB.
 	buffers sync.Pool
+	// schemas is the schema stage's registry; nil when none is configured.
+	schemas *schema.Registry
 }
 
 // NewPipeline returns the pipeline of one server.

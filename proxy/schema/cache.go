@@ -88,7 +88,7 @@ func (c *caches) init() {
 // caches), and kept for ttl when fetched (0: for good). An error is kept
 // only when the registry answered it: notFoundTTL for a 404, for good for
 // a schema that does not compile; not at all when the registry did not
-// answer.
+// answer, and then an expired answer still serves.
 func cached[K comparable, V any](r *Registry, m map[K]entry[V], key K, flight string, ttl time.Duration, fetch func() (V, error)) (V, error) {
 	now := r.now()
 	r.caches.mu.Lock()
@@ -99,7 +99,13 @@ func cached[K comparable, V any](r *Registry, m map[K]entry[V], key K, flight st
 	}
 	v, err, _ := r.flight.Do(flight, func() (any, error) {
 		v, err := fetch()
-		if keep, until := keepFor(err, ttl, r.now()); keep {
+		keep, until := keepFor(err, ttl, r.now())
+		if !keep && ok && e.err == nil {
+			// The registry did not answer: an expired answer (a
+			// subject's latest version) serves until it does.
+			return e.v, nil
+		}
+		if keep {
 			r.caches.mu.Lock()
 			if len(m) >= maxEntries {
 				for k := range m {

@@ -14,7 +14,7 @@ import (
 
 // newTransport is the HTTP transport to the registry: TLS from
 // schemaRegistry.tls's files, re-read when they change.
-func newTransport(cfg config.SchemaRegistry, log *slog.Logger) (*http.Transport, error) {
+func newTransport(cfg config.SchemaRegistry, log *slog.Logger, m reload.Metrics) (*http.Transport, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 4
 	c := cfg.TLS
@@ -22,7 +22,7 @@ func newTransport(cfg config.SchemaRegistry, log *slog.Logger) (*http.Transport,
 		return t, nil
 	}
 	files := tlsfiles.Files{Key: "schemaRegistry.tls", CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile}
-	tc, err := tlsfiles.ClientConfig(files, log, nil)
+	tc, err := tlsfiles.ClientConfig(files, log, m)
 	if err != nil {
 		return nil, err
 	}
@@ -40,17 +40,18 @@ type credentials struct {
 	user, password, token string
 }
 
-func newAuth(cfg config.SchemaRegistry, log *slog.Logger) (*auth, error) {
+func newAuth(cfg config.SchemaRegistry, log *slog.Logger, m reload.Metrics) (*auth, error) {
 	b := cfg.BasicAuth
 	if b.PasswordFile == "" && cfg.BearerTokenFile == "" {
 		return &auth{}, nil
 	}
 	files, err := reload.Load(reload.Spec[credentials]{
-		Key:   "schemaRegistry.credentials",
-		Paths: []string{b.UsernameFile, b.PasswordFile, cfg.BearerTokenFile},
-		Kept:  "credentials",
-		Parse: parseCredentials,
-		Log:   log,
+		Key:     "schemaRegistry.credentials",
+		Paths:   []string{b.UsernameFile, b.PasswordFile, cfg.BearerTokenFile},
+		Kept:    "credentials",
+		Parse:   parseCredentials,
+		Log:     log,
+		Metrics: m,
 	})
 	if err != nil {
 		return nil, err

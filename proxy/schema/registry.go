@@ -6,7 +6,8 @@
 // The registry is asked only on a cache miss: schemas by id, by subject and
 // version, and a raw schema's registration never change and are kept for
 // the process's life with their compiled codecs; a subject's latest version
-// is kept for schemaRegistry.latestCacheMs. A record whose schema is not
+// is kept for schemaRegistry.latestCacheMs, and past that for as long as
+// the registry does not answer. A record whose schema is not
 // cached waits for the registry at most schemaRegistry.timeoutMs, and one
 // that the registry cannot serve gets 50003, so clients retry it.
 package schema
@@ -24,6 +25,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/reload"
 )
 
 // Registry is the cached view of one Schema Registry. It is safe for
@@ -56,7 +58,8 @@ const downFor = time.Second
 // New returns the registry of cfg, which must be Enabled. Nothing is
 // asked of the registry yet: the proxy starts and serves other records
 // while its registry is down.
-func New(cfg config.SchemaRegistry, log *slog.Logger) (*Registry, error) {
+// Its files are re-read while it runs; m counts their reloads.
+func New(cfg config.SchemaRegistry, log *slog.Logger, m reload.Metrics) (*Registry, error) {
 	r := &Registry{
 		settings: settings{
 			timeout:   time.Duration(cfg.TimeoutMs) * time.Millisecond,
@@ -67,7 +70,7 @@ func New(cfg config.SchemaRegistry, log *slog.Logger) (*Registry, error) {
 		now: time.Now,
 	}
 	r.caches.init()
-	transport, err := newTransport(cfg, log)
+	transport, err := newTransport(cfg, log, m)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +78,7 @@ func New(cfg config.SchemaRegistry, log *slog.Logger) (*Registry, error) {
 		r.requests.Add(1)
 		return transport.RoundTrip(req)
 	})
-	auth, err := newAuth(cfg, log)
+	auth, err := newAuth(cfg, log, m)
 	if err != nil {
 		return nil, err
 	}

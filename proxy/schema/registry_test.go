@@ -1,0 +1,107 @@
+package schema
+
+import (
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/record"
+)
+
+const orderAvro = `{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"tags","type":{"type":"array","items":"string"}}]}`
+
+const orderProto = `syntax = "proto3"; message Order { int64 id = 1; repeated string tags = 2; }`
+
+// newTestRegistry is a Registry of an srfake registry served over HTTP on
+// loopback, holding orderAvro and orderProto under "orders-value" and
+// "orders-proto".
+func newTestRegistry(t testing.TB) (*Registry, *srfake.Registry, map[string]int) {
+	t.Helper()
+	fake := srfake.New()
+	t.Cleanup(fake.Close)
+	ids := map[string]int{}
+	for subject, s := range map[string]sr.Schema{
+		"orders-value": {Schema: orderAvro, Type: sr.TypeAvro},
+		"orders-proto": {Schema: orderProto, Type: sr.TypeProtobuf},
+	} {
+		id, _, err := fake.RegisterSchema(subject, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[subject] = id
+	}
+	cfg := config.Default().SchemaRegistry
+	cfg.URLs = []string{fake.URL()}
+	r, err := New(cfg, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, fake, ids
+}
+
+// However many records and streams use a schema, the registry is asked
+// for it once: the first misses share one request, and the rest are
+// served by the cache.
+func TestRegistry_AskedOncePerSchema(t *testing.T) {
+	t.Parallel()
+	r, _, ids := newTestRegistry(t)
+	enc := r.For("orders")
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 500 {
+				q := &record.SchemaRequest{ID: int32(ids["orders-value"]), HasID: true, Data: []byte(`{"id":1,"tags":["a"]}`)}
+				if _, err := enc.EncodeSchema(q, false); err != nil {
+					t.Errorf("encode: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// One request for the schema by id, one for its version under the subject.
+	if n := r.Requests(); n != 2 {
+		t.Errorf("the registry was asked %d times for 4000 records of one schema, want 2", n)
+	}
+}
+
+// FuzzEncodeSchema feeds any data to the Avro and Protobuf paths of the
+// schema stage: every input gets bytes or an error naming why, never a
+// panic.
+func FuzzEncodeSchema(f *testing.F) {
+	for _, seed := range []string{
+		`{"id":1,"tags":["a","b"]}`, `{"id":"1","tags":[]}`, `{"id":1.5}`, `{"tags":[1]}`, `[]`, `"x"`,
+		`{"id":9223372036854775808,"tags":null}`, `{"id":1,"tags":["\u0000"],"extra":true}`, `null`,
+	} {
+		f.Add(seed, false)
+		f.Add(seed, true)
+	}
+	r, _, ids := newTestRegistry(f)
+	enc := r.For("orders")
+	f.Fuzz(func(t *testing.T, data string, proto bool) {
+		rec, perr := record.Parse([]byte(`{"value":{"schema_id":0,"data":` + data + `}}`))
+		if perr != nil {
+			return // not a record: the parser's report, fuzzed on its own
+		}
+		id := ids["orders-value"]
+		if proto {
+			id = ids["orders-proto"]
+			rec.Value.Schema.Subject, rec.Value.Schema.HasSubject = "orders-proto", true
+		}
+		rec.Value.Schema.ID = int32(id)
+		err := rec.Encode(enc)
+		if err == nil && rec.Value.Used == nil {
+			t.Fatalf("data %s encoded without a schema", data)
+		}
+		if err != nil && (err.Message == "" || strings.Contains(err.Message, "panic")) {
+			t.Fatalf("data %s: error without a message: %+v", data, err)
+		}
+	})
+}
