@@ -111,17 +111,11 @@ func (b *bench) runModes() error {
 	for _, m := range []struct {
 		family string
 		run    func() (Result, error)
-	}{{"traced", b.runTraced}, {"avro", b.runAvro}, {"floor", b.runFloor}} {
+	}{{"traced", b.runTraced}, {"avro", b.runAvro}, {"floor", b.runFloor}, {"stalled", b.runStalled}} {
 		if !b.o.modes[m.family] {
 			continue
 		}
 		if err := b.repeat(m.run); err != nil {
-			return err
-		}
-	}
-	if b.o.modes["stalled"] {
-		b.countStored = false // its records go to a broker of its own
-		if err := b.repeat(b.runStalled); err != nil {
 			return err
 		}
 	}
