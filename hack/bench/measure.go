@@ -27,9 +27,12 @@ func measureAll(o *options, progress io.Writer) (*Report, error) {
 	}
 	dir := o.workDir
 	if dir == "" {
-		if dir, err = os.MkdirTemp("", "restproxy-bench-"); err != nil {
-			return nil, err
-		}
+		dir, err = os.MkdirTemp("", "restproxy-bench-")
+	} else {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--work-dir: %w", err)
 	}
 	b := &bench{o: o, rs: rs, dir: dir, progress: progress, report: newReport(o)}
 	err = b.runModes()
