@@ -78,9 +78,12 @@ Produce one AVRO record, its schema given raw (registered under {{.Topic}}-value
 
   curl -sS -H 'Content-Type: application/json' --data-binary '{{.AvroRecord}}' http://{{.API}}/v3/clusters/{{.ClusterID}}/topics/{{.Topic}}/records
 
+{{- if .InProcess}}
+
 Its report names the schema, and the value is stored in the Confluent wire format (magic byte 0, the 4-byte schema id, the Avro binary):
 
   ..."value":{"type":"AVRO","subject":"{{.Topic}}-value","schema_id":1,"schema_version":1,"size":{{.AvroValueSize}}}}
+{{- end}}
 
 The registry has it:
 
