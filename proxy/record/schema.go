@@ -26,7 +26,8 @@ type SchemaRequest struct {
 	ID, Version        int32
 	HasID, HasVersion  bool
 	HasSubject, HasRaw bool
-	// Data is the JSON text of "data", compact; "null" for null data.
+	// Data is the JSON text of "data" (whitespace kept inside it);
+	// "null" for null data.
 	Data []byte
 }
 
@@ -70,6 +71,8 @@ func (p *parser) schemaRequest(o *dataObject) *SchemaRequest {
 		r.Version, _ = parseInt32(o.version)
 		r.HasVersion = true
 	}
-	r.Data = p.keep(appendCompact(p.reserve(len(o.data)), o.data))
+	// Copied as it is: the codecs read JSON whitespace, so compacting it
+	// here would only pass over it once more.
+	r.Data = p.keep(append(p.reserve(len(o.data)), o.data...))
 	return r
 }

@@ -85,19 +85,18 @@ func (c *caches) init() {
 
 // cached returns the answer for key from m, or fetches it: once for all
 // the callers that miss at the same time (flight names key among all the
-// caches), and kept for ttl when fetched (0: for good). An error is kept
+// caches; it is built only on a miss), and kept for ttl when fetched (0: for good). An error is kept
 // only when the registry answered it: notFoundTTL for a 404, for good for
 // a schema that does not compile; not at all when the registry did not
 // answer, and then an expired answer still serves.
-func cached[K comparable, V any](r *Registry, m map[K]entry[V], key K, flight string, ttl time.Duration, fetch func() (V, error)) (V, error) {
-	now := r.now()
+func cached[K comparable, V any](r *Registry, m map[K]entry[V], key K, flight func() string, ttl time.Duration, fetch func() (V, error)) (V, error) {
 	r.caches.mu.Lock()
 	e, ok := m[key]
 	r.caches.mu.Unlock()
-	if ok && (e.until.IsZero() || now.Before(e.until)) {
+	if ok && (e.until.IsZero() || r.now().Before(e.until)) {
 		return e.v, e.err
 	}
-	v, err, _ := r.flight.Do(flight, func() (any, error) {
+	v, err, _ := r.flight.Do(flight(), func() (any, error) {
 		v, err := fetch()
 		keep, until := keepFor(err, ttl, r.now())
 		if !keep && ok && e.err == nil {

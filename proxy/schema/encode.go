@@ -26,7 +26,7 @@ const headerSize = 5
 // the Confluent wire format. Null data is stored as null (a tombstone),
 // its schema resolved all the same, as the reference implementation does.
 func (e Encoder) EncodeSchema(q *record.SchemaRequest, isKey bool) (record.Encoded, *apierror.Error) {
-	s, err := e.r.resolve(e.topic, q, isKey)
+	s, err := e.r.resolveMemo(e.topic, q, isKey)
 	if err != nil {
 		return record.Encoded{}, err
 	}

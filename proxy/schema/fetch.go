@@ -17,7 +17,7 @@ import (
 
 // byID is the schema with id.
 func (r *Registry) byID(id int32) (*compiled, error) {
-	return cached(r, r.caches.byID, id, "id/"+strconv.Itoa(int(id)), 0, func() (*compiled, error) {
+	return cached(r, r.caches.byID, id, func() string { return "id/" + strconv.Itoa(int(id)) }, 0, func() (*compiled, error) {
 		var s sr.Schema
 		err := r.ask(func(ctx context.Context) (err error) {
 			s, err = r.client.SchemaByID(ctx, int(id))
@@ -33,7 +33,7 @@ func (r *Registry) byID(id int32) (*compiled, error) {
 // inSubject is the schema with id as subject holds it, for its version.
 func (r *Registry) inSubject(subject string, id int32, c *compiled) (*registered, error) {
 	key := subjectID{subject, id}
-	return cached(r, r.caches.idIn, key, fmt.Sprintf("in/%d/%s", id, subject), 0, func() (*registered, error) {
+	return cached(r, r.caches.idIn, key, func() string { return fmt.Sprintf("in/%d/%s", id, subject) }, 0, func() (*registered, error) {
 		var ss sr.SubjectSchema
 		err := r.ask(func(ctx context.Context) (err error) {
 			ss, err = r.client.LookupSchema(ctx, subject, c.schema)
@@ -49,14 +49,14 @@ func (r *Registry) inSubject(subject string, id int32, c *compiled) (*registered
 // byVersion is subject's schema of version.
 func (r *Registry) byVersion(subject string, version int32) (*registered, error) {
 	key := subjectVersion{subject, version}
-	return cached(r, r.caches.byVersion, key, fmt.Sprintf("version/%d/%s", version, subject), 0, func() (*registered, error) {
+	return cached(r, r.caches.byVersion, key, func() string { return fmt.Sprintf("version/%d/%s", version, subject) }, 0, func() (*registered, error) {
 		return r.subjectSchema(subject, int(version))
 	})
 }
 
 // latest is subject's latest schema, kept for schemaRegistry.latestCacheMs.
 func (r *Registry) latest(subject string) (*registered, error) {
-	return cached(r, r.caches.latest, subject, "latest/"+subject, r.settings.latestTTL, func() (*registered, error) {
+	return cached(r, r.caches.latest, subject, func() string { return "latest/" + subject }, r.settings.latestTTL, func() (*registered, error) {
 		return r.subjectSchema(subject, -1)
 	})
 }
@@ -81,7 +81,7 @@ func (r *Registry) subjectSchema(subject string, version int) (*registered, erro
 // the RECORD_NAME strategies need its name to know its subject.
 func (r *Registry) parsed(format, text string) (*compiled, error) {
 	key := formatText{format, text}
-	return cached(r, r.caches.parsed, key, "parse/"+format+"/"+text, 0, func() (*compiled, error) {
+	return cached(r, r.caches.parsed, key, func() string { return "parse/" + format + "/" + text }, 0, func() (*compiled, error) {
 		c, err := compile(format, text, nil)
 		if err != nil {
 			return nil, &compileError{err: err}
@@ -94,7 +94,7 @@ func (r *Registry) parsed(format, text string) (*compiled, error) {
 // registered when absent and schemaRegistry.registerSchemas allows.
 func (r *Registry) raw(subject string, c *compiled) (*registered, error) {
 	key := subjectText{subject, c.format, c.schema.Schema}
-	return cached(r, r.caches.raw, key, "raw/"+c.format+"/"+subject+"/"+c.schema.Schema, 0, func() (*registered, error) {
+	return cached(r, r.caches.raw, key, func() string { return "raw/" + c.format + "/" + subject + "/" + c.schema.Schema }, 0, func() (*registered, error) {
 		var ss sr.SubjectSchema
 		err := r.ask(func(ctx context.Context) (err error) {
 			ss, err = r.client.LookupSchema(ctx, subject, c.schema)
@@ -137,7 +137,7 @@ func (r *Registry) references(refs []sr.SchemaReference, seen map[string]bool) (
 		}
 		seen[ref.Name] = true
 		key := subjectVersion{ref.Subject, int32(ref.Version)}
-		ss, err := cached(r, r.caches.refs, key, fmt.Sprintf("ref/%d/%s", ref.Version, ref.Subject), 0, func() (ss sr.SubjectSchema, err error) {
+		ss, err := cached(r, r.caches.refs, key, func() string { return fmt.Sprintf("ref/%d/%s", ref.Version, ref.Subject) }, 0, func() (ss sr.SubjectSchema, err error) {
 			err = r.ask(func(ctx context.Context) (err error) {
 				ss, err = r.client.SchemaByVersion(ctx, ref.Subject, ref.Version)
 				return err

@@ -36,6 +36,7 @@ type Registry struct {
 	log      *slog.Logger
 	flight   singleflight.Group
 	caches   caches
+	memo     memo
 	// downUntil is when the registry may be asked again after it did not
 	// answer: until then a miss fails at once, so a stream of records
 	// that all miss is not held for a timeout each.
@@ -70,6 +71,7 @@ func New(cfg config.SchemaRegistry, log *slog.Logger, m reload.Metrics) (*Regist
 		now: time.Now,
 	}
 	r.caches.init()
+	r.memo.m = map[memoKey]*registered{}
 	transport, err := newTransport(cfg, log, m)
 	if err != nil {
 		return nil, err
