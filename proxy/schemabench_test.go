@@ -65,12 +65,11 @@ func benchmarkParseEncode(b *testing.B, raw []byte, encoder record.SchemaEncoder
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := rec.Encode(encoder); err != nil {
+		if err := rec.EncodeIn(encoder, &arena); err != nil {
 			b.Fatal(err)
 		}
 		if rec.Value.Used == nil && rec.Value.Type != record.TypeBinary {
 			b.Fatalf("value encoded as %q without a schema", rec.Value.Type)
 		}
-		arena.Release()
 	}
 }

@@ -128,7 +128,7 @@ func (b *Batch) Serve(t Target) *apierror.Error {
 			continue
 		}
 		rec := parsed[i]
-		if e.err = t.check(rec, e.readAt, e.size); e.err != nil {
+		if e.err = t.check(rec, e.readAt, e.size, nil); e.err != nil {
 			continue
 		}
 		e.key, e.value = rec.Key.Summary(), rec.Value.Summary()

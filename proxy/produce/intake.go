@@ -212,7 +212,7 @@ func (in *intake) check(s *slot, raw []byte) {
 		st.queue.fail(s, err)
 		return
 	}
-	if err := st.target.check(rec, s.readAt, len(raw)); err != nil {
+	if err := st.target.check(rec, s.readAt, len(raw), &in.arena); err != nil {
 		st.queue.fail(s, err)
 		return
 	}
@@ -224,15 +224,16 @@ func (in *intake) check(s *slot, raw []byte) {
 // check runs the checks of a parsed record that come after parsing, in
 // the order of docs/produce-api.md: rate limits, partition, key and value
 // encoding; and stamps a record without a timestamp with readAt, when it
-// was read. size is the record's JSON size, the rate limits' cost.
-func (t *Target) check(rec *record.Record, readAt time.Time, size int) *apierror.Error {
+// was read. size is the record's JSON size, the rate limits' cost; a
+// keeps the schema stage's encodings.
+func (t *Target) check(rec *record.Record, readAt time.Time, size int, a *record.Arena) *apierror.Error {
 	if t.Gate != nil && !t.Gate.Allow(readAt.Unix(), size) {
 		return apierror.New(apierror.RateLimited)
 	}
 	if rec.Partition != record.AnyPartition && (rec.Partition < 0 || rec.Partition >= t.Partitions) {
 		return apierror.New(apierror.PartitionNotFound)
 	}
-	if err := rec.Encode(t.Schemas); err != nil {
+	if err := rec.EncodeIn(t.Schemas, a); err != nil {
 		return err
 	}
 	if rec.Timestamp.IsZero() {

@@ -68,14 +68,18 @@ type Record struct {
 // STRING data that is not a string; data that names a schema goes to
 // schemas, and without one (no registry) gets 422 42206. The server calls
 // it after rate limits and the partition check.
-func (r *Record) Encode(schemas SchemaEncoder) *apierror.Error {
-	if err := r.Key.publish(schemas, true); err != nil {
+func (r *Record) Encode(schemas SchemaEncoder) *apierror.Error { return r.EncodeIn(schemas, nil) }
+
+// EncodeIn is Encode with the schema stage's encodings kept in a, as
+// ParseIn keeps the decoded bytes; a nil a allocates.
+func (r *Record) EncodeIn(schemas SchemaEncoder, a *Arena) *apierror.Error {
+	if err := r.Key.publish(schemas, true, a); err != nil {
 		return err
 	}
-	return r.Value.publish(schemas, false)
+	return r.Value.publish(schemas, false, a)
 }
 
-func (d *Data) publish(schemas SchemaEncoder, isKey bool) *apierror.Error {
+func (d *Data) publish(schemas SchemaEncoder, isKey bool, a *Arena) *apierror.Error {
 	switch {
 	case d.encodeErr != nil:
 		return d.encodeErr
@@ -85,10 +89,11 @@ func (d *Data) publish(schemas SchemaEncoder, isKey bool) *apierror.Error {
 	case schemas == nil:
 		return apierror.New(apierror.SchemaUnsupported)
 	}
-	e, err := schemas.EncodeSchema(d.Schema, isKey)
+	e, err := schemas.EncodeSchema(d.Schema, isKey, a.take(len(d.Schema.Data)+encodedRoom))
 	if err != nil {
 		return err
 	}
-	d.Bytes, d.Type, d.Used = e.Bytes, e.Type, e.Used
+	a.keep(e.Bytes)
+	d.Bytes, d.Type, d.Used = e.Bytes[:len(e.Bytes):len(e.Bytes)], e.Type, e.Used
 	return nil
 }

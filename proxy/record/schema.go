@@ -41,11 +41,17 @@ type SchemaUsed struct {
 }
 
 // SchemaEncoder is the schema stage: it encodes a key or value that names
-// a schema into the bytes to store (nil for null data), and says which
-// type and schema it used.
+// a schema into the bytes to store (nil for null data), appended to dst,
+// and says which type and schema it used. dst has room for an encoding a
+// little longer than the data's JSON text; a longer one grows it.
 type SchemaEncoder interface {
-	EncodeSchema(r *SchemaRequest, isKey bool) (Encoded, *apierror.Error)
+	EncodeSchema(r *SchemaRequest, isKey bool, dst []byte) (Encoded, *apierror.Error)
 }
+
+// encodedRoom is the room dst has beyond the data's JSON text: the wire
+// format's header and the few bytes by which a binary encoding of short
+// JSON (a double written "1") can pass it.
+const encodedRoom = 32
 
 // Encoded is what the schema stage made of a key or value.
 type Encoded struct {

@@ -25,7 +25,7 @@ const headerSize = 5
 // EncodeSchema resolves the schema q names and encodes q's data with it in
 // the Confluent wire format. Null data is stored as null (a tombstone),
 // its schema resolved all the same, as the reference implementation does.
-func (e Encoder) EncodeSchema(q *record.SchemaRequest, isKey bool) (record.Encoded, *apierror.Error) {
+func (e Encoder) EncodeSchema(q *record.SchemaRequest, isKey bool, dst []byte) (record.Encoded, *apierror.Error) {
 	s, err := e.r.resolveMemo(e.topic, q, isKey)
 	if err != nil {
 		return record.Encoded{}, err
@@ -34,8 +34,7 @@ func (e Encoder) EncodeSchema(q *record.SchemaRequest, isKey bool) (record.Encod
 	if string(q.Data) == "null" {
 		return out, nil
 	}
-	b := make([]byte, headerSize, headerSize+len(q.Data)+8)
-	binary.BigEndian.PutUint32(b[1:], uint32(s.used.ID))
+	b := binary.BigEndian.AppendUint32(append(dst, 0), uint32(s.used.ID))
 	b, cerr := s.codec.Append(b, q.Data)
 	if cerr != nil {
 		return record.Encoded{}, dataFailure(cerr)

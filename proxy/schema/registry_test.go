@@ -58,7 +58,7 @@ func TestRegistry_AskedOncePerSchema(t *testing.T) {
 			defer wg.Done()
 			for range 500 {
 				q := &record.SchemaRequest{ID: int32(ids["orders-value"]), HasID: true, Data: []byte(`{"id":1,"tags":["a"]}`)}
-				if _, err := enc.EncodeSchema(q, false); err != nil {
+				if _, err := enc.EncodeSchema(q, false, nil); err != nil {
 					t.Errorf("encode: %v", err)
 					return
 				}
