@@ -116,7 +116,23 @@ var states = sync.Pool{New: func() any { return new(state) }}
 const (
 	keptSlots = 1 << 12
 	keptText  = 1 << 16
+	keptEnds  = 1 << 10
 )
+
+// release drops the caller's data and any outsized scratch space before
+// the state goes back to the pool.
+func (st *state) release() {
+	st.data = nil
+	if cap(st.slots) > keptSlots || cap(st.counts) > keptSlots {
+		st.slots, st.counts = nil, nil
+	}
+	if cap(st.text) > keptText {
+		st.text = nil
+	}
+	if len(st.ends) > keptEnds {
+		st.ends = nil
+	}
+}
 
 // Append appends the Avro binary of data, one JSON value, to dst. Data
 // that does not fit the schema is a *codec.DataError naming where.
@@ -128,10 +144,10 @@ func (c *Codec) Append(dst, data []byte) ([]byte, error) {
 	if err == nil && !st.atEnd() {
 		err = &codec.DataError{Problem: fmt.Sprintf("unexpected text after the value at offset %d", st.pos)}
 	}
-	st.data = nil
-	if cap(st.slots) > keptSlots || cap(st.text) > keptText {
-		st.slots, st.text = nil, nil
+	if err == nil {
+		out = st.insertCounts(out)
 	}
+	st.release()
 	states.Put(st)
 	if err != nil {
 		return dst, err
