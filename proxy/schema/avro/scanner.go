@@ -9,8 +9,8 @@ import (
 )
 
 // maxDepth bounds how deeply containers may nest, so that hostile data
-// for a recursive schema cannot exhaust the stack. It matches the limit
-// the record decoder applies to the record's JSON (docs in README.md).
+// for a recursive schema cannot exhaust the stack. It is the limit the
+// record's JSON already has (README.md, "Hostile bodies").
 const maxDepth = 1000
 
 // String token flags: which slow paths a string needs.
@@ -18,26 +18,6 @@ const (
 	hasEscape   = 1 << iota // a backslash escape: the text must be unescaped
 	hasNonASCII             // a byte >= 0x80: the text must be checked as UTF-8
 )
-
-// state is one Append call: the JSON text, the read position, and scratch
-// space that a pool keeps across calls so that encoding allocates nothing.
-type state struct {
-	data   []byte
-	pos    int
-	depth  int
-	slots  []int        // where record members' values start, a stack over nesting
-	text   []byte       // unescaped strings
-	counts []blockCount // array and map block counts still to be put in place
-	ends   map[int]int  // where large skipped containers end, by where they start
-}
-
-func (st *state) reset(data []byte) {
-	st.data, st.pos, st.depth = data, 0, 0
-	st.slots, st.text, st.counts = st.slots[:0], st.text[:0], st.counts[:0]
-	if len(st.ends) > 0 {
-		clear(st.ends)
-	}
-}
 
 func (st *state) skipSpace() {
 	// Whitespace is all at or below ' ': compact JSON leaves here at once.
