@@ -1,17 +1,8 @@
-// Package avro encodes records given as JSON, in Avro's JSON encoding, to
-// Avro binary (README.md, "Schemas").
-//
-// Compile parses a schema and builds a tree of small encoders; Append
-// walks the JSON text once, appending binary, without decoding it into Go
-// values first. How JSON maps to Avro follows Apache Avro's JsonDecoder,
-// which Confluent's REST Proxy uses, with the differences documented on
-// the types that make them (docs in README.md).
 package avro
 
 import (
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/hamba/avro/v2"
 
@@ -92,6 +83,7 @@ func parse(text string, cache *avro.SchemaCache) (schema avro.Schema, err error)
 	return schema, nil
 }
 
+// recordName is the full name RecordName reports for a parsed schema.
 func recordName(schema avro.Schema) string {
 	if ref, ok := schema.(*avro.RefSchema); ok {
 		return ref.Schema().FullName()
@@ -108,16 +100,6 @@ func (c *Codec) RecordName() string {
 	return c.recordName
 }
 
-// states keeps the per-call state of Append between calls.
-var states = sync.Pool{New: func() any { return new(state) }}
-
-// Scratch space a pooled state keeps, beyond which it is dropped so that
-// one huge record does not pin memory.
-const (
-	keptSlots = 1 << 12
-	keptText  = 1 << 16
-)
-
 // Append appends the Avro binary of data, one JSON value, to dst. Data
 // that does not fit the schema is a *codec.DataError naming where.
 func (c *Codec) Append(dst, data []byte) ([]byte, error) {
@@ -128,10 +110,10 @@ func (c *Codec) Append(dst, data []byte) ([]byte, error) {
 	if err == nil && !st.atEnd() {
 		err = &codec.DataError{Problem: fmt.Sprintf("unexpected text after the value at offset %d", st.pos)}
 	}
-	st.data = nil
-	if cap(st.slots) > keptSlots || cap(st.text) > keptText {
-		st.slots, st.text = nil, nil
+	if err == nil {
+		out = st.insertCounts(out)
 	}
+	st.release()
 	states.Put(st)
 	if err != nil {
 		return dst, err

@@ -1,6 +1,10 @@
 package avro
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 // tenFieldSchema and tenFieldRecord are the record the proxy's Avro budget
 // is stated for: ten fields of the common types, about 200 bytes of JSON.
@@ -20,18 +24,48 @@ const tenFieldRecord = `{"id":"7f1c2a9e-4b1d-4c8e-9a51-0d2c6e3f8b11","customer":
 	`"quantity":3,"created":1700000000123,"sequence":9876543210,"price":19.99,"paid":true,` +
 	`"note":{"string":"leave at door"},"status":"PAID","warehouse":12}`
 
+// tenFieldReversed is tenFieldRecord with its members in reverse order,
+// the worst order for the record encoder.
+const tenFieldReversed = `{"warehouse":12,"status":"PAID","note":{"string":"leave at door"},` +
+	`"paid":true,"price":19.99,"sequence":9876543210,"created":1700000000123,"quantity":3,` +
+	`"customer":"Ada Lovelace","id":"7f1c2a9e-4b1d-4c8e-9a51-0d2c6e3f8b11"}`
+
 func BenchmarkAppendTenFields(b *testing.B) {
-	c, err := Compile(tenFieldSchema, nil)
+	benchmarkAppend(b, tenFieldSchema, tenFieldRecord)
+}
+
+func BenchmarkAppendTenFieldsReversed(b *testing.B) {
+	benchmarkAppend(b, tenFieldSchema, tenFieldReversed)
+}
+
+// BenchmarkAppendDeepOutOfOrder is data for a recursive type whose members
+// come out of order at every level: its cost per level stays flat as the
+// depth grows, instead of growing with it.
+func BenchmarkAppendDeepOutOfOrder(b *testing.B) {
+	schema := `{"type":"record","name":"Node","fields":[{"name":"v","type":"int"},{"name":"next","type":["null","Node"]}]}`
+	for _, depth := range []int{50, 450} {
+		data := strings.Repeat(`{"next":{"Node":`, depth) + `{"next":null,"v":0}` + strings.Repeat(`},"v":1}`, depth)
+		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
+			benchmarkAppend(b, schema, data)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*depth), "ns/level")
+		})
+	}
+}
+
+func benchmarkAppend(b *testing.B, schema, data string) {
+	c, err := Compile(schema, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	data := []byte(tenFieldRecord)
-	dst := make([]byte, 0, 256)
-	b.SetBytes(int64(len(data)))
+	input := []byte(data)
+	dst := make([]byte, 0, len(input))
+	b.SetBytes(int64(len(input)))
 	b.ReportAllocs()
+	startCPU := processCPU()
 	for b.Loop() {
-		if dst, err = c.Append(dst[:0], data); err != nil {
+		if dst, err = c.Append(dst[:0], input); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, startCPU)
 }

@@ -1,5 +1,7 @@
 package avro
 
+import "slices"
+
 // appendLong appends v as Avro writes an int or a long: zigzag, then a
 // little-endian base-128 varint.
 func appendLong(dst []byte, v int64) []byte {
@@ -18,16 +20,53 @@ func appendLengthPrefixed(dst, b []byte) []byte {
 	return append(dst, b...)
 }
 
-// insertCount inserts the item count of an array or map block at offset
-// at, in front of the items already appended after it. Arrays and maps
-// are written as one block, like Java's GenericDatumWriter does, but the
-// count is only known once the JSON array or object has been read.
-func insertCount(dst []byte, at int, count int) []byte {
-	var prefix [10]byte
-	n := len(appendLong(prefix[:0], int64(count)))
-	end := len(dst)
-	dst = append(dst, prefix[:n]...)
-	copy(dst[at+n:], dst[at:end])
-	copy(dst[at:], prefix[:n])
+// blockCount is the item count of an array or map block, to be put at
+// offset at of the output. Arrays and maps are written as one block, like
+// Java's GenericDatumWriter does, but the count is only known once the
+// JSON array or object has been read. The counts are put in place once
+// the whole value is encoded, in one pass, rather than each moving what
+// follows it, which for nested arrays would move the same bytes again at
+// every level.
+type blockCount struct {
+	at, count int
+	order     int // when the block ended: an outer block ends after the blocks it holds
+}
+
+// noteCount records that a block of count items starts at offset at.
+func (st *state) noteCount(at, count int) {
+	st.counts = append(st.counts, blockCount{at: at, count: count, order: len(st.counts)})
+}
+
+// insertCounts puts the noted block counts into dst, where the blocks start.
+func (st *state) insertCounts(dst []byte) []byte {
+	if len(st.counts) == 0 {
+		return dst
+	}
+	// Where blocks start at the same offset (an array whose first item is
+	// an array), the outer count, which was noted last, comes first.
+	slices.SortFunc(st.counts, func(a, b blockCount) int {
+		if a.at != b.at {
+			return a.at - b.at
+		}
+		return b.order - a.order
+	})
+	var scratch [10]byte
+	grow := 0
+	for _, c := range st.counts {
+		grow += len(appendLong(scratch[:0], int64(c.count)))
+	}
+	read := len(dst)
+	dst = append(dst, make([]byte, grow)...)
+	write := len(dst)
+	for i := len(st.counts) - 1; i >= 0; i-- {
+		c := st.counts[i]
+		write -= read - c.at
+		copy(dst[write:], dst[c.at:read])
+		count := appendLong(scratch[:0], int64(c.count))
+		write -= len(count)
+		copy(dst[write:], count)
+		read = c.at
+	}
+	st.counts = st.counts[:0]
 	return dst
 }

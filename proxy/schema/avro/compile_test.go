@@ -59,6 +59,26 @@ func TestCompileWithReferences(t *testing.T) {
 	}
 }
 
+func TestCompileNameOfReferencedType(t *testing.T) {
+	t.Parallel()
+	// A subject's schema may be just the name of a type a reference defines.
+	refs := []codec.Reference{{Name: "com.acme.Country", Schema: countryRef}}
+	c, err := Compile(`"com.acme.Country"`, refs)
+	if err != nil {
+		t.Fatalf("Compile: %v", err)
+	}
+	if got := c.RecordName(); got != "com.acme.Country" {
+		t.Errorf("RecordName() = %q, want com.acme.Country", got)
+	}
+	out, err := c.Append(nil, []byte(`"BE"`))
+	if err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	if got := decodeWithGoavro(t, countryRef, out); got != "BE" {
+		t.Errorf("decodes to %#v, want BE", got)
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
 	t.Parallel()
 	cases := []struct {

@@ -136,6 +136,6 @@ func (p pendingDefault) encode() error {
 	if !st.atEnd() {
 		return st.malformed(st.pos)
 	}
-	field.encoded, field.defaults = encoded, defaultReady
+	field.encoded, field.defaults = st.insertCounts(encoded), defaultReady
 	return nil
 }

@@ -31,7 +31,8 @@ func (n *arrayNode) encode(st *state, dst []byte) ([]byte, error) {
 			return dst, err
 		}
 		if !more {
-			return append(insertCount(dst, start, count), 0), nil
+			st.noteCount(start, count)
+			return append(dst, 0), nil
 		}
 	}
 }
@@ -69,7 +70,8 @@ func (n *mapNode) encode(st *state, dst []byte) ([]byte, error) {
 			return dst, err
 		}
 		if !more {
-			return append(insertCount(dst, start, count), 0), nil
+			st.noteCount(start, count)
+			return append(dst, 0), nil
 		}
 	}
 }

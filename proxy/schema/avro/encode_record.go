@@ -1,6 +1,8 @@
 package avro
 
 import (
+	"slices"
+
 	"github.com/restproxy-dev/restproxy-operator/proxy/schema/codec"
 )
 
@@ -19,6 +21,7 @@ type recordNode struct {
 
 type recordField struct {
 	name     string
+	quoted   string // `"name":`, "" if the name would need escapes
 	node     node
 	defaults defaultState
 	encoded  []byte // the default's Avro binary, once defaults is defaultReady
@@ -32,11 +35,15 @@ const (
 	defaultReady
 )
 
-// Slot values besides a member value's start offset.
-const (
-	slotAbsent  = -1
-	slotEncoded = -2
-)
+// slotAbsent marks a field whose member has not come (yet); other slot
+// values are where an early member's value starts.
+const slotAbsent = -1
+
+// progress is where one encoding of a record stands.
+type progress struct {
+	next  int   // the first field not yet encoded: those before are done
+	slots []int // where early members' values start; made for the first one
+}
 
 func (r *recordNode) encode(st *state, dst []byte) ([]byte, error) {
 	if st.peek() != '{' {
@@ -46,15 +53,10 @@ func (r *recordNode) encode(st *state, dst []byte) ([]byte, error) {
 		return dst, err
 	}
 	base := len(st.slots)
-	for range r.fields {
-		st.slots = append(st.slots, slotAbsent)
-	}
-	// Nested records may grow st.slots into a new array; this record keeps
-	// using its own part of the array it appended to.
-	slots := st.slots[base:]
-	dst, next, err := r.members(st, dst, slots)
+	var p progress
+	dst, err := r.members(st, dst, &p)
 	if err == nil {
-		dst, err = r.encodeRest(st, dst, slots, next)
+		dst, err = r.encodeRest(st, dst, &p)
 	}
 	st.slots = st.slots[:base]
 	st.leave()
@@ -62,80 +64,78 @@ func (r *recordNode) encode(st *state, dst []byte) ([]byte, error) {
 }
 
 // members reads the object's members and encodes those that come in
-// turn. It returns the position of the first field not yet encoded.
-func (r *recordNode) members(st *state, dst []byte, slots []int) ([]byte, int, error) {
-	next := 0
+// turn, noting where the others start.
+func (r *recordNode) members(st *state, dst []byte, p *progress) ([]byte, error) {
 	if st.open('}') {
-		return dst, next, nil
+		return dst, nil
 	}
 	for {
-		raw, flags, err := st.memberName()
+		i, err := r.member(st, p.next)
 		if err != nil {
-			return dst, next, err
+			return dst, err
 		}
-		name, err := st.utf8Text(raw, flags)
-		if err != nil {
-			return dst, next, err
-		}
-		i := r.fieldPosition(name, next)
 		switch {
-		case i < 0:
-			return dst, next, &codec.DataError{Path: clip(name), Problem: "not a field of record " + r.name}
-		case slots[i] != slotAbsent:
-			return dst, next, &codec.DataError{Path: r.fields[i].name, Problem: "given twice"}
-		case i == next:
+		case i == p.next:
 			if dst, err = r.fields[i].node.encode(st, dst); err != nil {
-				return dst, next, inField(err, r.fields[i].name)
+				return dst, inField(err, r.fields[i].name)
 			}
-			slots[i] = slotEncoded
-			next++
-			if dst, next, err = r.encodeWaiting(st, dst, slots, next); err != nil {
-				return dst, next, err
+			p.next++
+			if p.slots != nil && p.next < len(p.slots) && p.slots[p.next] != slotAbsent {
+				if dst, err = r.encodeWaiting(st, dst, p); err != nil {
+					return dst, err
+				}
 			}
+		case i < p.next || (p.slots != nil && p.slots[i] != slotAbsent):
+			return dst, &codec.DataError{Path: r.fields[i].name, Problem: "given twice"}
 		default:
-			slots[i] = st.pos
+			if p.slots == nil {
+				p.slots = st.pushSlots(len(r.fields))
+			}
+			p.slots[i] = st.pos
 			if err := st.skipValue(); err != nil {
-				return dst, next, err
+				return dst, err
 			}
 		}
 		if more, err := st.more('}'); err != nil || !more {
-			return dst, next, err
+			return dst, err
 		}
 	}
 }
 
-// fieldPosition finds the field a member names, trying the field whose
-// turn it is first: members mostly come in schema order.
-func (r *recordNode) fieldPosition(name []byte, next int) int {
-	if next < len(r.fields) && r.fields[next].name == string(name) {
-		return next
+// pushSlots returns n absent slots on top of the state's slot stack.
+// Nested records may grow the stack into a new array later; a record
+// keeps using its part of the array it got.
+func (st *state) pushSlots(n int) []int {
+	base := len(st.slots)
+	st.slots = slices.Grow(st.slots, n)[:base+n]
+	slots := st.slots[base:]
+	for i := range slots {
+		slots[i] = slotAbsent
 	}
-	return r.names.find(name)
+	return slots
 }
 
 // encodeWaiting encodes the members that came early and whose turn it is
-// now, returning the position of the first field not yet encoded.
-func (r *recordNode) encodeWaiting(st *state, dst []byte, slots []int, next int) ([]byte, int, error) {
-	for next < len(slots) && slots[next] >= 0 {
+// now.
+func (r *recordNode) encodeWaiting(st *state, dst []byte, p *progress) ([]byte, error) {
+	for ; p.next < len(p.slots) && p.slots[p.next] != slotAbsent; p.next++ {
 		var err error
-		if dst, err = r.encodeAt(st, dst, next, slots[next]); err != nil {
-			return dst, next, err
+		if dst, err = r.encodeAt(st, dst, p.next, p.slots[p.next]); err != nil {
+			return dst, err
 		}
-		slots[next] = slotEncoded
-		next++
 	}
-	return dst, next, nil
+	return dst, nil
 }
 
-// encodeRest encodes the fields from next on once the whole object is
+// encodeRest encodes the fields not encoded yet once the whole object is
 // read: those that came early, and defaults for those that did not come.
-func (r *recordNode) encodeRest(st *state, dst []byte, slots []int, next int) ([]byte, error) {
-	for ; next < len(slots); next++ {
+func (r *recordNode) encodeRest(st *state, dst []byte, p *progress) ([]byte, error) {
+	for ; p.next < len(r.fields); p.next++ {
 		var err error
-		field := &r.fields[next]
+		field := &r.fields[p.next]
 		switch {
-		case slots[next] >= 0:
-			dst, err = r.encodeAt(st, dst, next, slots[next])
+		case p.slots != nil && p.slots[p.next] != slotAbsent:
+			dst, err = r.encodeAt(st, dst, p.next, p.slots[p.next])
 		case field.defaults == defaultReady:
 			dst = append(dst, field.encoded...)
 		case field.defaults == defaultPending:
@@ -160,4 +160,37 @@ func (r *recordNode) encodeAt(st *state, dst []byte, i, at int) ([]byte, error) 
 		return dst, inField(err, r.fields[i].name)
 	}
 	return dst, nil
+}
+
+// member reads a member's name and returns the position of the field it
+// names. Members mostly come in schema order, so the field whose turn it
+// is is tried first, straight on the JSON text.
+func (r *recordNode) member(st *state, next int) (int, error) {
+	if next < len(r.fields) && st.memberNamed(r.fields[next].quoted) {
+		return next, nil
+	}
+	raw, flags, err := st.memberName()
+	if err != nil {
+		return 0, err
+	}
+	name, err := st.utf8Text(raw, flags)
+	if err != nil {
+		return 0, err
+	}
+	if i := r.names.find(name); i >= 0 {
+		return i, nil
+	}
+	return 0, &codec.DataError{Path: clip(name), Problem: "not a field of record " + r.name}
+}
+
+// quoteName is name as a JSON member name, with its colon, when writing
+// it needs no escapes, else "". Parsed Avro names never do, but a name
+// is not trusted to be.
+func quoteName(name string) string {
+	for _, c := range []byte(name) {
+		if !plainStringByte(c) {
+			return ""
+		}
+	}
+	return `"` + name + `":`
 }

@@ -1,6 +1,7 @@
 package avro
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -77,5 +78,45 @@ func TestEncodeAgreesWithGoavro(t *testing.T) {
 				t.Errorf("%s decodes to %#v, goavro reads the JSON as %#v", tc.data, got, want)
 			}
 		})
+	}
+}
+
+// TestConcurrentAppend shares one codec between goroutines, as the proxy
+// does; run with -race it checks that encoding keeps no shared state.
+func TestConcurrentAppend(t *testing.T) {
+	t.Parallel()
+	c, err := Compile(orderSchema, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := []string{
+		`{"id":1,"tags":{"a":1,"b":2},"items":[1,2,3]}`,
+		`{"lines":[{"sku":"x"}],"id":2,"customer":{"name":"n","id":3}}`,
+		`{"note":{"string":"hello"},"id":3,"status":"PAID"}`,
+	}
+	want := make([][]byte, len(inputs))
+	for i, in := range inputs {
+		if want[i], err = c.Append(nil, []byte(in)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan string)
+	for g := range 4 {
+		go func() {
+			for n := range 200 {
+				i := (g + n) % len(inputs)
+				got, err := c.Append(nil, []byte(inputs[i]))
+				if err != nil || string(got) != string(want[i]) {
+					done <- fmt.Sprintf("%s encodes to %x, %v; alone it encodes to %x", inputs[i], got, err, want[i])
+					return
+				}
+			}
+			done <- ""
+		}()
+	}
+	for range 4 {
+		if failure := <-done; failure != "" {
+			t.Error(failure)
+		}
 	}
 }

@@ -13,9 +13,10 @@ import (
 type unionNode struct {
 	branches []node
 	names    nameIndex
-	null     int    // the null branch's position, -1 without one
-	label    string // the branch names as a list, for messages
-	want     string // what an error says was expected
+	quoted   []string // each branch's name as a member name (quoteName)
+	null     int      // the null branch's position, -1 without one
+	label    string   // the branch names as a list, for messages
+	want     string   // what an error says was expected
 }
 
 func newUnionNode(branches []node, names []string, null int) *unionNode {
@@ -24,9 +25,14 @@ func newUnionNode(branches []node, names []string, null int) *unionNode {
 	if null >= 0 {
 		want = "null or " + want
 	}
+	quoted := make([]string, len(names))
+	for i, name := range names {
+		quoted[i] = quoteName(name)
+	}
 	return &unionNode{
 		branches: branches,
 		names:    newNameIndex(names, identity(len(names))),
+		quoted:   quoted,
 		null:     null,
 		label:    label,
 		want:     want,
@@ -55,17 +61,9 @@ func (n *unionNode) encodeBranch(st *state, dst []byte) ([]byte, error) {
 		st.pos = start
 		return dst, st.mismatch(n.want)
 	}
-	raw, flags, err := st.memberName()
+	branch, err := n.branch(st)
 	if err != nil {
 		return dst, err
-	}
-	name, err := st.utf8Text(raw, flags)
-	if err != nil {
-		return dst, err
-	}
-	branch := n.names.find(name)
-	if branch < 0 {
-		return dst, &codec.DataError{Problem: fmt.Sprintf("%q is not a branch of union %s", clip(name), n.label)}
 	}
 	dst = appendLong(dst, int64(branch))
 	if dst, err = n.branches[branch].encode(st, dst); err != nil {
@@ -77,4 +75,26 @@ func (n *unionNode) encodeBranch(st *state, dst []byte) ([]byte, error) {
 			"a value of union %s is an object with exactly one member, naming its branch", n.label)}
 	}
 	return dst, err
+}
+
+// branch reads the name of a union value's member and returns the branch
+// it names, trying each branch's name straight on the JSON text first.
+func (n *unionNode) branch(st *state) (int, error) {
+	for i, quoted := range n.quoted {
+		if st.memberNamed(quoted) {
+			return i, nil
+		}
+	}
+	raw, flags, err := st.memberName()
+	if err != nil {
+		return 0, err
+	}
+	name, err := st.utf8Text(raw, flags)
+	if err != nil {
+		return 0, err
+	}
+	if i := n.names.find(name); i >= 0 {
+		return i, nil
+	}
+	return 0, &codec.DataError{Problem: fmt.Sprintf("%q is not a branch of union %s", clip(name), n.label)}
 }

@@ -115,6 +115,11 @@ func decimalMantissa(intPart, frac []byte, exp int) (mantissa uint64, scale int,
 // parseFloat parses a JSON number token as a float of bitSize bits; ok
 // is false when it is too large for that size. Java would store infinity.
 func parseFloat(tok []byte, bitSize int) (float64, bool) {
+	if bitSize == 64 {
+		if v, ok := exactDouble(tok); ok {
+			return v, true
+		}
+	}
 	v, err := strconv.ParseFloat(string(tok), bitSize)
 	if err != nil && math.IsInf(v, 0) {
 		return 0, false
@@ -140,23 +145,60 @@ func specialFloat(text []byte) (float64, bool) {
 // no fraction or exponent, no leading zero. For anything else it returns
 // false and leaves the read position for numberToken and wholeNumber.
 func (st *state) shortInteger() (int64, bool) {
-	d, i := st.data, st.pos
-	neg := i < len(d) && d[i] == '-'
-	if neg {
-		i++
+	d := st.data[st.pos:]
+	first := 0
+	if len(d) > 0 && d[0] == '-' {
+		first = 1
 	}
-	first := i
+	i, end := first, min(len(d), first+18)
 	var v int64
-	for ; i < len(d) && i-first < 18 && d[i] >= '0' && d[i] <= '9'; i++ {
-		v = v*10 + int64(d[i]-'0')
+	for ; i < end; i++ {
+		digit := d[i] - '0'
+		if digit > 9 {
+			break
+		}
+		v = v*10 + int64(digit)
 	}
 	switch {
 	case i == first, d[first] == '0' && i-first > 1:
 		return 0, false
-	case i < len(d) && (d[i] >= '0' && d[i] <= '9' || d[i] == '.' || d[i] == 'e' || d[i] == 'E'):
+	case i < len(d) && (d[i]-'0' <= 9 || d[i] == '.' || d[i] == 'e' || d[i] == 'E'):
 		return 0, false
 	}
-	st.pos = i
+	st.pos += i
+	if first == 1 {
+		v = -v
+	}
+	return v, true
+}
+
+// exactPowers are the powers of ten a float64 holds exactly.
+var exactPowers = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// exactDouble is the common double written with few digits, like 19.99:
+// when the digits as an integer and the power of ten that scales them
+// are both exact in a float64, one division rounds correctly (Clinger's
+// fast path), as strconv would, only sooner. It declines the rest.
+func exactDouble(tok []byte) (float64, bool) {
+	neg := tok[0] == '-'
+	if neg {
+		tok = tok[1:]
+	}
+	var mantissa uint64
+	digits, scale, i := 0, 0, 0
+	for ; i < len(tok) && (tok[i]-'0' <= 9 || tok[i] == '.'); i++ {
+		if tok[i] == '.' {
+			scale = len(tok) - i - 1
+			continue
+		}
+		mantissa = mantissa*10 + uint64(tok[i]-'0')
+		digits++
+	}
+	if i < len(tok) || digits > 15 || scale >= len(exactPowers) {
+		return 0, false // an exponent, or more digits than a float64 holds exactly
+	}
+	v := float64(mantissa) / exactPowers[scale]
 	if neg {
 		v = -v
 	}

@@ -43,21 +43,29 @@ func TestWholeNumber(t *testing.T) {
 	}
 }
 
-func TestInsertCount(t *testing.T) {
+func TestInsertCounts(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		count int
-		want  string
+		name   string
+		counts []blockCount // in the order blocks end
+		want   string
 	}{
-		{1, "\x02"},
-		{63, "\x7e"},
-		{64, "\x80\x01"},
-		{10000, "\xa0\x9c\x01"},
+		{"one byte", []blockCount{{at: 2, count: 63}}, "ab\x7ecdefgh"},
+		{"two bytes", []blockCount{{at: 2, count: 64}}, "ab\x80\x01cdefgh"},
+		{"three bytes", []blockCount{{at: 0, count: 10000}}, "\xa0\x9c\x01abcdefgh"},
+		{"several", []blockCount{{at: 6, count: 2}, {at: 1, count: 3}, {at: 8, count: 4}}, "a\x06bcdef\x04gh\x08"},
+		{"nested at one offset", []blockCount{{at: 3, count: 1}, {at: 3, count: 2}}, "abc\x04\x02defgh"},
 	}
 	for _, tc := range cases {
-		got := insertCount([]byte("head|items"), len("head|"), tc.count)
-		if want := "head|" + tc.want + "items"; string(got) != want {
-			t.Errorf("insertCount(%d) = %q, want %q", tc.count, got, want)
+		st := &state{}
+		for _, c := range tc.counts {
+			st.noteCount(c.at, c.count)
+		}
+		if got := st.insertCounts([]byte("abcdefgh")); string(got) != tc.want {
+			t.Errorf("%s: insertCounts = %q, want %q", tc.name, got, tc.want)
+		}
+		if len(st.counts) != 0 {
+			t.Errorf("%s: %d counts left noted", tc.name, len(st.counts))
 		}
 	}
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // maxDepth bounds how deeply containers may nest, so that hostile data
-// for a recursive schema cannot exhaust the stack. It matches the limit
-// the record decoder applies to the record's JSON (docs in README.md).
+// for a recursive schema cannot exhaust the stack. It is the limit the
+// record's JSON already has (README.md, "Hostile bodies").
 const maxDepth = 1000
 
 // String token flags: which slow paths a string needs.
@@ -19,30 +19,20 @@ const (
 	hasNonASCII             // a byte >= 0x80: the text must be checked as UTF-8
 )
 
-// state is one Append call: the JSON text, the read position, and scratch
-// space that a pool keeps across calls so that encoding allocates nothing.
-type state struct {
-	data  []byte
-	pos   int
-	depth int
-	slots []int  // where record members' values start, a stack over nesting
-	text  []byte // unescaped strings
-}
-
-func (st *state) reset(data []byte) {
-	st.data, st.pos, st.depth = data, 0, 0
-	st.slots, st.text = st.slots[:0], st.text[:0]
-}
-
 func (st *state) skipSpace() {
-	for st.pos < len(st.data) {
-		switch st.data[st.pos] {
-		case ' ', '\t', '\n', '\r':
-			st.pos++
-		default:
-			return
-		}
+	// Whitespace is all at or below ' ': compact JSON leaves here at once.
+	if st.pos < len(st.data) && st.data[st.pos] > ' ' {
+		return
 	}
+	st.skipSpaces()
+}
+
+func (st *state) skipSpaces() {
+	d, i := st.data, st.pos
+	for i < len(d) && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
+		i++
+	}
+	st.pos = i
 }
 
 // peek is the byte at the read position, 0 at the end of the text.
@@ -58,6 +48,12 @@ const (
 	eachByte = 0x0101010101010101
 	highBits = 0x8080808080808080
 )
+
+// plainStringByte reports whether a JSON string holds c as it is, with
+// no escape and no UTF-8 check.
+func plainStringByte(c byte) bool {
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'
+}
 
 // specialBytes marks, in the high bit of each byte of w, a byte that ends
 // a string's plain run: '"', '\\', a control character or a non-ASCII
@@ -205,18 +201,53 @@ func (st *state) memberName() ([]byte, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	return raw, flags, st.colon()
+}
+
+// colon consumes the colon after a member name, with the whitespace
+// around it.
+func (st *state) colon() error {
+	if d, i := st.data, st.pos; i+1 < len(d) && d[i] == ':' && d[i+1] > ' ' {
+		st.pos = i + 1 // compact JSON
+		return nil
+	}
+	return st.spacedColon()
+}
+
+func (st *state) spacedColon() error {
 	st.skipSpace()
 	if st.peek() != ':' {
-		return nil, 0, st.malformed(st.pos)
+		return st.malformed(st.pos)
 	}
 	st.pos++
 	st.skipSpace()
-	return raw, flags, nil
+	return nil
+}
+
+// memberNamed consumes the member name at the read position, with its
+// colon, if it is quoted: a name with its quotes and colon, written as
+// compact JSON writes it. It spares scanning and comparing the name.
+func (st *state) memberNamed(quoted string) bool {
+	rest := st.data[st.pos:]
+	if len(quoted) == 0 || len(rest) < len(quoted) || string(rest[:len(quoted)]) != quoted {
+		return false
+	}
+	st.pos += len(quoted)
+	st.skipSpace()
+	return true
 }
 
 // more consumes what follows a member or element: a comma and whitespace
 // (true: another one follows) or the container's close (false).
 func (st *state) more(close byte) (bool, error) {
+	if d, i := st.data, st.pos; i+1 < len(d) && d[i] == ',' && d[i+1] > ' ' {
+		st.pos = i + 1 // compact JSON
+		return true, nil
+	}
+	return st.spacedMore(close)
+}
+
+func (st *state) spacedMore(close byte) (bool, error) {
 	st.skipSpace()
 	switch st.peek() {
 	case ',':

@@ -1,5 +1,8 @@
 package avro
 
+// memoSize is from what size on a skipped container's end is remembered.
+const memoSize = 128
+
 // skipValue moves the read position past the JSON value there, checking
 // its grammar; record members that come before their turn are skipped and
 // encoded later from where they start.
@@ -21,7 +24,29 @@ func (st *state) skipValue() error {
 	return st.malformed(st.pos)
 }
 
+// skipContainer skips an object or an array. Where large ones end is
+// remembered for the rest of the call: in data for a recursive type whose
+// members come out of order at every level, each level would otherwise
+// skip everything below it again, quadratic in the depth.
 func (st *state) skipContainer(close byte) error {
+	start := st.pos
+	if end, ok := st.ends[start]; ok {
+		st.pos = end
+		return nil
+	}
+	if err := st.skipMembers(close); err != nil {
+		return err
+	}
+	if st.pos-start >= memoSize {
+		if st.ends == nil {
+			st.ends = make(map[int]int)
+		}
+		st.ends[start] = st.pos
+	}
+	return nil
+}
+
+func (st *state) skipMembers(close byte) error {
 	if err := st.enter(); err != nil {
 		return err
 	}
