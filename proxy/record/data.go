@@ -84,7 +84,11 @@ func (p *parser) dataField(path string, o *dataObject, key []byte) *apierror.Err
 		present = o.typ != ""
 	case "data":
 		bit = dataData
-		v, err = p.value(2)
+		if o.namesSchema() {
+			v, err = p.skim(2)
+		} else {
+			v, err = p.value(2)
+		}
 	case "subject":
 		bit = dataSubject
 		v, err = p.stringOrNull(path, "subject")
@@ -155,6 +159,16 @@ func (o *dataObject) check(path string) *apierror.Error {
 		return missing(path + ".data")
 	}
 	return nil
+}
+
+// namesSchema reports whether the fields read so far say that the data is
+// a schema's, which its codec reads whole.
+func (o *dataObject) namesSchema() bool {
+	switch o.typ {
+	case TypeAvro, TypeJSONSchema, TypeProtobuf:
+		return true
+	}
+	return o.present&(dataSubject|dataStrategy|dataSchemaID|dataSchemaVersion|dataSchema) != 0
 }
 
 func bitCount(x int) int {

@@ -103,12 +103,7 @@ func appendDataReport(dst []byte, field string, d *Summary) []byte {
 	dst = append(dst, `{"type":`...)
 	dst = appendJSONString(dst, d.Type)
 	if s := d.Schema; s != nil {
-		dst = append(dst, `,"subject":`...)
-		dst = appendJSONString(dst, s.Subject)
-		dst = append(dst, `,"schema_id":`...)
-		dst = strconv.AppendInt(dst, int64(s.ID), 10)
-		dst = append(dst, `,"schema_version":`...)
-		dst = strconv.AppendInt(dst, int64(s.Version), 10)
+		dst = append(dst, s.fields...)
 	}
 	dst = append(dst, `,"size":`...)
 	dst = strconv.AppendInt(dst, int64(d.Size), 10)

@@ -1,6 +1,8 @@
 package record
 
 import (
+	"strconv"
+
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 )
 
@@ -38,6 +40,18 @@ type SchemaUsed struct {
 	Subject string
 	ID      int32
 	Version int32
+	// fields is the report's text of the three, written once.
+	fields []byte
+}
+
+// NewSchemaUsed returns what a report says of a schema: its subject, id
+// and version under the subject.
+func NewSchemaUsed(subject string, id, version int32) SchemaUsed {
+	u := SchemaUsed{Subject: subject, ID: id, Version: version}
+	u.fields = appendJSONString([]byte(`,"subject":`), subject)
+	u.fields = strconv.AppendInt(append(u.fields, `,"schema_id":`...), int64(id), 10)
+	u.fields = strconv.AppendInt(append(u.fields, `,"schema_version":`...), int64(version), 10)
+	return u
 }
 
 // SchemaEncoder is the schema stage: it encodes a key or value that names

@@ -42,7 +42,7 @@ func (r *Registry) inSubject(subject string, id int32, c *compiled) (*registered
 		if err != nil {
 			return nil, err
 		}
-		return &registered{compiled: c, used: record.SchemaUsed{Subject: subject, ID: id, Version: int32(ss.Version)}}, nil
+		return &registered{compiled: c, used: record.NewSchemaUsed(subject, id, int32(ss.Version))}, nil
 	})
 }
 
@@ -74,7 +74,7 @@ func (r *Registry) subjectSchema(subject string, version int) (*registered, erro
 	if err != nil {
 		return nil, err
 	}
-	return &registered{compiled: c, used: record.SchemaUsed{Subject: subject, ID: int32(ss.ID), Version: int32(ss.Version)}}, nil
+	return &registered{compiled: c, used: record.NewSchemaUsed(subject, int32(ss.ID), int32(ss.Version))}, nil
 }
 
 // parsed is a raw schema of format compiled, before the registry is asked:
@@ -109,7 +109,7 @@ func (r *Registry) raw(subject string, c *compiled) (*registered, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &registered{compiled: c, used: record.SchemaUsed{Subject: subject, ID: int32(ss.ID), Version: int32(ss.Version)}}, nil
+		return &registered{compiled: c, used: record.NewSchemaUsed(subject, int32(ss.ID), int32(ss.Version))}, nil
 	})
 }
 
