@@ -1,8 +1,6 @@
 package record
 
 import (
-	"bytes"
-
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
 )
 
@@ -17,44 +15,37 @@ func (l *lexer) skim(depth int) ([]byte, *apierror.Error) {
 	if c := l.peek(); c != '{' && c != '[' {
 		return l.value(depth)
 	}
-	start, nest := l.i, 0
-	for l.i < len(l.b) {
-		switch l.b[l.i] {
-		case '"':
-			end, ok := stringEnd(l.b, l.i)
-			if !ok {
-				return nil, l.errorf("unexpected end of JSON input")
-			}
-			l.i = end
+	b, start, nest, inString := l.b, l.i, 0, false
+	for i := start; i < len(b); i++ {
+		c := b[i]
+		if !skimSpecial[c] {
 			continue
-		case '{', '[':
-			nest++
-			if depth+nest > maxNesting {
+		}
+		switch {
+		case inString && c == '\\':
+			i++ // the escaped byte cannot end the string
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			if nest++; depth+nest > maxNesting {
 				return nil, l.errorf("exceeded max nesting depth %d", maxNesting)
 			}
-		case '}', ']':
-			nest--
-			if nest == 0 {
-				l.i++
-				return l.b[start:l.i], nil
+		default: // '}' or ']'
+			if nest--; nest == 0 {
+				l.i = i + 1
+				return b[start:l.i], nil
 			}
 		}
-		l.i++
 	}
+	l.i = len(b)
 	return nil, l.errorf("unexpected end of JSON input")
 }
 
-// stringEnd is the index after the string whose opening quote is at
-// b[at], and false when it does not end.
-func stringEnd(b []byte, at int) (int, bool) {
-	for j := at + 1; ; j++ {
-		k := bytes.IndexByte(b[j:], '"')
-		if k < 0 {
-			return 0, false
-		}
-		j += k
-		if !escapedQuote(b[at+1 : j]) {
-			return j + 1, true
-		}
+// skimSpecial marks the bytes skim acts on.
+var skimSpecial = func() (t [256]bool) {
+	for _, c := range `"\{}[]` {
+		t[c] = true
 	}
-}
+	return t
+}()

@@ -9,14 +9,25 @@ import (
 	"github.com/restproxy-dev/restproxy-operator/proxy/schema/codec"
 )
 
-// Encoder is the schema stage of one topic's records.
+// Encoder is the schema stage of one request's records, to one topic. It
+// serves one stream or batch, on one goroutine at a time.
 type Encoder struct {
 	r     *Registry
 	topic string
+	// last holds, for keys and for values, the schema fields of the record
+	// encoded last and the schema they resolved to: the next record of a
+	// stream usually names the same one, and is then resolved without the
+	// registry's shared memo.
+	last [2]lastResolved
 }
 
-// For returns the schema stage of topic's records.
-func (r *Registry) For(topic string) Encoder { return Encoder{r: r, topic: topic} }
+type lastResolved struct {
+	key memoKey
+	s   *registered
+}
+
+// For returns the schema stage of one request's records to topic.
+func (r *Registry) For(topic string) *Encoder { return &Encoder{r: r, topic: topic} }
 
 // headerSize is the Confluent wire format's header: magic byte 0, then the
 // schema id as 4 bytes big-endian.
@@ -25,8 +36,8 @@ const headerSize = 5
 // EncodeSchema resolves the schema q names and encodes q's data with it in
 // the Confluent wire format. Null data is stored as null (a tombstone),
 // its schema resolved all the same, as the reference implementation does.
-func (e Encoder) EncodeSchema(q *record.SchemaRequest, isKey bool, dst []byte) (record.Encoded, *apierror.Error) {
-	s, err := e.r.resolveMemo(e.topic, q, isKey)
+func (e *Encoder) EncodeSchema(q *record.SchemaRequest, isKey bool, dst []byte) (record.Encoded, *apierror.Error) {
+	s, err := e.resolve(q, isKey)
 	if err != nil {
 		return record.Encoded{}, err
 	}
@@ -41,6 +52,26 @@ func (e Encoder) EncodeSchema(q *record.SchemaRequest, isKey bool, dst []byte) (
 	}
 	out.Bytes = b
 	return out, nil
+}
+
+// resolve is the registry's resolveMemo, through the last record's answer.
+func (e *Encoder) resolve(q *record.SchemaRequest, isKey bool) (*registered, *apierror.Error) {
+	if !memoized(q) {
+		return e.r.resolve(e.topic, q, isKey)
+	}
+	last := &e.last[0]
+	if isKey {
+		last = &e.last[1]
+	}
+	k := memoKeyOf("", q, isKey) // the topic is the Encoder's
+	if last.s != nil && last.key == k {
+		return last.s, nil
+	}
+	s, err := e.r.resolveMemo(e.topic, q, isKey)
+	if err == nil {
+		last.key, last.s = k, s
+	}
+	return s, err
 }
 
 // dataFailure is data that does not fit its schema: 400, naming the field.

@@ -33,6 +33,10 @@ const (
 	memoHasRaw
 )
 
+// memoized reports whether what q resolves to can be remembered: not a
+// subject's latest version, which expires.
+func memoized(q *record.SchemaRequest) bool { return q.HasID || q.HasVersion || q.HasRaw }
+
 func memoKeyOf(topic string, q *record.SchemaRequest, isKey bool) memoKey {
 	k := memoKey{topic: topic, subject: q.Subject, strategy: q.Strategy, typ: q.Type, raw: q.Schema, id: q.ID, version: q.Version}
 	for _, f := range [...]struct {
@@ -48,7 +52,7 @@ func memoKeyOf(topic string, q *record.SchemaRequest, isKey bool) memoKey {
 
 // resolveMemo is resolve through the memo.
 func (r *Registry) resolveMemo(topic string, q *record.SchemaRequest, isKey bool) (*registered, *apierror.Error) {
-	if !q.HasID && !q.HasVersion && !q.HasRaw {
+	if !memoized(q) {
 		return r.resolve(topic, q, isKey)
 	}
 	k := memoKeyOf(topic, q, isKey)
