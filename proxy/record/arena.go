@@ -15,6 +15,25 @@ type Arena struct {
 	// what the period before it used: the first chunk after a Release is
 	// sized for one period's records.
 	used, hint int
+	// requests hands out the schema fields of records that name a schema,
+	// a slab of them at a time, as chunk hands out bytes.
+	requests []SchemaRequest
+}
+
+// requestSlab is how many SchemaRequests one allocation holds.
+const requestSlab = 32
+
+// request returns a zero SchemaRequest of the arena's; a nil Arena
+// allocates.
+func (a *Arena) request() *SchemaRequest {
+	if a == nil {
+		return new(SchemaRequest)
+	}
+	if len(a.requests) == cap(a.requests) {
+		a.requests = make([]SchemaRequest, 0, requestSlab)
+	}
+	a.requests = a.requests[:len(a.requests)+1]
+	return &a.requests[len(a.requests)-1]
 }
 
 // arenaChunk is the largest chunk. Chunks start at what the records of the
@@ -26,7 +45,7 @@ const arenaChunk = 32 << 10
 // Release lets go of the current chunk: the records in it keep it alive
 // only as long as they are referenced.
 func (a *Arena) Release() {
-	a.chunk, a.hint, a.used = nil, a.used, 0
+	a.chunk, a.hint, a.used, a.requests = nil, a.used, 0, nil
 }
 
 // take returns an empty slice with room for n bytes. A nil Arena allocates.

@@ -76,7 +76,8 @@ type Encoded struct {
 
 // schemaRequest keeps what the schema stage needs of o, in the arena.
 func (p *parser) schemaRequest(o *dataObject) *SchemaRequest {
-	r := &SchemaRequest{Type: o.typ, Strategy: o.strategy}
+	r := p.shared.request()
+	r.Type, r.Strategy = o.typ, o.strategy
 	if o.subject != nil {
 		r.Subject, r.HasSubject = string(stringValue(o.subject, hasEscape(o.subject))), true
 	}
