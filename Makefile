@@ -331,3 +331,10 @@ fuzz-security: ## Fuzz the config loader, the credentials-file parser and the re
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./proxy/config
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCredentials$$' -fuzztime $(FUZZTIME) ./proxy
 	$(GO) test -run '^$$' -fuzz '^FuzzBatchDecode$$' -fuzztime $(FUZZTIME) ./proxy/record
+
+.PHONY: fuzz-schemas
+fuzz-schemas: ## Fuzz the JSON-to-Avro, JSON-to-Protobuf and JSON Schema paths and the schema stage for FUZZTIME each; make test runs their seed corpora.
+	$(GO) test -run '^$$' -fuzz '^FuzzAvroJSON$$' -fuzztime $(FUZZTIME) ./proxy/schema/avro
+	$(GO) test -run '^$$' -fuzz '^FuzzProtobufJSON$$' -fuzztime $(FUZZTIME) ./proxy/schema/protobuf
+	$(GO) test -run '^$$' -fuzz '^FuzzJSONSchemaAppend$$' -fuzztime $(FUZZTIME) ./proxy/schema/jsonschema
+	$(GO) test -run '^$$' -fuzz '^FuzzEncodeSchema$$' -fuzztime $(FUZZTIME) ./proxy/schema
