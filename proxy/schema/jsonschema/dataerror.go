@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -25,7 +24,7 @@ var english = message.NewPrinter(language.English)
 func dataError(err error, instance any) *codec.DataError {
 	var failure *jsonschema.ValidationError
 	if !errors.As(err, &failure) {
-		return &codec.DataError{Problem: shorten(oneLine(err.Error()))}
+		return &codec.DataError{Problem: codec.Shorten(oneLine(err.Error()))}
 	}
 	leaf := mostSpecific(failure)
 	location := leaf.InstanceLocation
@@ -45,28 +44,7 @@ func problemText(problem jsonschema.ErrorKind) string {
 	if _, ok := problem.(*kind.FalseSchema); ok {
 		return "not allowed by the schema"
 	}
-	return shorten(oneLine(recordLocationNamed.Replace(problem.LocalizedString(english))))
-}
-
-// maxProblemLength bounds a problem's text: the messages quote the
-// offending value, which may be a megabyte long.
-const maxProblemLength = 300
-
-// shorten elides the middle of a problem longer than maxProblemLength,
-// keeping its start (the field) and its end (what was wrong, in the
-// validator's messages), cutting at character boundaries.
-func shorten(problem string) string {
-	if len(problem) <= maxProblemLength {
-		return problem
-	}
-	head, tail := maxProblemLength*2/3, len(problem)-maxProblemLength/3
-	for head > 0 && !utf8.RuneStart(problem[head]) {
-		head--
-	}
-	for tail < len(problem) && !utf8.RuneStart(problem[tail]) {
-		tail++
-	}
-	return problem[:head] + "…" + problem[tail:]
+	return codec.Shorten(oneLine(recordLocationNamed.Replace(problem.LocalizedString(english))))
 }
 
 func findReferenceCycle(failure *jsonschema.ValidationError) *jsonschema.ValidationError {
@@ -152,39 +130,12 @@ func instancePath(instance any, tokens []string) string {
 				value = container[index]
 			}
 		case map[string]any:
-			writeProperty(&path, token)
+			codec.WriteMember(&path, token)
 			value = container[token]
 		default:
-			writeProperty(&path, token)
+			codec.WriteMember(&path, token)
 			value = nil
 		}
 	}
 	return path.String()
-}
-
-// writeProperty dots a name that reads as an identifier and quotes any
-// other, so that a name holding "." or "[" cannot be misread.
-func writeProperty(path *strings.Builder, name string) {
-	if !isIdentifier(name) {
-		path.WriteString("[" + strconv.Quote(name) + "]")
-		return
-	}
-	if path.Len() > 0 {
-		path.WriteByte('.')
-	}
-	path.WriteString(name)
-}
-
-func isIdentifier(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i, r := range name {
-		letter := r == '_' || r == '$' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
-		inner := r == '-' || (r >= '0' && r <= '9')
-		if !letter && (i == 0 || !inner) {
-			return false
-		}
-	}
-	return true
 }

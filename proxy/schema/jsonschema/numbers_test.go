@@ -54,7 +54,7 @@ func TestLongProblemsAreShortened(t *testing.T) {
 	value := strings.Repeat("é", 2000)
 	checkAppend(t, compiled, appendCase{data: `{"e": "` + value + `"}`, path: "e", problem: "is not valid email"})
 	_, err := compiled.Append(nil, []byte(`{"e": "`+value+`"}`))
-	if problem := err.(*codec.DataError).Problem; len(problem) > maxProblemLength+len("…") || !strings.Contains(problem, "…") {
-		t.Fatalf("problem of %d bytes %q, want at most %d bytes with … in place of the middle", len(problem), problem, maxProblemLength)
+	if problem := err.(*codec.DataError).Problem; len(problem) > codec.MaxProblemLength+len("…") || !strings.Contains(problem, "…") {
+		t.Fatalf("problem of %d bytes %q, want at most %d bytes with … in place of the middle", len(problem), problem, codec.MaxProblemLength)
 	}
 }

@@ -184,8 +184,8 @@ func TestAppendNamesTheField(t *testing.T) {
 				t.Fatalf("Append(%.200s) = path %q problem %q, want path %q problem containing %q",
 					tt.data, dataErr.Path, dataErr.Problem, tt.path, tt.problem)
 			}
-			if len(dataErr.Problem) > maxProblemLength+len("…") {
-				t.Fatalf("Append(%.50s…) problem is %d bytes long, want at most %d", tt.data, len(dataErr.Problem), maxProblemLength)
+			if len(dataErr.Problem) > codec.MaxProblemLength+len("…") {
+				t.Fatalf("Append(%.50s…) problem is %d bytes long, want at most %d", tt.data, len(dataErr.Problem), codec.MaxProblemLength)
 			}
 			if string(out) != "keep" {
 				t.Fatalf("Append(%s) failed but returned %q, want dst unchanged", tt.data, out)

@@ -21,7 +21,7 @@ func dataError(err error, data []byte) *codec.DataError {
 	message := withoutProtoPrefix(err.Error())
 	match := protojsonPosition.FindStringSubmatch(message)
 	if match == nil {
-		return &codec.DataError{Problem: shorten(oneLine(message))}
+		return &codec.DataError{Problem: codec.Shorten(oneLine(message))}
 	}
 	problem := message[len(match[0]):]
 	if match[1] != "" {
@@ -31,7 +31,7 @@ func dataError(err error, data []byte) *codec.DataError {
 	column, _ := strconv.Atoi(match[3])
 	return &codec.DataError{
 		Path:    pathAt(data, offsetOf(data, line, column)),
-		Problem: shorten(oneLine(problem)),
+		Problem: codec.Shorten(oneLine(problem)),
 	}
 }
 
@@ -65,25 +65,4 @@ func offsetOf(data []byte, line, column int) int {
 
 func oneLine(message string) string {
 	return strings.Join(strings.FieldsFunc(message, func(r rune) bool { return r == '\n' || r == '\r' }), " ")
-}
-
-// maxProblemLength bounds a problem's text: the messages quote the
-// offending value, which may be a megabyte long.
-const maxProblemLength = 300
-
-// shorten elides the middle of a problem longer than maxProblemLength,
-// keeping its start (the field) and its end (what was wrong, in the
-// validator's messages), cutting at character boundaries.
-func shorten(problem string) string {
-	if len(problem) <= maxProblemLength {
-		return problem
-	}
-	head, tail := maxProblemLength*2/3, len(problem)-maxProblemLength/3
-	for head > 0 && !utf8.RuneStart(problem[head]) {
-		head--
-	}
-	for tail < len(problem) && !utf8.RuneStart(problem[tail]) {
-		tail++
-	}
-	return problem[:head] + "…" + problem[tail:]
 }

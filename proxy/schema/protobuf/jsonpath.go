@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/restproxy-dev/restproxy-operator/proxy/schema/codec"
 )
 
 // pathStep is one level of JSON nesting on the way to an offset: an array
@@ -70,7 +72,7 @@ func formatPath(steps []pathStep) string {
 		case !step.object:
 			path.WriteString("[" + strconv.Itoa(step.index) + "]")
 		case step.named:
-			writeMember(&path, step.name)
+			codec.WriteMember(&path, step.name)
 		}
 	}
 	return path.String()
@@ -96,31 +98,4 @@ func unquote(quoted []byte) string {
 		return strings.Trim(string(quoted), `"`)
 	}
 	return name
-}
-
-// writeMember dots a name that reads as an identifier (every field name
-// does) and quotes any other, such as a map key holding "." or a space.
-func writeMember(path *strings.Builder, name string) {
-	if !isIdentifier(name) {
-		path.WriteString("[" + strconv.Quote(name) + "]")
-		return
-	}
-	if path.Len() > 0 {
-		path.WriteByte('.')
-	}
-	path.WriteString(name)
-}
-
-func isIdentifier(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i, r := range name {
-		letter := r == '_' || r == '$' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
-		inner := r == '-' || (r >= '0' && r <= '9')
-		if !letter && (i == 0 || !inner) {
-			return false
-		}
-	}
-	return true
 }
