@@ -1,7 +1,6 @@
 package v1alpha1_test
 
 import (
-	"context"
 	"testing"
 
 	"k8s.io/utils/ptr"
@@ -21,10 +20,7 @@ var aud = []string{"restproxy"}
 func TestIdentityCELRules(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
-	rules := []struct {
-		rule, message, field string
-		bad, good            []specCase
-	}{
+	rules := []celRule{
 		{
 			rule:    "jwt with type jwt only",
 			message: "spec.authentication.jwt is required when spec.authentication.type is jwt, and must be absent otherwise",
@@ -121,10 +117,7 @@ func TestIdentityCELRules(t *testing.T) {
 			},
 		},
 	}
-	rules = append(rules, struct {
-		rule, message, field string
-		bad, good            []specCase
-	}{
+	rules = append(rules, celRule{
 		rule:    "identity principal needs SASL",
 		message: "spec.kafka.identity principal needs spec.kafka.sasl: the principals' users are SASL users",
 		field:   "spec.kafka.identity",
@@ -140,27 +133,5 @@ func TestIdentityCELRules(t *testing.T) {
 			{"proxy without sasl", func(s *v1alpha1.RestProxySpec) { s.Kafka.Identity = "proxy" }},
 		},
 	})
-	for _, r := range rules {
-		t.Run(r.rule, func(t *testing.T) {
-			t.Parallel()
-			for _, c := range r.bad {
-				t.Run("refuses "+c.name, func(t *testing.T) {
-					t.Parallel()
-					rp := minimal(ns)
-					c.mutate(&rp.Spec)
-					assertInvalid(t, k8s.Create(context.Background(), rp), r.field, r.message)
-				})
-			}
-			for _, c := range r.good {
-				t.Run("accepts "+c.name, func(t *testing.T) {
-					t.Parallel()
-					rp := minimal(ns)
-					c.mutate(&rp.Spec)
-					if err := k8s.Create(context.Background(), rp); err != nil {
-						t.Fatalf("create: %v", err)
-					}
-				})
-			}
-		})
-	}
+	checkCELRules(t, ns, rules)
 }

@@ -76,40 +76,6 @@ func TestSchemaRegistryCELRules(t *testing.T) {
 	})
 }
 
-// celRule is one x-kubernetes-validations rule: the specs it refuses with
-// message on field, and specs it accepts.
-type celRule struct {
-	rule, message, field string
-	bad, good            []specCase
-}
-
-// checkCELRules creates each rule's bad and good specs in ns, in parallel.
-func checkCELRules(t *testing.T, ns string, rules []celRule) {
-	for _, r := range rules {
-		t.Run(r.rule, func(t *testing.T) {
-			t.Parallel()
-			for _, c := range r.bad {
-				t.Run("refuses "+c.name, func(t *testing.T) {
-					t.Parallel()
-					rp := minimal(ns)
-					c.mutate(&rp.Spec)
-					assertInvalid(t, k8s.Create(context.Background(), rp), r.field, r.message)
-				})
-			}
-			for _, c := range r.good {
-				t.Run("accepts "+c.name, func(t *testing.T) {
-					t.Parallel()
-					rp := minimal(ns)
-					c.mutate(&rp.Spec)
-					if err := k8s.Create(context.Background(), rp); err != nil {
-						t.Fatalf("create: %v", err)
-					}
-				})
-			}
-		})
-	}
-}
-
 // TestSchemaRegistryMarkers proves the schema of spec.schemaRegistry: the
 // API server refuses each value with an error naming the field.
 func TestSchemaRegistryMarkers(t *testing.T) {

@@ -40,13 +40,7 @@ func TestCELRules(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 
-	rules := []struct {
-		rule    string
-		message string // must appear in the API server's error
-		field   string // the error cause's field
-		bad     []specCase
-		good    []specCase
-	}{
+	rules := []celRule{
 		{
 			rule:    "authentication type and secretRef",
 			message: "spec.authentication.secretRef is required when spec.authentication.type is basic or apiKey, and must be absent otherwise",
@@ -421,30 +415,7 @@ func TestCELRules(t *testing.T) {
 		},
 	}
 
-	for _, r := range rules {
-		t.Run(r.rule, func(t *testing.T) {
-			t.Parallel()
-			for _, c := range r.bad {
-				t.Run("refuses "+c.name, func(t *testing.T) {
-					t.Parallel()
-					rp := minimal(ns)
-					c.mutate(&rp.Spec)
-					err := k8s.Create(context.Background(), rp)
-					assertInvalid(t, err, r.field, r.message)
-				})
-			}
-			for _, c := range r.good {
-				t.Run("accepts "+c.name, func(t *testing.T) {
-					t.Parallel()
-					rp := minimal(ns)
-					c.mutate(&rp.Spec)
-					if err := k8s.Create(context.Background(), rp); err != nil {
-						t.Fatalf("create: %v", err)
-					}
-				})
-			}
-		})
-	}
+	checkCELRules(t, ns, rules)
 }
 
 // assertInvalid fails unless err is the API server's Invalid error with a
@@ -669,4 +640,38 @@ func requests(names ...string) *corev1.ResourceRequirements {
 		r.Requests[corev1.ResourceName(n)] = resource.MustParse("100m")
 	}
 	return r
+}
+
+// celRule is one x-kubernetes-validations rule: the specs it refuses with
+// message on field, and specs it accepts.
+type celRule struct {
+	rule, message, field string
+	bad, good            []specCase
+}
+
+// checkCELRules creates each rule's bad and good specs in ns, in parallel.
+func checkCELRules(t *testing.T, ns string, rules []celRule) {
+	for _, r := range rules {
+		t.Run(r.rule, func(t *testing.T) {
+			t.Parallel()
+			for _, c := range r.bad {
+				t.Run("refuses "+c.name, func(t *testing.T) {
+					t.Parallel()
+					rp := minimal(ns)
+					c.mutate(&rp.Spec)
+					assertInvalid(t, k8s.Create(context.Background(), rp), r.field, r.message)
+				})
+			}
+			for _, c := range r.good {
+				t.Run("accepts "+c.name, func(t *testing.T) {
+					t.Parallel()
+					rp := minimal(ns)
+					c.mutate(&rp.Spec)
+					if err := k8s.Create(context.Background(), rp); err != nil {
+						t.Fatalf("create: %v", err)
+					}
+				})
+			}
+		})
+	}
 }
