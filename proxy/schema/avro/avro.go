@@ -103,8 +103,7 @@ func (c *Codec) RecordName() string {
 // Append appends the Avro binary of data, one JSON value, to dst. Data
 // that does not fit the schema is a *codec.DataError naming where.
 func (c *Codec) Append(dst, data []byte) ([]byte, error) {
-	st := states.Get().(*state)
-	st.reset(data)
+	st := &state{data: data}
 	st.skipSpace()
 	out, err := c.root.encode(st, dst)
 	if err == nil && !st.atEnd() {
@@ -113,8 +112,7 @@ func (c *Codec) Append(dst, data []byte) ([]byte, error) {
 	if err == nil {
 		out = st.insertCounts(out)
 	}
-	st.release()
-	states.Put(st)
+	st.finish()
 	if err != nil {
 		return dst, err
 	}

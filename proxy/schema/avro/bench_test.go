@@ -69,3 +69,24 @@ func benchmarkAppend(b *testing.B, schema, data string) {
 	}
 	reportCPU(b, startCPU)
 }
+
+// TestAppendAllocatesNothing checks that encoding a record whose members
+// come in schema order allocates nothing: the call's state stays on the
+// stack (an encoder called through an interface would move it to the
+// heap) and such a record needs no scratch space. It does not run in
+// parallel, as other tests' allocations would count.
+func TestAppendAllocatesNothing(t *testing.T) {
+	c, err := Compile(tenFieldSchema, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, dst := []byte(tenFieldRecord), make([]byte, 0, 256)
+	allocs := testing.AllocsPerRun(100, func() {
+		if dst, err = c.Append(dst[:0], data); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Append allocates %.1f times per record, want 0", allocs)
+	}
+}

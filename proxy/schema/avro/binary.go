@@ -34,17 +34,19 @@ type blockCount struct {
 
 // noteCount records that a block of count items starts at offset at.
 func (st *state) noteCount(at, count int) {
-	st.counts = append(st.counts, blockCount{at: at, count: count, order: len(st.counts)})
+	sp := st.scratch()
+	sp.counts = append(sp.counts, blockCount{at: at, count: count, order: len(sp.counts)})
 }
 
 // insertCounts puts the noted block counts into dst, where the blocks start.
 func (st *state) insertCounts(dst []byte) []byte {
-	if len(st.counts) == 0 {
+	if st.spare == nil || len(st.spare.counts) == 0 {
 		return dst
 	}
+	counts := st.spare.counts
 	// Where blocks start at the same offset (an array whose first item is
 	// an array), the outer count, which was noted last, comes first.
-	slices.SortFunc(st.counts, func(a, b blockCount) int {
+	slices.SortFunc(counts, func(a, b blockCount) int {
 		if a.at != b.at {
 			return a.at - b.at
 		}
@@ -52,14 +54,14 @@ func (st *state) insertCounts(dst []byte) []byte {
 	})
 	var scratch [10]byte
 	grow := 0
-	for _, c := range st.counts {
+	for _, c := range counts {
 		grow += len(appendLong(scratch[:0], int64(c.count)))
 	}
 	read := len(dst)
 	dst = append(dst, make([]byte, grow)...)
 	write := len(dst)
-	for i := len(st.counts) - 1; i >= 0; i-- {
-		c := st.counts[i]
+	for i := len(counts) - 1; i >= 0; i-- {
+		c := counts[i]
 		write -= read - c.at
 		copy(dst[write:], dst[c.at:read])
 		count := appendLong(scratch[:0], int64(c.count))
@@ -67,6 +69,6 @@ func (st *state) insertCounts(dst []byte) []byte {
 		copy(dst[write:], count)
 		read = c.at
 	}
-	st.counts = st.counts[:0]
+	st.spare.counts = counts[:0]
 	return dst
 }

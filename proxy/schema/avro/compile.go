@@ -20,25 +20,25 @@ func (c *compiler) compile(schema avro.Schema) (node, error) {
 	case *avro.RefSchema:
 		return c.compile(s.Schema())
 	case *avro.NullSchema:
-		return nullNode{}, nil
+		return newNode(nullNode{}), nil
 	case *avro.PrimitiveSchema:
 		return primitiveNode(s.Type())
 	case *avro.RecordSchema:
 		return c.record(s)
 	case *avro.EnumSchema:
-		return c.namedNode(s, func() (node, error) { return newEnumNode(s.FullName(), s.Symbols()), nil })
+		return c.namedNode(s, func() node { return newNode(newEnumNode(s.FullName(), s.Symbols())) }), nil
 	case *avro.FixedSchema:
-		return c.namedNode(s, func() (node, error) { return newFixedNode(s.FullName(), s.Size()), nil })
+		return c.namedNode(s, func() node { return newNode(newFixedNode(s.FullName(), s.Size())) }), nil
 	case *avro.ArraySchema:
 		items, err := c.compile(s.Items())
-		return &arrayNode{items: items}, err
+		return newNode(&arrayNode{items: items}), err
 	case *avro.MapSchema:
 		values, err := c.compile(s.Values())
-		return &mapNode{values: values}, err
+		return newNode(&mapNode{values: values}), err
 	case *avro.UnionSchema:
 		return c.union(s)
 	}
-	return nil, fmt.Errorf("unsupported schema type %s", schema.Type())
+	return node{}, fmt.Errorf("unsupported schema type %s", schema.Type())
 }
 
 // primitiveNode encodes a primitive type. A logical type on it changes
@@ -47,33 +47,31 @@ func (c *compiler) compile(schema avro.Schema) (node, error) {
 func primitiveNode(typ avro.Type) (node, error) {
 	switch typ {
 	case avro.Boolean:
-		return booleanNode{}, nil
+		return newNode(booleanNode{}), nil
 	case avro.Int:
-		return intNode, nil
+		return newNode(intNode), nil
 	case avro.Long:
-		return longNode, nil
+		return newNode(longNode), nil
 	case avro.Float:
-		return floatNode32, nil
+		return newNode(floatNode32), nil
 	case avro.Double:
-		return doubleNode, nil
+		return newNode(doubleNode), nil
 	case avro.String:
-		return stringNode{}, nil
+		return newNode(stringNode{}), nil
 	case avro.Bytes:
-		return bytesNode{}, nil
+		return newNode(bytesNode{}), nil
 	}
-	return nil, fmt.Errorf("unsupported primitive type %s", typ)
+	return node{}, fmt.Errorf("unsupported primitive type %s", typ)
 }
 
 // namedNode returns the node of a named type, building it on first use.
-func (c *compiler) namedNode(s avro.NamedSchema, build func() (node, error)) (node, error) {
-	if n, ok := c.named[s.FullName()]; ok {
-		return n, nil
-	}
-	n, err := build()
-	if err == nil {
+func (c *compiler) namedNode(s avro.NamedSchema, build func() node) node {
+	n, ok := c.named[s.FullName()]
+	if !ok {
+		n = build()
 		c.named[s.FullName()] = n
 	}
-	return n, err
+	return n
 }
 
 // record builds a record's node. It is registered before its fields are
@@ -83,18 +81,18 @@ func (c *compiler) record(s *avro.RecordSchema) (node, error) {
 		return n, nil
 	}
 	r := &recordNode{name: s.FullName(), want: "an object (record " + s.FullName() + ")"}
-	c.named[s.FullName()] = r
+	c.named[s.FullName()] = newNode(r)
 	var names []string
 	var positions []int
 	for i, f := range s.Fields() {
 		n, err := c.compile(f.Type())
 		if err != nil {
-			return nil, fmt.Errorf("field %s.%s: %w", s.FullName(), f.Name(), err)
+			return node{}, fmt.Errorf("field %s.%s: %w", s.FullName(), f.Name(), err)
 		}
-		r.fields = append(r.fields, recordField{name: f.Name(), quoted: quoteName(f.Name()), node: n})
+		r.fields = append(r.fields, recordField{name: f.Name(), key: newMemberKey(f.Name()), node: n})
 		if f.HasDefault() {
 			if err := c.addDefault(r, i); err != nil {
-				return nil, err
+				return node{}, err
 			}
 		}
 		names, positions = append(names, f.Name()), append(positions, i)
@@ -103,7 +101,7 @@ func (c *compiler) record(s *avro.RecordSchema) (node, error) {
 		}
 	}
 	r.names = newNameIndex(names, positions)
-	return r, nil
+	return newNode(r), nil
 }
 
 // addDefault notes that field i of r has a default, to be encoded from
@@ -125,14 +123,14 @@ func (c *compiler) union(s *avro.UnionSchema) (node, error) {
 	for i, t := range s.Types() {
 		n, err := c.compile(t)
 		if err != nil {
-			return nil, err
+			return node{}, err
 		}
 		if t.Type() == avro.Null {
 			null = i
 		}
 		branches, names = append(branches, n), append(names, branchName(t))
 	}
-	return newUnionNode(branches, names, null), nil
+	return newNode(newUnionNode(branches, names, null)), nil
 }
 
 // branchName is the name that picks a union branch in Avro's JSON

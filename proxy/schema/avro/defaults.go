@@ -124,11 +124,11 @@ func (c *compiler) encodeDefaults() error {
 func (p pendingDefault) encode() error {
 	field := &p.record.fields[p.field]
 	n, encoded := field.node, []byte{}
-	if union, ok := n.(*unionNode); ok {
+	if union, ok := n.enc.(*unionNode); ok {
 		n, encoded = union.branches[0], appendLong(encoded, 0)
 	}
-	st := &state{}
-	st.reset(p.text)
+	st := &state{data: p.text}
+	defer st.finish()
 	encoded, err := n.encode(st, encoded)
 	if err != nil {
 		return err

@@ -56,8 +56,9 @@ func (n *mapNode) encode(st *state, dst []byte) ([]byte, error) {
 	if st.open('}') {
 		return append(dst, 0), nil
 	}
-	keys := mapKeys{base: len(st.slots)}
-	defer func() { st.slots = st.slots[:keys.base] }()
+	sp := st.scratch()
+	keys := mapKeys{base: len(sp.slots)}
+	defer func() { sp.slots = sp.slots[:keys.base] }()
 	start, count := len(dst), 0
 	for {
 		var err error
@@ -89,7 +90,8 @@ func (n *mapNode) entry(st *state, dst []byte, keys *mapKeys) ([]byte, error) {
 		return dst, inEntry(&codec.DataError{Problem: "key given twice"}, key)
 	}
 	dst = appendLengthPrefixed(dst, key)
-	st.slots = append(st.slots, len(dst)-len(key), len(dst))
+	sp := st.spare // taken by encode
+	sp.slots = append(sp.slots, len(dst)-len(key), len(dst))
 	if dst, err = n.values.encode(st, dst); err != nil {
 		if key, keyErr := st.utf8Text(raw, flags); keyErr == nil {
 			raw = key
@@ -103,7 +105,7 @@ func (n *mapNode) entry(st *state, dst []byte, keys *mapKeys) ([]byte, error) {
 const fewKeys = 32
 
 // mapKeys finds keys given twice in one map. The keys already written
-// are where they were written in dst, their bounds noted in st.slots
+// are where they were written in dst, their bounds noted in the slots
 // from base on; a large map also has them in a set.
 type mapKeys struct {
 	base int
@@ -111,7 +113,7 @@ type mapKeys struct {
 }
 
 func (k *mapKeys) seen(st *state, dst, key []byte) bool {
-	bounds := st.slots[k.base:]
+	bounds := st.spare.slots[k.base:]
 	if k.set == nil && len(bounds)/2 < fewKeys {
 		for i := 0; i < len(bounds); i += 2 {
 			if string(dst[bounds[i]:bounds[i+1]]) == string(key) {

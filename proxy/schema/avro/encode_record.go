@@ -21,7 +21,7 @@ type recordNode struct {
 
 type recordField struct {
 	name     string
-	quoted   string // `"name":`, "" if the name would need escapes
+	key      memberKey
 	node     node
 	defaults defaultState
 	encoded  []byte // the default's Avro binary, once defaults is defaultReady
@@ -43,6 +43,7 @@ const slotAbsent = -1
 type progress struct {
 	next  int   // the first field not yet encoded: those before are done
 	slots []int // where early members' values start; made for the first one
+	base  int   // where slots start in the scratch space's slot stack
 }
 
 func (r *recordNode) encode(st *state, dst []byte) ([]byte, error) {
@@ -52,13 +53,14 @@ func (r *recordNode) encode(st *state, dst []byte) ([]byte, error) {
 	if err := st.enter(); err != nil {
 		return dst, err
 	}
-	base := len(st.slots)
 	var p progress
 	dst, err := r.members(st, dst, &p)
 	if err == nil {
 		dst, err = r.encodeRest(st, dst, &p)
 	}
-	st.slots = st.slots[:base]
+	if p.slots != nil {
+		st.spare.slots = st.spare.slots[:p.base]
+	}
 	st.leave()
 	return dst, err
 }
@@ -89,7 +91,7 @@ func (r *recordNode) members(st *state, dst []byte, p *progress) ([]byte, error)
 			return dst, &codec.DataError{Path: r.fields[i].name, Problem: "given twice"}
 		default:
 			if p.slots == nil {
-				p.slots = st.pushSlots(len(r.fields))
+				p.slots, p.base = st.pushSlots(len(r.fields))
 			}
 			p.slots[i] = st.pos
 			if err := st.skipValue(); err != nil {
@@ -102,17 +104,19 @@ func (r *recordNode) members(st *state, dst []byte, p *progress) ([]byte, error)
 	}
 }
 
-// pushSlots returns n absent slots on top of the state's slot stack.
-// Nested records may grow the stack into a new array later; a record
-// keeps using its part of the array it got.
-func (st *state) pushSlots(n int) []int {
-	base := len(st.slots)
-	st.slots = slices.Grow(st.slots, n)[:base+n]
-	slots := st.slots[base:]
+// pushSlots returns n absent slots on top of the scratch space's slot
+// stack, and where they start in it. Nested records may grow the stack
+// into a new array later; a record keeps using its part of the array it
+// got.
+func (st *state) pushSlots(n int) ([]int, int) {
+	sp := st.scratch()
+	base := len(sp.slots)
+	sp.slots = slices.Grow(sp.slots, n)[:base+n]
+	slots := sp.slots[base:]
 	for i := range slots {
 		slots[i] = slotAbsent
 	}
-	return slots
+	return slots, base
 }
 
 // encodeWaiting encodes the members that came early and whose turn it is
@@ -166,7 +170,7 @@ func (r *recordNode) encodeAt(st *state, dst []byte, i, at int) ([]byte, error) 
 // names. Members mostly come in schema order, so the field whose turn it
 // is is tried first, straight on the JSON text.
 func (r *recordNode) member(st *state, next int) (int, error) {
-	if next < len(r.fields) && st.memberNamed(r.fields[next].quoted) {
+	if next < len(r.fields) && st.memberNamed(&r.fields[next].key) {
 		return next, nil
 	}
 	raw, flags, err := st.memberName()
@@ -181,16 +185,4 @@ func (r *recordNode) member(st *state, next int) (int, error) {
 		return i, nil
 	}
 	return 0, &codec.DataError{Path: clip(name), Problem: "not a field of record " + r.name}
-}
-
-// quoteName is name as a JSON member name, with its colon, when writing
-// it needs no escapes, else "". Parsed Avro names never do, but a name
-// is not trusted to be.
-func quoteName(name string) string {
-	for _, c := range []byte(name) {
-		if !plainStringByte(c) {
-			return ""
-		}
-	}
-	return `"` + name + `":`
 }

@@ -5,14 +5,6 @@ import (
 	"math"
 )
 
-// node encodes the JSON value at the read position as the Avro binary of
-// one schema, leaving the read position just after the value. Nodes are
-// built once per schema by the compiler and shared by concurrent calls;
-// everything that changes during a call lives in the state.
-type node interface {
-	encode(st *state, dst []byte) ([]byte, error)
-}
-
 // The bit patterns Java writes for NaN (Float.floatToRawIntBits and
 // Double.doubleToRawLongBits of Float.NaN and Double.NaN); Go's math.NaN
 // has another one.

@@ -13,10 +13,10 @@ import (
 type unionNode struct {
 	branches []node
 	names    nameIndex
-	quoted   []string // each branch's name as a member name (quoteName)
-	null     int      // the null branch's position, -1 without one
-	label    string   // the branch names as a list, for messages
-	want     string   // what an error says was expected
+	keys     []memberKey // each branch's name as a member name
+	null     int         // the null branch's position, -1 without one
+	label    string      // the branch names as a list, for messages
+	want     string      // what an error says was expected
 }
 
 func newUnionNode(branches []node, names []string, null int) *unionNode {
@@ -25,14 +25,14 @@ func newUnionNode(branches []node, names []string, null int) *unionNode {
 	if null >= 0 {
 		want = "null or " + want
 	}
-	quoted := make([]string, len(names))
+	keys := make([]memberKey, len(names))
 	for i, name := range names {
-		quoted[i] = quoteName(name)
+		keys[i] = newMemberKey(name)
 	}
 	return &unionNode{
 		branches: branches,
 		names:    newNameIndex(names, identity(len(names))),
-		quoted:   quoted,
+		keys:     keys,
 		null:     null,
 		label:    label,
 		want:     want,
@@ -80,8 +80,8 @@ func (n *unionNode) encodeBranch(st *state, dst []byte) ([]byte, error) {
 // branch reads the name of a union value's member and returns the branch
 // it names, trying each branch's name straight on the JSON text first.
 func (n *unionNode) branch(st *state) (int, error) {
-	for i, quoted := range n.quoted {
-		if st.memberNamed(quoted) {
+	for i := range n.keys {
+		if st.memberNamed(&n.keys[i]) {
 			return i, nil
 		}
 	}

@@ -64,8 +64,8 @@ func TestInsertCounts(t *testing.T) {
 		if got := st.insertCounts([]byte("abcdefgh")); string(got) != tc.want {
 			t.Errorf("%s: insertCounts = %q, want %q", tc.name, got, tc.want)
 		}
-		if len(st.counts) != 0 {
-			t.Errorf("%s: %d counts left noted", tc.name, len(st.counts))
+		if len(st.spare.counts) != 0 {
+			t.Errorf("%s: %d counts left noted", tc.name, len(st.spare.counts))
 		}
 	}
 }

@@ -224,19 +224,6 @@ func (st *state) spacedColon() error {
 	return nil
 }
 
-// memberNamed consumes the member name at the read position, with its
-// colon, if it is quoted: a name with its quotes and colon, written as
-// compact JSON writes it. It spares scanning and comparing the name.
-func (st *state) memberNamed(quoted string) bool {
-	rest := st.data[st.pos:]
-	if len(quoted) == 0 || len(rest) < len(quoted) || string(rest[:len(quoted)]) != quoted {
-		return false
-	}
-	st.pos += len(quoted)
-	st.skipSpace()
-	return true
-}
-
 // more consumes what follows a member or element: a comma and whitespace
 // (true: another one follows) or the container's close (false).
 func (st *state) more(close byte) (bool, error) {

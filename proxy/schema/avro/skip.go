@@ -30,18 +30,21 @@ func (st *state) skipValue() error {
 // skip everything below it again, quadratic in the depth.
 func (st *state) skipContainer(close byte) error {
 	start := st.pos
-	if end, ok := st.ends[start]; ok {
-		st.pos = end
-		return nil
+	if st.spare != nil {
+		if end, ok := st.spare.ends[start]; ok {
+			st.pos = end
+			return nil
+		}
 	}
 	if err := st.skipMembers(close); err != nil {
 		return err
 	}
 	if st.pos-start >= memoSize {
-		if st.ends == nil {
-			st.ends = make(map[int]int)
+		sp := st.scratch()
+		if sp.ends == nil {
+			sp.ends = make(map[int]int)
 		}
-		st.ends[start] = st.pos
+		sp.ends[start] = st.pos
 	}
 	return nil
 }

@@ -19,7 +19,8 @@ func (st *state) utf8Text(raw []byte, flags int) ([]byte, error) {
 		}
 		return raw, nil
 	}
-	out := st.text[:0]
+	sp := st.scratch()
+	out := sp.text[:0]
 	for i := 0; i < len(raw); {
 		if raw[i] != '\\' {
 			run := raw[i:]
@@ -40,7 +41,7 @@ func (st *state) utf8Text(raw []byte, flags int) ([]byte, error) {
 		out = utf8.AppendRune(out, r)
 		i += n
 	}
-	st.text = out
+	sp.text = out
 	return out, nil
 }
 
@@ -52,7 +53,8 @@ func (st *state) latin1Bytes(raw []byte, flags int) ([]byte, error) {
 	if flags == 0 {
 		return raw, nil
 	}
-	out := st.text[:0]
+	sp := st.scratch()
+	out := sp.text[:0]
 	for i := 0; i < len(raw); {
 		r, n := rune(raw[i]), 1
 		var err error
@@ -75,7 +77,7 @@ func (st *state) latin1Bytes(raw []byte, flags int) ([]byte, error) {
 		out = append(out, byte(r))
 		i += n
 	}
-	st.text = out
+	sp.text = out
 	return out, nil
 }
 

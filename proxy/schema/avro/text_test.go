@@ -42,8 +42,7 @@ func TestStringTokenRefusesControlCharacters(t *testing.T) {
 	t.Parallel()
 	for at := 0; at < 20; at++ {
 		data := `"` + strings.Repeat("a", at) + "\x01" + strings.Repeat("b", 20-at) + `"`
-		st := &state{}
-		st.reset([]byte(data))
+		st := &state{data: []byte(data)}
 		if _, _, err := st.stringToken(); err == nil {
 			t.Errorf("stringToken(%q) took a raw control character at %d", data, at)
 		}
