@@ -21,7 +21,7 @@ type recordNode struct {
 
 type recordField struct {
 	name     string
-	key      memberKey
+	key      quotedText
 	node     node
 	defaults defaultState
 	encoded  []byte // the default's Avro binary, once defaults is defaultReady
@@ -72,8 +72,12 @@ func (r *recordNode) members(st *state, dst []byte, p *progress) ([]byte, error)
 		return dst, nil
 	}
 	for {
-		i, err := r.member(st, p.next)
-		if err != nil {
+		var err error
+		i := p.next
+		if i < len(r.fields) && r.fields[i].key.startsWith(st.data[st.pos:]) {
+			st.pos += len(r.fields[i].key.text)
+			st.skipSpace()
+		} else if i, err = r.member(st); err != nil {
 			return dst, err
 		}
 		switch {
@@ -97,6 +101,9 @@ func (r *recordNode) members(st *state, dst []byte, p *progress) ([]byte, error)
 			if err := st.skipValue(); err != nil {
 				return dst, err
 			}
+		}
+		if st.comma() {
+			continue
 		}
 		if more, err := st.more('}'); err != nil || !more {
 			return dst, err
@@ -167,12 +174,10 @@ func (r *recordNode) encodeAt(st *state, dst []byte, i, at int) ([]byte, error) 
 }
 
 // member reads a member's name and returns the position of the field it
-// names. Members mostly come in schema order, so the field whose turn it
-// is is tried first, straight on the JSON text.
-func (r *recordNode) member(st *state, next int) (int, error) {
-	if next < len(r.fields) && st.memberNamed(&r.fields[next].key) {
-		return next, nil
-	}
+// names. Members mostly come in schema order, so members tries the field
+// whose turn it is first, straight on the JSON text, and this is only
+// for the others.
+func (r *recordNode) member(st *state) (int, error) {
 	raw, flags, err := st.memberName()
 	if err != nil {
 		return 0, err

@@ -106,6 +106,11 @@ func (n *floatNode) value(st *state) (float64, error) {
 	start := st.pos
 	switch c := st.peek(); {
 	case c == '-' || (c >= '0' && c <= '9'):
+		if n.bitSize == 64 {
+			if v, ok := st.exactDouble(); ok {
+				return v, nil
+			}
+		}
 		tok, err := st.numberToken()
 		if err != nil {
 			return 0, err

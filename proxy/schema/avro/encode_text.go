@@ -19,15 +19,19 @@ func (st *state) wantString(want string) ([]byte, int, error) {
 type stringNode struct{}
 
 func (stringNode) encode(st *state, dst []byte) ([]byte, error) {
-	raw, flags, err := st.wantString("a string")
+	if st.peek() != '"' {
+		return dst, st.mismatch("a string")
+	}
+	raw, flags, err := st.stringToken()
 	if err != nil {
 		return dst, err
 	}
-	text, err := st.utf8Text(raw, flags)
-	if err != nil {
-		return dst, err
+	if flags != 0 { // else raw is the text: spare the call
+		if raw, err = st.utf8Text(raw, flags); err != nil {
+			return dst, err
+		}
 	}
-	return appendLengthPrefixed(dst, text), nil
+	return appendLengthPrefixed(dst, raw), nil
 }
 
 // bytesNode is Avro bytes, which JSON writes as a string whose code points
@@ -79,18 +83,35 @@ func (n *fixedNode) encode(st *state, dst []byte) ([]byte, error) {
 type enumNode struct {
 	name    string
 	symbols nameIndex
-	want    string // what an error says was expected
+	quoted  []quotedText // the symbols as JSON strings, when there are few
+	want    string       // what an error says was expected
 }
 
 func newEnumNode(name string, symbols []string) *enumNode {
-	return &enumNode{
+	n := &enumNode{
 		name:    name,
 		symbols: newNameIndex(symbols, identity(len(symbols))),
 		want:    "a symbol of enum " + name,
 	}
+	if len(symbols) <= manyNames {
+		for _, symbol := range symbols {
+			n.quoted = append(n.quoted, newQuotedText(symbol, ""))
+		}
+	}
+	return n
 }
 
+// encode tries a few symbols straight on the text first: a match with
+// its closing quote is exactly that symbol, without reading the string
+// and looking it up.
 func (n *enumNode) encode(st *state, dst []byte) ([]byte, error) {
+	rest := st.data[st.pos:]
+	for i := range n.quoted {
+		if n.quoted[i].startsWith(rest) {
+			st.pos += len(n.quoted[i].text)
+			return appendLong(dst, int64(i)), nil
+		}
+	}
 	raw, flags, err := st.wantString(n.want)
 	if err != nil {
 		return dst, err

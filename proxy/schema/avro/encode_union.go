@@ -13,10 +13,10 @@ import (
 type unionNode struct {
 	branches []node
 	names    nameIndex
-	keys     []memberKey // each branch's name as a member name
-	null     int         // the null branch's position, -1 without one
-	label    string      // the branch names as a list, for messages
-	want     string      // what an error says was expected
+	keys     []quotedText // each branch's name as a member name
+	null     int          // the null branch's position, -1 without one
+	label    string       // the branch names as a list, for messages
+	want     string       // what an error says was expected
 }
 
 func newUnionNode(branches []node, names []string, null int) *unionNode {
@@ -25,9 +25,9 @@ func newUnionNode(branches []node, names []string, null int) *unionNode {
 	if null >= 0 {
 		want = "null or " + want
 	}
-	keys := make([]memberKey, len(names))
+	keys := make([]quotedText, len(names))
 	for i, name := range names {
-		keys[i] = newMemberKey(name)
+		keys[i] = newQuotedText(name, ":")
 	}
 	return &unionNode{
 		branches: branches,

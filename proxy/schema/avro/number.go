@@ -115,11 +115,6 @@ func decimalMantissa(intPart, frac []byte, exp int) (mantissa uint64, scale int,
 // parseFloat parses a JSON number token as a float of bitSize bits; ok
 // is false when it is too large for that size. Java would store infinity.
 func parseFloat(tok []byte, bitSize int) (float64, bool) {
-	if bitSize == 64 {
-		if v, ok := exactDouble(tok); ok {
-			return v, true
-		}
-	}
 	v, err := strconv.ParseFloat(string(tok), bitSize)
 	if err != nil && math.IsInf(v, 0) {
 		return 0, false
@@ -145,59 +140,80 @@ func specialFloat(text []byte) (float64, bool) {
 // no fraction or exponent, no leading zero. For anything else it returns
 // false and leaves the read position for numberToken and wholeNumber.
 func (st *state) shortInteger() (int64, bool) {
-	d := st.data[st.pos:]
-	first := 0
-	if len(d) > 0 && d[0] == '-' {
-		first = 1
+	d, start := st.data, st.pos
+	neg := start < len(d) && d[start] == '-'
+	first := start
+	if neg {
+		first++
 	}
-	i, end := first, min(len(d), first+18)
-	var v int64
-	for ; i < end; i++ {
-		digit := d[i] - '0'
-		if digit > 9 {
-			break
-		}
-		v = v*10 + int64(digit)
-	}
-	switch {
-	case i == first, d[first] == '0' && i-first > 1:
+	end, v := digitRun(d, first)
+	switch n := end - first; {
+	case n == 0 || n > 18 || (n > 1 && d[first] == '0'):
 		return 0, false
-	case i < len(d) && (d[i]-'0' <= 9 || d[i] == '.' || d[i] == 'e' || d[i] == 'E'):
+	case end < len(d) && (d[end] == '.' || d[end] == 'e' || d[end] == 'E'):
 		return 0, false
 	}
-	st.pos += i
-	if first == 1 {
-		v = -v
+	st.pos = end
+	if neg {
+		return -int64(v), true
 	}
-	return v, true
+	return int64(v), true
 }
+
+// digitRun reads the decimal digits at d[i:] and returns where they end
+// and, when there are at most 19 of them, their value (for more, the
+// value is meaningless). Reading eight digits at a time (SWAR) was tried:
+// for the numbers records hold, mostly short, it was slower.
+func digitRun(d []byte, i int) (end int, v uint64) {
+	for ; i < len(d) && d[i]-'0' <= 9; i++ {
+		v = v*10 + uint64(d[i]-'0')
+	}
+	return i, v
+}
+
+// powersOfTen are the powers of ten a uint64 holds.
+var powersOfTen = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
 
 // exactPowers are the powers of ten a float64 holds exactly.
 var exactPowers = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
-// exactDouble is the common double written with few digits, like 19.99:
-// when the digits as an integer and the power of ten that scales them
-// are both exact in a float64, one division rounds correctly (Clinger's
-// fast path), as strconv would, only sooner. It declines the rest.
-func exactDouble(tok []byte) (float64, bool) {
-	neg := tok[0] == '-'
+// exactDigits is up to how many digits a float64 holds every integer of.
+const exactDigits = 15
+
+// exactDouble reads, in one pass, the common double written with few
+// digits and no exponent, like 19.99: when its digits as an integer and
+// the power of ten that scales them are both exact in a float64, one
+// division rounds correctly (Clinger's fast path), as strconv would, only
+// sooner. For anything else it returns false and leaves the read position
+// for numberToken and strconv.
+func (st *state) exactDouble() (float64, bool) {
+	d, start := st.data, st.pos
+	neg := start < len(d) && d[start] == '-'
+	first := start
 	if neg {
-		tok = tok[1:]
+		first++
 	}
-	var mantissa uint64
-	digits, scale, i := 0, 0, 0
-	for ; i < len(tok) && (tok[i]-'0' <= 9 || tok[i] == '.'); i++ {
-		if tok[i] == '.' {
-			scale = len(tok) - i - 1
-			continue
+	end, mantissa := digitRun(d, first)
+	digits, scale := end-first, 0
+	if digits == 0 || (digits > 1 && d[first] == '0') {
+		return 0, false
+	}
+	if end < len(d) && d[end] == '.' {
+		fracEnd, fraction := digitRun(d, end+1)
+		scale = fracEnd - end - 1
+		if scale == 0 || digits+scale > exactDigits {
+			return 0, false
 		}
-		mantissa = mantissa*10 + uint64(tok[i]-'0')
-		digits++
+		digits += scale
+		mantissa = mantissa*powersOfTen[scale] + fraction
+		end = fracEnd
 	}
-	if i < len(tok) || digits > 15 || scale >= len(exactPowers) {
-		return 0, false // an exponent, or more digits than a float64 holds exactly
+	if digits > exactDigits || (end < len(d) && (d[end] == 'e' || d[end] == 'E')) {
+		return 0, false
 	}
+	st.pos = end
 	v := float64(mantissa) / exactPowers[scale]
 	if neg {
 		v = -v

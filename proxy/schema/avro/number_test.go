@@ -1,7 +1,11 @@
 package avro
 
 import (
+	"encoding/binary"
 	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -68,4 +72,133 @@ func TestInsertCounts(t *testing.T) {
 			t.Errorf("%s: %d counts left noted", tc.name, len(st.spare.counts))
 		}
 	}
+}
+
+// TestDigitRun compares digitRun with strconv over digit runs of every
+// length up to 20, followed by each kind of byte or by the end.
+func TestDigitRun(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(7, 11))
+	for length := 0; length <= 20; length++ {
+		for range 50 {
+			run := randomDigits(r, length)
+			for _, after := range []string{"", ",", "}", ".5", "e3", " ", "/", ":", "\xff"} {
+				text := "x" + run + after
+				end, v := digitRun([]byte(text), 1)
+				if end != 1+length {
+					t.Fatalf("digitRun(%q) ends at %d, want %d", text, end, 1+length)
+				}
+				if want, err := strconv.ParseUint(run, 10, 64); err == nil && length <= 19 && v != want {
+					t.Fatalf("digitRun(%q) = %d, want %d", text, v, want)
+				}
+			}
+		}
+	}
+}
+
+// TestNumbersAgainstStrconv encodes many random JSON numbers as int,
+// long, float and double, and checks what is written against strconv's
+// reading of the same text: the fast paths for short integers and for
+// decimals a float64 holds exactly must round as strconv does, and the
+// rest must take strconv's value or be refused.
+func TestNumbersAgainstStrconv(t *testing.T) {
+	t.Parallel()
+	codecs := map[string]*Codec{}
+	for _, typ := range []string{"int", "long", "float", "double"} {
+		c, err := Compile(`"`+typ+`"`, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		codecs[typ] = c
+	}
+	r := rand.New(rand.NewPCG(3, 5))
+	for range 20000 {
+		tok := randomNumber(r)
+		for typ, c := range codecs {
+			out, err := c.Append(nil, []byte(tok))
+			if msg := checkNumber(typ, tok, out, err); msg != "" {
+				t.Fatalf("%s %s: %s", typ, tok, msg)
+			}
+		}
+	}
+}
+
+// checkNumber says how the encoding of tok as typ differs from strconv's
+// reading of it, or "".
+func checkNumber(typ, tok string, out []byte, err error) string {
+	switch typ {
+	case "int", "long":
+		bits := map[string]int{"int": 32, "long": 64}[typ]
+		want, parseErr := strconv.ParseInt(tok, 10, bits)
+		if parseErr != nil || err != nil {
+			if plain := !strings.ContainsAny(tok, ".eE"); plain && (parseErr == nil) != (err == nil) {
+				return "refused by one of strconv (" + errText(parseErr) + ") and Append (" + errText(err) + ")"
+			}
+			return "" // whole numbers with fraction or exponent: TestWholeNumber
+		}
+		if got, n := binary.Varint(out); n != len(out) || got != want {
+			return "encoded as " + strconv.FormatInt(got, 10)
+		}
+	case "float", "double":
+		bits := map[string]int{"float": 32, "double": 64}[typ]
+		want, parseErr := strconv.ParseFloat(tok, bits)
+		if (parseErr == nil) != (err == nil) {
+			return "refused by one of strconv (" + errText(parseErr) + ") and Append (" + errText(err) + ")"
+		}
+		if err != nil {
+			return ""
+		}
+		var got float64
+		if bits == 32 {
+			got = float64(math.Float32frombits(binary.LittleEndian.Uint32(out)))
+		} else {
+			got = math.Float64frombits(binary.LittleEndian.Uint64(out))
+		}
+		if math.Float64bits(got) != math.Float64bits(want) {
+			return "encoded as " + strconv.FormatFloat(got, 'g', -1, 64) + ", strconv reads " + strconv.FormatFloat(want, 'g', -1, 64)
+		}
+	}
+	return ""
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	return err.Error()
+}
+
+// randomNumber is a JSON number: integers of any length and decimals
+// with up to 20 digits each side, some with exponents, some negative.
+func randomNumber(r *rand.Rand) string {
+	var tok string
+	switch r.IntN(4) {
+	case 0:
+		tok = strconv.FormatInt(r.Int64()>>r.IntN(64), 10)
+	case 1:
+		tok = strconv.FormatFloat(r.NormFloat64()*math.Pow(10, float64(r.IntN(30)-10)), 'f', -1, 64)
+	default:
+		tok = strings.TrimLeft(randomDigits(r, 1+r.IntN(20)), "0")
+		if tok == "" {
+			tok = "0"
+		}
+		if r.IntN(2) == 0 {
+			tok += "." + randomDigits(r, 1+r.IntN(20))
+		}
+		if r.IntN(5) == 0 {
+			tok += "e" + strconv.Itoa(r.IntN(40)-20)
+		}
+	}
+	if r.IntN(3) == 0 && tok[0] != '-' {
+		tok = "-" + tok
+	}
+	return tok
+}
+
+func randomDigits(r *rand.Rand, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte('0' + r.IntN(10))
+	}
+	return string(b)
 }

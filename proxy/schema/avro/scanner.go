@@ -224,11 +224,21 @@ func (st *state) spacedColon() error {
 	return nil
 }
 
+// comma consumes the comma after a member or element, as compact JSON
+// writes it (nothing around it), and reports whether it did. Unlike
+// more, it is small enough to be inlined into a container's loop.
+func (st *state) comma() bool {
+	if rest := st.data[st.pos:]; len(rest) > 1 && rest[0] == ',' && rest[1] > ' ' {
+		st.pos++
+		return true
+	}
+	return false
+}
+
 // more consumes what follows a member or element: a comma and whitespace
 // (true: another one follows) or the container's close (false).
 func (st *state) more(close byte) (bool, error) {
-	if d, i := st.data, st.pos; i+1 < len(d) && d[i] == ',' && d[i+1] > ' ' {
-		st.pos = i + 1 // compact JSON
+	if st.comma() {
 		return true, nil
 	}
 	return st.spacedMore(close)
