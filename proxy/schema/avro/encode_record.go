@@ -21,7 +21,7 @@ type recordNode struct {
 
 type recordField struct {
 	name     string
-	key      quotedText
+	keys     [2]quotedText // the name as compact JSON writes it first, and after a comma
 	node     node
 	defaults defaultState
 	encoded  []byte // the default's Avro binary, once defaults is defaultReady
@@ -71,44 +71,63 @@ func (r *recordNode) members(st *state, dst []byte, p *progress) ([]byte, error)
 	if st.open('}') {
 		return dst, nil
 	}
-	for {
+	// A member in turn is tried first straight on the text, with the
+	// comma before it after the first: one compare finds both.
+	for after := 0; ; after = 1 {
 		var err error
 		i := p.next
-		if i < len(r.fields) && r.fields[i].key.startsWith(st.data[st.pos:]) {
-			st.pos += len(r.fields[i].key.text)
+		if i < len(r.fields) && r.fields[i].keys[after].startsWith(st.data[st.pos:]) {
+			st.pos += len(r.fields[i].keys[after].text)
 			st.skipSpace()
-		} else if i, err = r.member(st); err != nil {
+		} else if i, err = r.member(st, after == 1); err != nil || i == endOfObject {
 			return dst, err
+		} else if i != p.next {
+			if err := r.early(st, i, p); err != nil {
+				return dst, err
+			}
+			continue
 		}
-		switch {
-		case i == p.next:
-			if dst, err = r.fields[i].node.encode(st, dst); err != nil {
-				return dst, inField(err, r.fields[i].name)
-			}
-			p.next++
-			if p.slots != nil && p.next < len(p.slots) && p.slots[p.next] != slotAbsent {
-				if dst, err = r.encodeWaiting(st, dst, p); err != nil {
-					return dst, err
-				}
-			}
-		case i < p.next || (p.slots != nil && p.slots[i] != slotAbsent):
-			return dst, &codec.DataError{Path: r.fields[i].name, Problem: "given twice"}
+		// The common kinds' encoders are called here directly, sparing
+		// the call to node.encode that would pick them.
+		switch n := r.fields[i].node; n.kind {
+		case kindString:
+			dst, err = stringNode{}.encode(st, dst)
+		case kindInteger:
+			dst, err = n.enc.(*integerNode).encode(st, dst)
+		case kindFloat:
+			dst, err = n.enc.(*floatNode).encode(st, dst)
+		case kindBoolean:
+			dst, err = booleanNode{}.encode(st, dst)
+		case kindEnum:
+			dst, err = n.enc.(*enumNode).encode(st, dst)
+		case kindUnion:
+			dst, err = n.enc.(*unionNode).encode(st, dst)
 		default:
-			if p.slots == nil {
-				p.slots, p.base = st.pushSlots(len(r.fields))
-			}
-			p.slots[i] = st.pos
-			if err := st.skipValue(); err != nil {
+			dst, err = n.encode(st, dst)
+		}
+		if err != nil {
+			return dst, inField(err, r.fields[i].name)
+		}
+		p.next++
+		if p.slots != nil && p.next < len(p.slots) && p.slots[p.next] != slotAbsent {
+			if dst, err = r.encodeWaiting(st, dst, p); err != nil {
 				return dst, err
 			}
 		}
-		if st.comma() {
-			continue
-		}
-		if more, err := st.more('}'); err != nil || !more {
-			return dst, err
-		}
 	}
+}
+
+// early notes where the value of field i, which came before its turn,
+// starts, and skips it.
+func (r *recordNode) early(st *state, i int, p *progress) error {
+	if i < p.next || (p.slots != nil && p.slots[i] != slotAbsent) {
+		return &codec.DataError{Path: r.fields[i].name, Problem: "given twice"}
+	}
+	if p.slots == nil {
+		p.slots, p.base = st.pushSlots(len(r.fields))
+	}
+	p.slots[i] = st.pos
+	return st.skipValue()
 }
 
 // pushSlots returns n absent slots on top of the scratch space's slot
@@ -173,11 +192,20 @@ func (r *recordNode) encodeAt(st *state, dst []byte, i, at int) ([]byte, error) 
 	return dst, nil
 }
 
-// member reads a member's name and returns the position of the field it
-// names. Members mostly come in schema order, so members tries the field
-// whose turn it is first, straight on the JSON text, and this is only
+// endOfObject is what member returns at the object's close.
+const endOfObject = -1
+
+// member reads past the comma before a member, if after one, and the
+// member's name, and returns the position of the field it names, or
+// endOfObject. Members mostly come in schema order, so members tries the
+// field whose turn it is first, straight on the text, and this is only
 // for the others.
-func (r *recordNode) member(st *state) (int, error) {
+func (r *recordNode) member(st *state, afterOne bool) (int, error) {
+	if afterOne && !st.comma() {
+		if more, err := st.more('}'); err != nil || !more {
+			return endOfObject, err
+		}
+	}
 	raw, flags, err := st.memberName()
 	if err != nil {
 		return 0, err

@@ -46,16 +46,19 @@ var (
 )
 
 func (n *integerNode) encode(st *state, dst []byte) ([]byte, error) {
+	if v, end, ok := shortInteger(st.data, st.pos); ok && v >= n.min && v <= n.max {
+		st.pos = end
+		return appendLong(dst, v), nil
+	}
+	return n.encodeNumber(st, dst)
+}
+
+// encodeNumber is encode for all but the common integers, and for errors.
+func (n *integerNode) encodeNumber(st *state, dst []byte) ([]byte, error) {
 	if c := st.peek(); c != '-' && (c < '0' || c > '9') {
 		return dst, st.mismatch(n.what)
 	}
 	start := st.pos
-	if v, ok := st.shortInteger(); ok {
-		if v < n.min || v > n.max {
-			return dst, outOfRange(st.data[start:st.pos], n.what)
-		}
-		return appendLong(dst, v), nil
-	}
 	tok, err := st.numberToken()
 	if err != nil {
 		return dst, err

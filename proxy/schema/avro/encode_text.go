@@ -95,7 +95,7 @@ func newEnumNode(name string, symbols []string) *enumNode {
 	}
 	if len(symbols) <= manyNames {
 		for _, symbol := range symbols {
-			n.quoted = append(n.quoted, newQuotedText(symbol, ""))
+			n.quoted = append(n.quoted, newQuotedText("", symbol, ""))
 		}
 	}
 	return n

@@ -13,7 +13,7 @@ import (
 type unionNode struct {
 	branches []node
 	names    nameIndex
-	keys     []quotedText // each branch's name as a member name
+	opens    []quotedText // each branch's object opened as compact JSON writes it: `{"name":`
 	null     int          // the null branch's position, -1 without one
 	label    string       // the branch names as a list, for messages
 	want     string       // what an error says was expected
@@ -25,14 +25,14 @@ func newUnionNode(branches []node, names []string, null int) *unionNode {
 	if null >= 0 {
 		want = "null or " + want
 	}
-	keys := make([]quotedText, len(names))
+	opens := make([]quotedText, len(names))
 	for i, name := range names {
-		keys[i] = newQuotedText(name, ":")
+		opens[i] = newQuotedText("{", name, ":")
 	}
 	return &unionNode{
 		branches: branches,
 		names:    newNameIndex(names, identity(len(names))),
-		keys:     keys,
+		opens:    opens,
 		null:     null,
 		label:    label,
 		want:     want,
@@ -51,39 +51,40 @@ func (n *unionNode) encode(st *state, dst []byte) ([]byte, error) {
 	return dst, st.mismatch(n.want)
 }
 
+// encodeBranch encodes a value written as an object whose one member
+// names its branch.
 func (n *unionNode) encodeBranch(st *state, dst []byte) ([]byte, error) {
-	start := st.pos
 	if err := st.enter(); err != nil {
 		return dst, err
 	}
-	defer st.leave()
-	if st.open('}') {
-		st.pos = start
-		return dst, st.mismatch(n.want)
-	}
 	branch, err := n.branch(st)
-	if err != nil {
-		return dst, err
+	if err == nil {
+		dst = appendLong(dst, int64(branch))
+		dst, err = n.branches[branch].encode(st, dst)
 	}
-	dst = appendLong(dst, int64(branch))
-	if dst, err = n.branches[branch].encode(st, dst); err != nil {
-		return dst, err
+	if err == nil {
+		err = n.close(st)
 	}
-	more, err := st.more('}')
-	if err == nil && more {
-		err = &codec.DataError{Problem: fmt.Sprintf(
-			"a value of union %s is an object with exactly one member, naming its branch", n.label)}
-	}
+	st.leave()
 	return dst, err
 }
 
-// branch reads the name of a union value's member and returns the branch
-// it names, trying each branch's name straight on the JSON text first.
+// branch reads the value's object up to its member's value and returns
+// the branch the member names. Each branch is tried first straight on the
+// text, with the object's brace, as compact JSON writes it.
 func (n *unionNode) branch(st *state) (int, error) {
-	for i := range n.keys {
-		if st.memberNamed(&n.keys[i]) {
+	rest := st.data[st.pos:]
+	for i := range n.opens {
+		if n.opens[i].startsWith(rest) {
+			st.pos += len(n.opens[i].text)
+			st.skipSpace()
 			return i, nil
 		}
+	}
+	start := st.pos
+	if st.open('}') {
+		st.pos = start
+		return 0, st.mismatch(n.want)
 	}
 	raw, flags, err := st.memberName()
 	if err != nil {
@@ -97,4 +98,19 @@ func (n *unionNode) branch(st *state) (int, error) {
 		return i, nil
 	}
 	return 0, &codec.DataError{Problem: fmt.Sprintf("%q is not a branch of union %s", clip(name), n.label)}
+}
+
+// close reads the end of the value's object, which holds only the member
+// naming the branch.
+func (n *unionNode) close(st *state) error {
+	if st.pos < len(st.data) && st.data[st.pos] == '}' {
+		st.pos++ // compact JSON
+		return nil
+	}
+	more, err := st.more('}')
+	if err == nil && more {
+		err = &codec.DataError{Problem: fmt.Sprintf(
+			"a value of union %s is an object with exactly one member, naming its branch", n.label)}
+	}
+	return err
 }

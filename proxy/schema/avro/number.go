@@ -136,28 +136,26 @@ func specialFloat(text []byte) (float64, bool) {
 	return 0, false
 }
 
-// shortInteger reads, in one pass, the common integer: up to 18 digits,
-// no fraction or exponent, no leading zero. For anything else it returns
-// false and leaves the read position for numberToken and wholeNumber.
-func (st *state) shortInteger() (int64, bool) {
-	d, start := st.data, st.pos
-	neg := start < len(d) && d[start] == '-'
-	first := start
+// shortInteger reads, in one pass, the common integer at d[i:]: up to 18
+// digits, no fraction or exponent, no leading zero. It returns the value
+// and where it ends; for anything else, false, for numberToken and
+// wholeNumber to read.
+func shortInteger(d []byte, i int) (v int64, end int, ok bool) {
+	neg := i < len(d) && d[i] == '-'
 	if neg {
-		first++
+		i++
 	}
-	end, v := digitRun(d, first)
-	switch n := end - first; {
-	case n == 0 || n > 18 || (n > 1 && d[first] == '0'):
-		return 0, false
-	case end < len(d) && (d[end] == '.' || d[end] == 'e' || d[end] == 'E'):
-		return 0, false
+	end, digits := digitRun(d, i)
+	switch n := end - i; {
+	case uint(n-1) >= 18 || (n > 1 && d[i] == '0'):
+		return 0, 0, false // no digits, too many, or a leading zero
+	case end < len(d) && (d[end] == '.' || d[end]|('a'-'A') == 'e'):
+		return 0, 0, false
 	}
-	st.pos = end
 	if neg {
-		return -int64(v), true
+		return -int64(digits), end, true
 	}
-	return int64(v), true
+	return int64(digits), end, true
 }
 
 // digitRun reads the decimal digits at d[i:] and returns where they end

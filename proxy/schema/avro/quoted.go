@@ -4,11 +4,12 @@ import "encoding/binary"
 
 // quotedText is a JSON string known in advance, a record field's or a
 // union branch's name or an enum symbol, as compact JSON writes it:
-// `"name":` for a member name, `"SYMBOL"` for a value. Members mostly
-// come in schema order, so each member's name is first tried as the
-// field whose turn it is, straight on the text; the closing quote makes
-// a match exact. Texts of up to 16 bytes are compared as two masked
-// 8-byte words, without a call to compare memory.
+// `"name":` for a record member, `{"name":` for a union value's object,
+// `"SYMBOL"` for a value. Members mostly come in schema order, so each
+// member's name is first tried as the field whose turn it is, straight
+// on the text; the closing quote makes a match exact. Texts of up to 16
+// bytes are compared as two masked 8-byte words, without a call to
+// compare memory.
 type quotedText struct {
 	text     string
 	words    [2]uint64 // text's first 16 bytes, little-endian, zero-padded
@@ -16,16 +17,16 @@ type quotedText struct {
 	wordless bool      // text is "" or longer than 16 bytes: compared as a string
 }
 
-// newQuotedText quotes s and appends suffix. It matches nothing when
-// writing s needs escapes: parsed Avro names never do, but a name is not
-// trusted to be.
-func newQuotedText(s, suffix string) quotedText {
+// newQuotedText quotes s, between prefix and suffix. It matches nothing
+// when writing s needs escapes: parsed Avro names never do, but a name
+// is not trusted to be.
+func newQuotedText(prefix, s, suffix string) quotedText {
 	for _, c := range []byte(s) {
 		if !plainStringByte(c) {
 			return quotedText{wordless: true}
 		}
 	}
-	q := quotedText{text: `"` + s + `"` + suffix}
+	q := quotedText{text: prefix + `"` + s + `"` + suffix}
 	if len(q.text) > 16 {
 		q.wordless = true
 		return q
@@ -56,15 +57,4 @@ func (q *quotedText) startsWith(text []byte) bool {
 // than 16 bytes are left.
 func (q *quotedText) prefixes(text []byte) bool {
 	return len(q.text) > 0 && len(text) >= len(q.text) && string(text[:len(q.text)]) == q.text
-}
-
-// memberNamed consumes the member name at the read position, with its
-// colon and the whitespace after it, if it is name.
-func (st *state) memberNamed(name *quotedText) bool {
-	if !name.startsWith(st.data[st.pos:]) {
-		return false
-	}
-	st.pos += len(name.text)
-	st.skipSpace()
-	return true
 }
