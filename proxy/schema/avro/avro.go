@@ -109,10 +109,12 @@ func (c *Codec) Append(dst, data []byte) ([]byte, error) {
 	if err == nil && !st.atEnd() {
 		err = &codec.DataError{Problem: fmt.Sprintf("unexpected text after the value at offset %d", st.pos)}
 	}
-	if err == nil {
-		out = st.insertCounts(out)
+	if st.spare != nil { // else there are no counts and no scratch space
+		if err == nil {
+			out = st.insertCounts(out)
+		}
+		st.finish()
 	}
-	st.finish()
 	if err != nil {
 		return dst, err
 	}

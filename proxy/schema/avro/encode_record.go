@@ -55,7 +55,7 @@ func (r *recordNode) encode(st *state, dst []byte) ([]byte, error) {
 	}
 	var p progress
 	dst, err := r.members(st, dst, &p)
-	if err == nil {
+	if err == nil && p.next < len(r.fields) {
 		dst, err = r.encodeRest(st, dst, &p)
 	}
 	if p.slots != nil {

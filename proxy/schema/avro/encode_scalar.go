@@ -87,6 +87,12 @@ var (
 )
 
 func (n *floatNode) encode(st *state, dst []byte) ([]byte, error) {
+	if n.bitSize == 64 {
+		if v, end, ok := exactDouble(st.data, st.pos); ok {
+			st.pos = end
+			return binary.LittleEndian.AppendUint64(dst, math.Float64bits(v)), nil
+		}
+	}
 	v, err := n.value(st)
 	if err != nil {
 		return dst, err
@@ -109,11 +115,6 @@ func (n *floatNode) value(st *state) (float64, error) {
 	start := st.pos
 	switch c := st.peek(); {
 	case c == '-' || (c >= '0' && c <= '9'):
-		if n.bitSize == 64 {
-			if v, ok := st.exactDouble(); ok {
-				return v, nil
-			}
-		}
 		tok, err := st.numberToken()
 		if err != nil {
 			return 0, err

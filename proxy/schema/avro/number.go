@@ -180,41 +180,38 @@ var exactPowers = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
 // exactDigits is up to how many digits a float64 holds every integer of.
 const exactDigits = 15
 
-// exactDouble reads, in one pass, the common double written with few
-// digits and no exponent, like 19.99: when its digits as an integer and
-// the power of ten that scales them are both exact in a float64, one
-// division rounds correctly (Clinger's fast path), as strconv would, only
-// sooner. For anything else it returns false and leaves the read position
-// for numberToken and strconv.
-func (st *state) exactDouble() (float64, bool) {
-	d, start := st.data, st.pos
-	neg := start < len(d) && d[start] == '-'
-	first := start
+// exactDouble reads, in one pass, the common double at d[i:], written
+// with few digits and no exponent, like 19.99: when its digits as an
+// integer and the power of ten that scales them are both exact in a
+// float64, one division rounds correctly (Clinger's fast path), as
+// strconv would, only sooner. It returns the value and where it ends;
+// for anything else, false, for numberToken and strconv to read.
+func exactDouble(d []byte, i int) (v float64, end int, ok bool) {
+	neg := i < len(d) && d[i] == '-'
 	if neg {
-		first++
+		i++
 	}
-	end, mantissa := digitRun(d, first)
-	digits, scale := end-first, 0
-	if digits == 0 || (digits > 1 && d[first] == '0') {
-		return 0, false
+	end, mantissa := digitRun(d, i)
+	digits, scale := end-i, 0
+	if digits == 0 || (digits > 1 && d[i] == '0') {
+		return 0, 0, false
 	}
 	if end < len(d) && d[end] == '.' {
 		fracEnd, fraction := digitRun(d, end+1)
 		scale = fracEnd - end - 1
 		if scale == 0 || digits+scale > exactDigits {
-			return 0, false
+			return 0, 0, false
 		}
 		digits += scale
 		mantissa = mantissa*powersOfTen[scale] + fraction
 		end = fracEnd
 	}
-	if digits > exactDigits || (end < len(d) && (d[end] == 'e' || d[end] == 'E')) {
-		return 0, false
+	if digits > exactDigits || (end < len(d) && d[end]|('a'-'A') == 'e') {
+		return 0, 0, false
 	}
-	st.pos = end
-	v := float64(mantissa) / exactPowers[scale]
+	v = float64(mantissa) / exactPowers[scale]
 	if neg {
 		v = -v
 	}
-	return v, true
+	return v, end, true
 }
