@@ -75,17 +75,24 @@ func (r *recordNode) members(st *state, dst []byte, p *progress) ([]byte, error)
 	// comma before it after the first: one compare finds both.
 	for after := 0; ; after = 1 {
 		var err error
-		i := p.next
-		if i < len(r.fields) && r.fields[i].keys[after].startsWith(st.data[st.pos:]) {
-			st.pos += len(r.fields[i].keys[after].text)
-			st.skipSpace()
-		} else if i, err = r.member(st, after == 1); err != nil || i == endOfObject {
-			return dst, err
-		} else if i != p.next {
-			if err := r.early(st, i, p); err != nil {
+		i, inTurn := p.next, false
+		if i < len(r.fields) {
+			if key := &r.fields[i].keys[after]; key.startsWith(st.data[st.pos:]) {
+				st.pos += len(key.text)
+				st.skipSpace()
+				inTurn = true
+			}
+		}
+		if !inTurn {
+			if i, err = r.member(st, after == 1); err != nil || i == endOfObject {
 				return dst, err
 			}
-			continue
+			if i != p.next {
+				if err := r.early(st, i, p); err != nil {
+					return dst, err
+				}
+				continue
+			}
 		}
 		// The common kinds' encoders are called here directly, sparing
 		// the call to node.encode that would pick them.

@@ -13,10 +13,18 @@ import (
 type unionNode struct {
 	branches []node
 	names    nameIndex
-	opens    []quotedText // each branch's object opened as compact JSON writes it: `{"name":`
+	opens    []branchOpen // the branches but null, as their objects open in compact JSON
 	null     int          // the null branch's position, -1 without one
 	label    string       // the branch names as a list, for messages
 	want     string       // what an error says was expected
+}
+
+// branchOpen is a branch's object opened as compact JSON writes it,
+// `{"name":`, tried straight on the text. The null branch has none: null
+// is written as JSON null, and {"null":null} is left to the general path.
+type branchOpen struct {
+	text   quotedText
+	branch int
 }
 
 func newUnionNode(branches []node, names []string, null int) *unionNode {
@@ -25,9 +33,11 @@ func newUnionNode(branches []node, names []string, null int) *unionNode {
 	if null >= 0 {
 		want = "null or " + want
 	}
-	opens := make([]quotedText, len(names))
+	var opens []branchOpen
 	for i, name := range names {
-		opens[i] = newQuotedText("{", name, ":")
+		if i != null {
+			opens = append(opens, branchOpen{text: newQuotedText("{", name, ":"), branch: i})
+		}
 	}
 	return &unionNode{
 		branches: branches,
@@ -52,35 +62,43 @@ func (n *unionNode) encode(st *state, dst []byte) ([]byte, error) {
 }
 
 // encodeBranch encodes a value written as an object whose one member
-// names its branch.
+// names its branch. The branches are tried first straight on the text,
+// brace included, and the object's end after the value, as compact JSON
+// writes them; the general path reads any other text.
 func (n *unionNode) encodeBranch(st *state, dst []byte) ([]byte, error) {
 	if err := st.enter(); err != nil {
 		return dst, err
 	}
-	branch, err := n.branch(st)
+	branch, err := -1, error(nil)
+	for _, open := range n.opens {
+		if open.text.startsWith(st.data[st.pos:]) {
+			st.pos += len(open.text.text)
+			st.skipSpace()
+			branch = open.branch
+			break
+		}
+	}
+	if branch < 0 {
+		branch, err = n.branch(st)
+	}
 	if err == nil {
 		dst = appendLong(dst, int64(branch))
 		dst, err = n.branches[branch].encode(st, dst)
 	}
 	if err == nil {
-		err = n.close(st)
+		if st.peek() == '}' {
+			st.pos++
+		} else {
+			err = n.close(st)
+		}
 	}
 	st.leave()
 	return dst, err
 }
 
 // branch reads the value's object up to its member's value and returns
-// the branch the member names. Each branch is tried first straight on the
-// text, with the object's brace, as compact JSON writes it.
+// the branch the member names, when encodeBranch did not find it at once.
 func (n *unionNode) branch(st *state) (int, error) {
-	rest := st.data[st.pos:]
-	for i := range n.opens {
-		if n.opens[i].startsWith(rest) {
-			st.pos += len(n.opens[i].text)
-			st.skipSpace()
-			return i, nil
-		}
-	}
 	start := st.pos
 	if st.open('}') {
 		st.pos = start
@@ -103,10 +121,6 @@ func (n *unionNode) branch(st *state) (int, error) {
 // close reads the end of the value's object, which holds only the member
 // naming the branch.
 func (n *unionNode) close(st *state) error {
-	if st.pos < len(st.data) && st.data[st.pos] == '}' {
-		st.pos++ // compact JSON
-		return nil
-	}
 	more, err := st.more('}')
 	if err == nil && more {
 		err = &codec.DataError{Problem: fmt.Sprintf(
