@@ -101,7 +101,21 @@ func (c *compiler) record(s *avro.RecordSchema) (node, error) {
 		}
 	}
 	r.names = newNameIndex(names, positions)
+	r.scanKeys = len(r.fields) <= fewFields && namesFindOwnFields(r)
 	return newNode(r), nil
+}
+
+// namesFindOwnFields reports whether each field's name looks up that
+// field, so that matching the name on the text finds what reading it and
+// looking it up would. An alias equal to an earlier field's name would
+// look up that field instead.
+func namesFindOwnFields(r *recordNode) bool {
+	for i := range r.fields {
+		if r.names.find([]byte(r.fields[i].name)) != i {
+			return false
+		}
+	}
+	return true
 }
 
 // addDefault notes that field i of r has a default, to be encoded from

@@ -13,11 +13,17 @@ import (
 // one pass. A member that arrives early is skipped and its start noted
 // in a slot; it is encoded from there once the fields before it are.
 type recordNode struct {
-	name   string
-	fields []recordField
-	names  nameIndex // field names and aliases to field positions
-	want   string    // what an error says was expected
+	name     string
+	fields   []recordField
+	names    nameIndex // field names and aliases to field positions
+	scanKeys bool      // a member out of turn is first tried as each field's key
+	want     string    // what an error says was expected
 }
+
+// fewFields is up to how many fields a member that is not the one in turn
+// is tried as each field's key, straight on the text, before its name
+// is read and looked up.
+const fewFields = 16
 
 type recordField struct {
 	name     string
@@ -206,11 +212,23 @@ const endOfObject = -1
 // member's name, and returns the position of the field it names, or
 // endOfObject. Members mostly come in schema order, so members tries the
 // field whose turn it is first, straight on the text, and this is only
-// for the others.
+// for the others (and for text compact JSON would not write). Of few
+// fields, each field's key is tried on the text before the name is read
+// and looked up.
 func (r *recordNode) member(st *state, afterOne bool) (int, error) {
 	if afterOne && !st.comma() {
 		if more, err := st.more('}'); err != nil || !more {
 			return endOfObject, err
+		}
+	}
+	if r.scanKeys {
+		rest := st.data[st.pos:]
+		for i := range r.fields {
+			if key := &r.fields[i].keys[0]; key.startsWith(rest) {
+				st.pos += len(key.text)
+				st.skipSpace()
+				return i, nil
+			}
 		}
 	}
 	raw, flags, err := st.memberName()

@@ -42,6 +42,8 @@ var agreeCases = []struct {
 		`{"c":2.5,"a":1,"b":"x"}`},
 	{"record last member first", record(`{"name":"a","type":"int"},{"name":"b","type":"string"},{"name":"c","type":"double"}`),
 		`{"c":2.5,"b":"x","a":1}`},
+	{"record member names escaped", record(`{"name":"a","type":"int"},{"name":"b","type":"string"},{"name":"c","type":"double"}`),
+		`{"\u0062":"x","\u0061":1,"c":2.5}`},
 	{"record whitespace", record(`{"name":"a","type":"int"},{"name":"b","type":{"type":"array","items":"int"}}`),
 		"{ \"b\" :\t[ 1 , 2 ]\n, \"a\" : 3 }"},
 	{"nested record", record(`{"name":"in","type":{"type":"record","name":"In","fields":[{"name":"x","type":"int"}]}},{"name":"again","type":"In"}`),

@@ -35,6 +35,9 @@ var valueCases = []struct {
 	{"union null by name", `["null","string"]`, `{"null":null}`, nil},
 	{"map with many keys", `{"type":"map","values":"int"}`, manyKeys(100), manyKeysNative(100)},
 	{"field by alias", record(`{"name":"id","type":"long","aliases":["ident"]}`), `{"ident":4}`, map[string]any{"id": int64(4)}},
+	// Out of turn, a name is looked up, and an alias listed first wins.
+	{"alias equal to a later field's name", record(`{"name":"a","type":"int","aliases":["b"]},{"name":"b","type":"string","default":"d"},{"name":"c","type":"long"}`),
+		`{"c":1,"b":2}`, map[string]any{"a": int32(2), "b": "d", "c": int64(1)}},
 	{"timestamp-millis is a long", `{"type":"long","logicalType":"timestamp-millis"}`, `1700000000123`,
 		time.UnixMilli(1700000000123).UTC()},
 	{"date is an int", `{"type":"int","logicalType":"date"}`, `19000`, time.Unix(19000*86400, 0).UTC()},
