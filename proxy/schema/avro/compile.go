@@ -89,7 +89,7 @@ func (c *compiler) record(s *avro.RecordSchema) (node, error) {
 		if err != nil {
 			return node{}, fmt.Errorf("field %s.%s: %w", s.FullName(), f.Name(), err)
 		}
-		r.fields = append(r.fields, recordField{name: f.Name(), keys: [2]quotedText{newQuotedText("", f.Name(), ":"), newQuotedText(",", f.Name(), ":")}, node: n})
+		r.fields = append(r.fields, newRecordField(f.Name(), n))
 		if f.HasDefault() {
 			if err := c.addDefault(r, i); err != nil {
 				return node{}, err

@@ -33,6 +33,11 @@ type recordField struct {
 	encoded  []byte // the default's Avro binary, once defaults is defaultReady
 }
 
+func newRecordField(name string, n node) recordField {
+	keys := [2]quotedText{newQuotedText("", name, ":"), newQuotedText(",", name, ":")}
+	return recordField{name: name, keys: keys, node: n}
+}
+
 type defaultState int
 
 const (

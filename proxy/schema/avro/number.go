@@ -149,8 +149,8 @@ func shortInteger(d []byte, i int) (v int64, end int, ok bool) {
 	switch n := end - i; {
 	case uint(n-1) >= 18 || (n > 1 && d[i] == '0'):
 		return 0, 0, false // no digits, too many, or a leading zero
-	case end < len(d) && (d[end] == '.' || d[end]|('a'-'A') == 'e'):
-		return 0, 0, false
+	case end < len(d) && (d[end] == '.' || d[end]|0x20 == 'e'):
+		return 0, 0, false // a fraction or an exponent (e or E)
 	}
 	if neg {
 		return -int64(digits), end, true
@@ -206,8 +206,8 @@ func exactDouble(d []byte, i int) (v float64, end int, ok bool) {
 		mantissa = mantissa*powersOfTen[scale] + fraction
 		end = fracEnd
 	}
-	if digits > exactDigits || (end < len(d) && d[end]|('a'-'A') == 'e') {
-		return 0, 0, false
+	if digits > exactDigits || (end < len(d) && d[end]|0x20 == 'e') {
+		return 0, 0, false // too many digits, or an exponent (e or E)
 	}
 	v = float64(mantissa) / exactPowers[scale]
 	if neg {
