@@ -208,7 +208,7 @@ func (in *intake) check(s *slot, raw []byte) {
 	// reuses, need not outlive this call.
 	rec := in.nextRecord()
 	var err *apierror.Error
-	if *rec, err = record.ParseIn(raw, &in.arena); err != nil {
+	if *rec, err = record.ParseStreamedIn(raw, &in.arena, in.dec); err != nil {
 		st.queue.fail(s, err)
 		return
 	}

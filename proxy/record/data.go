@@ -85,7 +85,7 @@ func (p *parser) dataField(path string, o *dataObject, key []byte) *apierror.Err
 	case "data":
 		bit = dataData
 		if o.namesSchema() {
-			v, err = p.skim(2)
+			v, err = p.skimData(2)
 		} else {
 			v, err = p.value(2)
 		}

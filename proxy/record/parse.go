@@ -28,6 +28,17 @@ func ParseIn(raw []byte, a *Arena) (Record, *apierror.Error) {
 	return parseIn(raw, a, false)
 }
 
+// ParseStreamedIn is ParseIn for a record the stream decoder d returned
+// last: the extents it found on the way (Inner) spare the parser looking
+// for them again.
+func ParseStreamedIn(raw []byte, a *Arena, d *StreamDecoder) (Record, *apierror.Error) {
+	p := parser{lexer: lexer{b: trimSpace(raw)}, shared: a}
+	if len(p.b) > 0 && len(raw) > 0 && &p.b[0] == &raw[0] { // the extents count from raw's first byte
+		p.inner = d.Inner()
+	}
+	return p.parse()
+}
+
 // ParseEntryIn is ParseIn for one entry of a records:batch request: a
 // record object that may also have an "id" member, which BatchDecoder has
 // checked already and which is skipped here (a second "id" is a duplicate
@@ -38,6 +49,10 @@ func ParseEntryIn(raw []byte, a *Arena) (Record, *apierror.Error) {
 
 func parseIn(raw []byte, a *Arena, entry bool) (Record, *apierror.Error) {
 	p := parser{lexer: lexer{b: trimSpace(raw)}, shared: a, entry: entry}
+	return p.parse()
+}
+
+func (p *parser) parse() (Record, *apierror.Error) {
 	defer p.release()
 	rec := Record{Partition: AnyPartition, Size: len(p.b)}
 	if err := p.record(&rec); err != nil {
@@ -56,6 +71,9 @@ type parser struct {
 	shared *Arena
 	// entry allows the "id" member of a batch entry.
 	entry bool
+	// inner are the extents of the record's data objects, when the stream
+	// decoder found them (ParseStreamedIn).
+	inner []Extent
 }
 
 func trimSpace(b []byte) []byte {

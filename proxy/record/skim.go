@@ -26,7 +26,7 @@ func (l *lexer) skim(depth int) ([]byte, *apierror.Error) {
 			i++ // the escaped byte cannot end the string
 		case c == '"':
 			inString = !inString
-		case inString:
+		case inString || c == '\\': // a backslash outside a string: the codec refuses it
 		case c == '{' || c == '[':
 			if nest++; depth+nest > maxNesting {
 				return nil, l.errorf("exceeded max nesting depth %d", maxNesting)
@@ -49,3 +49,32 @@ var skimSpecial = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// Extent is where a value lies in the text of a record: from Start to
+// End, exclusive, in bytes from its first.
+type Extent struct{ Start, End int32 }
+
+// innerDepth is the depth Inner reports: a record's key or value object is
+// at depth 2, its data object at 3.
+const innerDepth = 3
+
+// Inner is the extents of the objects and arrays nested three deep in the
+// value Next returned last, such as the data of a key or value: its scan
+// for the value's end found them anyway, and the parser need not look for
+// them again (ParseIn's extents). Valid until the next call.
+func (d *StreamDecoder) Inner() []Extent { return d.inner }
+
+// skimData is skim for a data object, looked up first among the extents
+// the stream decoder found.
+func (p *parser) skimData(depth int) ([]byte, *apierror.Error) {
+	if p.peek() == '{' || p.peek() == '[' {
+		for _, e := range p.inner {
+			if int(e.Start) == p.i && int(e.End) <= len(p.b) {
+				v := p.b[e.Start:e.End]
+				p.i = int(e.End)
+				return v, nil
+			}
+		}
+	}
+	return p.skim(depth)
+}

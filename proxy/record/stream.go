@@ -34,7 +34,11 @@ type StreamDecoder struct {
 	readFilled bool
 	// noRead makes a call return ErrNeedInput instead of reading.
 	noRead bool
+	// inner holds the extents of the last object's members' members
+	// (Inner).
+	inner []Extent
 }
+
 
 // ErrNeedInput is what NextBuffered returns when the buffer holds no
 // complete value: the next one needs a read of the body.
@@ -88,6 +92,7 @@ func (d *StreamDecoder) Next() ([]byte, error) {
 	if d.fatal != nil {
 		return nil, d.fatal
 	}
+	d.inner = d.inner[:0]
 	if err := d.skipSpace(); err != nil {
 		return nil, err
 	}
@@ -152,6 +157,8 @@ func (d *StreamDecoder) scanNested() (int, error) {
 	depth := 0
 	inString := false
 	i := d.off
+	d.inner = d.inner[:0]
+	var innerStart int
 	for {
 		buf := d.buf[:d.end]
 		for i < len(buf) {
@@ -169,8 +176,13 @@ func (d *StreamDecoder) scanNested() (int, error) {
 			case '"':
 				inString = true
 			case '{', '[':
-				depth++
+				if depth++; depth == innerDepth {
+					innerStart = i - d.off // the buffer may move: off moves with it
+				}
 			case '}', ']':
+				if depth == innerDepth {
+					d.inner = append(d.inner, Extent{int32(innerStart), int32(i + 1 - d.off)})
+				}
 				depth--
 				if depth == 0 {
 					return i + 1, nil
