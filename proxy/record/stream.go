@@ -39,7 +39,6 @@ type StreamDecoder struct {
 	inner []Extent
 }
 
-
 // ErrNeedInput is what NextBuffered returns when the buffer holds no
 // complete value: the next one needs a read of the body.
 var ErrNeedInput = errors.New("no complete value buffered")
