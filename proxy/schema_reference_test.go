@@ -161,6 +161,9 @@ var schemaRefusedCases = []schemaRefused{
 	{"SubjectAndSubjectStrategy", func(x *schemaFixture) string {
 		return dataObject("type", quoted(x.f.typ), "schema", quoted(x.f.value.text), "subject", `"s"`, "subject_name_strategy", `"TOPIC_NAME"`, "data", x.f.value.data)
 	}, 400, "Only one of 'subject_name_strategy' or 'subject' can be used."},
+	{"SchemaVersionZero", func(x *schemaFixture) string {
+		return dataObject("schema_version", "0", "data", x.f.value.data)
+	}, 400, "'schema_version' must be 1 or more"},
 	{"SchemaIdAndSchemaVersion", func(x *schemaFixture) string {
 		return dataObject("schema_id", "1", "schema_version", "1", "data", x.f.value.data)
 	}, 400, "Only one of 'schema_id', 'schema_version' or 'schema' can be used."},

@@ -117,3 +117,11 @@ func TestLoadNamesTheFile(t *testing.T) {
 		t.Fatal("Load of a missing file succeeded")
 	}
 }
+
+// A registry URL holding credentials is refused without being quoted.
+func TestSchemaRegistry_URLWithCredentials(t *testing.T) {
+	_, err := Parse([]byte("schemaRegistry: {urls: [\"https://user:s3cret@sr:8081\"]}\n"))
+	if err == nil || !strings.Contains(err.Error(), "schemaRegistry.urls") || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("err = %v, want schemaRegistry.urls refused without the password", err)
+	}
+}

@@ -55,8 +55,12 @@ func (s SchemaRegistry) Enabled() bool { return len(s.URLs) > 0 }
 func (v *validator) schemaRegistry(s SchemaRegistry) {
 	for i, raw := range s.URLs {
 		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			v.bad("schemaRegistry.urls", "entry %d must be an http:// or https:// URL with a host; got %q", i, raw)
+		case u.User != nil:
+			// Not quoted: it holds a password.
+			v.bad("schemaRegistry.urls", "entry %d holds credentials: give them in schemaRegistry.basicAuth's files instead", i)
 		}
 	}
 	v.positive("schemaRegistry.timeoutMs", int64(s.TimeoutMs))

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"crypto/sha256"
 	"errors"
 	"sync"
 	"time"
@@ -35,12 +36,18 @@ type subjectID struct {
 	id      int32
 }
 
+// textHash stands for a raw schema's text in the caches' keys, so that a
+// client sending large schemas cannot make the keys hold them.
+type textHash [sha256.Size]byte
+
 type subjectText struct {
-	subject, format, text string
+	subject, format string
+	text            textHash
 }
 
 type formatText struct {
-	format, text string
+	format string
+	text   textHash
 }
 
 // caches are the registry's answers by what was asked. Entries for schemas
@@ -85,10 +92,11 @@ func (c *caches) init() {
 
 // cached returns the answer for key from m, or fetches it: once for all
 // the callers that miss at the same time (flight names key among all the
-// caches; it is built only on a miss), and kept for ttl when fetched (0: for good). An error is kept
-// only when the registry answered it: notFoundTTL for a 404, for good for
-// a schema that does not compile; not at all when the registry did not
-// answer, and then an expired answer still serves.
+// caches; it is built only on a miss), and kept for ttl when fetched (0:
+// for good). An error is kept only when the registry answered it:
+// notFoundTTL for a 404, ttl (0: for good) for a schema that does not
+// compile; not at all when the registry did not answer, and then an
+// expired answer still serves.
 func cached[K comparable, V any](r *Registry, m map[K]entry[V], key K, flight func() string, ttl time.Duration, fetch func() (V, error)) (V, error) {
 	r.caches.mu.Lock()
 	e, ok := m[key]
@@ -101,7 +109,12 @@ func cached[K comparable, V any](r *Registry, m map[K]entry[V], key K, flight fu
 		keep, until := keepFor(err, ttl, r.now())
 		if !keep && ok && e.err == nil {
 			// The registry did not answer: an expired answer (a
-			// subject's latest version) serves until it does.
+			// subject's latest version) serves until it does, asked
+			// again at most once per notFoundTTL rather than by every
+			// record.
+			r.caches.mu.Lock()
+			m[key] = entry[V]{v: e.v, until: r.now().Add(notFoundTTL)}
+			r.caches.mu.Unlock()
 			return e.v, nil
 		}
 		if keep {
@@ -129,8 +142,10 @@ func keepFor(err error, ttl time.Duration, now time.Time) (bool, time.Time) {
 		return true, now.Add(ttl)
 	case errors.As(err, &unavailable):
 		return false, time.Time{}
-	case isCompileError(err):
+	case isCompileError(err) && ttl == 0:
 		return true, time.Time{}
+	case isCompileError(err):
+		return true, now.Add(ttl)
 	default:
 		return true, now.Add(notFoundTTL)
 	}

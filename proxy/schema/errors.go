@@ -8,12 +8,19 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/apierror"
+	"github.com/restproxy-dev/restproxy-operator/proxy/schema/codec"
 )
 
 // compileError is a schema text that does not compile.
 type compileError struct{ err error }
 
 func (e *compileError) Error() string { return e.err.Error() }
+
+// newCompileError keeps err's message short: it is cached and reported,
+// and a parser's message may quote the schema at length.
+func newCompileError(err error) *compileError {
+	return &compileError{err: errors.New(codec.Shorten(err.Error()))}
+}
 
 func isCompileError(err error) bool {
 	var c *compileError

@@ -2,8 +2,10 @@ package schema
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/sr"
 
@@ -56,7 +58,10 @@ func (r *Registry) byVersion(subject string, version int32) (*registered, error)
 
 // latest is subject's latest schema, kept for schemaRegistry.latestCacheMs.
 func (r *Registry) latest(subject string) (*registered, error) {
-	return cached(r, r.caches.latest, subject, func() string { return "latest/" + subject }, r.settings.latestTTL, func() (*registered, error) {
+	// latestCacheMs 0 asks the registry for every record, and the answer
+	// last had still serves while it does not answer.
+	ttl := max(r.settings.latestTTL, time.Nanosecond)
+	return cached(r, r.caches.latest, subject, func() string { return "latest/" + subject }, ttl, func() (*registered, error) {
 		return r.subjectSchema(subject, -1)
 	})
 }
@@ -80,11 +85,11 @@ func (r *Registry) subjectSchema(subject string, version int) (*registered, erro
 // parsed is a raw schema of format compiled, before the registry is asked:
 // the RECORD_NAME strategies need its name to know its subject.
 func (r *Registry) parsed(format, text string) (*compiled, error) {
-	key := formatText{format, text}
-	return cached(r, r.caches.parsed, key, func() string { return "parse/" + format + "/" + text }, 0, func() (*compiled, error) {
+	key := formatText{format, sha256.Sum256([]byte(text))}
+	return cached(r, r.caches.parsed, key, func() string { return "parse\x00" + format + "\x00" + string(key.text[:]) }, 0, func() (*compiled, error) {
 		c, err := compile(format, text, nil)
 		if err != nil {
-			return nil, &compileError{err: err}
+			return nil, newCompileError(err)
 		}
 		return &compiled{format: format, codec: c, schema: sr.Schema{Schema: text, Type: srType(format)}}, nil
 	})
@@ -93,8 +98,8 @@ func (r *Registry) parsed(format, text string) (*compiled, error) {
 // raw is the raw schema c registered under subject: looked up, and
 // registered when absent and schemaRegistry.registerSchemas allows.
 func (r *Registry) raw(subject string, c *compiled) (*registered, error) {
-	key := subjectText{subject, c.format, c.schema.Schema}
-	return cached(r, r.caches.raw, key, func() string { return "raw/" + c.format + "/" + subject + "/" + c.schema.Schema }, 0, func() (*registered, error) {
+	key := subjectText{subject, c.format, sha256.Sum256([]byte(c.schema.Schema))}
+	return cached(r, r.caches.raw, key, func() string { return "raw\x00" + c.format + "\x00" + string(key.text[:]) + subject }, 0, func() (*registered, error) {
 		var ss sr.SubjectSchema
 		err := r.ask(func(ctx context.Context) (err error) {
 			ss, err = r.client.LookupSchema(ctx, subject, c.schema)
@@ -122,7 +127,7 @@ func (r *Registry) compile(s sr.Schema) (*compiled, error) {
 	format := formatOf(s.Type)
 	c, err := compile(format, s.Schema, refs)
 	if err != nil {
-		return nil, &compileError{err: err}
+		return nil, newCompileError(err)
 	}
 	return &compiled{format: format, codec: c, schema: s}, nil
 }

@@ -8,8 +8,8 @@ import (
 )
 
 // memo remembers, for the schema fields of records, the schema they
-// resolved to, when that can never change: by schema_id, by
-// schema_version, or a raw schema, under a topic. A record whose fields
+// resolved to, when that can never change: by schema_id or by
+// schema_version, under a topic. A record whose fields
 // were seen before is then resolved by one map lookup under a read lock,
 // rather than by the two or three lookups of the caches behind it. A
 // subject's latest version expires, so it is not remembered here.
@@ -37,6 +37,11 @@ const (
 // subject's latest version, which expires.
 func memoized(q *record.SchemaRequest) bool { return q.HasID || q.HasVersion || q.HasRaw }
 
+// sharedMemo reports whether the registry's memo keeps q's answer: not for
+// a raw schema, whose text would be held by the key (the caches behind
+// the memo key raw schemas by their hash).
+func sharedMemo(q *record.SchemaRequest) bool { return q.HasID || q.HasVersion }
+
 func memoKeyOf(topic string, q *record.SchemaRequest, isKey bool) memoKey {
 	k := memoKey{topic: topic, subject: q.Subject, strategy: q.Strategy, typ: q.Type, raw: q.Schema, id: q.ID, version: q.Version}
 	for _, f := range [...]struct {
@@ -52,7 +57,7 @@ func memoKeyOf(topic string, q *record.SchemaRequest, isKey bool) memoKey {
 
 // resolveMemo is resolve through the memo.
 func (r *Registry) resolveMemo(topic string, q *record.SchemaRequest, isKey bool) (*registered, *apierror.Error) {
-	if !memoized(q) {
+	if !sharedMemo(q) {
 		return r.resolve(topic, q, isKey)
 	}
 	k := memoKeyOf(topic, q, isKey)

@@ -117,18 +117,29 @@ func (r *Registry) ask(fetch func(ctx context.Context) error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &answered) && answered.StatusCode < 500:
+	case errors.As(err, &answered) && answered.StatusCode < 500 && answered.StatusCode != http.StatusTooManyRequests:
 		return answered
 	}
 	r.downUntil.Store(r.now().Add(downFor).UnixNano())
 	r.log.Warn("schema registry unavailable", "error", err)
-	return &unavailableError{err: err}
+	return &unavailableError{reason: unavailableReason(err, answered)}
 }
 
 // unavailableError is a registry that did not answer, or answered with a
-// server error.
-type unavailableError struct{ err error }
+// server error or "too many requests". Its reason is what clients are
+// told: it names no URL, which the registry client's errors do.
+type unavailableError struct{ reason string }
 
-func (e *unavailableError) Error() string { return e.err.Error() }
+func (e *unavailableError) Error() string { return e.reason }
 
-var errRecentlyDown = &unavailableError{err: errors.New("it did not answer within the last second")}
+var errRecentlyDown = &unavailableError{reason: "it did not answer within the last second"}
+
+func unavailableReason(err error, answered *sr.ResponseError) string {
+	switch {
+	case answered != nil:
+		return fmt.Sprintf("it answered HTTP %d", answered.StatusCode)
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer within schemaRegistry.timeoutMs"
+	}
+	return "it cannot be reached"
+}

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,7 @@ const orderProto = `syntax = "proto3"; message Order { int64 id = 1; repeated st
 // newTestRegistry is a Registry of an srfake registry served over HTTP on
 // loopback, holding orderAvro and orderProto under "orders-value" and
 // "orders-proto".
-func newTestRegistry(t testing.TB) (*Registry, *srfake.Registry, map[string]int) {
+func newTestRegistry(t testing.TB, mutate ...func(*config.SchemaRegistry)) (*Registry, *srfake.Registry, map[string]int) {
 	t.Helper()
 	fake := srfake.New()
 	t.Cleanup(fake.Close)
@@ -37,6 +38,9 @@ func newTestRegistry(t testing.TB) (*Registry, *srfake.Registry, map[string]int)
 	}
 	cfg := config.Default().SchemaRegistry
 	cfg.URLs = []string{fake.URL()}
+	for _, m := range mutate {
+		m(&cfg)
+	}
 	r, err := New(cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +73,45 @@ func TestRegistry_AskedOncePerSchema(t *testing.T) {
 	// One request for the schema by id, one for its version under the subject.
 	if n := r.Requests(); n != 2 {
 		t.Errorf("the registry was asked %d times for 4000 records of one schema, want 2", n)
+	}
+}
+
+// latestCacheMs 0 asks the registry for the latest version of every
+// record, so a new version is used from the next record on.
+func TestRegistry_LatestCacheZeroAsksEveryTime(t *testing.T) {
+	t.Parallel()
+	r, fake, _ := newTestRegistry(t, func(c *config.SchemaRegistry) { c.LatestCacheMs = 0 })
+	enc := r.For("orders")
+	latest := func() record.SchemaUsed {
+		t.Helper()
+		e, err := enc.EncodeSchema(&record.SchemaRequest{Data: []byte(`{"id":1,"tags":[]}`)}, false, nil)
+		if err != nil {
+			t.Fatalf("encode: %v", err)
+		}
+		return *e.Used
+	}
+	first := latest()
+	if _, _, err := fake.RegisterSchema("orders-value", sr.Schema{Schema: strings.Replace(orderAvro, `"fields":[`, `"fields":[{"name":"n","type":"int","default":0},`, 1), Type: sr.TypeAvro}); err != nil {
+		t.Fatal(err)
+	}
+	if second := latest(); second.Version != first.Version+1 {
+		t.Errorf("latest after a new version: version %d, want %d", second.Version, first.Version+1)
+	}
+}
+
+// A registry answering 429 is busy, not refusing: the record gets 50003,
+// which its client retries.
+func TestRegistry_TooManyRequestsIsRetriable(t *testing.T) {
+	t.Parallel()
+	r, fake, ids := newTestRegistry(t)
+	fake.Intercept(func(w http.ResponseWriter, _ *http.Request) bool {
+		http.Error(w, `{"error_code":429,"message":"slow down"}`, http.StatusTooManyRequests)
+		return true
+	})
+	q := &record.SchemaRequest{ID: int32(ids["orders-value"]), HasID: true, Data: []byte(`{"id":1,"tags":[]}`)}
+	_, err := r.For("orders").EncodeSchema(q, false, nil)
+	if err == nil || err.Code() != 50003 || strings.Contains(err.Message, "127.0.0.1") {
+		t.Fatalf("error %v, want 50003 naming no URL", err)
 	}
 }
 

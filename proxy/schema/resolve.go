@@ -21,6 +21,9 @@ func (r *Registry) resolve(topic string, q *record.SchemaRequest, isKey bool) (*
 		if q.Type != "" {
 			return nil, badRequest("'type=%s' cannot be used with 'schema_version': the schema's own type is used.", q.Type)
 		}
+		if q.Version < 1 {
+			return nil, badRequest("'schema_version' must be 1 or more; got %d. Leave it out for the subject's latest.", q.Version)
+		}
 		subject, err := subjectWithoutSchema(topic, q, isKey)
 		if err != nil {
 			return nil, err
