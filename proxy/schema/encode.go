@@ -29,10 +29,6 @@ type lastResolved struct {
 // For returns the schema stage of one request's records to topic.
 func (r *Registry) For(topic string) *Encoder { return &Encoder{r: r, topic: topic} }
 
-// headerSize is the Confluent wire format's header: magic byte 0, then the
-// schema id as 4 bytes big-endian.
-const headerSize = 5
-
 // EncodeSchema resolves the schema q names and encodes q's data with it in
 // the Confluent wire format. Null data is stored as null (a tombstone),
 // its schema resolved all the same, as the reference implementation does.
@@ -45,6 +41,8 @@ func (e *Encoder) EncodeSchema(q *record.SchemaRequest, isKey bool, dst []byte) 
 	if string(q.Data) == "null" {
 		return out, nil
 	}
+	// The Confluent wire format's header: magic byte 0, then the schema id
+	// as 4 bytes big-endian.
 	b := binary.BigEndian.AppendUint32(append(dst, 0), uint32(s.used.ID))
 	b, cerr := s.codec.Append(b, q.Data)
 	if cerr != nil {

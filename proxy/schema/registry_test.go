@@ -54,12 +54,12 @@ func newTestRegistry(t testing.TB, mutate ...func(*config.SchemaRegistry)) (*Reg
 func TestRegistry_AskedOncePerSchema(t *testing.T) {
 	t.Parallel()
 	r, _, ids := newTestRegistry(t)
-	enc := r.For("orders")
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			enc := r.For("orders") // one per stream, as requests have
 			for range 500 {
 				q := &record.SchemaRequest{ID: int32(ids["orders-value"]), HasID: true, Data: []byte(`{"id":1,"tags":["a"]}`)}
 				if _, err := enc.EncodeSchema(q, false, nil); err != nil {

@@ -74,8 +74,8 @@ func (r *Registry) resolveID(topic string, q *record.SchemaRequest, isKey bool) 
 
 func (r *Registry) resolveRaw(topic string, q *record.SchemaRequest, isKey bool) (*registered, *apierror.Error) {
 	c, ferr := r.parsed(q.Type, q.Schema)
-	if ferr != nil {
-		return nil, failure(ferr, "")
+	if ferr != nil { // it does not compile: the registry was not asked
+		return nil, apierror.New(apierror.SchemaInvalid, ferr.Error())
 	}
 	subject, err := subjectOf(topic, q, isKey, c)
 	if err != nil {
