@@ -17,8 +17,9 @@ import (
 
 // The cluster's fixed addresses. The node address is one of our own on lo:
 // the kubelet refuses a loopback node IP, and nothing here may use the
-// machine's real interface. Pods live on a bridge of their own; nothing is
-// masqueraded, so no packet leaves the machine.
+// machine's real interface. Pods live on a bridge of their own and nothing
+// is masqueraded; a packet to a Service address that kube-proxy did not
+// rewrite is rejected (containServices), so no packet leaves the machine.
 const (
 	nodeName    = "e2e-node"
 	nodeIP      = "10.250.0.10"
@@ -69,6 +70,9 @@ func (c *cluster) up(ctx context.Context) error {
 		return err
 	}
 	if err := run(ctx, "ip", "addr", "add", nodeIP+"/32", "dev", "lo"); err != nil {
+		return err
+	}
+	if err := containServices(ctx); err != nil {
 		return err
 	}
 	if err := c.start("containerd", "containerd", "--config", c.path("conf", "containerd.toml")); err != nil {
@@ -411,3 +415,31 @@ conntrack:
   tcpEstablishedTimeout: 0s
   tcpCloseWaitTimeout: 0s
 `
+
+// servicesTable is the nftables table that keeps Service traffic on the
+// machine; the teardown restores the ruleset as it was before the run.
+const servicesTable = "restproxy-e2e-services"
+
+// containServices rejects any packet to a Service address that kube-proxy's
+// DNAT did not rewrite to a pod's. Without it, a connection opened while a
+// Service has no rule (before kube-proxy first programs it, or in the
+// moment between its filter and nat tables when endpoints come back after
+// all were unready) follows the default route off the machine, where the
+// network's gateway answers HTTP 404 to anything: a client would read that
+// as the proxy's answer. Rejected, it is a refused connection, which
+// clients retry. The chains run after the nat hooks, so rewritten packets
+// no longer carry the Service address.
+func containServices(ctx context.Context) error {
+	rules := fmt.Sprintf(`table inet %s {
+ chain output {
+  type filter hook output priority 10;
+  ip daddr %s reject
+ }
+ chain forward {
+  type filter hook forward priority 10;
+  ip daddr %s reject
+ }
+}
+`, servicesTable, serviceCIDR, serviceCIDR)
+	return nft(ctx, rules, "-f", "-")
+}
