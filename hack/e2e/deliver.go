@@ -84,7 +84,11 @@ func (d *deliverers) file(batch []string, res streamResult) []string {
 		return batch
 	case res.status != http.StatusOK:
 		if res.status != http.StatusServiceUnavailable && res.status != http.StatusTooManyRequests {
-			d.unclean = append(d.unclean, fmt.Sprintf("HTTP %d", res.status))
+			what := fmt.Sprintf("HTTP %d", res.status)
+			if len(res.reports) > 0 { // the error body parses as a report
+				what += fmt.Sprintf(" %d %q", res.reports[0].ErrorCode, res.reports[0].Message)
+			}
+			d.unclean = append(d.unclean, what)
 		}
 		return batch
 	}

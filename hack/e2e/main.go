@@ -140,6 +140,11 @@ func runE2E(o options) int {
 	r.always("teardown: host restored as before the run", func() error { return c.teardown(pre) })
 	fmt.Printf("e2e: %s in all\n", time.Since(start).Round(time.Second))
 	fmt.Printf("e2e: %d passed, %d failed\n", r.passed, r.failedCount)
+	if r.failed != nil {
+		// Again at the end, after the component logs: the tail of a CI
+		// run's output says what failed.
+		fmt.Printf("e2e: FAIL %v\n", r.failed)
+	}
 	if r.failedCount > 0 || r.skipped > 0 {
 		return 1
 	}

@@ -337,7 +337,33 @@ func (s *suite) dumpLogs(cause error) {
 		}
 		fmt.Printf("--- kubectl %s\n%s\n", strings.Join(args, " "), out)
 	}
+	s.dumpPreviousLogs(ctx)
 	fmt.Printf("(component logs: %s)\n", s.c.path("logs"))
+}
+
+// dumpPreviousLogs prints the end of the log of every proxy container that
+// was restarted: a crash's last words are in the container before.
+func (s *suite) dumpPreviousLogs(ctx context.Context) {
+	for _, ns := range []string{tenantNS, securedNS} {
+		out, err := s.c.kubectl(ctx, "get", "pods", "-n", ns, "-l", "app.kubernetes.io/name=restproxy", "-o",
+			`jsonpath={range .items[*]}{.metadata.name} {.status.containerStatuses[0].restartCount}{"\n"}{end}`)
+		if err != nil {
+			fmt.Printf("--- restarted containers of %s: %v\n", ns, err)
+			continue
+		}
+		for line := range strings.Lines(out) {
+			f := strings.Fields(line)
+			if len(f) != 2 || f[1] == "0" {
+				continue
+			}
+			args := []string{"logs", "-n", ns, f[0], "--previous", "--tail=60"}
+			prev, err := s.c.kubectl(ctx, args...)
+			if err != nil {
+				prev = err.Error()
+			}
+			fmt.Printf("--- kubectl %s (%s restarts)\n%s\n", strings.Join(args, " "), f[1], prev)
+		}
+	}
 }
 
 // poll calls f until it returns nil or timeout passes, returning f's last
