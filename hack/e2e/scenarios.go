@@ -194,9 +194,8 @@ func (s *suite) serviceURL(ctx context.Context, ns, name, topic string) (string,
 	}
 	// kube-proxy programs a Service's endpoints a moment after its pods are
 	// Ready. Until it has, a packet to the cluster IP is not rewritten to a
-	// pod's address and follows the host's default route off the machine,
-	// where something else may even answer: nothing is sent before the
-	// Service's rule is in the nat table.
+	// pod's address and is refused (containServices): nothing is sent
+	// before the Service's rule is in the nat table.
 	addr := net.JoinHostPort(ip, port)
 	if err := poll(ctx, 60*time.Second, func() error {
 		if err := serviceProgrammed(ctx, ip, port); err != nil {
