@@ -170,16 +170,6 @@ func (s *suite) brokerOutage(ctx context.Context) error {
 	return err
 }
 
-// nft runs nft with stdin.
-func nft(ctx context.Context, stdin string, args ...string) error {
-	cmd := exec.CommandContext(ctx, "nft", args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("nft %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
-	}
-	return nil
-}
-
 // podStates lists a RestProxy's pods as uid/restartCount, sorted.
 func (s *suite) podStates(ctx context.Context, ns, name string) ([]string, error) {
 	out, err := s.c.kubectl(ctx, "get", "pods", "-n", ns, "-l", "app.kubernetes.io/instance="+name,
