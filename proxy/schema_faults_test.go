@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,19 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/config"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/loopback"
 )
-
-// closedURL is the URL of a port nothing listens on.
-func closedURL(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr
-}
 
 var avroFormat = schemaFormats[0]
 
@@ -37,7 +25,7 @@ func byID(id int, data string) string {
 // client to retry, and the stream goes on.
 func TestSchemaRegistry_DownFromTheStart(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, func(c *config.Config) { c.SchemaRegistry.URLs = []string{closedURL(t)} })
+	ts := startServer(t, func(c *config.Config) { c.SchemaRegistry.URLs = []string{"http://" + loopback.ClosedAddr(t)} })
 	body := `{"value":` + byID(1, avroFormat.value.data) + `}` +
 		`{"value":{"type":"STRING","data":"plain"}}` +
 		`{"value":` + dataObject("type", `"AVRO"`, "schema", quoted(avroFormat.value.text), "data", avroFormat.value.data) + `}`

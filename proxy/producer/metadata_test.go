@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/restproxy-dev/restproxy-operator/proxy/internal/kafkatest"
+	"github.com/restproxy-dev/restproxy-operator/proxy/internal/loopback"
 )
 
 func TestPartitionsOfKnownAndUnknownTopics(t *testing.T) {
@@ -59,7 +60,7 @@ func TestPartitionsSeesTopicCreatedLater(t *testing.T) {
 }
 
 func TestPartitionsWhenBrokerIsUnreachable(t *testing.T) {
-	closed := closedPort(t)
+	closed := loopback.ClosedAddr(t)
 	silent := silentListener(t)
 	for name, addr := range map[string]string{"closed port": closed, "broker never answers": silent} {
 		t.Run(name, func(t *testing.T) {
@@ -193,17 +194,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// closedPort is a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // silentListener accepts connections and never answers, like a hung broker.
